@@ -1,0 +1,482 @@
+//! The demo portfolio: twelve use cases drawn from the seed readout ("Ops
+//! Copilot" waves in the EU and US, a support summarizer, a code assistant,
+//! ...) with 78 weeks (six quarters) of observations ending on 2025-09-08,
+//! just before the seed's readout of 2025-09-14.
+//!
+//! Deterministic (no randomness: the same data every time) and chosen so that
+//! the default rubric gives every verdict: Expand, Hold, Retire, and Opaque
+//! dimensions. Generated in memory; the store writes it.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::model::{EvalStatus, Lifecycle, Observation, UseCase};
+use crate::money::Money;
+use crate::period::Quarter;
+
+/// The date of the demo's latest observation.
+pub fn last_week() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 9, 8).expect("valid date")
+}
+
+/// Weeks of history per use case.
+pub const WEEKS: u32 = 78;
+
+struct Profile {
+    id: &'static str,
+    name: &'static str,
+    owner: &'static str,
+    wave: &'static str,
+    region: &'static str,
+    status: Lifecycle,
+    flag: Option<&'static str>,
+    budget: i64,
+    levers: &'static [&'static str],
+    /// Weekly spend in dollars at the start of history.
+    weekly_spend: i64,
+    /// UCR at the start, in millionths of a dollar per unit.
+    ucr_micros: i64,
+    /// UCR change per quarter, percent (negative = getting cheaper).
+    ucr_drift_pct: i64,
+    /// Spend vs forecast, percent (spend is this much above forecast).
+    forecast_bias_pct: i64,
+    has_forecast: bool,
+    /// Value delta: (last-quarter mean, rise per quarter, target, hurdle, CI half-width); None = not measured.
+    value: Option<(i64, i64, i64, i64, i64)>,
+    /// p95 as percent of its SLO; every `breach_every`-th week breaches.
+    p95_pct: i64,
+    breach_every: u32,
+    slo_ms: i64,
+    eval: EvalStatus,
+    remediation: Option<(&'static str, &'static str)>,
+    privacy_incident: bool,
+    /// Mean DAU as percent of target, and task success percent.
+    dau_pct: i64,
+    dau_target: i64,
+    task_success: i64,
+}
+
+const PROFILES: &[Profile] = &[
+    Profile {
+        id: "ops-copilot-w1-us",
+        name: "Ops Copilot Wave 1 (US)",
+        owner: "VP Ops",
+        wave: "Wave 1",
+        region: "US",
+        status: Lifecycle::Live,
+        flag: Some("ops_copilot_w1"),
+        budget: 420_000,
+        levers: &["prompt caching", "model routing"],
+        weekly_spend: 30_000,
+        ucr_micros: 11_800,
+        ucr_drift_pct: -6,
+        forecast_bias_pct: 2,
+        has_forecast: true,
+        value: Some((180, 10, 150, 60, 40)),
+        p95_pct: 70,
+        breach_every: 0,
+        slo_ms: 1200,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 115,
+        dau_target: 2400,
+        task_success: 82,
+    },
+    Profile {
+        id: "ops-copilot-w2-eu",
+        name: "Ops Copilot Wave 2 (EU)",
+        owner: "VP Ops",
+        wave: "Wave 2",
+        region: "EU",
+        status: Lifecycle::Live,
+        flag: Some("ops_copilot_w2"),
+        budget: 310_000,
+        levers: &["prompt caching", "batching"],
+        weekly_spend: 21_000,
+        ucr_micros: 12_400,
+        ucr_drift_pct: -5,
+        forecast_bias_pct: -3,
+        has_forecast: true,
+        value: Some((165, 12, 150, 60, 35)),
+        p95_pct: 76,
+        breach_every: 0,
+        slo_ms: 1200,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 104,
+        dau_target: 1800,
+        task_success: 78,
+    },
+    Profile {
+        id: "ops-copilot-w3-eu",
+        name: "Ops Copilot Wave 3 (EU)",
+        owner: "VP Ops",
+        wave: "Wave 3",
+        region: "EU",
+        status: Lifecycle::Pilot,
+        flag: Some("ops_copilot_w3_eu"),
+        budget: 150_000,
+        levers: &["prompt caching"],
+        weekly_spend: 6_000,
+        ucr_micros: 13_900,
+        ucr_drift_pct: -7,
+        forecast_bias_pct: 3,
+        has_forecast: true,
+        value: Some((140, 25, 150, 60, 30)),
+        p95_pct: 78,
+        breach_every: 0,
+        slo_ms: 1200,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 80,
+        dau_target: 1200,
+        task_success: 74,
+    },
+    Profile {
+        id: "ops-copilot-w3-us",
+        name: "Ops Copilot Wave 3 (US)",
+        owner: "Director Ops",
+        wave: "Wave 3",
+        region: "US",
+        status: Lifecycle::Pilot,
+        flag: Some("ops_copilot_w3_us"),
+        budget: 160_000,
+        levers: &["model routing"],
+        weekly_spend: 7_500,
+        ucr_micros: 13_100,
+        ucr_drift_pct: -4,
+        forecast_bias_pct: 4,
+        has_forecast: true,
+        value: Some((160, 15, 150, 60, 30)),
+        p95_pct: 94,
+        breach_every: 9,
+        slo_ms: 1200,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 102,
+        dau_target: 1300,
+        task_success: 76,
+    },
+    Profile {
+        id: "support-summarizer",
+        name: "Support Ticket Summarizer",
+        owner: "Head of Support",
+        wave: "Wave 1",
+        region: "Global",
+        status: Lifecycle::Live,
+        flag: Some("support_summary"),
+        budget: 260_000,
+        levers: &["prompt caching", "smaller model for triage"],
+        weekly_spend: 17_000,
+        ucr_micros: 4_200,
+        ucr_drift_pct: -8,
+        forecast_bias_pct: 1,
+        has_forecast: true,
+        value: Some((210, 8, 180, 80, 45)),
+        p95_pct: 62,
+        breach_every: 0,
+        slo_ms: 2000,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 122,
+        dau_target: 900,
+        task_success: 88,
+    },
+    Profile {
+        id: "code-assistant",
+        name: "Code Assistant",
+        owner: "VP Engineering",
+        wave: "Wave 2",
+        region: "Global",
+        status: Lifecycle::Live,
+        flag: Some("code_assist"),
+        budget: 380_000,
+        levers: &["seat right-sizing", "context trimming"],
+        weekly_spend: 26_000,
+        ucr_micros: 21_000,
+        ucr_drift_pct: 3,
+        forecast_bias_pct: 11,
+        has_forecast: true,
+        value: Some((190, 6, 170, 70, 40)),
+        p95_pct: 74,
+        breach_every: 0,
+        slo_ms: 1500,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 110,
+        dau_target: 3000,
+        task_success: 79,
+    },
+    Profile {
+        id: "contract-review",
+        name: "Contract Review Assistant",
+        owner: "General Counsel",
+        wave: "Wave 2",
+        region: "EU",
+        status: Lifecycle::Live,
+        flag: Some("contract_review"),
+        budget: 140_000,
+        levers: &["prompt caching"],
+        weekly_spend: 9_000,
+        ucr_micros: 61_000,
+        ucr_drift_pct: -2,
+        forecast_bias_pct: 4,
+        has_forecast: true,
+        value: Some((120, 8, 150, 60, 30)),
+        p95_pct: 80,
+        breach_every: 0,
+        slo_ms: 3000,
+        eval: EvalStatus::Red,
+        remediation: None,
+        privacy_incident: true,
+        dau_pct: 90,
+        dau_target: 400,
+        task_success: 71,
+    },
+    Profile {
+        id: "sales-email-drafter",
+        name: "Sales Email Drafter",
+        owner: "CRO",
+        wave: "Wave 1",
+        region: "US",
+        status: Lifecycle::Live,
+        flag: Some("sales_drafts"),
+        budget: 120_000,
+        levers: &[],
+        weekly_spend: 8_500,
+        ucr_micros: 9_000,
+        ucr_drift_pct: 4,
+        forecast_bias_pct: 22,
+        has_forecast: true,
+        value: Some((30, -10, 150, 60, 40)),
+        p95_pct: 72,
+        breach_every: 0,
+        slo_ms: 1500,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 38,
+        dau_target: 1500,
+        task_success: 46,
+    },
+    Profile {
+        id: "invoice-matching",
+        name: "Invoice Matching Agent",
+        owner: "Controller",
+        wave: "Wave 2",
+        region: "US",
+        status: Lifecycle::Live,
+        flag: Some("invoice_agent"),
+        budget: 180_000,
+        levers: &["batching"],
+        weekly_spend: 11_000,
+        ucr_micros: 32_000,
+        ucr_drift_pct: -3,
+        forecast_bias_pct: 4,
+        has_forecast: true,
+        value: Some((175, 10, 160, 60, 35)),
+        p95_pct: 75,
+        breach_every: 0,
+        slo_ms: 5000,
+        eval: EvalStatus::Yellow,
+        remediation: Some(("tighten PII redaction in extraction prompts", "2025-10-03")),
+        privacy_incident: false,
+        dau_pct: 108,
+        dau_target: 250,
+        task_success: 81,
+    },
+    Profile {
+        id: "hr-policy-bot",
+        name: "HR Policy Q&A",
+        owner: "CHRO",
+        wave: "Wave 3",
+        region: "EU",
+        status: Lifecycle::Pilot,
+        flag: Some("hr_policy_qa"),
+        budget: 90_000,
+        levers: &["prompt caching"],
+        weekly_spend: 4_000,
+        ucr_micros: 7_500,
+        ucr_drift_pct: -2,
+        forecast_bias_pct: 0,
+        has_forecast: false,
+        value: Some((150, 10, 140, 60, 25)),
+        p95_pct: 70,
+        breach_every: 0,
+        slo_ms: 1500,
+        eval: EvalStatus::Yellow,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 96,
+        dau_target: 600,
+        task_success: 73,
+    },
+    Profile {
+        id: "kb-search",
+        name: "Knowledge Base Search",
+        owner: "CIO",
+        wave: "Wave 1",
+        region: "Global",
+        status: Lifecycle::Live,
+        flag: Some("kb_search_v2"),
+        budget: 200_000,
+        levers: &[],
+        weekly_spend: 14_000,
+        ucr_micros: 6_100,
+        ucr_drift_pct: 5,
+        forecast_bias_pct: 19,
+        has_forecast: true,
+        value: Some((90, 4, 140, 60, 30)),
+        p95_pct: 96,
+        breach_every: 3,
+        slo_ms: 1000,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 60,
+        dau_target: 2000,
+        task_success: 58,
+    },
+    Profile {
+        id: "marketing-copy",
+        name: "Marketing Copy Generator",
+        owner: "CMO",
+        wave: "Wave 3",
+        region: "US",
+        status: Lifecycle::Pilot,
+        flag: None,
+        budget: 70_000,
+        levers: &["model routing"],
+        weekly_spend: 3_000,
+        ucr_micros: 15_500,
+        ucr_drift_pct: -4,
+        forecast_bias_pct: 6,
+        has_forecast: true,
+        value: None,
+        p95_pct: 68,
+        breach_every: 0,
+        slo_ms: 2500,
+        eval: EvalStatus::Green,
+        remediation: None,
+        privacy_incident: false,
+        dau_pct: 95,
+        dau_target: 500,
+        task_success: 72,
+    },
+];
+
+/// Deterministic jitter in `[-amp, amp]` for week `w` of series `salt`.
+fn jitter(salt: u64, w: u32, amp: i64) -> i64 {
+    if amp == 0 {
+        return 0;
+    }
+    let mut x = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(w).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 29;
+    let span = (2 * amp + 1) as u64;
+    (x % span) as i64 - amp
+}
+
+fn dec(mantissa: i64, scale: u32) -> Decimal {
+    Decimal::new(mantissa, scale)
+}
+
+/// The demo's use cases and their observations.
+pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
+    let first = last_week()
+        .checked_sub_days(Days::new(7 * u64::from(WEEKS - 1)))
+        .expect("valid");
+    let last_q = Quarter::last_complete(last_week());
+    PROFILES
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let salt = i as u64 + 1;
+            let uc = UseCase {
+                id: p.id.into(),
+                name: p.name.into(),
+                owner: p.owner.into(),
+                wave: p.wave.into(),
+                region: p.region.into(),
+                status: p.status,
+                flag: p.flag.map(Into::into),
+                budget_usd: Money::from_dollars(p.budget),
+                levers: p.levers.iter().map(|s| s.to_string()).collect(),
+            };
+            let rows = (0..WEEKS)
+                .map(|w| {
+                    let date = first.checked_add_days(Days::new(7 * u64::from(w))).expect("valid");
+                    let q = Quarter::of(date);
+                    // Quarters before the last complete quarter (negative after it).
+                    let back = i64::from((last_q.year - q.year) * 4 + i32::from(last_q.q) - i32::from(q.q));
+                    let spend_cents =
+                        (p.weekly_spend * 100 * (1000 + 4 * i64::from(w))) / 1000 + jitter(salt, w, p.weekly_spend * 2);
+                    // ucr(q) = start * (1 + drift)^(quarters elapsed), in micro-dollars.
+                    let elapsed = 5 - back.min(5);
+                    let mut ucr = p.ucr_micros * 1000;
+                    for _ in 0..elapsed {
+                        ucr = ucr * (100 + p.ucr_drift_pct) / 100;
+                    }
+                    let units = (spend_cents * 10_000_000 / ucr.max(1)).max(1) as u64;
+                    let forecast_cents = spend_cents * 100 / (100 + p.forecast_bias_pct) + jitter(salt + 100, w, 50);
+                    let value = p.value.map(|(last, rise, target, hurdle, ci)| {
+                        let mean = last - rise * back + jitter(salt + 200, w, 6);
+                        (mean, target, hurdle, ci)
+                    });
+                    let breach = p.breach_every > 0 && w % p.breach_every == 0;
+                    let p95 = if breach {
+                        p.slo_ms * 112 / 100
+                    } else {
+                        (p.slo_ms * p.p95_pct / 100 + jitter(salt + 300, w, p.slo_ms / 100)).min(p.slo_ms)
+                    };
+                    let availability = if breach {
+                        dec(99_35, 2)
+                    } else {
+                        dec(99_90 + jitter(salt + 400, w, 5), 2)
+                    };
+                    let dau = p.dau_target * p.dau_pct / 100 + jitter(salt + 500, w, p.dau_target / 50);
+                    let success = p.task_success * 10 + jitter(salt + 600, w, 15);
+                    let recent = back < 0;
+                    Observation {
+                        period_start: date,
+                        spend_usd: Some(Money::from_cents(spend_cents)),
+                        forecast_usd: p.has_forecast.then(|| Money::from_cents(forecast_cents)),
+                        units: Some(units),
+                        value_delta: value.map(|v| dec(v.0, 1)),
+                        value_target: value.map(|v| dec(v.1, 1)),
+                        value_hurdle: value.map(|v| dec(v.2, 1)),
+                        value_ci_low: value.map(|v| dec(v.0 - v.3, 1)),
+                        value_ci_high: value.map(|v| dec(v.0 + v.3, 1)),
+                        p95_latency_ms: Some(Decimal::from(p95)),
+                        p95_latency_slo_ms: Some(Decimal::from(p.slo_ms)),
+                        availability_pct: Some(availability),
+                        availability_slo_pct: Some(dec(99_50, 2)),
+                        eval_status: Some(if recent || p.eval == EvalStatus::Green {
+                            p.eval
+                        } else {
+                            EvalStatus::Green
+                        }),
+                        grounded_score: Some(dec(44 + jitter(salt + 700, w, 3), 1)),
+                        privacy_incidents: Some(u32::from(p.privacy_incident && w == WEEKS - 4)),
+                        dau: Some(Decimal::from(dau)),
+                        dau_target: Some(Decimal::from(p.dau_target)),
+                        task_success_pct: Some(dec(success, 1)),
+                        remediation_plan: p.remediation.filter(|_| recent).map(|r| r.0.to_string()),
+                        remediation_due: p
+                            .remediation
+                            .filter(|_| recent)
+                            .map(|r| r.1.parse().expect("valid date")),
+                    }
+                })
+                .collect();
+            (uc, rows)
+        })
+        .collect()
+}

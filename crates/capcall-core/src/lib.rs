@@ -1,0 +1,20 @@
+//! Capcall's pure domain: exact money, calendar periods, UCR analytics, the
+//! "traffic-light v2" rubric engine, the capital-reallocation scenario engine
+//! and the demo portfolio.
+//!
+//! Architecture invariant: this crate does no IO. It has no SQLite, no Tauri,
+//! no filesystem and no clock access (dates are always passed in); its
+//! Cargo.toml proves it. Everything here is deterministic and unit-testable.
+
+pub mod demo;
+pub mod model;
+pub mod money;
+pub mod period;
+pub mod rubric;
+pub mod scenario;
+pub mod ucr;
+
+pub use model::{EvalStatus, Lifecycle, Observation, UseCase};
+pub use money::{allocate, Money, MoneyError, MoneyParseError};
+pub use period::{Month, Quarter, Window};
+pub use rubric::{Dimension, DimensionScore, Path, RubricSettings, Score, Verdict};

@@ -1,0 +1,150 @@
+//! Calendar periods: quarters, months and trailing windows, with the
+//! "as of" rules of the rubric (PRODUCT.md, "Default rubric").
+
+use chrono::{Datelike, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A calendar quarter, e.g. 2025-Q3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Quarter {
+    pub year: i32,
+    /// 1..=4
+    pub q: u8,
+}
+
+impl Quarter {
+    pub fn of(date: NaiveDate) -> Quarter {
+        Quarter {
+            year: date.year(),
+            q: (date.month0() / 3 + 1) as u8,
+        }
+    }
+    pub fn start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.q - 1) * 3 + 1, 1).expect("valid quarter start")
+    }
+    /// Last day of the quarter (inclusive).
+    pub fn end(self) -> NaiveDate {
+        self.next().start().pred_opt().expect("valid quarter end")
+    }
+    pub fn next(self) -> Quarter {
+        if self.q == 4 {
+            Quarter {
+                year: self.year + 1,
+                q: 1,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q + 1,
+            }
+        }
+    }
+    pub fn prev(self) -> Quarter {
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
+    }
+    pub fn contains(self, d: NaiveDate) -> bool {
+        Quarter::of(d) == self
+    }
+    pub fn days(self) -> i64 {
+        (self.end() - self.start()).num_days() + 1
+    }
+    /// The rubric's "last quarter": the last calendar quarter that ends on or
+    /// before `as_of`.
+    pub fn last_complete(as_of: NaiveDate) -> Quarter {
+        let q = Quarter::of(as_of);
+        if q.end() == as_of {
+            q
+        } else {
+            q.prev()
+        }
+    }
+    pub fn label(self) -> String {
+        format!("{}-Q{}", self.year, self.q)
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.q)
+    }
+}
+
+/// A calendar month, e.g. 2025-09.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Month {
+    pub year: i32,
+    pub month: u8,
+}
+
+impl Month {
+    pub fn of(d: NaiveDate) -> Month {
+        Month {
+            year: d.year(),
+            month: d.month() as u8,
+        }
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:02}", self.year, self.month)
+    }
+}
+
+/// The trailing window of `days` days that ends on `as_of`, inclusive of both
+/// ends: rows whose `period_start` is in `[as_of - (days - 1), as_of]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Window {
+    pub fn trailing(as_of: NaiveDate, days: u32) -> Window {
+        let back = u64::from(days.max(1) - 1);
+        let first = as_of.checked_sub_days(Days::new(back)).unwrap_or(NaiveDate::MIN);
+        Window { first, last: as_of }
+    }
+    pub fn contains(self, d: NaiveDate) -> bool {
+        d >= self.first && d <= self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn quarter_edges() {
+        assert_eq!(Quarter::last_complete(d("2025-09-30")), Quarter { year: 2025, q: 3 });
+        assert_eq!(Quarter::last_complete(d("2025-09-29")), Quarter { year: 2025, q: 2 });
+        assert_eq!(Quarter::last_complete(d("2025-10-01")), Quarter { year: 2025, q: 3 });
+        assert_eq!(Quarter::last_complete(d("2025-01-01")), Quarter { year: 2024, q: 4 });
+        assert_eq!(Quarter { year: 2024, q: 1 }.days(), 91); // leap year
+        assert_eq!(Quarter { year: 2025, q: 1 }.days(), 90);
+        assert_eq!(Quarter { year: 2024, q: 1 }.end(), d("2024-03-31"));
+    }
+
+    #[test]
+    fn trailing_window_is_inclusive() {
+        let w = Window::trailing(d("2024-03-01"), 30);
+        assert_eq!(w.first, d("2024-02-01")); // 2024 is a leap year: Feb has 29 days
+        assert!(w.contains(d("2024-02-29")) && w.contains(d("2024-03-01")));
+        assert!(!w.contains(d("2024-01-31")) && !w.contains(d("2024-03-02")));
+    }
+}

@@ -1,0 +1,666 @@
+//! The scenario engine: reallocating capital from Retire to Expand paths for
+//! the next quarter, and the next capital call. Pure and fast enough to run
+//! on every keystroke (10,000 use cases in about a millisecond).
+//!
+//! # Money flow (every line of it is checked by [`Outcome::check_conservation`])
+//! - A **Retire** line frees its quarterly budget from `sunset_date` on,
+//!   pro-rated by days over a 90-day quarter (half-to-even to the cent):
+//!   `gross = budget * days_after_sunset / 90`. Its decommission cost is paid
+//!   from that: `freed = max(0, gross - decommission)`; a cost larger than
+//!   `gross` is a **net decommission cost** that the pool must cover.
+//! - **Hold** keeps its budget. **Expand** asks for an increment.
+//! - `pool = freed + envelope`; `reserve = pool * reserve_pct` (half to even);
+//!   net decommission costs are covered next; what is left is `available`.
+//! - A policy allocates `available` to Expand asks; the rest is `unallocated`.
+//!   Identity: `freed + envelope = reserve + decommission_covered + allocated + unallocated`.
+//! - **Next capital call**: the smallest envelope (to the cent) that would
+//!   fund every Expand ask in full after reserve and decommission costs.
+//!
+//! # Why highest-return-first is optimal
+//! With linear returns (`value_i = r_i * x_i`), bounds `0 <= x_i <= u_i`
+//! (`u_i = min(ask, cap)`) and one budget `sum x_i <= B`, this is the
+//! fractional knapsack problem. Take any feasible `x` and an ask `j` with a
+//! higher return than an ask `k` where `x_j < u_j` and `x_k > 0`: moving
+//! `d = min(u_j - x_j, x_k)` from `k` to `j` changes value by
+//! `d * (r_j - r_k) >= 0`. Repeating this exchange reaches the greedy
+//! solution without lowering value, so greedy is optimal. All bounds are in
+//! whole cents, so the greedy solution is whole cents too: no rounding loss.
+//! Floors (all-or-nothing minimums) make the problem a knapsack variant
+//! where greedy is a heuristic; an ask whose floor no longer fits is skipped
+//! and the result says so.
+
+use std::cmp::Ordering;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{allocate, Money, MoneyError};
+use crate::rubric::Path;
+
+/// Days in the scenario quarter used for pro-rating sunsets.
+pub const QUARTER_DAYS: i64 = 90;
+
+/// How the pool is split among Expand asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Proportional to each (capped) ask, exact to the cent by largest remainder.
+    ProRata,
+    /// Highest `return_per_usd` first, each up to its cap.
+    HighestReturn,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::ProRata => "pro-rata",
+            Policy::HighestReturn => "highest-return",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Policy> {
+        match s {
+            "pro-rata" => Some(Policy::ProRata),
+            "highest-return" => Some(Policy::HighestReturn),
+            _ => None,
+        }
+    }
+}
+
+/// One use case's inputs to a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LineInput {
+    pub use_case: String,
+    pub name: String,
+    pub old_budget_usd: Money,
+    /// The rubric's overall verdict (the default path).
+    pub verdict: Option<Path>,
+    /// An override of the path, with its reason.
+    pub path_override: Option<Path>,
+    pub reason: Option<String>,
+    pub ask_usd: Option<Money>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub return_per_usd: Option<Decimal>,
+    pub floor_usd: Option<Money>,
+    pub cap_usd: Option<Money>,
+    pub decommission_usd: Option<Money>,
+    pub sunset_date: Option<NaiveDate>,
+    /// Last-quarter UCR, for the projected portfolio UCR.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub ucr: Option<Decimal>,
+}
+
+impl LineInput {
+    /// The path in force: the override, else the verdict, else Hold.
+    pub fn path(&self) -> Path {
+        self.path_override.or(self.verdict).unwrap_or(Path::Hold)
+    }
+    /// Largest fundable increment: the ask, limited by the cap.
+    pub fn effective_ask(&self) -> Money {
+        let ask = self.ask_usd.unwrap_or(Money::ZERO).max(Money::ZERO);
+        match self.cap_usd {
+            Some(cap) => ask.min(cap),
+            None => ask,
+        }
+    }
+}
+
+/// Scenario-wide parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Params {
+    pub policy: Policy,
+    /// New money offered on top of what Retire frees.
+    pub envelope_usd: Money,
+    /// Percent of the pool held back (0..=100).
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub reserve_pct: Decimal,
+    /// First day of the quarter being planned.
+    pub quarter_start: NaiveDate,
+}
+
+/// A scenario input that cannot be run, naming the use case and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{use_case}: {field}: {message}")]
+    Input {
+        use_case: String,
+        field: &'static str,
+        message: String,
+    },
+    #[error("{field}: {message}")]
+    Param { field: &'static str, message: String },
+    #[error("money: {0}")]
+    Money(#[from] MoneyError),
+    #[error("conservation check failed: {0}")]
+    Conservation(String),
+}
+
+/// How an Expand ask fared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Funding {
+    Funded,
+    PartlyFunded,
+    Unfunded,
+    NotApplicable,
+}
+
+/// One use case's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LineResult {
+    pub use_case: String,
+    pub name: String,
+    pub path: Path,
+    pub overridden: bool,
+    /// Why this path and this amount, in words.
+    pub reason: String,
+    pub old_budget_usd: Money,
+    pub new_budget_usd: Money,
+    pub delta_usd: Money,
+    /// Expand: the increment granted.
+    pub allocated_usd: Money,
+    /// Expand: the ask after its cap.
+    pub requested_usd: Money,
+    pub funding: Funding,
+    /// Retire: budget freed from the sunset date on, before decommissioning.
+    pub freed_gross_usd: Money,
+    pub decommission_usd: Money,
+    /// Retire: decommission cost beyond what the sunset frees.
+    pub net_decommission_cost_usd: Money,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value: Decimal,
+}
+
+/// Totals of a run; each equals the sum of its parts to the cent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Totals {
+    pub old_budget_usd: Money,
+    pub new_budget_usd: Money,
+    pub delta_usd: Money,
+    /// Sum of Retire lines' gross frees.
+    pub freed_gross_usd: Money,
+    pub decommission_usd: Money,
+    /// Freed money net of decommission costs (never below zero per line).
+    pub freed_usd: Money,
+    pub envelope_usd: Money,
+    pub reserve_usd: Money,
+    pub net_decommission_cost_usd: Money,
+    pub decommission_covered_usd: Money,
+    /// Net decommission costs the pool could not cover.
+    pub decommission_shortfall_usd: Money,
+    pub available_usd: Money,
+    /// Sum of Expand asks after caps.
+    pub requested_usd: Money,
+    pub reallocated_usd: Money,
+    pub unallocated_usd: Money,
+    /// Asks left unfunded under the chosen envelope.
+    pub unfunded_asks_usd: Money,
+    /// New money needed to fund every Expand ask in full.
+    pub next_capital_call_usd: Money,
+    /// How much of the capital call the chosen envelope leaves unfunded.
+    pub envelope_shortfall_usd: Money,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value: Decimal,
+    /// Budget-weighted UCR of continuing use cases with a known UCR, assuming
+    /// each keeps its last-quarter UCR; `None` when no UCR is known.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub projected_ucr: Option<Decimal>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub current_ucr: Option<Decimal>,
+    pub expand_count: u32,
+    pub hold_count: u32,
+    pub retire_count: u32,
+}
+
+/// The result of running a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Outcome {
+    pub params: Params,
+    pub lines: Vec<LineResult>,
+    pub totals: Totals,
+}
+
+fn input_err(uc: &str, field: &'static str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Input {
+        use_case: uc.to_string(),
+        field,
+        message: message.into(),
+    }
+}
+
+/// Checks one line's inputs; errors name the use case and field.
+pub fn validate_line(l: &LineInput) -> Result<(), ScenarioError> {
+    let id = l.use_case.as_str();
+    if l.path_override.is_some() && l.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(input_err(id, "reason", "a path override needs a reason"));
+    }
+    for (field, v) in [
+        ("ask_usd", l.ask_usd),
+        ("floor_usd", l.floor_usd),
+        ("cap_usd", l.cap_usd),
+        ("decommission_usd", l.decommission_usd),
+    ] {
+        if v.is_some_and(Money::is_negative) {
+            return Err(input_err(id, field, "must not be negative"));
+        }
+    }
+    if let Some(r) = l.return_per_usd {
+        if r <= Decimal::ZERO {
+            return Err(input_err(id, "return_per_usd", format!("must be > 0, got {r}")));
+        }
+    }
+    if let (Some(f), Some(c)) = (l.floor_usd, l.cap_usd) {
+        if f > c {
+            return Err(input_err(id, "floor_usd", format!("floor {f} is above cap {c}")));
+        }
+    }
+    if l.path() == Path::Expand && l.effective_ask().is_positive() && l.return_per_usd.is_none() {
+        return Err(input_err(
+            id,
+            "return_per_usd",
+            "an Expand ask needs an expected return per dollar",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a scenario. Validates every input, allocates, and checks
+/// conservation before returning.
+pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioError> {
+    if params.reserve_pct < Decimal::ZERO || params.reserve_pct > Decimal::ONE_HUNDRED {
+        return Err(ScenarioError::Param {
+            field: "reserve_pct",
+            message: format!("must be within 0..100, got {}", params.reserve_pct),
+        });
+    }
+    if params.envelope_usd.is_negative() {
+        return Err(ScenarioError::Param {
+            field: "envelope",
+            message: "must not be negative".into(),
+        });
+    }
+    let mut out: Vec<LineResult> = Vec::with_capacity(lines.len());
+    let mut t = Totals {
+        envelope_usd: params.envelope_usd,
+        ..Totals::default()
+    };
+    for l in lines {
+        validate_line(l)?;
+        let path = l.path();
+        let overridden = l.path_override.is_some_and(|p| Some(p) != l.verdict);
+        let mut r = LineResult {
+            use_case: l.use_case.clone(),
+            name: l.name.clone(),
+            path,
+            overridden,
+            reason: String::new(),
+            old_budget_usd: l.old_budget_usd,
+            new_budget_usd: l.old_budget_usd,
+            delta_usd: Money::ZERO,
+            allocated_usd: Money::ZERO,
+            requested_usd: Money::ZERO,
+            funding: Funding::NotApplicable,
+            freed_gross_usd: Money::ZERO,
+            decommission_usd: Money::ZERO,
+            net_decommission_cost_usd: Money::ZERO,
+            projected_value: Decimal::ZERO,
+        };
+        let why_path = match (overridden, &l.reason) {
+            (true, Some(reason)) => format!(
+                "override of {}: {reason}",
+                l.verdict.map(Path::as_str).unwrap_or("no verdict")
+            ),
+            _ => match l.verdict {
+                Some(_) => "rubric verdict".to_string(),
+                None => "no score: kept on Hold".to_string(),
+            },
+        };
+        match path {
+            Path::Retire => {
+                let sunset = l.sunset_date.unwrap_or(params.quarter_start);
+                let before = (sunset - params.quarter_start).num_days().clamp(0, QUARTER_DAYS);
+                let days_freed = QUARTER_DAYS - before;
+                let gross = l
+                    .old_budget_usd
+                    .max(Money::ZERO)
+                    .mul_ratio(Decimal::from(days_freed) / Decimal::from(QUARTER_DAYS))?;
+                let decom = l.decommission_usd.unwrap_or(Money::ZERO);
+                r.freed_gross_usd = gross;
+                r.decommission_usd = decom;
+                r.net_decommission_cost_usd = decom.checked_sub(gross)?.max(Money::ZERO);
+                r.new_budget_usd = l.old_budget_usd.checked_sub(gross)?;
+                let freed_net = gross.checked_sub(decom)?.max(Money::ZERO);
+                t.freed_usd = t.freed_usd.checked_add(freed_net)?;
+                t.freed_gross_usd = t.freed_gross_usd.checked_add(gross)?;
+                t.decommission_usd = t.decommission_usd.checked_add(decom)?;
+                t.net_decommission_cost_usd = t.net_decommission_cost_usd.checked_add(r.net_decommission_cost_usd)?;
+                t.retire_count += 1;
+                let sunset_text = match l.sunset_date {
+                    Some(d) => format!("sunset {d}: {days_freed} of {QUARTER_DAYS} days freed"),
+                    None => "sunset at quarter start: whole quarter freed".into(),
+                };
+                r.reason = format!("{why_path}; {sunset_text}; frees {gross}, decommission {decom}");
+                if r.net_decommission_cost_usd.is_positive() {
+                    r.reason
+                        .push_str(&format!("; net cost {}", r.net_decommission_cost_usd));
+                }
+            }
+            Path::Hold => {
+                t.hold_count += 1;
+                r.reason = format!("{why_path}; budget kept");
+            }
+            Path::Expand => {
+                t.expand_count += 1;
+                r.requested_usd = l.effective_ask();
+                t.requested_usd = t.requested_usd.checked_add(r.requested_usd)?;
+                r.reason = why_path;
+            }
+        }
+        t.old_budget_usd = t.old_budget_usd.checked_add(l.old_budget_usd)?;
+        out.push(r);
+    }
+
+    let pool = t.freed_usd.checked_add(params.envelope_usd)?;
+    t.reserve_usd = pool.mul_ratio(params.reserve_pct / Decimal::ONE_HUNDRED)?;
+    let after_reserve = pool.checked_sub(t.reserve_usd)?;
+    t.decommission_covered_usd = t.net_decommission_cost_usd.min(after_reserve);
+    t.decommission_shortfall_usd = t.net_decommission_cost_usd.checked_sub(t.decommission_covered_usd)?;
+    t.available_usd = after_reserve.checked_sub(t.decommission_covered_usd)?;
+
+    let expand: Vec<usize> = (0..out.len()).filter(|&i| out[i].path == Path::Expand).collect();
+    let grants = match params.policy {
+        Policy::HighestReturn => highest_return(lines, &expand, t.available_usd)?,
+        Policy::ProRata => pro_rata(lines, &expand, t.available_usd)?,
+    };
+    for (i, (amount, note)) in expand.iter().zip(grants) {
+        let (l, r) = (&lines[*i], &mut out[*i]);
+        r.allocated_usd = amount;
+        r.new_budget_usd = l.old_budget_usd.checked_add(amount)?;
+        r.projected_value = amount.times(l.return_per_usd.unwrap_or(Decimal::ZERO))?;
+        r.funding = if r.requested_usd.is_zero() || amount.is_zero() {
+            Funding::Unfunded
+        } else if amount == r.requested_usd {
+            Funding::Funded
+        } else {
+            Funding::PartlyFunded
+        };
+        let ask_text = match (l.ask_usd, l.cap_usd) {
+            (Some(a), Some(c)) if c < a => format!("ask {a} capped at {c}"),
+            (Some(a), _) => format!("ask {a}"),
+            (None, _) => "no ask".into(),
+        };
+        r.reason = format!("{}; {ask_text}; {note}", r.reason);
+        t.reallocated_usd = t.reallocated_usd.checked_add(amount)?;
+        t.projected_value = t
+            .projected_value
+            .checked_add(r.projected_value)
+            .ok_or(MoneyError::Overflow)?;
+    }
+    for r in &mut out {
+        r.delta_usd = r.new_budget_usd.checked_sub(r.old_budget_usd)?;
+        t.new_budget_usd = t.new_budget_usd.checked_add(r.new_budget_usd)?;
+        t.delta_usd = t.delta_usd.checked_add(r.delta_usd)?;
+    }
+    t.unallocated_usd = t.available_usd.checked_sub(t.reallocated_usd)?;
+    t.unfunded_asks_usd = t.requested_usd.checked_sub(t.reallocated_usd)?;
+    t.next_capital_call_usd = capital_call(
+        t.freed_usd,
+        t.net_decommission_cost_usd,
+        t.requested_usd,
+        params.reserve_pct,
+    )?;
+    t.envelope_shortfall_usd = t
+        .next_capital_call_usd
+        .checked_sub(params.envelope_usd)?
+        .max(Money::ZERO);
+    t.current_ucr = weighted_ucr(lines.iter().map(|l| (l.old_budget_usd, l.ucr)));
+    t.projected_ucr = weighted_ucr(
+        lines
+            .iter()
+            .zip(&out)
+            .filter(|(_, r)| r.path != Path::Retire)
+            .map(|(l, r)| (r.new_budget_usd, l.ucr)),
+    );
+    let outcome = Outcome {
+        params: params.clone(),
+        lines: out,
+        totals: t,
+    };
+    outcome.check_conservation()?;
+    Ok(outcome)
+}
+
+/// `sum(budget) / sum(budget / ucr)` over lines with a known positive UCR.
+fn weighted_ucr(items: impl Iterator<Item = (Money, Option<Decimal>)>) -> Option<Decimal> {
+    let mut spend = Decimal::ZERO;
+    let mut units = Decimal::ZERO;
+    for (budget, ucr) in items {
+        let Some(u) = ucr.filter(|u| *u > Decimal::ZERO) else {
+            continue;
+        };
+        if !budget.is_positive() {
+            continue;
+        }
+        spend = spend.checked_add(budget.as_decimal())?;
+        units = units.checked_add(budget.as_decimal().checked_div(u)?)?;
+    }
+    if units.is_zero() {
+        None
+    } else {
+        spend.checked_div(units)
+    }
+}
+
+/// Smallest envelope `C` (whole cents) with
+/// `freed + C - reserve(freed + C) - net_decommission >= requested`.
+fn capital_call(
+    freed: Money,
+    net_decom: Money,
+    requested: Money,
+    reserve_pct: Decimal,
+) -> Result<Money, ScenarioError> {
+    let keep = Decimal::ONE - reserve_pct / Decimal::ONE_HUNDRED;
+    let need = requested.checked_add(net_decom)?;
+    let reserve_of = |pool: Money| pool.mul_ratio(reserve_pct / Decimal::ONE_HUNDRED);
+    let enough = |c: Money| -> Result<bool, ScenarioError> {
+        let pool = freed.checked_add(c)?;
+        Ok(pool.checked_sub(reserve_of(pool)?)? >= need)
+    };
+    if enough(Money::ZERO)? {
+        return Ok(Money::ZERO);
+    }
+    if keep <= Decimal::ZERO {
+        return Err(ScenarioError::Param {
+            field: "reserve_pct",
+            message: "a 100% reserve can never fund an ask".into(),
+        });
+    }
+    // Closed form, then settle the last cents that rounding of the reserve decides.
+    let exact = need.as_decimal().checked_div(keep).ok_or(MoneyError::Overflow)? - freed.as_decimal();
+    let mut c = Money::round_from(exact.max(Decimal::ZERO))?;
+    while c.is_positive() && enough(c.checked_sub(Money::from_cents(1))?)? {
+        c = c.checked_sub(Money::from_cents(1))?;
+    }
+    while !enough(c)? {
+        c = c.checked_add(Money::from_cents(1))?;
+    }
+    Ok(c)
+}
+
+type Grant = (Money, String);
+
+/// Highest return first, ties by use case id; each up to its cap; an ask
+/// whose floor no longer fits is skipped.
+fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
+    let mut order: Vec<usize> = (0..expand.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (la, lb) = (&lines[expand[a]], &lines[expand[b]]);
+        lb.return_per_usd
+            .cmp(&la.return_per_usd)
+            .then_with(|| la.use_case.cmp(&lb.use_case))
+    });
+    let mut grants = vec![(Money::ZERO, String::new()); expand.len()];
+    let mut left = available;
+    for (rank, k) in order.into_iter().enumerate() {
+        let l = &lines[expand[k]];
+        let want = l.effective_ask();
+        let give = want.min(left);
+        let rank_text = format!(
+            "return {} per USD, rank {}",
+            l.return_per_usd
+                .map(|r| r.normalize().to_string())
+                .unwrap_or_else(|| "-".into()),
+            rank + 1
+        );
+        grants[k] = if want.is_zero() {
+            (Money::ZERO, "nothing asked".into())
+        } else if let Some(floor) = l.floor_usd.filter(|f| give < *f) {
+            (
+                Money::ZERO,
+                format!("{rank_text}; unfunded: floor {floor} does not fit in the {left} left"),
+            )
+        } else if give == want {
+            (give, format!("{rank_text}; funded in full"))
+        } else if give.is_zero() {
+            (give, format!("{rank_text}; unfunded: pool exhausted"))
+        } else {
+            (give, format!("{rank_text}; partly funded: pool exhausted after {give}"))
+        };
+        left = left.checked_sub(grants[k].0)?;
+    }
+    Ok(grants)
+}
+
+/// Pro rata to capped asks (largest remainder). If the pool covers every ask,
+/// each is funded in full. A share below an ask's floor drops that ask and
+/// the pool is re-split among the others (repeated until stable).
+fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
+    let mut grants = vec![(Money::ZERO, String::new()); expand.len()];
+    let mut active: Vec<usize> = (0..expand.len())
+        .filter(|&k| lines[expand[k]].effective_ask().is_positive())
+        .collect();
+    for (k, grant) in grants.iter_mut().enumerate() {
+        if !active.contains(&k) {
+            grant.1 = "nothing asked".into();
+        }
+    }
+    loop {
+        let total = Money::sum(active.iter().map(|&k| lines[expand[k]].effective_ask()))?;
+        if active.is_empty() {
+            return Ok(grants);
+        }
+        if total <= available {
+            for &k in &active {
+                grants[k] = (lines[expand[k]].effective_ask(), "funded in full".into());
+            }
+            return Ok(grants);
+        }
+        let weights: Vec<Decimal> = active
+            .iter()
+            .map(|&k| lines[expand[k]].effective_ask().as_decimal())
+            .collect();
+        let shares = allocate(available, &weights)?;
+        let dropped: Vec<usize> = active
+            .iter()
+            .zip(&shares)
+            .filter(|(&k, s)| lines[expand[k]].floor_usd.is_some_and(|f| **s < f))
+            .map(|(&k, _)| k)
+            .collect();
+        if dropped.is_empty() {
+            let pct = |s: Money, a: Money| (s.as_decimal() * Decimal::ONE_HUNDRED / a.as_decimal()).round_dp(1);
+            for (&k, s) in active.iter().zip(shares) {
+                let ask = lines[expand[k]].effective_ask();
+                grants[k] = (s, format!("pro rata: {}% of its ask", pct(s, ask)));
+            }
+            return Ok(grants);
+        }
+        for (&k, s) in active.iter().zip(&shares) {
+            if dropped.contains(&k) {
+                let floor = lines[expand[k]].floor_usd.unwrap_or(Money::ZERO);
+                grants[k] = (
+                    Money::ZERO,
+                    format!("unfunded: pro-rata share {s} is below its floor {floor}"),
+                );
+            }
+        }
+        active.retain(|k| !dropped.contains(k));
+    }
+}
+
+impl Outcome {
+    /// Every total equals the sum of its parts, to the cent, and money is
+    /// conserved through the pool. Runs on every result.
+    pub fn check_conservation(&self) -> Result<(), ScenarioError> {
+        let t = &self.totals;
+        let sum = |f: fn(&LineResult) -> Money| Money::sum(self.lines.iter().map(f));
+        let fail = |what: &str, a: Money, b: Money| ScenarioError::Conservation(format!("{what}: {a} != {b}"));
+        let checks: [(&str, Money, Money); 7] = [
+            ("old budgets", sum(|l| l.old_budget_usd)?, t.old_budget_usd),
+            ("new budgets", sum(|l| l.new_budget_usd)?, t.new_budget_usd),
+            ("deltas", sum(|l| l.delta_usd)?, t.delta_usd),
+            ("reallocated", sum(|l| l.allocated_usd)?, t.reallocated_usd),
+            ("gross freed", sum(|l| l.freed_gross_usd)?, t.freed_gross_usd),
+            ("decommission", sum(|l| l.decommission_usd)?, t.decommission_usd),
+            ("requested", sum(|l| l.requested_usd)?, t.requested_usd),
+        ];
+        for (what, a, b) in checks {
+            if a != b {
+                return Err(fail(what, a, b));
+            }
+        }
+        let inflow = t.freed_usd.checked_add(t.envelope_usd)?;
+        let outflow = Money::sum([
+            t.reserve_usd,
+            t.decommission_covered_usd,
+            t.reallocated_usd,
+            t.unallocated_usd,
+        ])?;
+        if inflow != outflow {
+            return Err(fail(
+                "pool (freed + envelope vs reserve + decommission + reallocated + unallocated)",
+                inflow,
+                outflow,
+            ));
+        }
+        if t.delta_usd != t.reallocated_usd.checked_sub(t.freed_gross_usd)? {
+            return Err(fail(
+                "delta vs reallocated - gross freed",
+                t.delta_usd,
+                t.reallocated_usd.checked_sub(t.freed_gross_usd)?,
+            ));
+        }
+        if t.unallocated_usd.is_negative()
+            || self
+                .lines
+                .iter()
+                .any(|l| l.allocated_usd > l.requested_usd || l.allocated_usd.is_negative())
+        {
+            return Err(ScenarioError::Conservation(
+                "an allocation exceeds its ask or the pool".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// First day of the quarter after the one containing `d`.
+pub fn next_quarter_start(d: NaiveDate) -> NaiveDate {
+    crate::period::Quarter::of(d).next().start()
+}
+
+/// Sorts results for display: by path (Expand, Hold, Retire), then id.
+pub fn display_order(a: &LineResult, b: &LineResult) -> Ordering {
+    a.path.cmp(&b.path).then_with(|| a.use_case.cmp(&b.use_case))
+}
+
+/// Adds `days` to a date, saturating.
+pub fn add_days(d: NaiveDate, days: u64) -> NaiveDate {
+    d.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+}

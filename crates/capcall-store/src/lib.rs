@@ -1,0 +1,20 @@
+//! Capcall's storage and application API: one SQLite file per portfolio.
+//!
+//! [`Portfolio`] is the library API that both shells (the `capcall` CLI and
+//! the desktop app) call; no business rule lives in a shell. It owns the
+//! connection, the schema and its migrations (`migrations/*.sql`, embedded),
+//! the single-writer lock, imports, backups, and the persistence of rubrics
+//! and scenarios. Rules themselves (rubric, scenario math, money) live in the
+//! pure `capcall-core` crate.
+
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod lock;
+pub mod portfolio;
+pub mod rubrics;
+pub mod scenarios;
+
+pub use error::{CellError, Result, StoreError};
+pub use import::{ImportKind, ImportProgress, ImportReport};
+pub use portfolio::{default_portfolio_path, Access, Portfolio, UseCaseRow};

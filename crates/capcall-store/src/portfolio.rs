@@ -1,0 +1,601 @@
+//! [`Portfolio`]: an open portfolio file and the operations on it.
+
+use std::path::{Path, PathBuf};
+
+use capcall_core::model::{EvalStatus, Lifecycle, Observation, UseCase};
+use capcall_core::money::Money;
+use capcall_core::period::{Quarter, Window};
+use capcall_core::rubric::{self, RubricSettings, Score};
+use capcall_core::ucr::{self, UcrPoint};
+use chrono::{Days, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, Row};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db;
+use crate::error::{Result, StoreError};
+use crate::import::{self, ImportKind, ImportProgress, ImportReport};
+use crate::lock::{whoami, WriterLock};
+use crate::rubrics::{self, RubricVersion};
+
+/// Whether this process may write. Writers hold the portfolio's lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// An open portfolio file.
+pub struct Portfolio {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    lock: Option<WriterLock>,
+    /// Backup written by a migration on open, if any.
+    pub migrated_from_backup: Option<PathBuf>,
+}
+
+/// The default portfolio file: `$CAPCALL_DB`, else
+/// `$XDG_DATA_HOME/capcall/portfolio.sqlite`, else
+/// `~/.local/share/capcall/portfolio.sqlite`. Shared by the CLI and the app.
+pub fn default_portfolio_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("CAPCALL_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("capcall").join("portfolio.sqlite")
+}
+
+/// A use case with the figures the portfolio board shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UseCaseRow {
+    #[serde(flatten)]
+    pub use_case: UseCase,
+    pub observations: u32,
+    pub latest_period: Option<NaiveDate>,
+    /// UCR of the latest row with spend and units.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub latest_ucr: Option<Decimal>,
+}
+
+const OBS_COLUMNS: &str = "period_start, spend_cents, forecast_cents, units, value_delta, value_target, value_hurdle, \
+    value_ci_low, value_ci_high, p95_latency_ms, p95_latency_slo_ms, availability_pct, availability_slo_pct, \
+    eval_status, grounded_score, privacy_incidents, dau, dau_target, task_success_pct, remediation_plan, remediation_due";
+
+fn dec(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Decimal>> {
+    let t: Option<String> = row.get(i)?;
+    Ok(t.and_then(|t| Decimal::from_str_exact(t.trim_start_matches('+')).ok()))
+}
+
+fn date(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    let t: Option<String> = row.get(i)?;
+    Ok(t.and_then(|t| import::parse_date(&t).ok()))
+}
+
+/// Maps a row selected with [`OBS_COLUMNS`] starting at column `o`.
+fn observation(row: &Row<'_>, o: usize) -> rusqlite::Result<Observation> {
+    Ok(Observation {
+        period_start: date(row, o)?.unwrap_or_default(),
+        spend_usd: row.get::<_, Option<i64>>(o + 1)?.map(Money::from_cents),
+        forecast_usd: row.get::<_, Option<i64>>(o + 2)?.map(Money::from_cents),
+        units: row.get::<_, Option<i64>>(o + 3)?.map(|u| u.max(0) as u64),
+        value_delta: dec(row, o + 4)?,
+        value_target: dec(row, o + 5)?,
+        value_hurdle: dec(row, o + 6)?,
+        value_ci_low: dec(row, o + 7)?,
+        value_ci_high: dec(row, o + 8)?,
+        p95_latency_ms: dec(row, o + 9)?,
+        p95_latency_slo_ms: dec(row, o + 10)?,
+        availability_pct: dec(row, o + 11)?,
+        availability_slo_pct: dec(row, o + 12)?,
+        eval_status: row
+            .get::<_, Option<String>>(o + 13)?
+            .and_then(|s| EvalStatus::parse(&s)),
+        grounded_score: dec(row, o + 14)?,
+        privacy_incidents: row
+            .get::<_, Option<i64>>(o + 15)?
+            .map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),
+        dau: dec(row, o + 16)?,
+        dau_target: dec(row, o + 17)?,
+        task_success_pct: dec(row, o + 18)?,
+        remediation_plan: row.get(o + 19)?,
+        remediation_due: date(row, o + 20)?,
+    })
+}
+
+/// The result of scoring a portfolio.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ScoreRun {
+    pub as_of: NaiveDate,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    pub scores: Vec<Score>,
+}
+
+impl Portfolio {
+    /// Creates a new, empty portfolio; refuses an existing file.
+    pub fn create(path: &Path) -> Result<Portfolio> {
+        if path.exists() {
+            return Err(StoreError::Exists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        }
+        Portfolio::open_inner(path, Access::Write, true)
+    }
+
+    /// Opens an existing portfolio.
+    pub fn open(path: &Path, access: Access) -> Result<Portfolio> {
+        Portfolio::open_inner(path, access, false)
+    }
+
+    /// Opens the portfolio at `path`, creating it with the demo data when the
+    /// file does not exist (first run).
+    pub fn open_or_create_demo(path: &Path, access: Access) -> Result<Portfolio> {
+        if path.exists() {
+            return Portfolio::open(path, access);
+        }
+        let mut p = Portfolio::create(path)?;
+        p.load_demo()?;
+        if access == Access::Read {
+            p.lock = None;
+        }
+        Ok(p)
+    }
+
+    fn open_inner(path: &Path, access: Access, create: bool) -> Result<Portfolio> {
+        let program = std::env::args()
+            .next()
+            .and_then(|a| Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "capcall".into());
+        let lock = match access {
+            Access::Write => Some(WriterLock::acquire(path, &program)?),
+            Access::Read => None,
+        };
+        let mut conn = match db::connect(path, create) {
+            Ok(c) => c,
+            Err(e) => {
+                if create {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
+        };
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let mut migrated_from_backup = None;
+        if version < db::SCHEMA_VERSION {
+            // Migrating writes: it needs the writer lock even for a reader.
+            let _guard = match &lock {
+                Some(_) => None,
+                None => Some(WriterLock::acquire(path, &program)?),
+            };
+            migrated_from_backup = db::migrate(&mut conn, path)?;
+        }
+        Ok(Portfolio {
+            conn,
+            path: path.to_path_buf(),
+            lock,
+            migrated_from_backup,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw connection, for tests and benchmarks.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn require_writer(&self) -> Result<()> {
+        if self.lock.is_none() {
+            return Err(StoreError::Invalid("this portfolio was opened read-only".into()));
+        }
+        Ok(())
+    }
+
+    /// Imports a CSV file, all or nothing.
+    pub fn import(
+        &mut self,
+        kind: ImportKind,
+        file: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        self.require_writer()?;
+        self.conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB while importing
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let report = import::import_csv(&tx, kind, file, progress)?;
+        tx.commit()?;
+        self.conn.pragma_update(None, "cache_size", -8_192)?;
+        Ok(report)
+    }
+
+    /// Replaces every use case, observation and scenario with the demo portfolio.
+    pub fn load_demo(&mut self) -> Result<()> {
+        self.require_writer()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "DELETE FROM scenarios; DELETE FROM observations; DELETE FROM use_case_levers; DELETE FROM use_cases;",
+        )?;
+        for (uc, rows) in capcall_core::demo::portfolio() {
+            let pk = upsert_use_case(&tx, &uc)?;
+            insert_observations(&tx, pk, &rows)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every use case with its board figures, by id.
+    pub fn use_cases(&self) -> Result<Vec<UseCaseRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT u.pk, u.id, u.name, u.owner, u.wave, u.region, u.status, u.flag, u.budget_cents,
+                    (SELECT count(*) FROM observations o WHERE o.use_case = u.pk),
+                    (SELECT max(period_start) FROM observations o WHERE o.use_case = u.pk),
+                    (SELECT spend_cents FROM observations o WHERE o.use_case = u.pk AND spend_cents IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
+                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_cents IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1)
+             FROM use_cases u ORDER BY u.id",
+        )?;
+        let levers = self.levers()?;
+        let rows = stmt.query_map([], |r| {
+            let pk: i64 = r.get(0)?;
+            let spend: Option<i64> = r.get(11)?;
+            let units: Option<i64> = r.get(12)?;
+            Ok(UseCaseRow {
+                use_case: use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
+                observations: r.get(9)?,
+                latest_period: date(r, 10)?,
+                latest_ucr: spend
+                    .zip(units)
+                    .and_then(|(s, u)| Decimal::new(s, 2).checked_div(Decimal::from(u))),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn levers(&self) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut map: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT use_case, lever FROM use_case_levers ORDER BY use_case, position")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            map.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        Ok(map)
+    }
+
+    /// One use case by id.
+    pub fn use_case(&self, id: &str) -> Result<UseCase> {
+        let (pk, uc) = self.use_case_pk(id)?;
+        let _ = pk;
+        Ok(uc)
+    }
+
+    fn use_case_pk(&self, id: &str) -> Result<(i64, UseCase)> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT pk, id, name, owner, wave, region, status, flag, budget_cents FROM use_cases WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<_, i64>(0)?, use_case_from_row(r, 1, vec![])?)),
+            )
+            .optional()?;
+        let (pk, mut uc) = found.ok_or_else(|| StoreError::NotFound(format!("no use case '{id}'")))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT lever FROM use_case_levers WHERE use_case = ?1 ORDER BY position")?;
+        uc.levers = stmt.query_map([pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok((pk, uc))
+    }
+
+    /// A use case's observations, oldest first.
+    pub fn observations(&self, id: &str) -> Result<Vec<Observation>> {
+        let (pk, _) = self.use_case_pk(id)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {OBS_COLUMNS} FROM observations WHERE use_case = ?1 ORDER BY period_start"
+        ))?;
+        let rows = stmt.query_map([pk], |r| observation(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The latest `period_start` in the portfolio (the default "as of").
+    pub fn latest_observation_date(&self) -> Result<Option<NaiveDate>> {
+        let t: Option<String> = self
+            .conn
+            .query_row("SELECT max(period_start) FROM observations", [], |r| r.get(0))?;
+        Ok(t.and_then(|t| import::parse_date(&t).ok()))
+    }
+
+    /// Use cases with the observations the rubric needs as of `as_of` (rows
+    /// from the start of the previous quarter or the longest trailing window,
+    /// plus each use case's latest eval if older).
+    pub fn scoring_inputs(
+        &self,
+        as_of: NaiveDate,
+        settings: &RubricSettings,
+        only: Option<&str>,
+    ) -> Result<Vec<(UseCase, Vec<Observation>)>> {
+        let longest = [
+            settings.slo_window_days,
+            settings.safety_window_days,
+            settings.adoption_window_days,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+        let longest_days: u32 = longest.trunc().to_string().parse().unwrap_or(u32::MAX);
+        let window_first = Window::trailing(as_of, longest_days).first;
+        let quarter_first = Quarter::last_complete(as_of).prev().start();
+        let from = window_first.min(quarter_first);
+        let levers = self.levers()?;
+        let mut ucs: Vec<(i64, UseCase, Vec<Observation>)> = {
+            let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
+            let rows = stmt.query_map([only], |r| {
+                let pk: i64 = r.get(0)?;
+                Ok((
+                    pk,
+                    use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
+                    Vec::new(),
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if let Some(id) = only {
+            if ucs.is_empty() {
+                return Err(StoreError::NotFound(format!("no use case '{id}'")));
+            }
+        }
+        let index: std::collections::HashMap<i64, usize> = ucs.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT use_case, {OBS_COLUMNS} FROM observations WHERE period_start >= ?1 AND period_start <= ?2 AND (?3 IS NULL OR use_case = ?3)"
+        ))?;
+        let only_pk = only.map(|_| ucs[0].0);
+        let mut rows = stmt.query(rusqlite::params![from.to_string(), as_of.to_string(), only_pk])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                ucs[i].2.push(observation(r, 1)?);
+            }
+        }
+        // Safety reads the latest eval, however old.
+        let mut latest_eval = self.conn.prepare(&format!(
+            "SELECT {OBS_COLUMNS} FROM observations WHERE use_case = ?1 AND period_start < ?2 AND eval_status IS NOT NULL ORDER BY period_start DESC LIMIT 1"
+        ))?;
+        for (pk, _, obs) in ucs.iter_mut() {
+            if !obs.iter().any(|o| o.eval_status.is_some()) {
+                if let Some(o) = latest_eval
+                    .query_row(rusqlite::params![*pk, from.to_string()], |r| observation(r, 0))
+                    .optional()?
+                {
+                    obs.push(o);
+                }
+            }
+        }
+        Ok(ucs.into_iter().map(|(_, u, o)| (u, o)).collect())
+    }
+
+    /// Scores use cases as of a date (default: the latest observation) with
+    /// the current rubric (or `version`).
+    pub fn score(&self, as_of: Option<NaiveDate>, use_case: Option<&str>, version: Option<u32>) -> Result<ScoreRun> {
+        let rubric = match version {
+            Some(v) => rubrics::load(&self.conn, v)?,
+            None => rubrics::current(&self.conn)?,
+        };
+        let as_of = match as_of {
+            Some(d) => d,
+            None => self.latest_observation_date()?.ok_or_else(|| {
+                StoreError::Invalid("the portfolio has no observations; give --as-of or import observations.csv".into())
+            })?,
+        };
+        let inputs = self.scoring_inputs(as_of, &rubric.settings, use_case)?;
+        let scores = inputs
+            .iter()
+            .map(|(uc, rows)| rubric::evaluate(uc, rows, as_of, &rubric.settings, rubric.version))
+            .collect();
+        Ok(ScoreRun {
+            as_of,
+            rubric_version: rubric.version,
+            rubric_name: rubric.name,
+            scores,
+        })
+    }
+
+    /// UCR history of a use case by quarter, month, or observation period.
+    pub fn ucr(&self, id: &str, by: UcrBy) -> Result<Vec<UcrPoint>> {
+        let rows = self.observations(id)?;
+        Ok(match by {
+            UcrBy::Quarter => ucr::by_quarter(&rows),
+            UcrBy::Month => ucr::by_month(&rows),
+            UcrBy::Period => ucr::by_period(&rows),
+        })
+    }
+
+    pub fn rubric(&self) -> Result<RubricVersion> {
+        rubrics::current(&self.conn)
+    }
+
+    pub fn rubric_versions(&self) -> Result<Vec<RubricVersion>> {
+        rubrics::list(&self.conn)
+    }
+
+    /// Writes a new rubric version with the changed thresholds.
+    pub fn set_rubric(&mut self, changes: &[(String, String)], note: &str) -> Result<RubricVersion> {
+        self.require_writer()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let v = rubrics::set(&tx, changes, &whoami(), note, &now())?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    /// Safe online backup to a new file (refuses to overwrite).
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Exists(dest.to_path_buf()));
+        }
+        db::online_backup(&self.conn, dest)
+    }
+
+    /// Replaces this portfolio with a backup, after checking the backup and
+    /// saving the current state to `<db>.pre-restore.sqlite`.
+    pub fn restore(&mut self, src: &Path) -> Result<PathBuf> {
+        self.require_writer()?;
+        {
+            let check = Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+                StoreError::NotAPortfolio {
+                    path: src.to_path_buf(),
+                    why: e.to_string(),
+                }
+            })?;
+            let bad = |why: String| StoreError::NotAPortfolio {
+                path: src.to_path_buf(),
+                why,
+            };
+            let ok: String = check
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .map_err(|e| bad(e.to_string()))?;
+            if ok != "ok" {
+                return Err(bad(format!("integrity check failed: {ok}")));
+            }
+            let v: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if v > db::SCHEMA_VERSION {
+                return Err(StoreError::TooNew {
+                    path: src.to_path_buf(),
+                    found: v,
+                    supported: db::SCHEMA_VERSION,
+                });
+            }
+            if v == 0 {
+                return Err(bad("it has no Capcall schema".into()));
+            }
+        }
+        let safety = db::sibling(&self.path, ".pre-restore.sqlite");
+        let _ = std::fs::remove_file(&safety);
+        db::online_backup(&self.conn, &safety)?;
+        self.conn.restore(
+            rusqlite::DatabaseName::Main,
+            src,
+            None::<fn(rusqlite::backup::Progress)>,
+        )?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        db::migrate(&mut self.conn, &self.path)?;
+        Ok(safety)
+    }
+
+    /// `PRAGMA integrity_check` result ("ok" when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Row counts of the main tables.
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        let u = self
+            .conn
+            .query_row("SELECT count(*) FROM use_cases", [], |r| r.get(0))?;
+        let o = self
+            .conn
+            .query_row("SELECT count(*) FROM observations", [], |r| r.get(0))?;
+        Ok((u, o))
+    }
+}
+
+/// Granularity of a UCR history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UcrBy {
+    Quarter,
+    Month,
+    Period,
+}
+
+/// Now as RFC 3339 UTC (seconds), for created/approved timestamps.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The next quarter after `d`'s quarter.
+pub fn next_quarter(d: NaiveDate) -> NaiveDate {
+    Quarter::of(d).next().start()
+}
+
+/// `d + days`.
+pub fn plus_days(d: NaiveDate, days: u64) -> NaiveDate {
+    d.checked_add_days(Days::new(days)).unwrap_or(d)
+}
+
+fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Result<UseCase> {
+    let status: String = r.get(o + 5)?;
+    Ok(UseCase {
+        id: r.get(o)?,
+        name: r.get(o + 1)?,
+        owner: r.get(o + 2)?,
+        wave: r.get(o + 3)?,
+        region: r.get(o + 4)?,
+        status: Lifecycle::parse(&status).unwrap_or(Lifecycle::Live),
+        flag: r.get(o + 6)?,
+        budget_usd: Money::from_cents(r.get(o + 7)?),
+        levers,
+    })
+}
+
+/// Inserts or replaces a use case (and its levers); returns its key.
+pub(crate) fn upsert_use_case(conn: &Connection, uc: &UseCase) -> Result<i64> {
+    let pk: i64 = conn.query_row(
+        "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, owner = excluded.owner, wave = excluded.wave, region = excluded.region,
+         status = excluded.status, flag = excluded.flag, budget_cents = excluded.budget_cents RETURNING pk",
+        rusqlite::params![uc.id, uc.name, uc.owner, uc.wave, uc.region, uc.status.as_str(), uc.flag, uc.budget_usd.cents()?],
+        |r| r.get(0),
+    )?;
+    conn.execute("DELETE FROM use_case_levers WHERE use_case = ?1", [pk])?;
+    for (i, l) in uc.levers.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO use_case_levers (use_case, position, lever) VALUES (?1, ?2, ?3)",
+            rusqlite::params![pk, i as i64, l],
+        )?;
+    }
+    Ok(pk)
+}
+
+fn insert_observations(conn: &Connection, pk: i64, rows: &[Observation]) -> Result<()> {
+    let mut stmt = conn.prepare(&format!(
+        "INSERT OR REPLACE INTO observations (use_case, {OBS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+    ))?;
+    let s = |d: Option<Decimal>| d.map(|d| d.to_string());
+    for o in rows {
+        stmt.execute(rusqlite::params![
+            pk,
+            o.period_start.to_string(),
+            o.spend_usd.map(|m| m.cents()).transpose()?,
+            o.forecast_usd.map(|m| m.cents()).transpose()?,
+            o.units.map(|u| u as i64),
+            s(o.value_delta),
+            s(o.value_target),
+            s(o.value_hurdle),
+            s(o.value_ci_low),
+            s(o.value_ci_high),
+            s(o.p95_latency_ms),
+            s(o.p95_latency_slo_ms),
+            s(o.availability_pct),
+            s(o.availability_slo_pct),
+            o.eval_status.map(|e| e.as_str()),
+            s(o.grounded_score),
+            o.privacy_incidents,
+            s(o.dau),
+            s(o.dau_target),
+            s(o.task_success_pct),
+            o.remediation_plan,
+            o.remediation_due.map(|d| d.to_string()),
+        ])?;
+    }
+    Ok(())
+}

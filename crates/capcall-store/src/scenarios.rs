@@ -1,0 +1,1 @@
+//! Scenarios persisted (filled in by the scenario work).

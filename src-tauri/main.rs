@@ -1,0 +1,1 @@
+fn main(){capcall_app::run()}
