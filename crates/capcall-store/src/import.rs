@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use capcall_core::model::is_slug;
@@ -19,6 +20,28 @@ use rusqlite::Transaction;
 use rust_decimal::Decimal;
 
 use crate::error::{CellError, Result, StoreError};
+
+/// A multiply-shift hasher for the packed `(use case, day)` keys of the
+/// duplicate check: SipHash's DoS resistance buys nothing for a local file.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = (k ^ (k >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (k >> 32);
+    }
+}
+
+/// Most columns a format has.
+const MAX_COLUMNS: usize = 22;
 
 /// How many bad cells are reported in full.
 pub const MAX_REPORTED: usize = 20;
@@ -118,21 +141,13 @@ const OBSERVATION_COLUMNS: &[Column] = &[
     col("remediation_due", Kind::OptDate, false),
 ];
 
-const OBSERVATION_UPSERT: &str =
-    "INSERT INTO observations (use_case, period_start, spend_cents, forecast_cents, units, \
-    value_delta, value_target, value_hurdle, value_ci_low, value_ci_high, p95_latency_ms, p95_latency_slo_ms, \
-    availability_pct, availability_slo_pct, eval_status, grounded_score, privacy_incidents, dau, dau_target, \
-    task_success_pct, remediation_plan, remediation_due) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
-    ON CONFLICT (use_case, period_start) DO UPDATE SET spend_cents = excluded.spend_cents, \
-    forecast_cents = excluded.forecast_cents, units = excluded.units, value_delta = excluded.value_delta, \
-    value_target = excluded.value_target, value_hurdle = excluded.value_hurdle, value_ci_low = excluded.value_ci_low, \
-    value_ci_high = excluded.value_ci_high, p95_latency_ms = excluded.p95_latency_ms, \
-    p95_latency_slo_ms = excluded.p95_latency_slo_ms, availability_pct = excluded.availability_pct, \
-    availability_slo_pct = excluded.availability_slo_pct, eval_status = excluded.eval_status, \
-    grounded_score = excluded.grounded_score, privacy_incidents = excluded.privacy_incidents, dau = excluded.dau, \
-    dau_target = excluded.dau_target, task_success_pct = excluded.task_success_pct, \
-    remediation_plan = excluded.remediation_plan, remediation_due = excluded.remediation_due";
+/// Keyed replace of whole rows (FORMATS.md: "rows are keyed, then replaced").
+/// `OR REPLACE` costs one B-tree seek per row where an upsert costs two.
+const OBSERVATION_UPSERT: &str = "INSERT OR REPLACE INTO observations (use_case, period_start, spend_cents, \
+    forecast_cents, units, value_delta, value_target, value_hurdle, value_ci_low, value_ci_high, p95_latency_ms, \
+    p95_latency_slo_ms, availability_pct, availability_slo_pct, eval_status, grounded_score, privacy_incidents, dau, \
+    dau_target, task_success_pct, remediation_plan, remediation_due) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
 
 /// A parsed cell, borrowed from the record where it is text.
 enum Cell<'a> {
@@ -194,6 +209,48 @@ fn check_decimal(t: &str) -> std::result::Result<(), String> {
         return Err(format!("'{t}' has more than 28 digits; it would be rounded"));
     }
     Ok(())
+}
+
+/// Checked decimal text as an exact `(mantissa, scale)`, when it fits an
+/// `i64` (the fast path); `None` for longer text.
+fn small_decimal(t: &str) -> Option<(i64, u32)> {
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.len() > 18 {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut after_dot) = (0i64, 0u32, false);
+    for c in body.bytes() {
+        if c == b'.' {
+            after_dot = true;
+        } else {
+            mantissa = mantissa * 10 + i64::from(c - b'0');
+            scale += u32::from(after_dot);
+        }
+    }
+    Some((if neg { -mantissa } else { mantissa }, scale))
+}
+
+/// Compares two checked decimal texts exactly.
+fn cmp_decimal(a: &str, b: &str) -> std::cmp::Ordering {
+    if let (Some((ma, sa)), Some((mb, sb))) = (small_decimal(a), small_decimal(b)) {
+        let s = sa.max(sb);
+        let scale = |m: i64, from: u32| i128::from(m) * 10i128.pow(s - from);
+        return scale(ma, sa).cmp(&scale(mb, sb));
+    }
+    Decimal::from_str_exact(a).ok().cmp(&Decimal::from_str_exact(b).ok())
+}
+
+/// Is checked decimal text `t` within `lo..=hi`?
+fn in_range(t: &str, lo: i64, hi: i64) -> bool {
+    if let Some((m, s)) = small_decimal(t) {
+        let p = 10i128.pow(s);
+        return i128::from(m) >= i128::from(lo) * p && i128::from(m) <= i128::from(hi) * p;
+    }
+    Decimal::from_str_exact(t).is_ok_and(|v| v >= Decimal::from(lo) && v <= Decimal::from(hi))
 }
 
 /// Parses `YYYY-MM-DD` strictly.
@@ -278,8 +335,7 @@ fn parse_cell<'a>(kind: Kind, t: &'a str, use_cases: &HashMap<String, i64>) -> s
         }
         Kind::DecRange(lo, hi) => {
             check_decimal(t)?;
-            let v = Decimal::from_str_exact(t).map_err(|_| format!("'{t}' is not a decimal number"))?;
-            if v < Decimal::from(lo) || v > Decimal::from(hi) {
+            if !in_range(t, lo, hi) {
                 return Err(format!("{t} is out of range {lo}..{hi}"));
             }
             Cell::Text(t)
@@ -312,59 +368,7 @@ pub(crate) fn import_csv(
         list: vec![],
         total: 0,
     };
-    let mut record = csv::ByteRecord::new();
-    let csv_err = |e: csv::Error, errors: &mut Errors| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
-        errors.push(line, 1, "", format!("malformed CSV: {e}"));
-    };
-
-    // Header: map each known column to its field index.
-    match rdr.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(StoreError::Import {
-                errors: vec![CellError {
-                    file: file_name,
-                    line: 1,
-                    column: 1,
-                    field: String::new(),
-                    message: "the file is empty (expected a header row)".into(),
-                }],
-                total: 1,
-            })
-        }
-        Err(e) => {
-            csv_err(e, &mut errors);
-            return Err(StoreError::Import {
-                errors: errors.list,
-                total: errors.total,
-            });
-        }
-    }
-    let mut index: Vec<Option<usize>> = vec![None; columns.len()];
-    let mut ignored = vec![];
-    for (i, raw) in record.iter().enumerate() {
-        let name = String::from_utf8_lossy(trim(raw))
-            .trim_start_matches('\u{feff}')
-            .to_string();
-        match columns.iter().position(|c| c.name == name) {
-            Some(c) if index[c].is_some() => errors.push(1, i as u64 + 1, &name, "duplicate column".into()),
-            Some(c) => index[c] = Some(i),
-            None => ignored.push(name),
-        }
-    }
-    for (c, ix) in columns.iter().zip(&index) {
-        if c.required && ix.is_none() {
-            errors.push(1, 1, c.name, "required column is missing from the header".into());
-        }
-    }
-    if errors.total > 0 {
-        return Err(StoreError::Import {
-            errors: errors.list,
-            total: errors.total,
-        });
-    }
-    let width = record.len();
+    let header = read_header(&mut rdr, columns, &mut errors)?;
 
     let use_cases: HashMap<String, i64> = if kind == ImportKind::Observations {
         let mut stmt = tx.prepare("SELECT id, pk FROM use_cases")?;
@@ -380,97 +384,249 @@ pub(crate) fn import_csv(
     };
     let before: i64 = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
 
-    let mut obs_stmt = if kind == ImportKind::Observations {
-        Some(tx.prepare(OBSERVATION_UPSERT)?)
-    } else {
-        None
-    };
-    let mut uc_stmt = if kind == ImportKind::UseCases {
-        Some(tx.prepare(
-            "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, owner = excluded.owner, wave = excluded.wave, \
-             region = excluded.region, status = excluded.status, flag = excluded.flag, budget_cents = excluded.budget_cents \
-             RETURNING pk",
-        )?)
-    } else {
-        None
-    };
-    let mut del_levers = tx.prepare("DELETE FROM use_case_levers WHERE use_case = ?1")?;
-    let mut add_lever = tx.prepare("INSERT INTO use_case_levers (use_case, position, lever) VALUES (?1, ?2, ?3)")?;
+    // Two-stage pipeline: a scoped thread reads and validates the CSV into
+    // batches while this thread writes them to SQLite, so the two halves of
+    // the work run on two cores. Batches are recycled, so steady state
+    // allocates nothing per row.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    let width = columns.len();
+    let (read_result, write_result) = std::thread::scope(|scope| {
+        let header = &header;
+        let use_cases = &use_cases;
+        let rdr = &mut rdr;
+        let reader = scope.spawn(move || {
+            let mut state = ReadState {
+                errors,
+                rows: 0,
+                seen_keys: HashSet::default(),
+                seen_ids: HashMap::new(),
+            };
+            read_rows(
+                rdr,
+                kind,
+                columns,
+                header,
+                use_cases,
+                total_bytes,
+                &mut state,
+                &full_tx,
+                &empty_rx,
+            );
+            drop(full_tx);
+            state
+        });
+        let written = write_batches(tx, kind, width, &full_rx, &empty_tx, total_bytes, progress);
+        drop(full_rx); // a write error stops the reader at its next send
+        (reader.join(), written)
+    });
+    let state = read_result.map_err(|_| StoreError::Invalid("the CSV reader thread panicked".into()))?;
+    if state.errors.total > 0 {
+        return Err(StoreError::Import {
+            errors: state.errors.list,
+            total: state.errors.total,
+        });
+    }
+    write_result?;
+    progress(ImportProgress {
+        bytes_read: total_bytes,
+        total_bytes,
+        rows: state.rows,
+    });
+    let after: i64 = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    let added = (after - before).max(0) as u64;
+    Ok(ImportReport {
+        file: file_name,
+        rows: state.rows,
+        added,
+        replaced: state.rows.saturating_sub(added),
+        ignored_columns: header.ignored.clone(),
+    })
+}
 
-    let mut seen_keys: HashSet<u64> = HashSet::new();
-    let mut seen_ids: HashMap<String, u64> = HashMap::new();
-    let mut rows: u64 = 0;
+struct Header {
+    /// Field index of each known column, if present.
+    index: Vec<Option<usize>>,
+    width: usize,
+    ignored: Vec<String>,
+}
+
+fn read_header(rdr: &mut csv::Reader<File>, columns: &[Column], errors: &mut Errors) -> Result<Header> {
+    let mut record = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => errors.push(1, 1, "", "the file is empty (expected a header row)".into()),
+        Err(e) => errors.push(
+            e.position().map(|p| p.line()).unwrap_or(1),
+            1,
+            "",
+            format!("malformed CSV: {e}"),
+        ),
+    }
+    let mut index: Vec<Option<usize>> = vec![None; columns.len()];
+    let mut ignored = vec![];
+    for (i, raw) in record.iter().enumerate() {
+        let name = String::from_utf8_lossy(trim(raw))
+            .trim_start_matches('\u{feff}')
+            .to_string();
+        match columns.iter().position(|c| c.name == name) {
+            Some(c) if index[c].is_some() => errors.push(1, i as u64 + 1, &name, "duplicate column".into()),
+            Some(c) => index[c] = Some(i),
+            None => ignored.push(name),
+        }
+    }
+    if errors.total == 0 {
+        for (c, ix) in columns.iter().zip(&index) {
+            if c.required && ix.is_none() {
+                errors.push(1, 1, c.name, "required column is missing from the header".into());
+            }
+        }
+    }
+    if errors.total > 0 {
+        return Err(StoreError::Import {
+            errors: std::mem::take(&mut errors.list),
+            total: errors.total,
+        });
+    }
+    Ok(Header {
+        index,
+        width: record.len(),
+        ignored,
+    })
+}
+
+/// Rows per batch handed from the reader to the writer.
+const BATCH_ROWS: usize = 2048;
+
+/// A validated cell in a batch; text lives in the batch's arena.
+#[derive(Clone, Copy)]
+enum Slot {
+    Null,
+    Int(i64),
+    Text(u32, u32),
+}
+
+/// Validated rows, `width` slots each.
+#[derive(Default)]
+struct Batch {
+    arena: String,
+    slots: Vec<Slot>,
+    rows: usize,
+    bytes_read: u64,
+    rows_read: u64,
+}
+
+impl Batch {
+    fn text(&self, start: u32, end: u32) -> &str {
+        &self.arena[start as usize..end as usize]
+    }
+    fn clear(&mut self) {
+        self.arena.clear();
+        self.slots.clear();
+        self.rows = 0;
+    }
+}
+
+struct ReadState {
+    errors: Errors,
+    rows: u64,
+    seen_keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    seen_ids: HashMap<String, u64>,
+}
+
+/// Reads, validates and batches every record. After the first bad cell,
+/// nothing more is sent (the import will be rolled back) but reading goes on
+/// to report every bad cell.
+#[allow(clippy::too_many_arguments)]
+fn read_rows(
+    rdr: &mut csv::Reader<File>,
+    kind: ImportKind,
+    columns: &[Column],
+    header: &Header,
+    use_cases: &HashMap<String, i64>,
+    total_bytes: u64,
+    st: &mut ReadState,
+    full: &std::sync::mpsc::SyncSender<Batch>,
+    empty: &std::sync::mpsc::Receiver<Batch>,
+) {
+    st.seen_keys.reserve((total_bytes / 96).min(50_000_000) as usize);
+    let mut record = csv::ByteRecord::new();
+    let mut batch = Batch::default();
+    let mut writer_gone = false;
+    let send = |batch: &mut Batch, rows_read: u64, bytes: u64, writer_gone: &mut bool| {
+        let mut next = empty.try_recv().unwrap_or_default();
+        next.clear();
+        let mut done = std::mem::replace(batch, next);
+        done.rows_read = rows_read;
+        done.bytes_read = bytes;
+        if full.send(done).is_err() {
+            *writer_gone = true;
+        }
+    };
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                csv_err(e, &mut errors);
-                if errors.total > 10_000 {
+                st.errors.push(
+                    e.position().map(|p| p.line()).unwrap_or(0),
+                    1,
+                    "",
+                    format!("malformed CSV: {e}"),
+                );
+                if st.errors.total > 10_000 {
                     break;
                 }
                 continue;
             }
         }
-        rows += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
-        if rows.is_multiple_of(8192) {
-            progress(ImportProgress {
-                bytes_read: rdr.position().byte(),
-                total_bytes,
-                rows,
-            });
-        }
+        let line = record.position().map(|p| p.line()).unwrap_or(st.rows + 2);
         if record.len() == 1 && trim(&record[0]).is_empty() {
-            rows -= 1;
             continue; // blank line
         }
-        if record.len() != width {
-            errors.push(
+        st.rows += 1;
+        if record.len() != header.width {
+            st.errors.push(
                 line,
-                record.len().min(width) as u64 + 1,
+                record.len().min(header.width) as u64 + 1,
                 "",
-                format!("expected {width} fields like the header, found {}", record.len()),
+                format!(
+                    "expected {} fields like the header, found {}",
+                    header.width,
+                    record.len()
+                ),
             );
             continue;
         }
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
+        let mut cells: [Cell<'_>; MAX_COLUMNS] = std::array::from_fn(|_| Cell::Null);
         let mut row_ok = true;
-        for (c, ix) in columns.iter().zip(&index) {
-            let Some(ix) = *ix else {
-                cells.push(Cell::Null);
+        for (n, (c, ix)) in columns.iter().zip(&header.index).enumerate() {
+            let Some(ix) = *ix else { continue };
+            let Ok(text) = std::str::from_utf8(trim(&record[ix])) else {
+                st.errors.push(line, ix as u64 + 1, c.name, "not valid UTF-8".into());
+                row_ok = false;
                 continue;
             };
-            let raw = trim(&record[ix]);
-            let text = match std::str::from_utf8(raw) {
-                Ok(t) => t,
-                Err(_) => {
-                    errors.push(line, ix as u64 + 1, c.name, "not valid UTF-8".into());
-                    row_ok = false;
-                    cells.push(Cell::Null);
-                    continue;
-                }
-            };
-            match parse_cell(c.kind, text, &use_cases) {
-                Ok(cell) => cells.push(cell),
+            match parse_cell(c.kind, text, use_cases) {
+                Ok(cell) => cells[n] = cell,
                 Err(message) => {
-                    errors.push(line, ix as u64 + 1, c.name, message);
+                    st.errors.push(line, ix as u64 + 1, c.name, message);
                     row_ok = false;
-                    cells.push(Cell::Null);
                 }
             }
         }
         if !row_ok {
             continue;
         }
+        let col =
+            |name: &str| header.index[columns.iter().position(|c| c.name == name).unwrap_or(0)].unwrap_or(0) as u64 + 1;
         match kind {
             ImportKind::Observations => {
                 if let (Cell::Text(lo), Cell::Text(hi)) = (&cells[8], &cells[9]) {
-                    if Decimal::from_str_exact(lo).ok() > Decimal::from_str_exact(hi).ok() {
-                        errors.push(
+                    if cmp_decimal(lo, hi) == std::cmp::Ordering::Greater {
+                        st.errors.push(
                             line,
-                            index[8].unwrap_or(0) as u64 + 1,
+                            col("value_ci_low"),
                             "value_ci_low",
                             format!("{lo} is above value_ci_high {hi}"),
                         );
@@ -481,43 +637,92 @@ pub(crate) fn import_csv(
                     unreachable!("required cells parsed")
                 };
                 let days = parse_date(date).map(|d| d.num_days_from_ce()).unwrap_or(0);
-                if !seen_keys.insert(((*pk as u64) << 32) | (days as u32 as u64)) {
-                    errors.push(
+                if !st.seen_keys.insert(((*pk as u64) << 32) | (days as u32 as u64)) {
+                    st.errors.push(
                         line,
-                        index[1].unwrap_or(0) as u64 + 1,
+                        col("period_start"),
                         "period_start",
                         format!("duplicate row for this use case and {date} in the file"),
                     );
                     continue;
                 }
-                if errors.total > 0 {
-                    continue; // validation only: nothing more will be written
-                }
-                let stmt = obs_stmt.as_mut().expect("prepared");
-                for (i, cell) in cells.iter().enumerate() {
-                    bind(stmt, i + 1, cell)?;
-                }
-                stmt.raw_execute()?;
             }
             ImportKind::UseCases => {
                 let Cell::Text(id) = cells[0] else {
                     unreachable!("required cell parsed")
                 };
-                if let Some(first) = seen_ids.insert(id.to_string(), line) {
-                    errors.push(
+                if let Some(first) = st.seen_ids.insert(id.to_string(), line) {
+                    st.errors.push(
                         line,
-                        index[0].unwrap_or(0) as u64 + 1,
+                        col("id"),
                         "id",
                         format!("duplicate id '{id}' (first on line {first})"),
                     );
                     continue;
                 }
-                if errors.total > 0 {
-                    continue;
+            }
+        }
+        if st.errors.total > 0 || writer_gone {
+            continue; // validation only: nothing more will be written
+        }
+        for cell in &cells[..columns.len()] {
+            batch.slots.push(match cell {
+                Cell::Null => Slot::Null,
+                Cell::Int(v) => Slot::Int(*v),
+                Cell::Text(t) => {
+                    let start = batch.arena.len() as u32;
+                    batch.arena.push_str(t);
+                    Slot::Text(start, batch.arena.len() as u32)
                 }
-                let stmt = uc_stmt.as_mut().expect("prepared");
-                for (i, cell) in cells[..8].iter().enumerate() {
-                    bind(stmt, i + 1, cell)?;
+            });
+        }
+        batch.rows += 1;
+        if batch.rows == BATCH_ROWS {
+            send(&mut batch, st.rows, rdr.position().byte(), &mut writer_gone);
+        }
+    }
+    if batch.rows > 0 && st.errors.total == 0 && !writer_gone {
+        send(&mut batch, st.rows, total_bytes, &mut writer_gone);
+    }
+}
+
+/// Writes batches as they arrive; returns the first SQLite error.
+fn write_batches(
+    tx: &Transaction<'_>,
+    kind: ImportKind,
+    width: usize,
+    full: &std::sync::mpsc::Receiver<Batch>,
+    empty: &std::sync::mpsc::Sender<Batch>,
+    total_bytes: u64,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<()> {
+    let mut obs = if kind == ImportKind::Observations {
+        Some(tx.prepare(OBSERVATION_UPSERT)?)
+    } else {
+        None
+    };
+    let mut uc = if kind == ImportKind::UseCases {
+        Some(tx.prepare(
+            "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+             owner = excluded.owner, wave = excluded.wave, region = excluded.region, status = excluded.status, \
+             flag = excluded.flag, budget_cents = excluded.budget_cents RETURNING pk",
+        )?)
+    } else {
+        None
+    };
+    let mut del_levers = tx.prepare("DELETE FROM use_case_levers WHERE use_case = ?1")?;
+    let mut add_lever = tx.prepare("INSERT INTO use_case_levers (use_case, position, lever) VALUES (?1, ?2, ?3)")?;
+    for batch in full.iter() {
+        for row in batch.slots.chunks_exact(width) {
+            if let Some(stmt) = obs.as_mut() {
+                for (i, slot) in row.iter().enumerate() {
+                    bind(stmt, i + 1, &batch, *slot)?;
+                }
+                stmt.raw_execute()?;
+            } else if let Some(stmt) = uc.as_mut() {
+                for (i, slot) in row[..8].iter().enumerate() {
+                    bind(stmt, i + 1, &batch, *slot)?;
                 }
                 let pk: i64 = {
                     let mut r = stmt.raw_query();
@@ -527,41 +732,34 @@ pub(crate) fn import_csv(
                     row.get(0)?
                 };
                 del_levers.execute([pk])?;
-                if let Cell::Text(levers) = cells[8] {
-                    for (pos, lever) in levers.split(';').map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+                if let Slot::Text(a, b) = row[8] {
+                    for (pos, lever) in batch
+                        .text(a, b)
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .enumerate()
+                    {
                         add_lever.execute(rusqlite::params![pk, pos as i64, lever])?;
                     }
                 }
             }
         }
-    }
-    progress(ImportProgress {
-        bytes_read: total_bytes,
-        total_bytes,
-        rows,
-    });
-    if errors.total > 0 {
-        return Err(StoreError::Import {
-            errors: errors.list,
-            total: errors.total,
+        progress(ImportProgress {
+            bytes_read: batch.bytes_read,
+            total_bytes,
+            rows: batch.rows_read,
         });
+        let _ = empty.send(batch);
     }
-    let after: i64 = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-    let added = (after - before).max(0) as u64;
-    Ok(ImportReport {
-        file: file_name,
-        rows,
-        added,
-        replaced: rows.saturating_sub(added),
-        ignored_columns: ignored,
-    })
+    Ok(())
 }
 
-fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, cell: &Cell<'_>) -> Result<()> {
-    match cell {
-        Cell::Null => stmt.raw_bind_parameter(i, rusqlite::types::Null)?,
-        Cell::Int(v) => stmt.raw_bind_parameter(i, v)?,
-        Cell::Text(t) => stmt.raw_bind_parameter(i, t)?,
+fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, batch: &Batch, slot: Slot) -> Result<()> {
+    match slot {
+        Slot::Null => stmt.raw_bind_parameter(i, rusqlite::types::Null)?,
+        Slot::Int(v) => stmt.raw_bind_parameter(i, v)?,
+        Slot::Text(a, b) => stmt.raw_bind_parameter(i, batch.text(a, b))?,
     }
     Ok(())
 }

@@ -208,14 +208,21 @@ impl Portfolio {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportReport> {
         self.require_writer()?;
+        // The importer resolves every reference itself, inside the same
+        // transaction, so SQLite's per-row foreign-key probe is redundant.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB while importing
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let report = import::import_csv(&tx, kind, file, progress)?;
-        tx.commit()?;
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let report = import::import_csv(&tx, kind, file, progress)?;
+            tx.commit()?;
+            Ok(report)
+        })();
         self.conn.pragma_update(None, "cache_size", -8_192)?;
-        Ok(report)
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
     }
 
     /// Replaces every use case, observation and scenario with the demo portfolio.

@@ -1,0 +1,606 @@
+//! capcall-core's integration tests: money laws (property tests), the rubric
+//! table cell by cell with its boundaries, and the scenario engine against
+//! brute force.
+
+use std::str::FromStr;
+
+use capcall_core::demo;
+use capcall_core::money::{allocate, parse_cents, Money};
+use capcall_core::rubric::{evaluate, Dimension, Path, RubricSettings, Verdict};
+use capcall_core::scenario::{self, LineInput, Params, Policy};
+use capcall_core::{EvalStatus, Lifecycle, Observation, UseCase};
+use chrono::{Days, NaiveDate};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+fn m(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+// ---------------------------------------------------------------- money laws
+
+proptest! {
+    #[test]
+    fn allocation_parts_sum_to_total(total in -10_000_000_000i64..10_000_000_000, weights in prop::collection::vec(0u32..1_000_000, 1..40)) {
+        prop_assume!(weights.iter().any(|w| *w > 0));
+        let ws: Vec<Decimal> = weights.iter().map(|w| Decimal::new(i64::from(*w), 2)).collect();
+        let total = Money::from_cents(total);
+        let parts = allocate(total, &ws).unwrap();
+        prop_assert_eq!(Money::sum(parts.iter().copied()).unwrap(), total);
+        // Each part is within one cent of its exact share, and zero weight gets nothing.
+        let wsum: Decimal = ws.iter().sum();
+        for (p, w) in parts.iter().zip(&ws) {
+            let exact = total.as_decimal() * *w / wsum;
+            prop_assert!((p.as_decimal() - exact).abs() < dec("0.01"), "part {} exact {}", p, exact);
+            if w.is_zero() { prop_assert!(p.is_zero()); }
+        }
+        // Deterministic.
+        prop_assert_eq!(allocate(total, &ws).unwrap(), parts);
+    }
+
+    #[test]
+    fn parse_display_round_trip(cents in any::<i64>()) {
+        let money = Money::from_cents(cents);
+        prop_assert_eq!(Money::parse(&money.to_string()).unwrap(), money);
+        prop_assert_eq!(Money::parse(&money.display_grouped()).unwrap(), money);
+        let json = serde_json::to_string(&money).unwrap();
+        prop_assert!(json.starts_with('"'));
+        prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), money);
+    }
+
+    #[test]
+    fn checked_arithmetic_never_panics(a in any::<i64>(), b in any::<i64>()) {
+        let (x, y) = (Money::from_cents(a), Money::from_cents(b));
+        match x.checked_add(y) {
+            Ok(s) => prop_assert_eq!(s.cents().unwrap(), a.checked_add(b).unwrap()),
+            Err(_) => prop_assert!(a.checked_add(b).is_none()),
+        }
+        match x.checked_sub(y) {
+            Ok(s) => prop_assert_eq!(s.cents().unwrap(), a.checked_sub(b).unwrap()),
+            Err(_) => prop_assert!(a.checked_sub(b).is_none()),
+        }
+    }
+
+    #[test]
+    fn parse_never_rounds(int in 0u64..1_000_000_000, frac in 0u32..100_000, digits in 3usize..6) {
+        let text = format!("{int}.{frac:0digits$}");
+        prop_assert!(parse_cents(&text).is_err(), "{} should be rejected", text);
+    }
+}
+
+// ---------------------------------------------------------------- rubric
+
+fn use_case(levers: usize) -> UseCase {
+    UseCase {
+        id: "uc".into(),
+        name: "UC".into(),
+        owner: "o".into(),
+        wave: "Wave 1".into(),
+        region: "EU".into(),
+        status: Lifecycle::Live,
+        flag: None,
+        budget_usd: m("1000"),
+        levers: (0..levers).map(|i| format!("lever {i}")).collect(),
+    }
+}
+
+/// A healthy weekly row: every dimension Expand.
+fn good(date: NaiveDate) -> Observation {
+    Observation {
+        period_start: date,
+        spend_usd: Some(m("100")),
+        forecast_usd: Some(m("100")),
+        units: Some(10_000),
+        value_delta: Some(dec("20")),
+        value_target: Some(dec("15")),
+        value_hurdle: Some(dec("5")),
+        value_ci_low: Some(dec("2")),
+        value_ci_high: Some(dec("30")),
+        p95_latency_ms: Some(dec("800")),
+        p95_latency_slo_ms: Some(dec("1000")),
+        availability_pct: Some(dec("99.9")),
+        availability_slo_pct: Some(dec("99.5")),
+        eval_status: Some(EvalStatus::Green),
+        grounded_score: Some(dec("4.5")),
+        privacy_incidents: Some(0),
+        dau: Some(dec("1000")),
+        dau_target: Some(dec("1000")),
+        task_success_pct: Some(dec("80")),
+        remediation_plan: None,
+        remediation_due: None,
+    }
+}
+
+const AS_OF: &str = "2025-06-30"; // last quarter = 2025-Q2, previous = 2025-Q1
+
+/// Weekly rows over 2025-Q1 and 2025-Q2, the Q1 rows with a higher UCR.
+fn history(edit: impl Fn(&mut Observation)) -> Vec<Observation> {
+    let mut rows = vec![];
+    let mut day = d("2025-01-06");
+    while day <= d(AS_OF) {
+        let mut o = good(day);
+        if day < d("2025-04-01") {
+            o.units = Some(9_000); // Q1 UCR higher: UCR falls q/q
+        }
+        edit(&mut o);
+        rows.push(o);
+        day = day.checked_add_days(Days::new(7)).unwrap();
+    }
+    rows
+}
+
+fn verdict(rows: &[Observation], levers: usize, dim: Dimension) -> Verdict {
+    evaluate(&use_case(levers), rows, d(AS_OF), &RubricSettings::default(), 2)
+        .dimension(dim)
+        .verdict
+}
+
+fn in_q2(o: &Observation) -> bool {
+    o.period_start >= d("2025-04-01")
+}
+
+#[test]
+fn healthy_history_expands_on_every_dimension() {
+    let s = evaluate(&use_case(1), &history(|_| {}), d(AS_OF), &RubricSettings::default(), 2);
+    for dim in &s.dimensions {
+        assert_eq!(dim.verdict, Verdict::Expand, "{:?}: {}", dim.dimension, dim.explanation);
+    }
+    assert_eq!(s.overall, Path::Expand);
+}
+
+#[test]
+fn value_cells_and_boundaries() {
+    use Dimension::Value;
+    // Exactly at target with stat-sig: Expand (>=).
+    assert_eq!(
+        verdict(&history(|o| o.value_delta = Some(dec("15"))), 1, Value),
+        Verdict::Expand
+    );
+    // At target but CI low not > 0: Hold (CI overlaps).
+    assert_eq!(
+        verdict(&history(|o| o.value_ci_low = Some(dec("0"))), 1, Value),
+        Verdict::Hold
+    );
+    // Between hurdle and target: Hold.
+    assert_eq!(
+        verdict(&history(|o| o.value_delta = Some(dec("10"))), 1, Value),
+        Verdict::Hold
+    );
+    // Exactly at hurdle is not below it: Hold.
+    assert_eq!(
+        verdict(&history(|o| o.value_delta = Some(dec("5"))), 1, Value),
+        Verdict::Hold
+    );
+    // Below hurdle and not rising: Retire.
+    assert_eq!(
+        verdict(&history(|o| o.value_delta = Some(dec("3"))), 1, Value),
+        Verdict::Retire
+    );
+    // Below hurdle but rising from Q1: Hold (trending up).
+    let rising = history(|o| o.value_delta = Some(if in_q2(o) { dec("4") } else { dec("1") }));
+    assert_eq!(verdict(&rising, 1, Value), Verdict::Hold);
+    // Below hurdle with only one quarter of history: Opaque (trend unknown).
+    let one_quarter: Vec<_> = history(|o| o.value_delta = Some(dec("3")))
+        .into_iter()
+        .filter(in_q2)
+        .collect();
+    assert_eq!(verdict(&one_quarter, 1, Value), Verdict::Opaque);
+    // No value data: Opaque naming the inputs.
+    let none = history(|o| o.value_delta = None);
+    let s = evaluate(&use_case(1), &none, d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.dimension(Value).verdict, Verdict::Opaque);
+    assert_eq!(s.dimension(Value).missing, vec!["value_delta".to_string()]);
+}
+
+#[test]
+fn slo_cells_and_boundaries() {
+    use Dimension::Slos;
+    // p95 exactly 90% of SLO: headroom holds (<=): Expand.
+    assert_eq!(
+        verdict(&history(|o| o.p95_latency_ms = Some(dec("900"))), 1, Slos),
+        Verdict::Expand
+    );
+    // Just above 90%: tight: Hold.
+    assert_eq!(
+        verdict(&history(|o| o.p95_latency_ms = Some(dec("901"))), 1, Slos),
+        Verdict::Hold
+    );
+    // Trailing 90 days to 2025-06-30 = rows from 2025-04-02: 13 weekly rows (Apr 7 .. Jun 30).
+    let window_rows = history(|_| {})
+        .into_iter()
+        .filter(|o| o.period_start >= d("2025-04-02"))
+        .count();
+    assert_eq!(window_rows, 13);
+    // Breaching 3 of 13 rows (23%): Hold; 4 of 13 (30.8%): Retire (> 25%).
+    let rows3 = {
+        let mut rows = history(|_| {});
+        rows.iter_mut()
+            .filter(|o| o.period_start >= d("2025-04-02"))
+            .take(3)
+            .for_each(|o| o.availability_pct = Some(dec("99.0")));
+        rows
+    };
+    assert_eq!(verdict(&rows3, 1, Slos), Verdict::Hold);
+    let mut rows4 = history(|_| {});
+    rows4
+        .iter_mut()
+        .filter(|o| o.period_start >= d("2025-04-02"))
+        .take(4)
+        .for_each(|o| o.p95_latency_ms = Some(dec("1001")));
+    assert_eq!(verdict(&rows4, 1, Slos), Verdict::Retire);
+    // Exactly 25% breaching is not "more than 25%": Hold. Use a 4-row window.
+    let four: Vec<Observation> = history(|_| {})
+        .into_iter()
+        .filter(|o| o.period_start >= d("2025-06-09"))
+        .collect();
+    assert_eq!(four.len(), 4);
+    let mut quarter_breach = four.clone();
+    quarter_breach[0].p95_latency_ms = Some(dec("1200"));
+    assert_eq!(verdict(&quarter_breach, 1, Slos), Verdict::Hold);
+    // No SLO data: Opaque.
+    let none = history(|o| {
+        o.p95_latency_ms = None;
+        o.availability_pct = None;
+    });
+    assert_eq!(verdict(&none, 1, Slos), Verdict::Opaque);
+}
+
+#[test]
+fn safety_cells() {
+    use Dimension::Safety;
+    assert_eq!(verdict(&history(|_| {}), 1, Safety), Verdict::Expand);
+    let yellow = history(|o| o.eval_status = Some(EvalStatus::Yellow));
+    let s = evaluate(&use_case(1), &yellow, d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.dimension(Safety).verdict, Verdict::Hold);
+    assert_eq!(s.dimension(Safety).flags, vec!["plan missing".to_string()]);
+    let planned = history(|o| {
+        o.eval_status = Some(EvalStatus::Yellow);
+        o.remediation_plan = Some("fix".into());
+        o.remediation_due = Some(d("2025-07-15"));
+    });
+    let s = evaluate(&use_case(1), &planned, d(AS_OF), &RubricSettings::default(), 2);
+    assert!(s.dimension(Safety).flags.is_empty());
+    assert_eq!(
+        verdict(&history(|o| o.eval_status = Some(EvalStatus::Red)), 1, Safety),
+        Verdict::Retire
+    );
+    // One privacy incident in the trailing 90 days: Retire, and overall Retire (hard rule).
+    let mut incident = history(|_| {});
+    incident.last_mut().unwrap().privacy_incidents = Some(1);
+    let s = evaluate(&use_case(1), &incident, d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.dimension(Safety).verdict, Verdict::Retire);
+    assert_eq!(s.overall, Path::Retire);
+    // An incident older than 90 days does not count.
+    let mut old = history(|_| {});
+    old[0].privacy_incidents = Some(1);
+    assert_eq!(verdict(&old, 1, Safety), Verdict::Expand);
+    assert_eq!(verdict(&history(|o| o.eval_status = None), 1, Safety), Verdict::Opaque);
+}
+
+#[test]
+fn economics_cells_and_boundaries() {
+    use Dimension::Economics;
+    // Spend exactly 5% over forecast, UCR down: Expand (<=).
+    let over = |pct: &str| {
+        history(move |o| {
+            o.spend_usd = Some(
+                m("100")
+                    .mul_ratio(Decimal::ONE + dec(pct) / Decimal::ONE_HUNDRED)
+                    .unwrap(),
+            )
+        })
+    };
+    assert_eq!(verdict(&over("5"), 1, Economics), Verdict::Expand);
+    assert_eq!(verdict(&over("5.01"), 1, Economics), Verdict::Hold);
+    assert_eq!(verdict(&over("15"), 1, Economics), Verdict::Hold);
+    assert_eq!(verdict(&over("15"), 0, Economics), Verdict::Retire); // no levers
+    assert_eq!(verdict(&over("15.01"), 1, Economics), Verdict::Retire);
+    assert_eq!(verdict(&over("-15"), 1, Economics), Verdict::Hold); // under forecast counts too
+                                                                    // UCR flat q/q within 5%: not Expand; Hold with levers.
+    let flat = history(|o| o.units = Some(10_000));
+    assert_eq!(verdict(&flat, 1, Economics), Verdict::Hold);
+    // No forecast: Opaque, which counts as Retire overall.
+    let opaque = history(|o| o.forecast_usd = None);
+    let s = evaluate(&use_case(1), &opaque, d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.dimension(Economics).verdict, Verdict::Opaque);
+    assert!(capcall_core::rubric::counts_as_retire(s.dimension(Economics)));
+    // The explanation carries the numbers.
+    let s = evaluate(&use_case(2), &over("3.2"), d(AS_OF), &RubricSettings::default(), 2);
+    let e = &s.dimension(Economics).explanation;
+    assert!(
+        e.contains("UCR 0.01032 USD/unit")
+            && e.contains("-10.0% q/q")
+            && e.contains("spend +3.2% vs forecast")
+            && e.contains("2 levers"),
+        "{e}"
+    );
+}
+
+#[test]
+fn adoption_cells_and_boundaries() {
+    use Dimension::Adoption;
+    // Exactly 70% task success is not "> 70%": Hold.
+    assert_eq!(
+        verdict(&history(|o| o.task_success_pct = Some(dec("70"))), 1, Adoption),
+        Verdict::Hold
+    );
+    assert_eq!(
+        verdict(&history(|o| o.task_success_pct = Some(dec("70.01"))), 1, Adoption),
+        Verdict::Expand
+    );
+    // DAU exactly 50% of target is not below it: Hold; below: Retire.
+    assert_eq!(
+        verdict(&history(|o| o.dau = Some(dec("500"))), 1, Adoption),
+        Verdict::Hold
+    );
+    assert_eq!(
+        verdict(&history(|o| o.dau = Some(dec("499.99"))), 1, Adoption),
+        Verdict::Retire
+    );
+    assert_eq!(
+        verdict(&history(|o| o.task_success_pct = Some(dec("49.9"))), 1, Adoption),
+        Verdict::Retire
+    );
+    assert_eq!(verdict(&history(|o| o.dau = None), 1, Adoption), Verdict::Opaque);
+}
+
+#[test]
+fn overall_rule() {
+    // Two Retire dimensions: Retire. One: Hold.
+    let two = history(|o| {
+        o.task_success_pct = Some(dec("40"));
+        o.value_delta = Some(dec("1"));
+    });
+    let s = evaluate(&use_case(1), &two, d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.overall, Path::Retire, "{}", s.overall_explanation);
+    let one = history(|o| o.task_success_pct = Some(dec("40")));
+    assert_eq!(
+        evaluate(&use_case(1), &one, d(AS_OF), &RubricSettings::default(), 2).overall,
+        Path::Hold
+    );
+    // Opaque value counts as Hold: Hold overall, and named.
+    let s = evaluate(
+        &use_case(1),
+        &history(|o| o.value_target = None),
+        d(AS_OF),
+        &RubricSettings::default(),
+        2,
+    );
+    assert_eq!(s.overall, Path::Hold);
+    assert!(s.overall_explanation.contains("opaque: value"));
+}
+
+#[test]
+fn as_of_quarter_edges_and_leap_days() {
+    // As of 2024-03-31 (Q1 ends, leap year), Q1 2024 is the last quarter; as of 2024-03-30 it is Q4 2023.
+    let mut rows = vec![];
+    let mut day = d("2023-10-02");
+    while day <= d("2024-03-31") {
+        rows.push(good(day));
+        day = day.checked_add_days(Days::new(1)).unwrap();
+    }
+    let s = evaluate(&use_case(1), &rows, d("2024-03-31"), &RubricSettings::default(), 2);
+    assert!(s.dimension(Dimension::Value).explanation.contains("2024-Q1"));
+    let s = evaluate(&use_case(1), &rows, d("2024-03-30"), &RubricSettings::default(), 2);
+    assert!(s.dimension(Dimension::Value).explanation.contains("2023-Q4"));
+    // Adoption's 30-day window to 2024-03-01 includes Feb 29 and starts Feb 1.
+    let mut sparse = rows.clone();
+    for o in &mut sparse {
+        o.dau = if o.period_start == d("2024-02-29") || o.period_start == d("2024-02-01") {
+            Some(dec("2000"))
+        } else if o.period_start == d("2024-01-31") {
+            Some(dec("1"))
+        } else {
+            None
+        };
+    }
+    let s = evaluate(&use_case(1), &sparse, d("2024-03-01"), &RubricSettings::default(), 2);
+    assert!(
+        s.dimension(Dimension::Adoption).explanation.contains("mean DAU 2000"),
+        "{}",
+        s.dimension(Dimension::Adoption).explanation
+    );
+}
+
+#[test]
+fn rubric_settings_validate() {
+    let mut s = RubricSettings::default();
+    assert!(s.set("econ_expand_variance_pct", "20").is_err()); // 20% > 15%
+    assert!(s.set("adoption_expand_task_success_pct", "120").is_err());
+    assert!(s.set("slo_window_days", "7.5").is_err());
+    assert!(s.set("nope", "1").is_err());
+    assert!(s.set("econ_hold_variance_pct", "abc").is_err());
+    s.set("econ_expand_variance_pct", "4").unwrap();
+    assert_eq!(s.econ_expand_variance_pct, dec("4"));
+    // A changed threshold changes the verdict.
+    let rows = history(|o| o.spend_usd = Some(m("104.50")));
+    assert_eq!(
+        evaluate(&use_case(1), &rows, d(AS_OF), &RubricSettings::default(), 2)
+            .dimension(Dimension::Economics)
+            .verdict,
+        Verdict::Expand
+    );
+    assert_eq!(
+        evaluate(&use_case(1), &rows, d(AS_OF), &s, 3)
+            .dimension(Dimension::Economics)
+            .verdict,
+        Verdict::Hold
+    );
+}
+
+#[test]
+fn demo_portfolio_gives_every_verdict() {
+    let mut overall = std::collections::BTreeSet::new();
+    let mut dims = std::collections::BTreeSet::new();
+    for (uc, rows) in demo::portfolio() {
+        let s = evaluate(&uc, &rows, demo::last_week(), &RubricSettings::default(), 2);
+        overall.insert(s.overall);
+        dims.extend(s.dimensions.iter().map(|d| d.verdict));
+    }
+    assert_eq!(overall.len(), 3, "{overall:?}");
+    assert_eq!(dims.len(), 4, "{dims:?}");
+}
+
+// ---------------------------------------------------------------- scenarios
+
+fn expand(id: &str, ask: i64, ret: &str, cap: Option<i64>, floor: Option<i64>) -> LineInput {
+    LineInput {
+        use_case: id.into(),
+        name: id.into(),
+        old_budget_usd: Money::from_dollars(1000),
+        verdict: Some(Path::Expand),
+        ask_usd: Some(Money::from_cents(ask)),
+        return_per_usd: Some(dec(ret)),
+        cap_usd: cap.map(Money::from_cents),
+        floor_usd: floor.map(Money::from_cents),
+        ..Default::default()
+    }
+}
+
+fn params(policy: Policy, envelope: i64) -> Params {
+    Params {
+        policy,
+        envelope_usd: Money::from_cents(envelope),
+        reserve_pct: Decimal::ZERO,
+        quarter_start: d("2025-10-01"),
+    }
+}
+
+/// Best value over whole-cent allocations by exhaustive search (tiny instances).
+fn brute_force(asks: &[(i64, Decimal)], pool: i64) -> Decimal {
+    fn go(i: usize, left: i64, asks: &[(i64, Decimal)]) -> Decimal {
+        if i == asks.len() {
+            return Decimal::ZERO;
+        }
+        let mut best = Decimal::ZERO;
+        for x in 0..=asks[i].0.min(left) {
+            let v = asks[i].1 * Decimal::new(x, 2) + go(i + 1, left - x, asks);
+            if v > best {
+                best = v;
+            }
+        }
+        best
+    }
+    go(0, pool, asks)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn highest_return_matches_brute_force(asks in prop::collection::vec((1i64..40, 1u32..500, prop::option::of(1i64..40)), 1..4), pool in 0i64..60) {
+        let lines: Vec<LineInput> = asks.iter().enumerate().map(|(i, (a, r, c))| expand(&format!("u{i}"), *a, &Decimal::new(i64::from(*r), 2).to_string(), *c, None)).collect();
+        let out = scenario::run(&lines, &params(Policy::HighestReturn, pool)).unwrap();
+        let bounded: Vec<(i64, Decimal)> = lines.iter().map(|l| (l.effective_ask().cents().unwrap(), l.return_per_usd.unwrap())).collect();
+        prop_assert_eq!(out.totals.projected_value, brute_force(&bounded, pool));
+    }
+
+    #[test]
+    fn every_run_conserves_money(n in 1usize..30, seed in any::<u64>(), envelope in 0i64..100_000_000, reserve in 0u32..50, pro_rata in any::<bool>()) {
+        let mut x = seed | 1;
+        let mut next = |k: u64| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x % k };
+        let lines: Vec<LineInput> = (0..n).map(|i| {
+            let mut l = expand(&format!("u{i:02}"), next(50_000_000) as i64, &Decimal::new(next(400) as i64 + 1, 2).to_string(), None, None);
+            l.old_budget_usd = Money::from_cents(next(100_000_000) as i64);
+            match next(4) {
+                0 => { l.verdict = Some(Path::Retire); l.decommission_usd = Some(Money::from_cents(next(60_000_000) as i64)); l.sunset_date = Some(d("2025-10-01").checked_add_days(Days::new(next(120))).unwrap()); }
+                1 => l.verdict = Some(Path::Hold),
+                2 => { l.floor_usd = Some(Money::from_cents(next(1_000_000) as i64)); }
+                _ => { l.cap_usd = Some(Money::from_cents(next(50_000_000) as i64)); }
+            }
+            l
+        }).collect();
+        let mut p = params(if pro_rata { Policy::ProRata } else { Policy::HighestReturn }, envelope);
+        p.reserve_pct = Decimal::from(reserve);
+        let out = scenario::run(&lines, &p).unwrap();
+        out.check_conservation().unwrap();
+        // The capital call is the least envelope that funds every ask.
+        let mut full = p.clone();
+        full.envelope_usd = out.totals.next_capital_call_usd;
+        let funded = scenario::run(&lines, &full).unwrap();
+        prop_assert!(funded.totals.available_usd >= funded.totals.requested_usd);
+        prop_assert!(funded.totals.decommission_shortfall_usd.is_zero());
+        if out.totals.next_capital_call_usd.is_positive() {
+            full.envelope_usd = out.totals.next_capital_call_usd.checked_sub(Money::from_cents(1)).unwrap();
+            let short = scenario::run(&lines, &full).unwrap();
+            prop_assert!(short.totals.available_usd < short.totals.requested_usd || short.totals.decommission_shortfall_usd.is_positive());
+        }
+    }
+}
+
+#[test]
+fn retire_frees_pro_rated_budget_minus_decommission() {
+    let mut retire = expand("old", 0, "1", None, None);
+    retire.verdict = Some(Path::Retire);
+    retire.ask_usd = None;
+    retire.return_per_usd = None;
+    retire.old_budget_usd = m("90000");
+    retire.sunset_date = Some(d("2025-10-31")); // 30 days in: 60 of 90 freed
+    retire.decommission_usd = Some(m("10000"));
+    let mut costly = retire.clone();
+    costly.use_case = "costly".into();
+    costly.sunset_date = Some(d("2025-12-20")); // 80 days in: 10 of 90 freed = 10,000
+    costly.decommission_usd = Some(m("15000"));
+    let grow = expand("grow", 5_000_000, "1.5", None, None); // asks 50,000
+    let out = scenario::run(&[retire, costly, grow], &params(Policy::HighestReturn, 0)).unwrap();
+    let t = &out.totals;
+    assert_eq!(out.lines[0].freed_gross_usd, m("60000"));
+    assert_eq!(out.lines[0].new_budget_usd, m("30000"));
+    assert_eq!(out.lines[1].net_decommission_cost_usd, m("5000"));
+    assert_eq!(t.freed_usd, m("50000"));
+    assert_eq!(t.decommission_covered_usd, m("5000"));
+    assert_eq!(t.available_usd, m("45000"));
+    assert_eq!(t.reallocated_usd, m("45000"));
+    assert_eq!(t.next_capital_call_usd, m("5000"));
+    assert_eq!(t.projected_value, dec("67500.000"));
+    assert_eq!(out.lines[2].funding, scenario::Funding::PartlyFunded);
+}
+
+#[test]
+fn floors_skip_and_say_so() {
+    let lines = vec![
+        expand("a", 10_000, "3", None, Some(8_000)),
+        expand("b", 5_000, "2", None, None),
+    ];
+    let out = scenario::run(&lines, &params(Policy::HighestReturn, 7_000)).unwrap();
+    assert_eq!(out.lines[0].allocated_usd, Money::ZERO);
+    assert!(
+        out.lines[0].reason.contains("floor 80.00 does not fit"),
+        "{}",
+        out.lines[0].reason
+    );
+    assert_eq!(out.lines[1].allocated_usd, m("50"));
+    assert_eq!(out.totals.unallocated_usd, m("20"));
+    // Pro rata: a's share (46.67) is below its floor: dropped, b funded in full.
+    let out = scenario::run(&lines, &params(Policy::ProRata, 7_000)).unwrap();
+    assert_eq!(out.lines[0].allocated_usd, Money::ZERO);
+    assert_eq!(out.lines[1].allocated_usd, m("50"));
+}
+
+#[test]
+fn pro_rata_is_exact_to_the_cent() {
+    let lines = vec![
+        expand("a", 10_000, "1", None, None),
+        expand("b", 10_000, "1", None, None),
+        expand("c", 10_000, "1", None, None),
+    ];
+    let out = scenario::run(&lines, &params(Policy::ProRata, 10_000)).unwrap();
+    let got: Vec<Money> = out.lines.iter().map(|l| l.allocated_usd).collect();
+    assert_eq!(got, vec![m("33.34"), m("33.33"), m("33.33")]);
+}
+
+#[test]
+fn overrides_need_reasons() {
+    let mut l = expand("a", 100, "1", None, None);
+    l.path_override = Some(Path::Retire);
+    let err = scenario::run(&[l.clone()], &params(Policy::ProRata, 0)).unwrap_err();
+    assert_eq!(err.to_string(), "a: reason: a path override needs a reason");
+    l.reason = Some("sunset per CFO".into());
+    let out = scenario::run(&[l], &params(Policy::ProRata, 0)).unwrap();
+    assert!(out.lines[0].overridden && out.lines[0].reason.contains("sunset per CFO"));
+}
