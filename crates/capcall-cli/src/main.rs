@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: RubricCommand,
     },
+    /// Capital reallocation scenarios.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
     /// Safe online backup to a new file.
     Backup { file: PathBuf },
     /// Replace the portfolio with a backup (the current state is kept as <db>.pre-restore.sqlite).
@@ -101,6 +106,63 @@ enum UcrGranularity {
     Quarter,
     Month,
     Period,
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// A scenario with paths from the rubric's verdicts.
+    New {
+        name: String,
+        /// Paths from the rubric's scores (the default; accepted for scripts).
+        #[arg(long)]
+        from_scores: bool,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Apply scenario_inputs.csv (all or nothing).
+    Import { name: String, file: PathBuf },
+    /// Run: per use case old/new budget and delta; totals and the next capital call.
+    Run {
+        name: String,
+        #[arg(long, value_enum)]
+        policy: Option<PolicyArg>,
+        /// New money on top of what Retire frees, USD.
+        #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
+        envelope: Option<capcall_core::Money>,
+        /// Percent of the pool held in reserve (0-100).
+        #[arg(long, value_name = "P", value_parser = parse_pct_arg)]
+        reserve_pct: Option<rust_decimal::Decimal>,
+    },
+    /// Side by side, with differences.
+    Compare { a: String, b: String },
+    /// Freeze it as the approved scenario.
+    Approve { name: String },
+    /// Copy a scenario under a new name (a draft).
+    Clone { from: String, to: String },
+    /// Scenarios, newest first.
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PolicyArg {
+    ProRata,
+    HighestReturn,
+}
+
+fn parse_money_arg(s: &str) -> Result<capcall_core::Money, String> {
+    let m = capcall_core::Money::parse(s).map_err(|e| e.to_string())?;
+    if m.is_negative() {
+        return Err("must not be negative".into());
+    }
+    Ok(m)
+}
+
+fn parse_pct_arg(s: &str) -> Result<rust_decimal::Decimal, String> {
+    let d = capcall_core::money::parse_decimal(s)?;
+    if d < rust_decimal::Decimal::ZERO || d > rust_decimal::Decimal::ONE_HUNDRED {
+        return Err(format!("{d} is not within 0..100"));
+    }
+    Ok(d)
 }
 
 #[derive(Subcommand)]
@@ -325,6 +387,7 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
             out!("{t}");
         }
         Command::Rubric { command } => rubric(cli, command)?,
+        Command::Scenario { command } => scenario_cmd(cli, command)?,
         Command::Backup { file } => {
             let p = open(cli, Access::Read)?;
             p.backup(file)?;
@@ -450,6 +513,212 @@ fn rubric(cli: &Cli, command: &RubricCommand) -> Result<(), StoreError> {
             } else {
                 outln!("Wrote rubric version {} ({})", v.version, v.name);
             }
+        }
+    }
+    Ok(())
+}
+
+fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> {
+    use capcall_store::scenarios::ParamChanges;
+    match command {
+        ScenarioCommand::New { name, as_of, .. } => {
+            let mut p = open(cli, Access::Write)?;
+            let sc = p.scenario_new(name, *as_of)?;
+            if cli.json {
+                print_json(&sc);
+            } else {
+                outln!(
+                    "Created scenario '{}' as of {} (rubric v{}) for the quarter starting {}: {} use cases",
+                    sc.meta.name,
+                    sc.meta.as_of,
+                    sc.meta.rubric_version,
+                    sc.meta.params.quarter_start,
+                    sc.lines.len()
+                );
+            }
+        }
+        ScenarioCommand::Import { name, file } => {
+            let mut p = open(cli, Access::Write)?;
+            let sc = p.scenario_import(name, file)?;
+            if cli.json {
+                print_json(&sc);
+            } else {
+                let overrides = sc.lines.iter().filter(|l| l.path_override.is_some()).count();
+                let asks = sc.lines.iter().filter(|l| l.ask_usd.is_some()).count();
+                outln!(
+                    "Applied {} to '{}': {overrides} path overrides, {asks} asks",
+                    file.display(),
+                    sc.meta.name
+                );
+            }
+        }
+        ScenarioCommand::Run {
+            name,
+            policy,
+            envelope,
+            reserve_pct,
+        } => {
+            let mut p = open(
+                cli,
+                if policy.is_some() || envelope.is_some() || reserve_pct.is_some() {
+                    Access::Write
+                } else {
+                    Access::Read
+                },
+            )?;
+            let changes = ParamChanges {
+                policy: policy.map(|p| match p {
+                    PolicyArg::ProRata => capcall_core::scenario::Policy::ProRata,
+                    PolicyArg::HighestReturn => capcall_core::scenario::Policy::HighestReturn,
+                }),
+                envelope_usd: *envelope,
+                reserve_pct: *reserve_pct,
+            };
+            let out = p.scenario_run(name, &changes)?;
+            if cli.json {
+                print_json(&json!({ "scenario": name, "outcome": out }));
+                return Ok(());
+            }
+            let mut lines = out.lines.clone();
+            lines.sort_by(capcall_core::scenario::display_order);
+            let mut t = Table::new(&["USE CASE", "PATH", "OLD BUDGET", "NEW BUDGET", "DELTA", "REASON"]);
+            t.right_align(&[2, 3, 4]);
+            for l in &lines {
+                t.row(vec![
+                    l.use_case.clone(),
+                    format!("{}{}", l.path.as_str(), if l.overridden { "*" } else { "" }),
+                    l.old_budget_usd.display_grouped(),
+                    l.new_budget_usd.display_grouped(),
+                    l.delta_usd.display_grouped(),
+                    l.reason.clone(),
+                ]);
+            }
+            outln!(
+                "Scenario '{name}': policy {}, envelope {}, reserve {}%, quarter from {}\n",
+                out.params.policy.as_str(),
+                out.params.envelope_usd.display_grouped(),
+                out.params.reserve_pct.normalize(),
+                out.params.quarter_start
+            );
+            out!("{t}");
+            let tt = &out.totals;
+            let mut s = Table::new(&["TOTAL", "USD"]);
+            s.right_align(&[1]);
+            for (k, v) in [
+                ("old budget", tt.old_budget_usd),
+                ("new budget", tt.new_budget_usd),
+                ("freed by Retire (net of decommission)", tt.freed_usd),
+                ("decommission costs", tt.decommission_usd),
+                ("envelope (new money)", tt.envelope_usd),
+                ("reserve", tt.reserve_usd),
+                ("reallocated to Expand", tt.reallocated_usd),
+                ("unallocated", tt.unallocated_usd),
+                ("Expand asks (after caps)", tt.requested_usd),
+                ("asks left unfunded", tt.unfunded_asks_usd),
+                ("NEXT CAPITAL CALL (to fund every ask)", tt.next_capital_call_usd),
+                ("beyond the chosen envelope", tt.envelope_shortfall_usd),
+            ] {
+                s.row(vec![k.into(), v.display_grouped()]);
+            }
+            s.row(vec![
+                "projected value".into(),
+                capcall_core::Money::round_from(tt.projected_value)
+                    .map(|m| m.display_grouped())
+                    .unwrap_or_else(|_| tt.projected_value.to_string()),
+            ]);
+            s.row(vec![
+                "portfolio UCR now -> projected".into(),
+                format!(
+                    "{} -> {}",
+                    tt.current_ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into()),
+                    tt.projected_ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
+                ),
+            ]);
+            outln!();
+            out!("{s}");
+        }
+        ScenarioCommand::Compare { a, b } => {
+            let mut p = open(cli, Access::Read)?;
+            let c = p.scenario_compare(a, b)?;
+            if cli.json {
+                print_json(&c);
+                return Ok(());
+            }
+            let mut t = Table::new(&[
+                "USE CASE",
+                &format!("PATH {a}"),
+                &format!("PATH {b}"),
+                &format!("NEW {a}"),
+                &format!("NEW {b}"),
+                "DIFFERENCE",
+                "",
+            ]);
+            t.right_align(&[3, 4, 5]);
+            let show = |m: Option<capcall_core::Money>| m.map(|m| m.display_grouped()).unwrap_or_else(|| "-".into());
+            for l in &c.lines {
+                t.row(vec![
+                    l.use_case.clone(),
+                    l.path_a.map(|p| p.as_str()).unwrap_or("-").into(),
+                    l.path_b.map(|p| p.as_str()).unwrap_or("-").into(),
+                    show(l.new_budget_a),
+                    show(l.new_budget_b),
+                    l.difference.display_grouped(),
+                    if l.changed { "changed".into() } else { String::new() },
+                ]);
+            }
+            out!("{t}");
+            let mut s = Table::new(&["TOTAL", a, b, "DIFFERENCE"]);
+            s.right_align(&[1, 2, 3]);
+            for x in &c.totals {
+                s.row(vec![
+                    x.name.clone(),
+                    x.a.display_grouped(),
+                    x.b.display_grouped(),
+                    x.difference.display_grouped(),
+                ]);
+            }
+            outln!();
+            out!("{s}");
+        }
+        ScenarioCommand::Approve { name } => {
+            let mut p = open(cli, Access::Write)?;
+            let meta = p.scenario_approve(name)?;
+            if cli.json {
+                print_json(&meta);
+            } else {
+                outln!("Approved scenario '{}' (frozen; clone it to change it)", meta.name);
+            }
+        }
+        ScenarioCommand::Clone { from, to } => {
+            let mut p = open(cli, Access::Write)?;
+            let sc = p.scenario_clone(from, to)?;
+            if cli.json {
+                print_json(&sc.meta);
+            } else {
+                outln!("Cloned '{from}' to '{}' (draft)", sc.meta.name);
+            }
+        }
+        ScenarioCommand::List => {
+            let p = open(cli, Access::Read)?;
+            let list = p.scenarios()?;
+            if cli.json {
+                print_json(&json!({ "scenarios": list }));
+                return Ok(());
+            }
+            let mut t = Table::new(&["NAME", "STATUS", "AS OF", "RUBRIC", "POLICY", "ENVELOPE", "CREATED"]);
+            t.right_align(&[5]);
+            for m in &list {
+                t.row(vec![
+                    m.name.clone(),
+                    m.status.clone(),
+                    m.as_of.to_string(),
+                    format!("v{}", m.rubric_version),
+                    m.params.policy.as_str().into(),
+                    m.params.envelope_usd.display_grouped(),
+                    m.created_at.clone(),
+                ]);
+            }
+            out!("{t}");
         }
     }
     Ok(())

@@ -480,3 +480,65 @@ pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
         })
         .collect()
 }
+
+/// The demo's draft scenario inputs (as `scenario_inputs.csv` would give
+/// them): asks for the Expand paths, one override with its reason, and
+/// sunsets with decommission costs for the Retire paths.
+pub fn scenario_inputs() -> Vec<crate::scenario::LineInput> {
+    use crate::rubric::Path;
+    use crate::scenario::LineInput;
+    let date = |s: &str| s.parse::<NaiveDate>().ok();
+    let usd = Money::from_dollars;
+    let ret = |s: &str| s.parse::<Decimal>().ok();
+    vec![
+        LineInput {
+            use_case: "ops-copilot-w1-us".into(),
+            ask_usd: Some(usd(120_000)),
+            return_per_usd: ret("2.4"),
+            cap_usd: Some(usd(100_000)),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "ops-copilot-w2-eu".into(),
+            ask_usd: Some(usd(90_000)),
+            return_per_usd: ret("2.1"),
+            floor_usd: Some(usd(40_000)),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "support-summarizer".into(),
+            ask_usd: Some(usd(80_000)),
+            return_per_usd: ret("3.2"),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "ops-copilot-w3-eu".into(),
+            path_override: Some(Path::Expand),
+            reason: Some("Wave 3 EU launch on 2025-10-28; adoption ramp on plan".into()),
+            ask_usd: Some(usd(150_000)),
+            return_per_usd: ret("1.8"),
+            floor_usd: Some(usd(60_000)),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "contract-review".into(),
+            decommission_usd: Some(usd(25_000)),
+            sunset_date: date("2025-10-15"),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "sales-email-drafter".into(),
+            decommission_usd: Some(usd(10_000)),
+            ..Default::default()
+        },
+        LineInput {
+            use_case: "kb-search".into(),
+            decommission_usd: Some(usd(40_000)),
+            sunset_date: date("2025-11-01"),
+            ..Default::default()
+        },
+    ]
+}
+
+/// Name of the demo's draft scenario.
+pub const SCENARIO: &str = "Q4-2025 capital call";

@@ -346,10 +346,14 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
                     Some(d) => format!("sunset {d}: {days_freed} of {QUARTER_DAYS} days freed"),
                     None => "sunset at quarter start: whole quarter freed".into(),
                 };
-                r.reason = format!("{why_path}; {sunset_text}; frees {gross}, decommission {decom}");
+                r.reason = format!(
+                    "{why_path}; {sunset_text}; frees {}, decommission {}",
+                    gross.display_grouped(),
+                    decom.display_grouped()
+                );
                 if r.net_decommission_cost_usd.is_positive() {
                     r.reason
-                        .push_str(&format!("; net cost {}", r.net_decommission_cost_usd));
+                        .push_str(&format!("; net cost {}", r.net_decommission_cost_usd.display_grouped()));
                 }
             }
             Path::Hold => {
@@ -392,8 +396,8 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
             Funding::PartlyFunded
         };
         let ask_text = match (l.ask_usd, l.cap_usd) {
-            (Some(a), Some(c)) if c < a => format!("ask {a} capped at {c}"),
-            (Some(a), _) => format!("ask {a}"),
+            (Some(a), Some(c)) if c < a => format!("ask {} capped at {}", a.display_grouped(), c.display_grouped()),
+            (Some(a), _) => format!("ask {}", a.display_grouped()),
             (None, _) => "no ask".into(),
         };
         r.reason = format!("{}; {ask_text}; {note}", r.reason);
@@ -524,14 +528,24 @@ fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Re
         } else if let Some(floor) = l.floor_usd.filter(|f| give < *f) {
             (
                 Money::ZERO,
-                format!("{rank_text}; unfunded: floor {floor} does not fit in the {left} left"),
+                format!(
+                    "{rank_text}; unfunded: floor {} does not fit in the {} left",
+                    floor.display_grouped(),
+                    left.display_grouped()
+                ),
             )
         } else if give == want {
             (give, format!("{rank_text}; funded in full"))
         } else if give.is_zero() {
             (give, format!("{rank_text}; unfunded: pool exhausted"))
         } else {
-            (give, format!("{rank_text}; partly funded: pool exhausted after {give}"))
+            (
+                give,
+                format!(
+                    "{rank_text}; partly funded: pool exhausted after {}",
+                    give.display_grouped()
+                ),
+            )
         };
         left = left.checked_sub(grants[k].0)?;
     }
@@ -586,7 +600,11 @@ fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<V
                 let floor = lines[expand[k]].floor_usd.unwrap_or(Money::ZERO);
                 grants[k] = (
                     Money::ZERO,
-                    format!("unfunded: pro-rata share {s} is below its floor {floor}"),
+                    format!(
+                        "unfunded: pro-rata share {} is below its floor {}",
+                        s.display_grouped(),
+                        floor.display_grouped()
+                    ),
                 );
             }
         }

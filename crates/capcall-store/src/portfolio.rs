@@ -239,6 +239,31 @@ impl Portfolio {
             insert_observations(&tx, pk, &rows)?;
         }
         tx.commit()?;
+        self.scenario_new(capcall_core::demo::SCENARIO, None)?;
+        let mut sc = self.scenario(capcall_core::demo::SCENARIO)?;
+        for edit in capcall_core::demo::scenario_inputs() {
+            if let Some(line) = sc.lines.iter_mut().find(|l| l.use_case == edit.use_case) {
+                let keep = (line.name.clone(), line.old_budget_usd, line.ucr, line.verdict);
+                *line = capcall_core::scenario::LineInput {
+                    name: keep.0,
+                    old_budget_usd: keep.1,
+                    ucr: keep.2,
+                    verdict: keep.3,
+                    ..edit
+                };
+            }
+        }
+        for line in sc.lines {
+            self.scenario_set_line(capcall_core::demo::SCENARIO, line)?;
+        }
+        self.scenario_run(
+            capcall_core::demo::SCENARIO,
+            &crate::scenarios::ParamChanges {
+                envelope_usd: Some(Money::from_dollars(100_000)),
+                reserve_pct: Some(Decimal::from(5)),
+                policy: None,
+            },
+        )?;
         Ok(())
     }
 

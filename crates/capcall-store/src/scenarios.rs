@@ -1,1 +1,614 @@
-//! Scenarios persisted (filled in by the scenario work).
+//! Scenarios in SQLite: created from the rubric's scores, edited through
+//! `scenario_inputs.csv` or line by line, run, cloned, compared, approved.
+//! A scenario stores its inputs, the budgets and UCRs it started from, and the
+//! rubric version it came from, so it recomputes the same result forever.
+//! Approved scenarios are frozen (triggers in the schema enforce it).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use capcall_core::money::{parse_cents, parse_decimal, Money};
+use capcall_core::rubric::Path as Route;
+use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy};
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::error::{CellError, Result, StoreError};
+use crate::import::parse_date;
+use crate::lock::whoami;
+use crate::portfolio::{now, Portfolio};
+
+/// A saved scenario's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ScenarioMeta {
+    pub name: String,
+    pub status: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub as_of: NaiveDate,
+    pub rubric_version: u32,
+    pub approved_at: Option<String>,
+    pub approved_by: Option<String>,
+    pub cloned_from: Option<String>,
+    pub params: Params,
+}
+
+/// A scenario with its inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Scenario {
+    pub meta: ScenarioMeta,
+    pub lines: Vec<LineInput>,
+}
+
+/// Changes to a scenario's parameters; `None` keeps the stored value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ParamChanges {
+    pub policy: Option<Policy>,
+    pub envelope_usd: Option<Money>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub reserve_pct: Option<Decimal>,
+}
+
+/// One use case compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareLine {
+    pub use_case: String,
+    pub name: String,
+    pub path_a: Option<Route>,
+    pub path_b: Option<Route>,
+    pub new_budget_a: Option<Money>,
+    pub new_budget_b: Option<Money>,
+    /// `b - a` (missing counts as zero).
+    pub difference: Money,
+    pub changed: bool,
+}
+
+/// A total compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareTotal {
+    pub name: String,
+    pub a: Money,
+    pub b: Money,
+    pub difference: Money,
+}
+
+/// Two scenarios side by side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub lines: Vec<CompareLine>,
+    pub totals: Vec<CompareTotal>,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value_a: Decimal,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value_b: Decimal,
+}
+
+const LINE_COLUMNS: &str = "use_case, name, old_budget_cents, ucr, verdict, path_override, reason, ask_cents, \
+    return_per_usd, floor_cents, cap_cents, decommission_cents, sunset_date";
+
+fn route(s: Option<String>) -> Option<Route> {
+    s.and_then(|s| Route::parse(&s))
+}
+
+impl Portfolio {
+    fn scenario_id(&self, name: &str) -> Result<(i64, String)> {
+        self.conn
+            .query_row("SELECT id, status FROM scenarios WHERE name = ?1", [name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("no scenario '{name}' (see `capcall scenario list`)")))
+    }
+
+    /// Creates a scenario whose paths default to the rubric's verdicts as of
+    /// `as_of` (default: the latest observation), for the quarter after it.
+    pub fn scenario_new(&mut self, name: &str, as_of: Option<NaiveDate>) -> Result<Scenario> {
+        self.require_writer()?;
+        if name.trim().is_empty() {
+            return Err(StoreError::Invalid("a scenario needs a name".into()));
+        }
+        let run = self.score(as_of, None, None)?;
+        let budgets: BTreeMap<String, (String, Money)> = self
+            .use_cases()?
+            .into_iter()
+            .map(|r| (r.use_case.id.clone(), (r.use_case.name.clone(), r.use_case.budget_usd)))
+            .collect();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM scenarios WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a scenario named '{name}' exists; choose another name or clone it"
+            )));
+        }
+        tx.execute(
+            "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![name, now(), whoami(), run.as_of.to_string(), run.rubric_version, scenario::next_quarter_start(run.as_of).to_string()],
+        )?;
+        let id = tx.last_insert_rowid();
+        for s in &run.scores {
+            let (uc_name, budget) = budgets.get(&s.use_case).cloned().unwrap_or_default();
+            tx.execute(
+                "INSERT INTO scenario_lines (scenario, use_case, name, old_budget_cents, ucr, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, s.use_case, uc_name, budget.cents()?, s.ucr_last_quarter.map(|u| u.to_string()), s.overall.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        self.scenario(name)
+    }
+
+    /// A scenario with its inputs.
+    pub fn scenario(&self, name: &str) -> Result<Scenario> {
+        let (id, _) = self.scenario_id(name)?;
+        let meta = self.conn.query_row(
+            "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
+                    c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start
+             FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from WHERE s.id = ?1",
+            [id],
+            |r| {
+                let policy: String = r.get(9)?;
+                let as_of: String = r.get(4)?;
+                let quarter: String = r.get(12)?;
+                let reserve: String = r.get(11)?;
+                Ok(ScenarioMeta {
+                    name: r.get(0)?,
+                    status: r.get(1)?,
+                    created_at: r.get(2)?,
+                    created_by: r.get(3)?,
+                    as_of: parse_date(&as_of).unwrap_or_default(),
+                    rubric_version: r.get(5)?,
+                    approved_at: r.get(6)?,
+                    approved_by: r.get(7)?,
+                    cloned_from: r.get(8)?,
+                    params: Params {
+                        policy: Policy::parse(&policy).unwrap_or(Policy::HighestReturn),
+                        envelope_usd: Money::from_cents(r.get(10)?),
+                        reserve_pct: Decimal::from_str_exact(&reserve).unwrap_or_default(),
+                        quarter_start: parse_date(&quarter).unwrap_or_default(),
+                    },
+                })
+            },
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {LINE_COLUMNS} FROM scenario_lines WHERE scenario = ?1 ORDER BY use_case"
+        ))?;
+        let lines = stmt
+            .query_map([id], |r| {
+                let dec = |i: usize| -> rusqlite::Result<Option<Decimal>> {
+                    Ok(r.get::<_, Option<String>>(i)?
+                        .and_then(|t| Decimal::from_str_exact(&t).ok()))
+                };
+                let money = |i: usize| -> rusqlite::Result<Option<Money>> {
+                    Ok(r.get::<_, Option<i64>>(i)?.map(Money::from_cents))
+                };
+                Ok(LineInput {
+                    use_case: r.get(0)?,
+                    name: r.get(1)?,
+                    old_budget_usd: Money::from_cents(r.get(2)?),
+                    ucr: dec(3)?,
+                    verdict: route(r.get(4)?),
+                    path_override: route(r.get(5)?),
+                    reason: r.get(6)?,
+                    ask_usd: money(7)?,
+                    return_per_usd: dec(8)?,
+                    floor_usd: money(9)?,
+                    cap_usd: money(10)?,
+                    decommission_usd: money(11)?,
+                    sunset_date: r.get::<_, Option<String>>(12)?.and_then(|t| parse_date(&t).ok()),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Scenario { meta, lines })
+    }
+
+    /// Every scenario, newest first.
+    pub fn scenarios(&self) -> Result<Vec<ScenarioMeta>> {
+        let mut stmt = self.conn.prepare("SELECT name FROM scenarios ORDER BY id DESC")?;
+        let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        names.iter().map(|n| self.scenario(n).map(|s| s.meta)).collect()
+    }
+
+    /// Applies `scenario_inputs.csv` to a scenario, all or nothing.
+    pub fn scenario_import(&mut self, name: &str, file: &Path) -> Result<Scenario> {
+        self.require_writer()?;
+        let mut sc = self.scenario(name)?;
+        ensure_draft(&sc.meta)?;
+        apply_inputs_csv(&mut sc.lines, file)?;
+        self.save_lines(name, &sc.lines)?;
+        self.scenario(name)
+    }
+
+    /// Replaces one line's inputs (the app's editor); validated first.
+    pub fn scenario_set_line(&mut self, name: &str, line: LineInput) -> Result<Scenario> {
+        self.require_writer()?;
+        let mut sc = self.scenario(name)?;
+        ensure_draft(&sc.meta)?;
+        scenario::validate_line(&line)?;
+        let slot = sc
+            .lines
+            .iter_mut()
+            .find(|l| l.use_case == line.use_case)
+            .ok_or_else(|| StoreError::NotFound(format!("scenario '{name}' has no use case '{}'", line.use_case)))?;
+        // Only the editable inputs change; what the scenario started from stays.
+        let kept = (slot.name.clone(), slot.old_budget_usd, slot.ucr, slot.verdict);
+        *slot = LineInput {
+            name: kept.0,
+            old_budget_usd: kept.1,
+            ucr: kept.2,
+            verdict: kept.3,
+            ..line
+        };
+        self.save_lines(name, &sc.lines)?;
+        self.scenario(name)
+    }
+
+    fn save_lines(&mut self, name: &str, lines: &[LineInput]) -> Result<()> {
+        let (id, _) = self.scenario_id(name)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        write_lines(&tx, id, lines)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs a scenario. Parameter changes are saved first (drafts only).
+    pub fn scenario_run(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
+        let sc = self.scenario(name)?;
+        let mut params = sc.meta.params.clone();
+        if let Some(p) = changes.policy {
+            params.policy = p;
+        }
+        if let Some(e) = changes.envelope_usd {
+            params.envelope_usd = e;
+        }
+        if let Some(r) = changes.reserve_pct {
+            params.reserve_pct = r;
+        }
+        if params != sc.meta.params {
+            ensure_draft(&sc.meta)?;
+            self.require_writer()?;
+            let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
+            self.conn.execute(
+                "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
+                params![
+                    params.policy.as_str(),
+                    params.envelope_usd.cents()?,
+                    params.reserve_pct.to_string(),
+                    name
+                ],
+            )?;
+            return Ok(outcome);
+        }
+        Ok(scenario::run(&sc.lines, &params)?)
+    }
+
+    /// Copies a scenario (inputs and parameters) under a new name, as a draft.
+    pub fn scenario_clone(&mut self, from: &str, to: &str) -> Result<Scenario> {
+        self.require_writer()?;
+        let src = self.scenario(from)?;
+        let (src_id, _) = self.scenario_id(from)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let taken: Option<i64> = tx
+            .query_row("SELECT id FROM scenarios WHERE name = ?1", [to], |r| r.get(0))
+            .optional()?;
+        if taken.is_some() || to.trim().is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "cannot clone to '{to}': the name is empty or taken"
+            )));
+        }
+        let p = &src.meta.params;
+        tx.execute(
+            "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start, policy, envelope_cents, reserve_pct, cloned_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![to, now(), whoami(), src.meta.as_of.to_string(), src.meta.rubric_version, p.quarter_start.to_string(),
+                    p.policy.as_str(), p.envelope_usd.cents()?, p.reserve_pct.to_string(), src_id],
+        )?;
+        let id = tx.last_insert_rowid();
+        write_lines(&tx, id, &src.lines)?;
+        tx.commit()?;
+        self.scenario(to)
+    }
+
+    /// Approves a scenario: it is frozen, and the previously approved one
+    /// becomes superseded. Its run must pass the conservation check.
+    pub fn scenario_approve(&mut self, name: &str) -> Result<ScenarioMeta> {
+        self.require_writer()?;
+        let sc = self.scenario(name)?;
+        if sc.meta.status == "approved" {
+            return Err(StoreError::Conflict(format!("scenario '{name}' is already approved")));
+        }
+        ensure_draft(&sc.meta)?;
+        scenario::run(&sc.lines, &sc.meta.params)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE scenarios SET status = 'superseded' WHERE status = 'approved'",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE scenarios SET status = 'approved', approved_at = ?1, approved_by = ?2 WHERE name = ?3",
+            params![now(), whoami(), name],
+        )?;
+        tx.commit()?;
+        Ok(self.scenario(name)?.meta)
+    }
+
+    /// The approved scenario, if any.
+    pub fn approved_scenario(&self) -> Result<Option<Scenario>> {
+        let name: Option<String> = self
+            .conn
+            .query_row("SELECT name FROM scenarios WHERE status = 'approved'", [], |r| r.get(0))
+            .optional()?;
+        name.map(|n| self.scenario(&n)).transpose()
+    }
+
+    /// Two scenarios side by side, per use case and in total.
+    pub fn scenario_compare(&mut self, a: &str, b: &str) -> Result<Comparison> {
+        let (ra, rb) = (
+            self.scenario_run(a, &ParamChanges::default())?,
+            self.scenario_run(b, &ParamChanges::default())?,
+        );
+        let mut ids: Vec<&str> = ra.lines.iter().chain(&rb.lines).map(|l| l.use_case.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let find = |o: &Outcome, id: &str| o.lines.iter().find(|l| l.use_case == id).cloned();
+        let mut lines = vec![];
+        for id in ids {
+            let (la, lb) = (find(&ra, id), find(&rb, id));
+            let na = la.as_ref().map(|l| l.new_budget_usd);
+            let nb = lb.as_ref().map(|l| l.new_budget_usd);
+            let difference = nb.unwrap_or(Money::ZERO).checked_sub(na.unwrap_or(Money::ZERO))?;
+            let (pa, pb) = (la.as_ref().map(|l| l.path), lb.as_ref().map(|l| l.path));
+            lines.push(CompareLine {
+                use_case: id.to_string(),
+                name: la.as_ref().or(lb.as_ref()).map(|l| l.name.clone()).unwrap_or_default(),
+                path_a: pa,
+                path_b: pb,
+                new_budget_a: na,
+                new_budget_b: nb,
+                changed: pa != pb || !difference.is_zero(),
+                difference,
+            });
+        }
+        let (ta, tb) = (&ra.totals, &rb.totals);
+        let pairs = [
+            ("old budget", ta.old_budget_usd, tb.old_budget_usd),
+            ("new budget", ta.new_budget_usd, tb.new_budget_usd),
+            ("freed", ta.freed_usd, tb.freed_usd),
+            ("decommission", ta.decommission_usd, tb.decommission_usd),
+            ("envelope", ta.envelope_usd, tb.envelope_usd),
+            ("reserve", ta.reserve_usd, tb.reserve_usd),
+            ("reallocated", ta.reallocated_usd, tb.reallocated_usd),
+            ("unallocated", ta.unallocated_usd, tb.unallocated_usd),
+            ("unfunded asks", ta.unfunded_asks_usd, tb.unfunded_asks_usd),
+            ("next capital call", ta.next_capital_call_usd, tb.next_capital_call_usd),
+        ];
+        let totals = pairs
+            .into_iter()
+            .map(|(n, x, y)| {
+                Ok(CompareTotal {
+                    name: n.into(),
+                    a: x,
+                    b: y,
+                    difference: y.checked_sub(x)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Comparison {
+            a: a.into(),
+            b: b.into(),
+            lines,
+            totals,
+            projected_value_a: ta.projected_value,
+            projected_value_b: tb.projected_value,
+        })
+    }
+}
+
+fn ensure_draft(meta: &ScenarioMeta) -> Result<()> {
+    if meta.status != "draft" {
+        return Err(StoreError::Conflict(format!(
+            "scenario '{}' is {} and frozen; clone it (`capcall scenario clone`) to change it",
+            meta.name, meta.status
+        )));
+    }
+    Ok(())
+}
+
+fn write_lines(tx: &Transaction<'_>, id: i64, lines: &[LineInput]) -> Result<()> {
+    tx.execute("DELETE FROM scenario_lines WHERE scenario = ?1", [id])?;
+    let mut stmt = tx.prepare(&format!(
+        "INSERT INTO scenario_lines (scenario, {LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))?;
+    let cents = |m: Option<Money>| m.map(|m| m.cents()).transpose();
+    for l in lines {
+        stmt.execute(params![
+            id,
+            l.use_case,
+            l.name,
+            l.old_budget_usd.cents()?,
+            l.ucr.map(|u| u.to_string()),
+            l.verdict.map(Route::as_str),
+            l.path_override.map(Route::as_str),
+            l.reason,
+            cents(l.ask_usd)?,
+            l.return_per_usd.map(|r| r.to_string()),
+            cents(l.floor_usd)?,
+            cents(l.cap_usd)?,
+            cents(l.decommission_usd)?,
+            l.sunset_date.map(|d| d.to_string()),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Reads `scenario_inputs.csv` onto the lines; every bad cell is reported as
+/// `FILE:LINE:COLUMN: field: reason` and nothing is applied on error.
+fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
+    let fname = file.display().to_string();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .map_err(|e| StoreError::io(file, std::io::Error::other(e.to_string())))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| StoreError::Invalid(format!("{fname}:1:1: malformed CSV: {e}")))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let mut errors: Vec<CellError> = vec![];
+    let mut total = 0usize;
+    let mut push = |line: u64, column: usize, field: &str, message: String| {
+        total += 1;
+        if errors.len() < crate::import::MAX_REPORTED {
+            errors.push(CellError {
+                file: fname.clone(),
+                line,
+                column: column as u64 + 1,
+                field: field.into(),
+                message,
+            });
+        }
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    match col("use_case") {
+        Some(_) => {}
+        None => push(1, 0, "use_case", "required column is missing from the header".into()),
+    }
+    let mut updated: Vec<LineInput> = lines.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                push(
+                    e.position().map(|p| p.line()).unwrap_or(0),
+                    0,
+                    "",
+                    format!("malformed CSV: {e}"),
+                );
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let Some(uc) = get("use_case") else {
+            push(
+                line,
+                col("use_case").unwrap_or(0),
+                "use_case",
+                "required, but empty".into(),
+            );
+            continue;
+        };
+        let Some(target) = updated.iter_mut().find(|l| l.use_case == uc) else {
+            push(
+                line,
+                col("use_case").unwrap_or(0),
+                "use_case",
+                format!("unknown use case '{uc}' (not in this scenario)"),
+            );
+            continue;
+        };
+        if !seen.insert(uc.to_string()) {
+            push(
+                line,
+                col("use_case").unwrap_or(0),
+                "use_case",
+                format!("'{uc}' appears twice"),
+            );
+            continue;
+        }
+        let mut next = target.clone();
+        let mut ok = true;
+        let mut money = |name: &str, push: &mut dyn FnMut(u64, usize, &str, String)| -> Option<Money> {
+            let t = get(name)?;
+            match parse_cents(t) {
+                Ok(c) if c >= 0 => Some(Money::from_cents(c)),
+                Ok(_) => {
+                    push(line, col(name).unwrap_or(0), name, format!("'{t}' is negative"));
+                    ok = false;
+                    None
+                }
+                Err(e) => {
+                    push(line, col(name).unwrap_or(0), name, e.to_string());
+                    ok = false;
+                    None
+                }
+            }
+        };
+        next.ask_usd = money("ask_usd", &mut push);
+        next.floor_usd = money("floor_usd", &mut push);
+        next.cap_usd = money("cap_usd", &mut push);
+        next.decommission_usd = money("decommission_usd", &mut push);
+        next.path_override = match get("path") {
+            None => None,
+            Some(p) => match Route::parse(p) {
+                Some(r) => Some(r),
+                None => {
+                    push(
+                        line,
+                        col("path").unwrap_or(0),
+                        "path",
+                        format!("'{p}' is not a path (expand, hold, retire)"),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+        };
+        next.reason = get("reason").map(String::from);
+        next.return_per_usd = match get("return_per_usd").map(parse_decimal) {
+            None => None,
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                push(line, col("return_per_usd").unwrap_or(0), "return_per_usd", e);
+                ok = false;
+                None
+            }
+        };
+        next.sunset_date = match get("sunset_date").map(parse_date) {
+            None => None,
+            Some(Ok(d)) => Some(d),
+            Some(Err(e)) => {
+                push(line, col("sunset_date").unwrap_or(0), "sunset_date", e);
+                ok = false;
+                None
+            }
+        };
+        if ok {
+            if let Err(scenario::ScenarioError::Input { field, message, .. }) = scenario::validate_line(&next) {
+                push(line, col(field).unwrap_or(0), field, message);
+                continue;
+            }
+            *target = next;
+        }
+    }
+    if total > 0 {
+        return Err(StoreError::Import { errors, total });
+    }
+    lines.clone_from_slice(&updated);
+    Ok(())
+}
