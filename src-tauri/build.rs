@@ -1,1 +1,4 @@
-fn main(){ tauri_build::build() }
+//! Tauri's build step (capabilities, icons, context).
+fn main() {
+    tauri_build::build()
+}

@@ -184,8 +184,7 @@ fn a_second_writer_is_refused_naming_the_holder() {
     let o = capcall(&db, &["rubric", "set", "slo_workoff_days", "20"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("is open for writing by")
-            && stderr(&o).contains(&format!("pid {}", std::process::id())),
+        stderr(&o).contains("is open for writing by") && stderr(&o).contains(&format!("pid {}", std::process::id())),
         "{}",
         stderr(&o)
     );

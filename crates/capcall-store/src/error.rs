@@ -9,6 +9,7 @@ use capcall_core::scenario::ScenarioError;
 
 /// One bad cell of an imported file: `FILE:LINE:COLUMN (field): reason`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CellError {
     pub file: String,
     pub line: u64,

@@ -48,6 +48,7 @@ pub const MAX_REPORTED: usize = 20;
 
 /// Progress of an import, reported every few thousand rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ImportProgress {
     pub bytes_read: u64,
     pub total_bytes: u64,
@@ -56,6 +57,7 @@ pub struct ImportProgress {
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ImportReport {
     pub file: String,
     /// Data rows read.
@@ -762,4 +764,47 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, batch: &Batch, slot: Slot)
         Slot::Text(a, b) => stmt.raw_bind_parameter(i, batch.text(a, b))?,
     }
     Ok(())
+}
+
+/// The first rows of a CSV file, for the import screen's preview.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CsvPreview {
+    pub file: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub total_bytes: u64,
+    /// Which format the header looks like, if any.
+    pub looks_like: Option<String>,
+}
+
+/// Reads the header and up to `limit` rows of a CSV file.
+pub fn preview(path: &Path, limit: usize) -> Result<CsvPreview> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut rows = vec![];
+    for rec in rdr.records().take(limit + 1) {
+        let rec = rec.map_err(|e| StoreError::Invalid(format!("{}: malformed CSV: {e}", path.display())))?;
+        rows.push(rec.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    }
+    let header = if rows.is_empty() { vec![] } else { rows.remove(0) };
+    let has = |n: &str| header.iter().any(|h| h.trim() == n);
+    let looks_like = if has("use_case") && has("period_start") {
+        Some("observations".to_string())
+    } else if has("id") && has("budget_usd") {
+        Some("use-cases".to_string())
+    } else {
+        None
+    };
+    Ok(CsvPreview {
+        file: path.display().to_string(),
+        header,
+        rows,
+        total_bytes,
+        looks_like,
+    })
 }

@@ -1,0 +1,206 @@
+// End-to-end journey of the real Capcall app: tauri-driver drives the built
+// binary through WebKitWebDriver (W3C WebDriver over HTTP, no extra deps).
+// Every click goes through the real UI and real IPC into the real library.
+//
+// usage: node e2e/run.mjs <app-binary> <capcall-cli-binary>
+// env:   E2E_SCREENSHOTS (default e2e/screenshots), TAURI_DRIVER (default tauri-driver)
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const [app, cli] = process.argv.slice(2).map((p) => path.resolve(p));
+if (!app || !cli) throw new Error("usage: node e2e/run.mjs <app-binary> <capcall-cli-binary>");
+const shots = path.resolve(process.env.E2E_SCREENSHOTS ?? "e2e/screenshots");
+fs.mkdirSync(shots, { recursive: true });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "capcall-e2e-"));
+const db = path.join(work, "portfolio.sqlite");
+const exportDir = path.join(work, "board-pack");
+const PORT = 4444;
+const base = `http://127.0.0.1:${PORT}`;
+
+const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT)], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CAPCALL_DB: db, CAPCALL_E2E_EXPORT_DIR: exportDir },
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let session = null;
+let step = "start";
+
+async function wd(method, url, body) {
+  const res = await fetch(`${base}${url}`, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+const s = (url) => `/session/${session}${url}`;
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
+
+async function find(css, { timeout = 15000, all = false } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      if (all) {
+        const els = await wd("POST", s("/elements"), { using: "css selector", value: css });
+        if (els.length) return els.map((e) => e[ELEMENT]);
+      } else {
+        const el = await wd("POST", s("/element"), { using: "css selector", value: css });
+        return el[ELEMENT];
+      }
+    } catch {
+      /* not there yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${css}`);
+    await sleep(150);
+  }
+}
+const click = async (css) => wd("POST", s(`/element/${await find(css)}/click`), {});
+const text = async (css) => wd("GET", s(`/element/${await find(css)}/text`));
+async function type(css, value) {
+  const el = await find(css);
+  await wd("POST", s(`/element/${el}/clear`), {});
+  await wd("POST", s(`/element/${el}/value`), { text: value });
+}
+async function until(what, f, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await f();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out: ${what} (last: ${last})`);
+    await sleep(200);
+  }
+}
+async function shot(name) {
+  const png = await wd("GET", s("/screenshot"));
+  fs.writeFileSync(path.join(shots, `${name}.png`), Buffer.from(png, "base64"));
+}
+const capcall = (...args) => JSON.parse(execFileSync(cli, ["--db", db, "--json", ...args], { encoding: "utf8" }));
+
+async function main() {
+  await until("tauri-driver to listen", async () => (await fetch(`${base}/status`)).ok);
+  const created = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: app, args: ["--db", db] } } },
+  });
+  session = created.sessionId;
+
+  step = "portfolio board opens on the demo portfolio";
+  await find("[data-testid=board] tbody tr");
+  const rows = await find("[data-testid=board] tbody tr", { all: true });
+  if (rows.length !== 12) throw new Error(`expected 12 use cases on the board, saw ${rows.length}`);
+  if ((await text("[data-testid=as-of]")) !== "2025-09-08") throw new Error("board not scored as of the latest observation");
+  await sleep(500);
+  await shot("01-board");
+
+  step = "filter the board by verdict";
+  await click("[data-testid=verdict-filter] option[value=Retire]");
+  await until("3 Retire rows", async () => (await find("[data-testid=board] tbody tr", { all: true })).length === 3);
+  await click("[data-testid=verdict-filter] option[value='']");
+
+  step = "open a use case";
+  await click("tr[data-id=ops-copilot-w1-us] button.link");
+  await find("[data-testid=detail]");
+  await sleep(800);
+  await shot("02-use-case-detail");
+
+  step = "scenario modeller: override a path with a reason";
+  await click("[data-nav=scenarios]");
+  await find("[data-testid=capital-call]");
+  const freedBefore = await text("[data-testid=freed]");
+  await shot("03-scenario-before");
+  await click("[data-testid=path-hr-policy-bot] option[value=Retire]");
+  await type("[data-testid=reason-hr-policy-bot]", "Privacy review failed; sunset per CFO");
+  await until("freed money to rise as you type", async () => (await text("[data-testid=freed]")) !== freedBefore);
+  await click("h1"); // leave the field: saves
+  await until("override saved", async () => {
+    const sc = capcall("scenario", "run", "Q4-2025 capital call");
+    return sc.outcome.lines.find((l) => l.use_case === "hr-policy-bot").path === "Retire";
+  });
+
+  step = "scenario modeller: envelope changes the totals live";
+  const reallocatedBefore = await text("[data-testid=reallocated]");
+  await type("[data-testid=envelope]", "250,000");
+  await until("reallocation to change", async () => (await text("[data-testid=reallocated]")) !== reallocatedBefore);
+  await click("h1");
+  await sleep(300);
+  await shot("04-scenario-edited");
+
+  step = "undo the envelope change";
+  await click("button[title='Ctrl+Z']");
+  await until("envelope restored", async () => capcall("scenario", "run", "Q4-2025 capital call").outcome.params.envelope_usd === "100000.00");
+  await type("[data-testid=envelope]", "250,000");
+  await click("h1");
+  await until("envelope saved", async () => capcall("scenario", "run", "Q4-2025 capital call").outcome.params.envelope_usd === "250000.00");
+
+  step = "approve the scenario";
+  await click("[data-testid=approve]");
+  await until("approval notice", async () => (await text("[data-testid=notice]")).includes("Approved"));
+  const approved = capcall("scenario", "list").scenarios.find((x) => x.status === "approved");
+  if (!approved || approved.name !== "Q4-2025 capital call") throw new Error("approved scenario not stored");
+  await shot("05-scenario-approved");
+
+  step = "clone and compare";
+  await type("[data-testid=new-name]", "What-if pro rata");
+  await click("[data-testid=clone]");
+  await until("clone selected", async () => (await text("[data-testid=notice]")).includes("Cloned"));
+  await click("[data-testid=policy] option[value=pro-rata]");
+  await sleep(500);
+  await click("[data-testid=compare-with] option[value='Q4-2025 capital call']");
+  await click("[data-testid=compare]");
+  await find("[data-testid=comparison]");
+  await sleep(300);
+  await shot("06-scenario-compare");
+
+  step = "import: a bad file is rejected with line and column";
+  const bad = path.join(work, "obs-bad.csv");
+  fs.writeFileSync(bad, "use_case,period_start,spend_usd,units\nops-copilot-w1-us,2025-09-15,100,1000\nops-copilot-w1-us,2025-09-22,12.345,1000\n");
+  await click("[data-nav=import]");
+  await type("[data-testid=import-path]", bad);
+  await click("h1");
+  await click("[data-testid=import-run]");
+  await until("line-level error", async () => (await text("[role=alert]")).includes("obs-bad.csv:3:3: spend_usd"));
+  await shot("07-import-error");
+
+  step = "import: a good file imports with progress";
+  const good = path.join(work, "obs-good.csv");
+  fs.writeFileSync(good, "use_case,period_start,spend_usd,units\nops-copilot-w1-us,2025-09-15,100,1000\n");
+  await type("[data-testid=import-path]", good);
+  await click("h1");
+  await click("[data-testid=import-run]");
+  await until("import report", async () => (await text("[data-testid=import-report]")).includes("1 added"));
+  await shot("08-import-done");
+
+  step = "rubric settings";
+  await click("[data-nav=rubric]");
+  await type("input[aria-label=slo_workoff_days]", "21");
+  await click("button.primary");
+  await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);
+  await shot("09-rubric");
+
+  step = "dark theme";
+  await click("[data-testid=theme-toggle]");
+  await click("[data-nav=board]");
+  await find("[data-testid=board] tbody tr");
+  await sleep(500);
+  await shot("10-board-dark");
+  if (process.env.E2E_EXTRA) await import(path.resolve(process.env.E2E_EXTRA)).then((m) => m.default({ find, click, text, type, until, shot, capcall, work, exportDir, sleep }));
+  console.log(`e2e: all steps passed; screenshots in ${shots}`);
+}
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  console.error(`e2e FAILED at step "${step}": ${e.message}`);
+  if (session) await shot("failure").catch(() => {});
+} finally {
+  if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
+  driver.kill();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy, Rust unit/integration/property
+# tests (incl. the bindings freshness test), the UI's Vitest tests, and the
+# end-to-end journey of the real app under Xvfb. One cargo target dir, one
+# build, the E2E runs on that build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --e2e
+export CARGO_TERM_COLOR=never
+echo "== cargo fmt"; cargo fmt --all -- --check
+echo "== UI build"; npm --prefix ui run build --silent
+echo "== cargo clippy"; cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"; cargo test --workspace --locked
+echo "== vitest"; npm --prefix ui test --silent
+echo "== e2e (debug build of the app, under Xvfb)"
+cargo build --locked -p capcall-app -p capcall-cli
+E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-e2e/screenshots}" xvfb-run -a -s "-screen 0 1440x900x24" node e2e/run.mjs target/debug/capcall-app target/debug/capcall
+echo "== all tests passed"

@@ -1,0 +1,351 @@
+//! Tauri commands: each one locks the open portfolio, calls one library
+//! function, and maps errors to `{code, message}`. Long work (imports) runs
+//! on a blocking thread and streams progress through a channel.
+
+use std::path::PathBuf;
+
+use capcall_core::model::{Observation, UseCase};
+use capcall_core::rubric::Score;
+use capcall_core::scenario::{self, LineInput, Outcome, Params};
+use capcall_core::ucr::{self, UcrPoint};
+use capcall_store::import::CsvPreview;
+use capcall_store::portfolio::{ScoreRun, UcrBy};
+use capcall_store::rubrics::RubricVersion;
+use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
+use capcall_store::{ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::{open_into, AppError, AppState};
+
+type Res<T> = Result<T, AppError>;
+
+fn with<T>(state: &AppState, f: impl FnOnce(&mut Portfolio) -> Result<T, capcall_store::StoreError>) -> Res<T> {
+    let mut guard = state.portfolio.lock().map_err(|_| AppError::busy())?;
+    match guard.as_mut() {
+        Some(p) => f(p).map_err(AppError::from),
+        None => {
+            Err(state.open_error.lock().ok().and_then(|e| e.clone()).unwrap_or_else(|| {
+                AppError::new("no_portfolio", "no portfolio is open; use File > Open or File > New")
+            }))
+        }
+    }
+}
+
+fn date(s: Option<String>) -> Res<Option<chrono::NaiveDate>> {
+    s.filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            capcall_store::import::parse_date(s.trim())
+                .map_err(|m| AppError::new("invalid_input", format!("as of: {m}")))
+        })
+        .transpose()
+}
+
+#[derive(Serialize, specta::Type)]
+pub struct PortfolioInfo {
+    pub path: String,
+    pub use_cases: u32,
+    pub observations: u32,
+    pub latest_observation: Option<String>,
+    pub approved_scenario: Option<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn portfolio_info(state: State<'_, AppState>) -> Res<PortfolioInfo> {
+    with(&state, |p| {
+        let (u, o) = p.counts()?;
+        Ok(PortfolioInfo {
+            path: p.path().display().to_string(),
+            use_cases: u as u32,
+            observations: o as u32,
+            latest_observation: p.latest_observation_date()?.map(|d| d.to_string()),
+            approved_scenario: p.approved_scenario()?.map(|s| s.meta.name),
+        })
+    })
+}
+
+/// One row of the portfolio board.
+#[derive(Serialize, specta::Type)]
+pub struct BoardRow {
+    pub row: UseCaseRow,
+    pub score: Score,
+    /// Monthly UCR, oldest first (unknown months as null), for the sparkline.
+    pub sparkline: Vec<Option<String>>,
+}
+
+#[derive(Serialize, specta::Type)]
+pub struct Board {
+    pub as_of: String,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    pub rows: Vec<BoardRow>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<Board> {
+    let as_of = date(as_of)?;
+    with(&state, |p| {
+        let rows = p.use_cases()?;
+        if rows.is_empty() {
+            return Ok(Board {
+                as_of: String::new(),
+                rubric_version: p.rubric()?.version,
+                rubric_name: p.rubric()?.name,
+                rows: vec![],
+            });
+        }
+        let ScoreRun {
+            as_of,
+            rubric_version,
+            rubric_name,
+            scores,
+        } = p.score(as_of, None, None)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(score) = scores.iter().find(|s| s.use_case == row.use_case.id).cloned() else {
+                continue;
+            };
+            let months = p.ucr(&row.use_case.id, UcrBy::Month)?;
+            let sparkline = months
+                .iter()
+                .rev()
+                .take(12)
+                .rev()
+                .map(|m| m.ucr.map(|u| u.to_string()))
+                .collect();
+            out.push(BoardRow { row, score, sparkline });
+        }
+        Ok(Board {
+            as_of: as_of.to_string(),
+            rubric_version,
+            rubric_name,
+            rows: out,
+        })
+    })
+}
+
+#[derive(Serialize, specta::Type)]
+pub struct UseCaseDetail {
+    pub use_case: UseCase,
+    pub score: Score,
+    pub observations: Vec<Observation>,
+    pub ucr_by_quarter: Vec<UcrPoint>,
+    pub ucr_by_month: Vec<UcrPoint>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn use_case_detail(state: State<'_, AppState>, id: String, as_of: Option<String>) -> Res<UseCaseDetail> {
+    let as_of = date(as_of)?;
+    with(&state, |p| {
+        let use_case = p.use_case(&id)?;
+        let observations = p.observations(&id)?;
+        let score = p.score(as_of, Some(&id), None)?.scores.remove(0);
+        Ok(UseCaseDetail {
+            ucr_by_quarter: ucr::by_quarter(&observations),
+            ucr_by_month: ucr::by_month(&observations),
+            use_case,
+            score,
+            observations,
+        })
+    })
+}
+
+/// Native file dialog for a CSV to import; `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_csv(app: AppHandle) -> Res<Option<String>> {
+    let picked = app.dialog().file().add_filter("CSV", &["csv"]).blocking_pick_file();
+    Ok(picked.and_then(|f| f.into_path().ok()).map(|p| p.display().to_string()))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_csv(path: String) -> Res<CsvPreview> {
+    Ok(capcall_store::import::preview(&PathBuf::from(path), 8)?)
+}
+
+#[derive(Clone, Copy, Deserialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportWhat {
+    UseCases,
+    Observations,
+}
+
+/// Imports a CSV all-or-nothing off the main thread, streaming progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_csv(
+    app: AppHandle,
+    what: ImportWhat,
+    path: String,
+    on_progress: Channel<ImportProgress>,
+) -> Res<ImportReport> {
+    let kind = match what {
+        ImportWhat::UseCases => ImportKind::UseCases,
+        ImportWhat::Observations => ImportKind::Observations,
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        with(&state, |p| {
+            p.import(kind, &PathBuf::from(&path), &mut |pr| {
+                let _ = on_progress.send(pr);
+            })
+        })
+    })
+    .await
+    .map_err(|e| AppError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn scenarios(state: State<'_, AppState>) -> Res<Vec<ScenarioMeta>> {
+    with(&state, |p| p.scenarios())
+}
+
+/// A scenario's inputs and its current result.
+#[derive(Serialize, specta::Type)]
+pub struct ScenarioView {
+    pub scenario: Scenario,
+    pub outcome: Outcome,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn scenario(state: State<'_, AppState>, name: String) -> Res<ScenarioView> {
+    with(&state, |p| {
+        let scenario = p.scenario(&name)?;
+        let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
+        Ok(ScenarioView { scenario, outcome })
+    })
+}
+
+/// Pure recompute of edited inputs (nothing saved): the modeller calls this
+/// on every keystroke.
+#[tauri::command]
+#[specta::specta]
+pub async fn recompute(lines: Vec<LineInput>, params: Params) -> Res<Outcome> {
+    Ok(scenario::run(&lines, &params)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_line(state: State<'_, AppState>, name: String, line: LineInput) -> Res<ScenarioView> {
+    with(&state, |p| {
+        let scenario = p.scenario_set_line(&name, line)?;
+        let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
+        Ok(ScenarioView { scenario, outcome })
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_params(state: State<'_, AppState>, name: String, changes: ParamChanges) -> Res<ScenarioView> {
+    with(&state, |p| {
+        let outcome = p.scenario_run(&name, &changes)?;
+        Ok(ScenarioView {
+            scenario: p.scenario(&name)?,
+            outcome,
+        })
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn new_scenario(state: State<'_, AppState>, name: String, as_of: Option<String>) -> Res<ScenarioMeta> {
+    let as_of = date(as_of)?;
+    with(&state, |p| p.scenario_new(&name, as_of).map(|s| s.meta))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clone_scenario(state: State<'_, AppState>, from: String, to: String) -> Res<ScenarioMeta> {
+    with(&state, |p| p.scenario_clone(&from, &to).map(|s| s.meta))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn approve_scenario(state: State<'_, AppState>, name: String) -> Res<ScenarioMeta> {
+    with(&state, |p| p.scenario_approve(&name))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn compare_scenarios(state: State<'_, AppState>, a: String, b: String) -> Res<Comparison> {
+    with(&state, |p| p.scenario_compare(&a, &b))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rubric_versions(state: State<'_, AppState>) -> Res<Vec<RubricVersion>> {
+    with(&state, |p| p.rubric_versions())
+}
+
+/// One threshold change.
+#[derive(Deserialize, specta::Type)]
+pub struct SettingChange {
+    pub key: String,
+    pub value: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_rubric(state: State<'_, AppState>, changes: Vec<SettingChange>, note: String) -> Res<RubricVersion> {
+    let changes: Vec<(String, String)> = changes.into_iter().map(|c| (c.key, c.value)).collect();
+    with(&state, |p| p.set_rubric(&changes, &note))
+}
+
+/// File > Open: pick a portfolio file and open it. `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_portfolio_dialog(app: AppHandle) -> Res<Option<String>> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("Capcall portfolio", &["sqlite", "db"])
+        .blocking_pick_file();
+    let Some(path) = picked.and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    let state = app.state::<AppState>();
+    release(&state)?;
+    open_into(&state, &path, false)?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// File > New: choose where to save a new, empty portfolio.
+#[tauri::command]
+#[specta::specta]
+pub async fn new_portfolio_dialog(app: AppHandle) -> Res<Option<String>> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("Capcall portfolio", &["sqlite"])
+        .set_file_name("portfolio.sqlite")
+        .blocking_save_file();
+    let Some(path) = picked.and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    let state = app.state::<AppState>();
+    release(&state)?;
+    Portfolio::create(&path).map_err(AppError::from)?;
+    open_into(&state, &path, false)?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Closes the open portfolio (releasing its writer lock) before switching.
+fn release(state: &AppState) -> Res<()> {
+    *state.portfolio.lock().map_err(|_| AppError::busy())? = None;
+    Ok(())
+}
+
+/// Replaces the open portfolio's data with the demo portfolio.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_demo(state: State<'_, AppState>) -> Res<()> {
+    with(&state, |p| p.load_demo())
+}

@@ -1,0 +1,49 @@
+//! The desktop app's integration tests: the committed TypeScript bindings
+//! are exactly what the commands generate, and errors cross IPC as a typed
+//! `{code, message}` whose JSON is pinned here.
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_bindings_are_fresh() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings.ts");
+    let generated = capcall_app::typescript_bindings();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &generated).expect("write bindings");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "ui/src/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p capcall-app --test app` and commit it"
+    );
+}
+
+#[test]
+fn errors_cross_ipc_as_code_and_message() {
+    let e = capcall_app::AppError::from(capcall_store::StoreError::Locked {
+        path: "/tmp/p.sqlite".into(),
+        holder: "capcall (pid 7, user vp@host) since 2025-09-14T09:00:00Z".into(),
+    });
+    assert_eq!(
+        serde_json::to_string(&e).unwrap(),
+        r#"{"code":"locked","message":"/tmp/p.sqlite is open for writing by capcall (pid 7, user vp@host) since 2025-09-14T09:00:00Z; close it there first (or use a copy)"}"#
+    );
+    let e = capcall_app::AppError::from(capcall_store::StoreError::NotFound("no scenario 'x'".into()));
+    assert_eq!(
+        serde_json::to_string(&e).unwrap(),
+        r#"{"code":"not_found","message":"no scenario 'x'"}"#
+    );
+}
+
+#[test]
+fn money_crosses_ipc_as_a_string() {
+    let m = capcall_core::Money::parse("1,234.5").unwrap();
+    assert_eq!(serde_json::to_string(&m).unwrap(), r#""1234.50""#);
+    let bindings = capcall_app::typescript_bindings();
+    assert!(
+        bindings.contains("budget_usd: string"),
+        "Money must be a string in TypeScript"
+    );
+    assert!(!bindings.contains("budget_usd: number"));
+}

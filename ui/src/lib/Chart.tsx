@@ -1,0 +1,43 @@
+// ECharts, tree-shaken to what the app draws (lines, bars), canvas renderer.
+import { useEffect, useRef } from "react";
+import * as echarts from "echarts/core";
+import { BarChart, LineChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent, MarkLineComponent } from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, MarkLineComponent, CanvasRenderer]);
+
+export type ChartOption = echarts.EChartsCoreOption;
+
+export function Chart({ option, height = 240, label }: { option: ChartOption; height?: number; label: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  useEffect(() => {
+    if (!ref.current) return;
+    chart.current = echarts.init(ref.current, undefined, { renderer: "canvas" });
+    const ro = new ResizeObserver(() => chart.current?.resize());
+    ro.observe(ref.current);
+    return () => {
+      ro.disconnect();
+      chart.current?.dispose();
+      chart.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    chart.current?.setOption(option, true);
+  }, [option]);
+  return <div className="chart" ref={ref} style={{ height }} role="img" aria-label={label} />;
+}
+
+/** A tiny line of monthly UCRs for the board. */
+export function Sparkline({ values, label }: { values: (string | null)[]; label: string }) {
+  const data = values.map((v) => (v === null ? null : Number(v)));
+  const option: ChartOption = {
+    animation: false,
+    grid: { left: 1, right: 1, top: 2, bottom: 2 },
+    xAxis: { type: "category", show: false, data: data.map((_, i) => i) },
+    yAxis: { type: "value", show: false, scale: true },
+    series: [{ type: "line", data, symbol: "none", lineStyle: { width: 1.5, color: "#38bdf8" }, connectNulls: false }],
+  };
+  return <Chart option={option} height={26} label={label} />;
+}
