@@ -35,7 +35,7 @@ async function wd(method, url, body) {
   return json.value;
 }
 const s = (url) => `/session/${session}${url}`;
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 async function find(css, { timeout = 15000, all = false } = {}) {
   const end = Date.now() + timeout;
@@ -57,9 +57,12 @@ async function find(css, { timeout = 15000, all = false } = {}) {
 }
 const click = async (css) => wd("POST", s(`/element/${await find(css)}/click`), {});
 const text = async (css) => wd("GET", s(`/element/${await find(css)}/text`));
+// Replaces a field's text with real keystrokes (select all, delete, type),
+// so React sees every input event as it would from a user.
 async function type(css, value) {
   const el = await find(css);
-  await wd("POST", s(`/element/${el}/clear`), {});
+  await wd("POST", s(`/element/${el}/click`), {});
+  await wd("POST", s(`/element/${el}/value`), { text: "\uE009a\uE000\uE003" });
   await wd("POST", s(`/element/${el}/value`), { text: value });
 }
 async function until(what, f, timeout = 15000) {
@@ -124,7 +127,7 @@ async function main() {
 
   step = "scenario modeller: envelope changes the totals live";
   const reallocatedBefore = await text("[data-testid=reallocated]");
-  await type("[data-testid=envelope]", "250,000");
+  await type("[data-testid=envelope]", "0");
   await until("reallocation to change", async () => (await text("[data-testid=reallocated]")) !== reallocatedBefore);
   await click("h1");
   await sleep(300);
@@ -133,9 +136,9 @@ async function main() {
   step = "undo the envelope change";
   await click("button[title='Ctrl+Z']");
   await until("envelope restored", async () => capcall("scenario", "run", "Q4-2025 capital call").outcome.params.envelope_usd === "100000.00");
-  await type("[data-testid=envelope]", "250,000");
+  await type("[data-testid=envelope]", "0");
   await click("h1");
-  await until("envelope saved", async () => capcall("scenario", "run", "Q4-2025 capital call").outcome.params.envelope_usd === "250000.00");
+  await until("envelope saved", async () => capcall("scenario", "run", "Q4-2025 capital call").outcome.params.envelope_usd === "0.00");
 
   step = "approve the scenario";
   await click("[data-testid=approve]");

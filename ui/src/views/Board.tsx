@@ -89,20 +89,24 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         <select value={filter.wave} onChange={(e) => setFilter({ ...filter, wave: e.target.value })} aria-label="Wave">
           <option value="">All waves</option>
           {distinct(board.rows, (r) => r.row.wave).map((w) => (
-            <option key={w}>{w}</option>
+            <option key={w} value={w}>
+              {w}
+            </option>
           ))}
         </select>
         <select value={filter.region} onChange={(e) => setFilter({ ...filter, region: e.target.value })} aria-label="Region">
           <option value="">All regions</option>
           {distinct(board.rows, (r) => r.row.region).map((w) => (
-            <option key={w}>{w}</option>
+            <option key={w} value={w}>
+              {w}
+            </option>
           ))}
         </select>
         <select value={filter.verdict} onChange={(e) => setFilter({ ...filter, verdict: e.target.value })} aria-label="Verdict" data-testid="verdict-filter">
           <option value="">All verdicts</option>
-          <option>Expand</option>
-          <option>Hold</option>
-          <option>Retire</option>
+          <option value="Expand">Expand</option>
+          <option value="Hold">Hold</option>
+          <option value="Retire">Retire</option>
         </select>
       </div>
       <table className="grid board" tabIndex={0} onKeyDown={onKey} ref={tableRef} data-testid="board">

@@ -332,6 +332,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                     <Cell
                       key={field}
                       value={l[field] ?? ""}
+                      saved={saved[field] ?? ""}
                       disabled={frozen}
                       className={cls}
                       label={`${field} of ${l.use_case}`}
@@ -344,8 +345,9 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                   return (
                     <tr key={l.use_case} data-id={l.use_case}>
                       <td>
-                        <div>{l.name}</div>
-                        <div className="muted small">{l.use_case}</div>
+                        <div className="uc-name" title={l.use_case}>
+                          {l.name}
+                        </div>
                       </td>
                       <td>{l.verdict ? <Badge verdict={l.verdict} /> : "—"}</td>
                       <td>
@@ -393,7 +395,9 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                 {list
                   .filter((s) => s.name !== name)
                   .map((s) => (
-                    <option key={s.name}>{s.name}</option>
+                    <option key={s.name} value={s.name}>
+                      {s.name}
+                    </option>
                   ))}
               </select>
               <button disabled={!compareWith} onClick={() => call(commands.compareScenarios(name, compareWith)).then(setComparison).catch((e) => setError(errorOf(e)))} data-testid="compare">
@@ -423,6 +427,8 @@ function Total({ label, value, note, big, testid }: { label: string; value: stri
 /** A text cell that recomputes as you type and saves when you leave it. */
 function Cell(props: {
   value: string;
+  /** The stored value: leaving the field saves when the text differs from it. */
+  saved: string;
   disabled: boolean;
   className: string;
   label: string;
@@ -447,7 +453,7 @@ function Cell(props: {
         setText(e.target.value);
         props.onText(e.target.value);
       }}
-      onBlur={() => text !== props.value && props.onCommit(text)}
+      onBlur={() => text.trim() !== props.saved && props.onCommit(text)}
       onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
     />
   );
