@@ -310,7 +310,7 @@ ucr: string | null }
  */
 export type LineResult = { use_case: string; name: string; path: Path; overridden: boolean; 
 /**
- * Why this path and this amount, in words.
+ * Why this path and this amount; words on display and in JSON.
  */
 reason: string; old_budget_usd: string; new_budget_usd: string; delta_usd: string; 
 /**

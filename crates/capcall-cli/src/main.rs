@@ -227,8 +227,16 @@ fn open(cli: &Cli, access: Access) -> Result<Portfolio, StoreError> {
     Ok(p)
 }
 
+/// Streams one pretty JSON document to stdout (large portfolios give tens of
+/// MB; building it in memory first would double the work). A closed pipe
+/// ends the output quietly.
 fn print_json(v: &impl serde::Serialize) {
-    outln!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if serde_json::to_writer_pretty(&mut out, v).is_ok() {
+        let _ = writeln!(out);
+    }
+    let _ = out.flush();
 }
 
 fn run(cli: &Cli) -> Result<(), StoreError> {
@@ -590,7 +598,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
                     l.old_budget_usd.display_grouped(),
                     l.new_budget_usd.display_grouped(),
                     l.delta_usd.display_grouped(),
-                    l.reason.clone(),
+                    l.reason.to_string(),
                 ]);
             }
             outln!(

@@ -18,11 +18,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A USD amount, exact to the cent. Crosses JSON as a string ("1234.50").
 ///
-/// Invariant: scale 2 and a whole number of cents that fits an `i64`
-/// (about ±92 quadrillion USD). Every operation checks the result against that
-/// range, so rust_decimal never gets to trade precision for range silently.
+/// Held as whole cents in an `i64` (about ±92 quadrillion USD), so the
+/// arithmetic is exact integer arithmetic; every operation is checked and
+/// overflow is an error, never a panic or a silent loss of precision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Money(Decimal);
+pub struct Money(i64);
 
 /// Why a money operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,89 +52,78 @@ pub enum MoneyParseError {
 }
 
 impl Money {
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    pub const ZERO: Money = Money(0);
 
     /// From a number of cents.
-    pub fn from_cents(cents: i64) -> Money {
-        Money(Decimal::new(cents, 2))
+    pub const fn from_cents(cents: i64) -> Money {
+        Money(cents)
     }
 
-    /// From whole dollars.
-    /// Saturates to zero outside the supported range (demo and test data only).
+    /// From whole dollars; saturates to zero outside the supported range
+    /// (demo and test data only).
     pub fn from_dollars(dollars: i64) -> Money {
-        Money::checked(Decimal::from(dollars)).unwrap_or(Money::ZERO)
+        dollars.checked_mul(100).map(Money).unwrap_or(Money::ZERO)
     }
 
     /// From a decimal that is already exact to the cent; `None` if it has
-    /// sub-cent digits (which would need a rounding decision).
+    /// sub-cent digits (which would need a rounding decision) or is too large.
     pub fn from_decimal_exact(d: Decimal) -> Option<Money> {
         let n = d.normalize();
         if n.scale() > 2 {
             return None;
         }
-        Money::checked(n).ok()
+        Money::from_decimal_cents(n)
     }
 
     /// Rounds a decimal to the cent, half to even. Use only where a rule says so.
     pub fn round_from(d: Decimal) -> Result<Money, MoneyError> {
-        Money::checked(d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+        Money::from_decimal_cents(d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+            .ok_or(MoneyError::Overflow)
     }
 
-    /// Enforces the invariant on a value with at most 2 decimals.
-    fn checked(d: Decimal) -> Result<Money, MoneyError> {
-        if d.scale() > 2 {
-            return Err(MoneyError::Overflow);
-        }
-        let mut v = d;
-        v.rescale(2);
-        if v.scale() != 2 || i64::try_from(v.mantissa()).is_err() {
-            return Err(MoneyError::Overflow);
-        }
-        Ok(Money(v))
+    /// A decimal with at most 2 decimals, as cents, if it fits.
+    fn from_decimal_cents(d: Decimal) -> Option<Money> {
+        let cents = d.checked_mul(Decimal::ONE_HUNDRED)?;
+        let mut c = cents.normalize();
+        c.rescale(0);
+        i64::try_from(c.mantissa()).ok().map(Money)
     }
 
+    /// The exact decimal value (scale 2).
     pub fn as_decimal(self) -> Decimal {
-        self.0
+        Decimal::new(self.0, 2)
     }
 
-    /// The amount in cents; an error if it does not fit an `i64`.
+    /// The amount in cents.
     pub fn cents(self) -> Result<i64, MoneyError> {
-        let m = self.0.mantissa();
-        debug_assert_eq!(self.0.scale(), 2);
-        i64::try_from(m).map_err(|_| MoneyError::Overflow)
+        Ok(self.0)
     }
 
     pub fn is_zero(self) -> bool {
-        self.0.is_zero()
+        self.0 == 0
     }
     pub fn is_negative(self) -> bool {
-        self.0.is_sign_negative() && !self.0.is_zero()
+        self.0 < 0
     }
     pub fn is_positive(self) -> bool {
-        self.0.is_sign_positive() && !self.0.is_zero()
+        self.0 > 0
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.0
-            .checked_add(other.0)
-            .ok_or(MoneyError::Overflow)
-            .and_then(Money::checked)
+        self.0.checked_add(other.0).map(Money).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        self.0
-            .checked_sub(other.0)
-            .ok_or(MoneyError::Overflow)
-            .and_then(Money::checked)
+        self.0.checked_sub(other.0).map(Money).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_neg(self) -> Result<Money, MoneyError> {
-        Money::checked(-self.0)
+        self.0.checked_neg().map(Money).ok_or(MoneyError::Overflow)
     }
 
     /// `self * ratio`, rounded half to even to the cent.
     pub fn mul_ratio(self, ratio: Decimal) -> Result<Money, MoneyError> {
-        self.0
+        self.as_decimal()
             .checked_mul(ratio)
             .ok_or(MoneyError::Overflow)
             .and_then(Money::round_from)
@@ -143,22 +132,14 @@ impl Money {
     /// `self * factor` without rounding (the product of a money amount and a
     /// unitless value such as return per dollar). Not money, so a `Decimal`.
     pub fn times(self, factor: Decimal) -> Result<Decimal, MoneyError> {
-        self.0.checked_mul(factor).ok_or(MoneyError::Overflow)
+        self.as_decimal().checked_mul(factor).ok_or(MoneyError::Overflow)
     }
 
     pub fn min(self, other: Money) -> Money {
-        if self <= other {
-            self
-        } else {
-            other
-        }
+        Money(self.0.min(other.0))
     }
     pub fn max(self, other: Money) -> Money {
-        if self >= other {
-            self
-        } else {
-            other
-        }
+        Money(self.0.max(other.0))
     }
 
     /// Sum of amounts, checked.
@@ -174,17 +155,39 @@ impl Money {
 
     /// Thousands separators, 2 decimals: `1,234,567.89`, `-1,200.00`.
     pub fn display_grouped(self) -> String {
-        let s = format!("{:.2}", self.0.abs());
-        let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-        let mut grouped = String::with_capacity(int.len() + int.len() / 3 + 4);
-        for (i, ch) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
+        Grouped(self).to_string()
+    }
+}
+
+/// Displays an amount with thousands separators and 2 decimals, without
+/// allocating (for explanations built on hot paths).
+pub struct Grouped(pub Money);
+
+impl fmt::Display for Grouped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cents = self.0 .0;
+        let abs = cents.unsigned_abs();
+        let int = abs / 100;
+        if cents < 0 {
+            f.write_str("-")?;
         }
-        let sign = if self.is_negative() { "-" } else { "" };
-        format!("{sign}{grouped}.{frac}")
+        // Groups of three, most significant first.
+        let mut groups = [0u64; 8];
+        let mut n = 0;
+        let mut rest = int;
+        loop {
+            groups[n] = rest % 1000;
+            n += 1;
+            rest /= 1000;
+            if rest == 0 {
+                break;
+            }
+        }
+        write!(f, "{}", groups[n - 1])?;
+        for g in groups[..n - 1].iter().rev() {
+            write!(f, ",{g:03}")?;
+        }
+        write!(f, ".{:02}", abs % 100)
     }
 }
 
@@ -261,7 +264,9 @@ pub fn parse_cents(text: &str) -> Result<i64, MoneyParseError> {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.2}", self.0)
+        let abs = self.0.unsigned_abs();
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
     }
 }
 
@@ -424,6 +429,7 @@ mod tests {
         assert_eq!(Money::from_cents(i64::MIN).checked_neg(), Err(MoneyError::Overflow));
         assert_eq!(Money::round_from(Decimal::MAX), Err(MoneyError::Overflow));
         assert_eq!(big.cents(), Ok(i64::MAX));
+        assert_eq!(Money::from_decimal_exact(Decimal::MAX), None);
     }
 
     #[test]

@@ -321,7 +321,12 @@ pub fn evaluate(
     settings: &RubricSettings,
     rubric_version: u32,
 ) -> Score {
-    let rows: Vec<Observation> = rows.iter().filter(|o| o.period_start <= as_of).cloned().collect();
+    // Rows after `as_of` are ignored; copy only when there are some.
+    let rows: std::borrow::Cow<'_, [Observation]> = if rows.iter().all(|o| o.period_start <= as_of) {
+        std::borrow::Cow::Borrowed(rows)
+    } else {
+        std::borrow::Cow::Owned(rows.iter().filter(|o| o.period_start <= as_of).cloned().collect())
+    };
     let last_q = Quarter::last_complete(as_of);
     let dims = vec![
         value(&rows, last_q, settings),

@@ -35,7 +35,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{allocate, Money, MoneyError};
+use crate::money::{allocate, Grouped, Money, MoneyError};
 use crate::rubric::Path;
 
 /// Days in the scenario quarter used for pro-rating sunsets.
@@ -150,15 +150,16 @@ pub enum Funding {
 }
 
 /// One use case's result.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LineResult {
     pub use_case: String,
     pub name: String,
     pub path: Path,
     pub overridden: bool,
-    /// Why this path and this amount, in words.
-    pub reason: String,
+    /// Why this path and this amount; words on display and in JSON.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub reason: Reason,
     pub old_budget_usd: Money,
     pub new_budget_usd: Money,
     pub delta_usd: Money,
@@ -219,12 +220,168 @@ pub struct Totals {
 }
 
 /// The result of running a scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Outcome {
     pub params: Params,
     pub lines: Vec<LineResult>,
     pub totals: Totals,
+}
+
+/// Why a line got its path and amount. Kept as numbers while computing (the
+/// modeller recomputes on every keystroke) and put into words on display and
+/// serialization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    pub origin: Origin,
+    pub detail: Detail,
+}
+
+/// Where the path came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Verdict,
+    NoScore,
+    Override { from: Option<Path>, reason: String },
+}
+
+/// What the path did to the budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    Kept,
+    Retire {
+        sunset: Option<NaiveDate>,
+        days_freed: i64,
+        gross: Money,
+        decommission: Money,
+        net_cost: Money,
+    },
+    Expand {
+        ask: Option<Money>,
+        cap: Option<Money>,
+        grant: GrantNote,
+    },
+}
+
+/// How an Expand ask was treated by the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GrantNote {
+    NothingAsked,
+    Ranked {
+        ret: Option<Decimal>,
+        rank: usize,
+        outcome: RankOutcome,
+    },
+    ProRataFull,
+    ProRataShare {
+        share: Money,
+        ask: Money,
+    },
+    BelowFloor {
+        share: Money,
+        floor: Money,
+    },
+}
+
+/// Highest-return outcome for one ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RankOutcome {
+    Funded,
+    Exhausted,
+    Partly(Money),
+    FloorMisses { floor: Money, left: Money },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.origin {
+            Origin::Verdict => f.write_str("rubric verdict")?,
+            Origin::NoScore => f.write_str("no score: kept on Hold")?,
+            Origin::Override { from, reason } => write!(
+                f,
+                "override of {}: {reason}",
+                from.map(Path::as_str).unwrap_or("no verdict")
+            )?,
+        }
+        match &self.detail {
+            Detail::Kept => f.write_str("; budget kept"),
+            Detail::Retire {
+                sunset,
+                days_freed,
+                gross,
+                decommission,
+                net_cost,
+            } => {
+                match sunset {
+                    Some(d) => write!(f, "; sunset {d}: {days_freed} of {QUARTER_DAYS} days freed")?,
+                    None => f.write_str("; sunset at quarter start: whole quarter freed")?,
+                }
+                write!(
+                    f,
+                    "; frees {}, decommission {}",
+                    Grouped(*gross),
+                    Grouped(*decommission)
+                )?;
+                if net_cost.is_positive() {
+                    write!(f, "; net cost {}", Grouped(*net_cost))?;
+                }
+                Ok(())
+            }
+            Detail::Expand { ask, cap, grant } => {
+                match (ask, cap) {
+                    (Some(a), Some(c)) if c < a => write!(f, "; ask {} capped at {}", Grouped(*a), Grouped(*c))?,
+                    (Some(a), _) => write!(f, "; ask {}", Grouped(*a))?,
+                    (None, _) => f.write_str("; no ask")?,
+                }
+                match grant {
+                    GrantNote::NothingAsked => f.write_str("; nothing asked"),
+                    GrantNote::ProRataFull => f.write_str("; funded in full"),
+                    GrantNote::ProRataShare { share, ask } => {
+                        let pct = (share.as_decimal() * Decimal::ONE_HUNDRED / ask.as_decimal()).round_dp(1);
+                        write!(f, "; pro rata: {pct}% of its ask")
+                    }
+                    GrantNote::BelowFloor { share, floor } => write!(
+                        f,
+                        "; unfunded: pro-rata share {} is below its floor {}",
+                        Grouped(*share),
+                        Grouped(*floor)
+                    ),
+                    GrantNote::Ranked { ret, rank, outcome } => {
+                        match ret {
+                            Some(r) => write!(f, "; return {} per USD, rank {rank}", r.normalize())?,
+                            None => write!(f, "; return - per USD, rank {rank}")?,
+                        }
+                        match outcome {
+                            RankOutcome::Funded => f.write_str("; funded in full"),
+                            RankOutcome::Exhausted => f.write_str("; unfunded: pool exhausted"),
+                            RankOutcome::Partly(g) => {
+                                write!(f, "; partly funded: pool exhausted after {}", Grouped(*g))
+                            }
+                            RankOutcome::FloorMisses { floor, left } => write!(
+                                f,
+                                "; unfunded: floor {} does not fit in the {} left",
+                                Grouped(*floor),
+                                Grouped(*left)
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Reason {
+    /// Does the worded reason contain `needle`? (Convenience for tests and filters.)
+    pub fn contains(&self, needle: &str) -> bool {
+        self.to_string().contains(needle)
+    }
 }
 
 fn input_err(uc: &str, field: &'static str, message: impl Into<String>) -> ScenarioError {
@@ -300,7 +457,10 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
             name: l.name.clone(),
             path,
             overridden,
-            reason: String::new(),
+            reason: Reason {
+                origin: Origin::Verdict,
+                detail: Detail::Kept,
+            },
             old_budget_usd: l.old_budget_usd,
             new_budget_usd: l.old_budget_usd,
             delta_usd: Money::ZERO,
@@ -312,14 +472,14 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
             net_decommission_cost_usd: Money::ZERO,
             projected_value: Decimal::ZERO,
         };
-        let why_path = match (overridden, &l.reason) {
-            (true, Some(reason)) => format!(
-                "override of {}: {reason}",
-                l.verdict.map(Path::as_str).unwrap_or("no verdict")
-            ),
+        r.reason.origin = match (overridden, &l.reason) {
+            (true, Some(reason)) => Origin::Override {
+                from: l.verdict,
+                reason: reason.clone(),
+            },
             _ => match l.verdict {
-                Some(_) => "rubric verdict".to_string(),
-                None => "no score: kept on Hold".to_string(),
+                Some(_) => Origin::Verdict,
+                None => Origin::NoScore,
             },
         };
         match path {
@@ -342,29 +502,21 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
                 t.decommission_usd = t.decommission_usd.checked_add(decom)?;
                 t.net_decommission_cost_usd = t.net_decommission_cost_usd.checked_add(r.net_decommission_cost_usd)?;
                 t.retire_count += 1;
-                let sunset_text = match l.sunset_date {
-                    Some(d) => format!("sunset {d}: {days_freed} of {QUARTER_DAYS} days freed"),
-                    None => "sunset at quarter start: whole quarter freed".into(),
+                r.reason.detail = Detail::Retire {
+                    sunset: l.sunset_date,
+                    days_freed,
+                    gross,
+                    decommission: decom,
+                    net_cost: r.net_decommission_cost_usd,
                 };
-                r.reason = format!(
-                    "{why_path}; {sunset_text}; frees {}, decommission {}",
-                    gross.display_grouped(),
-                    decom.display_grouped()
-                );
-                if r.net_decommission_cost_usd.is_positive() {
-                    r.reason
-                        .push_str(&format!("; net cost {}", r.net_decommission_cost_usd.display_grouped()));
-                }
             }
             Path::Hold => {
                 t.hold_count += 1;
-                r.reason = format!("{why_path}; budget kept");
             }
             Path::Expand => {
                 t.expand_count += 1;
                 r.requested_usd = l.effective_ask();
                 t.requested_usd = t.requested_usd.checked_add(r.requested_usd)?;
-                r.reason = why_path;
             }
         }
         t.old_budget_usd = t.old_budget_usd.checked_add(l.old_budget_usd)?;
@@ -395,12 +547,11 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
         } else {
             Funding::PartlyFunded
         };
-        let ask_text = match (l.ask_usd, l.cap_usd) {
-            (Some(a), Some(c)) if c < a => format!("ask {} capped at {}", a.display_grouped(), c.display_grouped()),
-            (Some(a), _) => format!("ask {}", a.display_grouped()),
-            (None, _) => "no ask".into(),
+        r.reason.detail = Detail::Expand {
+            ask: l.ask_usd,
+            cap: l.cap_usd,
+            grant: note,
         };
-        r.reason = format!("{}; {ask_text}; {note}", r.reason);
         t.reallocated_usd = t.reallocated_usd.checked_add(amount)?;
         t.projected_value = t
             .projected_value
@@ -442,24 +593,32 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
 }
 
 /// `sum(budget) / sum(budget / ucr)` over lines with a known positive UCR.
+/// Units are computed in integer micro-units (exact to 1e-6 unit), which keeps
+/// this off the per-keystroke critical path; the quotient is a decimal.
 fn weighted_ucr(items: impl Iterator<Item = (Money, Option<Decimal>)>) -> Option<Decimal> {
-    let mut spend = Decimal::ZERO;
-    let mut units = Decimal::ZERO;
+    let mut spend_cents: i128 = 0;
+    let mut micro_units: i128 = 0;
     for (budget, ucr) in items {
         let Some(u) = ucr.filter(|u| *u > Decimal::ZERO) else {
             continue;
         };
-        if !budget.is_positive() {
+        let cents = i128::from(budget.cents().ok()?);
+        if cents <= 0 {
             continue;
         }
-        spend = spend.checked_add(budget.as_decimal())?;
-        units = units.checked_add(budget.as_decimal().checked_div(u)?)?;
+        // budget / ucr = (cents / 100) / (m / 10^s) = cents * 10^s / (100 m); in micro-units * 10^6.
+        let (m, scale) = (u.mantissa(), u.scale());
+        let numerator = cents.checked_mul(10i128.checked_pow(scale)?)?.checked_mul(10_000)?;
+        micro_units = micro_units.checked_add(numerator / m)?;
+        spend_cents = spend_cents.checked_add(cents)?;
     }
-    if units.is_zero() {
-        None
-    } else {
-        spend.checked_div(units)
+    if micro_units == 0 {
+        return None;
     }
+    // ucr = (spend_cents / 100) / (micro_units / 10^6)
+    let spend = Decimal::try_from_i128_with_scale(spend_cents, 2).ok()?;
+    let units = Decimal::try_from_i128_with_scale(micro_units, 6).ok()?;
+    spend.checked_div(units)
 }
 
 /// Smallest envelope `C` (whole cents) with
@@ -498,54 +657,44 @@ fn capital_call(
     Ok(c)
 }
 
-type Grant = (Money, String);
+type Grant = (Money, GrantNote);
 
 /// Highest return first, ties by use case id; each up to its cap; an ask
 /// whose floor no longer fits is skipped.
 fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
     let mut order: Vec<usize> = (0..expand.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (la, lb) = (&lines[expand[a]], &lines[expand[b]]);
-        lb.return_per_usd
-            .cmp(&la.return_per_usd)
-            .then_with(|| la.use_case.cmp(&lb.use_case))
-    });
-    let mut grants = vec![(Money::ZERO, String::new()); expand.len()];
+    // Sort by precomputed keys: highest return first, ties by use case id.
+    let keys: Vec<(std::cmp::Reverse<Option<Decimal>>, &str)> = expand
+        .iter()
+        .map(|&i| {
+            (
+                std::cmp::Reverse(lines[i].return_per_usd.map(|r| r.normalize())),
+                lines[i].use_case.as_str(),
+            )
+        })
+        .collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut grants = vec![(Money::ZERO, GrantNote::NothingAsked); expand.len()];
     let mut left = available;
     for (rank, k) in order.into_iter().enumerate() {
         let l = &lines[expand[k]];
         let want = l.effective_ask();
         let give = want.min(left);
-        let rank_text = format!(
-            "return {} per USD, rank {}",
-            l.return_per_usd
-                .map(|r| r.normalize().to_string())
-                .unwrap_or_else(|| "-".into()),
-            rank + 1
-        );
+        let ranked = |outcome| GrantNote::Ranked {
+            ret: l.return_per_usd,
+            rank: rank + 1,
+            outcome,
+        };
         grants[k] = if want.is_zero() {
-            (Money::ZERO, "nothing asked".into())
+            (Money::ZERO, GrantNote::NothingAsked)
         } else if let Some(floor) = l.floor_usd.filter(|f| give < *f) {
-            (
-                Money::ZERO,
-                format!(
-                    "{rank_text}; unfunded: floor {} does not fit in the {} left",
-                    floor.display_grouped(),
-                    left.display_grouped()
-                ),
-            )
+            (Money::ZERO, ranked(RankOutcome::FloorMisses { floor, left }))
         } else if give == want {
-            (give, format!("{rank_text}; funded in full"))
+            (give, ranked(RankOutcome::Funded))
         } else if give.is_zero() {
-            (give, format!("{rank_text}; unfunded: pool exhausted"))
+            (give, ranked(RankOutcome::Exhausted))
         } else {
-            (
-                give,
-                format!(
-                    "{rank_text}; partly funded: pool exhausted after {}",
-                    give.display_grouped()
-                ),
-            )
+            (give, ranked(RankOutcome::Partly(give)))
         };
         left = left.checked_sub(grants[k].0)?;
     }
@@ -556,15 +705,10 @@ fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Re
 /// each is funded in full. A share below an ask's floor drops that ask and
 /// the pool is re-split among the others (repeated until stable).
 fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
-    let mut grants = vec![(Money::ZERO, String::new()); expand.len()];
+    let mut grants = vec![(Money::ZERO, GrantNote::NothingAsked); expand.len()];
     let mut active: Vec<usize> = (0..expand.len())
         .filter(|&k| lines[expand[k]].effective_ask().is_positive())
         .collect();
-    for (k, grant) in grants.iter_mut().enumerate() {
-        if !active.contains(&k) {
-            grant.1 = "nothing asked".into();
-        }
-    }
     loop {
         let total = Money::sum(active.iter().map(|&k| lines[expand[k]].effective_ask()))?;
         if active.is_empty() {
@@ -572,7 +716,7 @@ fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<V
         }
         if total <= available {
             for &k in &active {
-                grants[k] = (lines[expand[k]].effective_ask(), "funded in full".into());
+                grants[k] = (lines[expand[k]].effective_ask(), GrantNote::ProRataFull);
             }
             return Ok(grants);
         }
@@ -581,31 +725,23 @@ fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<V
             .map(|&k| lines[expand[k]].effective_ask().as_decimal())
             .collect();
         let shares = allocate(available, &weights)?;
-        let dropped: Vec<usize> = active
+        let dropped: std::collections::BTreeSet<usize> = active
             .iter()
             .zip(&shares)
             .filter(|(&k, s)| lines[expand[k]].floor_usd.is_some_and(|f| **s < f))
             .map(|(&k, _)| k)
             .collect();
         if dropped.is_empty() {
-            let pct = |s: Money, a: Money| (s.as_decimal() * Decimal::ONE_HUNDRED / a.as_decimal()).round_dp(1);
             for (&k, s) in active.iter().zip(shares) {
                 let ask = lines[expand[k]].effective_ask();
-                grants[k] = (s, format!("pro rata: {}% of its ask", pct(s, ask)));
+                grants[k] = (s, GrantNote::ProRataShare { share: s, ask });
             }
             return Ok(grants);
         }
         for (&k, s) in active.iter().zip(&shares) {
             if dropped.contains(&k) {
                 let floor = lines[expand[k]].floor_usd.unwrap_or(Money::ZERO);
-                grants[k] = (
-                    Money::ZERO,
-                    format!(
-                        "unfunded: pro-rata share {} is below its floor {}",
-                        s.display_grouped(),
-                        floor.display_grouped()
-                    ),
-                );
+                grants[k] = (Money::ZERO, GrantNote::BelowFloor { share: *s, floor });
             }
         }
         active.retain(|k| !dropped.contains(k));

@@ -66,14 +66,26 @@ const OBS_COLUMNS: &str = "period_start, spend_cents, forecast_cents, units, val
     value_ci_low, value_ci_high, p95_latency_ms, p95_latency_slo_ms, availability_pct, availability_slo_pct, \
     eval_status, grounded_score, privacy_incidents, dau, dau_target, task_success_pct, remediation_plan, remediation_due";
 
+/// A TEXT column borrowed from the row (no allocation); `None` for NULL.
+fn text<'r>(row: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) => Ok(std::str::from_utf8(t).ok()),
+        _ => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            String::new(),
+            rusqlite::types::Type::Text,
+        )),
+    }
+}
+
 fn dec(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Decimal>> {
-    let t: Option<String> = row.get(i)?;
-    Ok(t.and_then(|t| Decimal::from_str_exact(t.trim_start_matches('+')).ok()))
+    Ok(text(row, i)?.and_then(|t| Decimal::from_str_exact(t.trim_start_matches('+')).ok()))
 }
 
 fn date(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    let t: Option<String> = row.get(i)?;
-    Ok(t.and_then(|t| import::parse_date(&t).ok()))
+    Ok(text(row, i)?.and_then(|t| import::parse_date(t).ok()))
 }
 
 /// Maps a row selected with [`OBS_COLUMNS`] starting at column `o`.
@@ -342,9 +354,12 @@ impl Portfolio {
 
     /// The latest `period_start` in the portfolio (the default "as of").
     pub fn latest_observation_date(&self) -> Result<Option<NaiveDate>> {
-        let t: Option<String> = self
-            .conn
-            .query_row("SELECT max(period_start) FROM observations", [], |r| r.get(0))?;
+        // One primary-key seek per use case instead of a scan of every row.
+        let t: Option<String> = self.conn.query_row(
+            "SELECT max((SELECT max(period_start) FROM observations o WHERE o.use_case = u.pk)) FROM use_cases u",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(t.and_then(|t| import::parse_date(&t).ok()))
     }
 
@@ -389,7 +404,16 @@ impl Portfolio {
         }
         let index: std::collections::HashMap<i64, usize> = ucs.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT use_case, {OBS_COLUMNS} FROM observations WHERE period_start >= ?1 AND period_start <= ?2 AND (?3 IS NULL OR use_case = ?3)"
+            // Driven by use_cases so each use case's rows come from a primary-key
+            // range seek, not a scan of every observation (CROSS JOIN fixes the
+            // loop order in SQLite).
+            "SELECT o.use_case, {} FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk \
+             AND o.period_start >= ?1 AND o.period_start <= ?2 WHERE (?3 IS NULL OR u.pk = ?3)",
+            OBS_COLUMNS
+                .split(", ")
+                .map(|c| format!("o.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))?;
         let only_pk = only.map(|_| ucs[0].0);
         let mut rows = stmt.query(rusqlite::params![from.to_string(), as_of.to_string(), only_pk])?;

@@ -4,7 +4,6 @@
 //! rubric version it came from, so it recomputes the same result forever.
 //! Approved scenarios are frozen (triggers in the schema enforce it).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use capcall_core::money::{parse_cents, parse_decimal, Money};
@@ -117,12 +116,15 @@ impl Portfolio {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("a scenario needs a name".into()));
         }
-        let run = self.score(as_of, None, None)?;
-        let budgets: BTreeMap<String, (String, Money)> = self
-            .use_cases()?
-            .into_iter()
-            .map(|r| (r.use_case.id.clone(), (r.use_case.name.clone(), r.use_case.budget_usd)))
-            .collect();
+        // Score from the same read that gives names and budgets.
+        let rubric = crate::rubrics::current(&self.conn)?;
+        let as_of = match as_of {
+            Some(d) => d,
+            None => self.latest_observation_date()?.ok_or_else(|| {
+                StoreError::Invalid("the portfolio has no observations to score; give --as-of".into())
+            })?,
+        };
+        let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -135,16 +137,34 @@ impl Portfolio {
             )));
         }
         tx.execute(
-            "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![name, now(), whoami(), run.as_of.to_string(), run.rubric_version, scenario::next_quarter_start(run.as_of).to_string()],
+            "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                name,
+                now(),
+                whoami(),
+                as_of.to_string(),
+                rubric.version,
+                scenario::next_quarter_start(as_of).to_string()
+            ],
         )?;
         let id = tx.last_insert_rowid();
-        for s in &run.scores {
-            let (uc_name, budget) = budgets.get(&s.use_case).cloned().unwrap_or_default();
-            tx.execute(
-                "INSERT INTO scenario_lines (scenario, use_case, name, old_budget_cents, ucr, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, s.use_case, uc_name, budget.cents()?, s.ucr_last_quarter.map(|u| u.to_string()), s.overall.as_str()],
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO scenario_lines (scenario, use_case, name, old_budget_cents, ucr, verdict) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
+            for (uc, rows) in &inputs {
+                let s = capcall_core::rubric::evaluate(uc, rows, as_of, &rubric.settings, rubric.version);
+                insert.execute(params![
+                    id,
+                    uc.id,
+                    uc.name,
+                    uc.budget_usd.cents()?,
+                    s.ucr_last_quarter.map(|u| u.to_string()),
+                    s.overall.as_str()
+                ])?;
+            }
         }
         tx.commit()?;
         self.scenario(name)
