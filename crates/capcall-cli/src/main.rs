@@ -89,6 +89,21 @@ enum Command {
         #[command(subcommand)]
         command: ScenarioCommand,
     },
+    /// The decision log (seed example format).
+    Decision {
+        #[command(subcommand)]
+        command: DecisionCommand,
+    },
+    /// The next-90 plan.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Safe online backup to a new file.
     Backup { file: PathBuf },
     /// Replace the portfolio with a backup (the current state is kept as <db>.pre-restore.sqlite).
@@ -141,6 +156,86 @@ enum ScenarioCommand {
     Clone { from: String, to: String },
     /// Scenarios, newest first.
     List,
+}
+
+#[derive(Subcommand)]
+enum DecisionCommand {
+    /// Log a decision (a Draft). Its id is DEC-<readout date>-NN.
+    Add {
+        /// expand, hold or retire.
+        #[arg(long)]
+        path: String,
+        #[arg(long, value_name = "ID")]
+        use_case: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+        /// Default: "EXPAND — <use case name>".
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value = "")]
+        owner: String,
+        #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
+        budget: Option<capcall_core::Money>,
+        /// A link or file path (repeatable).
+        #[arg(long)]
+        evidence: Vec<String>,
+        /// `metric op number[/scale]`, e.g. "p95_latency_ms <= 1200" (repeatable).
+        #[arg(long)]
+        guardrail: Vec<String>,
+        /// name=YYYY-MM-DD (repeatable).
+        #[arg(long)]
+        milestone: Vec<String>,
+        /// Date of the readout the decision came from (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        readout: Option<NaiveDate>,
+        /// Hold: when the work-off is due.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        workoff_due: Option<NaiveDate>,
+    },
+    /// Draft -> Proposed.
+    Propose { id: String },
+    /// Proposed -> Approved (needs owner, budget, evidence; a Hold needs a work-off due).
+    Approve { id: String },
+    /// Draft or Proposed -> Rejected.
+    Reject { id: String },
+    /// Approved -> Superseded by a later decision.
+    Supersede {
+        id: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// The log, with the 24 h rule and what is missing.
+    List {
+        /// Only decisions logged later than 24 h after their readout.
+        #[arg(long)]
+        late: bool,
+        /// Only decisions missing owner, budget, evidence or a work-off.
+        #[arg(long)]
+        incomplete: bool,
+    },
+    /// One decision in the seed's YAML format (or JSON with --json).
+    Show { id: String },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Build a draft plan from the approved scenario and approved decisions.
+    Build,
+    /// Approve the newest draft plan as a whole.
+    Approve,
+    /// The current plan.
+    Show,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain end to end; names the first bad row.
+    Verify,
+    /// The newest audit rows.
+    Log {
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -396,6 +491,9 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
         }
         Command::Rubric { command } => rubric(cli, command)?,
         Command::Scenario { command } => scenario_cmd(cli, command)?,
+        Command::Decision { command } => decision_cmd(cli, command)?,
+        Command::Plan { command } => plan_cmd(cli, command)?,
+        Command::Audit { command } => audit_cmd(cli, command)?,
         Command::Backup { file } => {
             let p = open(cli, Access::Read)?;
             p.backup(file)?;
@@ -724,6 +822,196 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
                     m.params.policy.as_str().into(),
                     m.params.envelope_usd.display_grouped(),
                     m.created_at.clone(),
+                ]);
+            }
+            out!("{t}");
+        }
+    }
+    Ok(())
+}
+
+fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> {
+    use capcall_core::decision::{to_yaml, Status};
+    let moved = |cli: &Cli, id: &str, to: Status| -> Result<(), StoreError> {
+        let mut p = open(cli, Access::Write)?;
+        let d = p.decision_move(id, to)?;
+        if cli.json {
+            print_json(&d);
+        } else {
+            outln!("{} is now {}", d.id, d.status.as_str());
+        }
+        Ok(())
+    };
+    match command {
+        DecisionCommand::Add {
+            path,
+            use_case,
+            scenario,
+            title,
+            owner,
+            budget,
+            evidence,
+            guardrail,
+            milestone,
+            readout,
+            workoff_due,
+        } => {
+            let route = capcall_core::rubric::Path::parse(path)
+                .ok_or_else(|| StoreError::Invalid(format!("--path: '{path}' is not expand, hold or retire")))?;
+            let mut p = open(cli, Access::Write)?;
+            let d = p.decision_add(capcall_store::decisions::NewDecision {
+                path: Some(route),
+                use_case: use_case.clone(),
+                scenario: scenario.clone(),
+                title: title.clone(),
+                owner: owner.clone(),
+                budget_usd: *budget,
+                evidence: evidence.clone(),
+                guardrails: guardrail.clone(),
+                milestones: milestone.clone(),
+                readout_date: readout.unwrap_or_else(|| capcall_store::portfolio::now_utc().date()),
+                workoff_due: *workoff_due,
+            })?;
+            if cli.json {
+                print_json(&d);
+            } else {
+                outln!("Logged {} ({}) as Draft", d.id, d.title);
+            }
+        }
+        DecisionCommand::Propose { id } => moved(cli, id, Status::Proposed)?,
+        DecisionCommand::Approve { id } => moved(cli, id, Status::Approved)?,
+        DecisionCommand::Reject { id } => moved(cli, id, Status::Rejected)?,
+        DecisionCommand::Supersede { id, by } => {
+            let mut p = open(cli, Access::Write)?;
+            let d = p.decision_supersede(id, by)?;
+            if cli.json {
+                print_json(&d);
+            } else {
+                outln!("{} is superseded by {by}", d.id);
+            }
+        }
+        DecisionCommand::List { late, incomplete } => {
+            let p = open(cli, Access::Read)?;
+            let list: Vec<_> = p
+                .decisions()?
+                .into_iter()
+                .filter(|v| !late || !v.within_24h)
+                .filter(|v| !incomplete || !v.missing.is_empty())
+                .collect();
+            if cli.json {
+                print_json(&json!({ "decisions": list }));
+                return Ok(());
+            }
+            let mut t = Table::new(&[
+                "ID",
+                "STATUS",
+                "TITLE",
+                "OWNER",
+                "BUDGET (USD)",
+                "24H",
+                "GUARDRAILS",
+                "MISSING",
+            ]);
+            t.right_align(&[4]);
+            for v in &list {
+                let d = &v.decision;
+                let g: Vec<String> = v
+                    .guardrails
+                    .iter()
+                    .map(|c| format!("{}: {}", c.guardrail, c.state))
+                    .collect();
+                t.row(vec![
+                    d.id.clone(),
+                    d.status.as_str().into(),
+                    d.title.clone(),
+                    d.owner.clone(),
+                    d.budget_usd.map(|b| b.display_grouped()).unwrap_or_else(|| "-".into()),
+                    if v.within_24h { "yes".into() } else { "LATE".into() },
+                    g.join("; "),
+                    v.missing.join("; "),
+                ]);
+            }
+            out!("{t}");
+        }
+        DecisionCommand::Show { id } => {
+            let p = open(cli, Access::Read)?;
+            let d = p.decision(id)?;
+            if cli.json {
+                print_json(&d);
+            } else {
+                out!("{}", to_yaml(&d));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
+    let stored = match command {
+        PlanCommand::Build => open(cli, Access::Write)?.plan_build()?,
+        PlanCommand::Approve => open(cli, Access::Write)?.plan_approve()?,
+        PlanCommand::Show => open(cli, Access::Read)?
+            .plan_latest(false)?
+            .ok_or_else(|| StoreError::NotFound("no plan yet: `capcall plan build`".into()))?,
+    };
+    if cli.json {
+        print_json(&stored);
+        return Ok(());
+    }
+    let pl = &stored.plan;
+    outln!(
+        "{} — plan {} ({}), from scenario '{}'",
+        pl.title,
+        stored.id,
+        stored.status,
+        pl.scenario
+    );
+    outln!(
+        "Next capital call {} USD; reallocated {} USD; {} outcomes, {} milestones, {} work-offs",
+        pl.totals.next_capital_call_usd.display_grouped(),
+        pl.totals.reallocated_usd.display_grouped(),
+        pl.outcomes.len(),
+        pl.milestones.len(),
+        pl.workoffs.len()
+    );
+    for m in &pl.milestones {
+        outln!("  {}  {:<32} {}", m.date, m.name, m.owner);
+    }
+    Ok(())
+}
+
+fn audit_cmd(cli: &Cli, command: &AuditCommand) -> Result<(), StoreError> {
+    let p = open(cli, Access::Read)?;
+    match command {
+        AuditCommand::Verify => {
+            let v = p.audit_verify()?;
+            if cli.json {
+                print_json(&v);
+            } else if v.ok {
+                outln!("audit trail intact: {} rows, hash chain verified", v.rows);
+            }
+            if !v.ok {
+                return Err(StoreError::Invalid(format!(
+                    "audit trail broken: {}",
+                    v.problem.unwrap_or_default()
+                )));
+            }
+        }
+        AuditCommand::Log { limit } => {
+            let rows = p.audit_history(None, None, *limit)?;
+            if cli.json {
+                print_json(&json!({ "audit": rows }));
+                return Ok(());
+            }
+            let mut t = Table::new(&["SEQ", "AT", "WHO", "ENTITY", "ID", "ACTION"]);
+            for r in &rows {
+                t.row(vec![
+                    r.seq.to_string(),
+                    r.at.clone(),
+                    r.who.clone(),
+                    r.entity.clone(),
+                    r.entity_id.clone(),
+                    r.action.clone(),
                 ]);
             }
             out!("{t}");

@@ -248,3 +248,103 @@ fn kill_9_mid_import_leaves_all_or_nothing_and_no_stale_lock() {
         "the dead writer's lock is gone"
     );
 }
+
+/// The seed's example decision, entered through the CLI and shown back.
+const SEED_ENTRY: &str = "id: DEC-2025-09-14-01
+title: EXPAND — Ops Copilot Wave 3 (EU)
+owner: VP Ops
+budget_usd: 300000
+evidence:
+  - wk08/adoption/study_plan.md#results
+  - wk08/observability/slo_dashboards.png
+  - wk08/finops/savings_scoreboard.csv
+guardrails:
+  - p95_latency_ms <= 1200
+  - grounded_score >= 4.3/5
+  - unit_cost_usd <= 0.0095
+milestones:
+  - wave3_launch: 2025-10-28
+  - eu_privacy_update: 2025-10-10
+status: Approved
+";
+
+#[test]
+fn the_seed_decision_round_trips_through_the_cli() {
+    let (_dir, db) = demo();
+    let add = capcall(
+        &db,
+        &[
+            "decision",
+            "add",
+            "--path",
+            "expand",
+            "--use-case",
+            "ops-copilot-w3-eu",
+            "--owner",
+            "VP Ops",
+            "--budget",
+            "300000",
+            "--evidence",
+            "wk08/adoption/study_plan.md#results",
+            "--evidence",
+            "wk08/observability/slo_dashboards.png",
+            "--evidence",
+            "wk08/finops/savings_scoreboard.csv",
+            "--guardrail",
+            "p95_latency_ms <= 1200",
+            "--guardrail",
+            "grounded_score >= 4.3/5",
+            "--guardrail",
+            "unit_cost_usd <= 0.0095",
+            "--milestone",
+            "wave3_launch=2025-10-28",
+            "--milestone",
+            "eu_privacy_update=2025-10-10",
+            "--readout",
+            "2025-09-14",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(capcall(&db, &["decision", "propose", "DEC-2025-09-14-01"])
+        .status
+        .success());
+    assert!(capcall(&db, &["decision", "approve", "DEC-2025-09-14-01"])
+        .status
+        .success());
+    assert_eq!(
+        stdout(&capcall(&db, &["decision", "show", "DEC-2025-09-14-01"])),
+        SEED_ENTRY
+    );
+    let bad = capcall(
+        &db,
+        &[
+            "decision",
+            "add",
+            "--path",
+            "hold",
+            "--use-case",
+            "kb-search",
+            "--guardrail",
+            "dau >= ten",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("guardrail 'dau >= ten': column 8"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn audit_verify_names_an_edited_row() {
+    let (_dir, db) = demo();
+    assert!(capcall(&db, &["audit", "verify"]).status.success());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE audit SET action = 'nothing to see' WHERE seq = 2", [])
+        .unwrap();
+    let o = capcall(&db, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("audit row 2"), "{}", stderr(&o));
+}

@@ -6,10 +6,12 @@
 //! no filesystem and no clock access (dates are always passed in); its
 //! Cargo.toml proves it. Everything here is deterministic and unit-testable.
 
+pub mod decision;
 pub mod demo;
 pub mod model;
 pub mod money;
 pub mod period;
+pub mod plan;
 pub mod rubric;
 pub mod scenario;
 pub mod ucr;

@@ -607,6 +607,12 @@ fn weighted_ucr(items: impl Iterator<Item = (Money, Option<Decimal>)>) -> Option
             continue;
         }
         // budget / ucr = (cents / 100) / (m / 10^s) = cents * 10^s / (100 m); in micro-units * 10^6.
+        // UCRs are full-precision quotients (up to 28 decimals); 12 decimals
+        // keep the integer product in range and are far below a cent.
+        let u = if u.scale() > 12 { u.round_dp(12) } else { u };
+        if u.is_zero() {
+            continue;
+        }
         let (m, scale) = (u.mantissa(), u.scale());
         let numerator = cents.checked_mul(10i128.checked_pow(scale)?)?.checked_mul(10_000)?;
         micro_units = micro_units.checked_add(numerator / m)?;

@@ -562,6 +562,21 @@ fn retire_frees_pro_rated_budget_minus_decommission() {
 }
 
 #[test]
+fn portfolio_ucr_uses_full_precision_ucrs() {
+    let mut a = expand("a", 0, "1", None, None);
+    a.verdict = Some(Path::Hold);
+    a.old_budget_usd = m("1000");
+    a.ucr = Some(dec("1") / dec("3")); // 0.3333... with 28 digits
+    let mut b = a.clone();
+    b.use_case = "b".into();
+    b.ucr = Some(dec("0.01"));
+    let out = scenario::run(&[a, b], &params(Policy::ProRata, 0)).unwrap();
+    // 2000 USD / (3000 + 100000 units) = 0.019417...
+    let ucr = out.totals.current_ucr.unwrap();
+    assert!((ucr - dec("0.0194174757")).abs() < dec("0.0000000001"), "{ucr}");
+}
+
+#[test]
 fn floors_skip_and_say_so() {
     let lines = vec![
         expand("a", 10_000, "3", None, Some(8_000)),

@@ -11,7 +11,13 @@ use crate::error::{Result, StoreError};
 
 /// The embedded migrations, in order; migration `i` moves the schema from
 /// version `i` to `i + 1` (`PRAGMA user_version`).
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init.sql", include_str!("../../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init.sql", include_str!("../../../migrations/0001_init.sql")),
+    (
+        "0002_decisions_audit_plans.sql",
+        include_str!("../../../migrations/0002_decisions_audit_plans.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -7,10 +7,13 @@
 //! and scenarios. Rules themselves (rubric, scenario math, money) live in the
 //! pure `capcall-core` crate.
 
+pub mod audit;
 pub mod db;
+pub mod decisions;
 pub mod error;
 pub mod import;
 pub mod lock;
+pub mod plans;
 pub mod portfolio;
 pub mod rubrics;
 pub mod scenarios;

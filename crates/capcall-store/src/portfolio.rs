@@ -228,7 +228,33 @@ impl Portfolio {
             let tx = self
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let before = if kind == ImportKind::UseCases {
+                use_case_snapshots(&tx)?
+            } else {
+                Default::default()
+            };
             let report = import::import_csv(&tx, kind, file, progress)?;
+            // Budgets and use cases: one audit row per changed use case.
+            if kind == ImportKind::UseCases {
+                for (id, after) in use_case_snapshots(&tx)? {
+                    let old = before.get(&id);
+                    if old != Some(&after) {
+                        let action = if old.is_some() {
+                            "update (import)"
+                        } else {
+                            "add (import)"
+                        };
+                        crate::audit::append(&tx, "use_case", &id, action, old.map(String::as_str), Some(&after))?;
+                    }
+                }
+            }
+            let summary = serde_json::to_string(&report).unwrap_or_default();
+            let what = if kind == ImportKind::UseCases {
+                "use_cases.csv"
+            } else {
+                "observations.csv"
+            };
+            crate::audit::append(&tx, "import", what, "import", None, Some(&summary))?;
             tx.commit()?;
             Ok(report)
         })();
@@ -243,6 +269,7 @@ impl Portfolio {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
         tx.execute_batch(
             "DELETE FROM scenarios; DELETE FROM observations; DELETE FROM use_case_levers; DELETE FROM use_cases;",
         )?;
@@ -489,7 +516,16 @@ impl Portfolio {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = rubrics::current(&tx)?;
         let v = rubrics::set(&tx, changes, &whoami(), note, &now())?;
+        crate::audit::append(
+            &tx,
+            "rubric",
+            &v.version.to_string(),
+            "new version",
+            serde_json::to_string(&before.settings).ok().as_deref(),
+            serde_json::to_string(&v.settings).ok().as_deref(),
+        )?;
         tx.commit()?;
         Ok(v)
     }
@@ -565,6 +601,18 @@ impl Portfolio {
     }
 }
 
+/// Each use case as JSON (id, fields, budget, levers), for audit before/after.
+fn use_case_snapshots(conn: &Connection) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut stmt = conn.prepare(
+        "SELECT u.id, json_object('name', u.name, 'owner', u.owner, 'wave', u.wave, 'region', u.region, 'status', u.status, \
+         'flag', u.flag, 'budget_cents', u.budget_cents, 'levers', \
+         (SELECT json_group_array(lever) FROM (SELECT lever FROM use_case_levers l WHERE l.use_case = u.pk ORDER BY position))) \
+         FROM use_cases u",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Granularity of a UCR history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UcrBy {
@@ -574,8 +622,19 @@ pub enum UcrBy {
 }
 
 /// Now as RFC 3339 UTC (seconds), for created/approved timestamps.
+/// `$CAPCALL_NOW` (RFC 3339 or `YYYY-MM-DDTHH:MM:SSZ`) pins the clock for
+/// reproducible runs and tests.
 pub fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    now_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The current time (UTC), or `$CAPCALL_NOW`.
+pub fn now_utc() -> chrono::NaiveDateTime {
+    std::env::var("CAPCALL_NOW")
+        .ok()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.naive_utc())
+        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 
 /// The next quarter after `d`'s quarter.

@@ -149,6 +149,14 @@ impl Portfolio {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        crate::audit::append(
+            &tx,
+            "scenario",
+            name,
+            "create from scores",
+            None,
+            Some(&format!("as of {as_of}, rubric v{}", rubric.version)),
+        )?;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO scenario_lines (scenario, use_case, name, old_budget_cents, ucr, verdict) \
@@ -277,14 +285,28 @@ impl Portfolio {
 
     fn save_lines(&mut self, name: &str, lines: &[LineInput]) -> Result<()> {
         let (id, _) = self.scenario_id(name)?;
+        let before = self.scenario(name)?.lines;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         write_lines(&tx, id, lines)?;
+        // One audit row per changed line, with the line before and after.
+        for after in lines {
+            let old = before.iter().find(|l| l.use_case == after.use_case);
+            if old != Some(after) {
+                crate::audit::append(
+                    &tx,
+                    "scenario",
+                    &format!("{name}/{}", after.use_case),
+                    "edit inputs",
+                    old.and_then(|o| serde_json::to_string(o).ok()).as_deref(),
+                    serde_json::to_string(after).ok().as_deref(),
+                )?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }
-
     /// Runs a scenario. Parameter changes are saved first (drafts only).
     pub fn scenario_run(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
         let sc = self.scenario(name)?;
@@ -302,7 +324,10 @@ impl Portfolio {
             ensure_draft(&sc.meta)?;
             self.require_writer()?;
             let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
-            self.conn.execute(
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
                 "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
                 params![
                     params.policy.as_str(),
@@ -311,6 +336,15 @@ impl Portfolio {
                     name
                 ],
             )?;
+            crate::audit::append(
+                &tx,
+                "scenario",
+                name,
+                "set parameters",
+                serde_json::to_string(&sc.meta.params).ok().as_deref(),
+                serde_json::to_string(&params).ok().as_deref(),
+            )?;
+            tx.commit()?;
             return Ok(outcome);
         }
         Ok(scenario::run(&sc.lines, &params)?)
@@ -340,6 +374,7 @@ impl Portfolio {
                     p.policy.as_str(), p.envelope_usd.cents()?, p.reserve_pct.to_string(), src_id],
         )?;
         let id = tx.last_insert_rowid();
+        crate::audit::append(&tx, "scenario", to, "clone", None, Some(&format!("from {from}")))?;
         write_lines(&tx, id, &src.lines)?;
         tx.commit()?;
         self.scenario(to)
@@ -366,6 +401,7 @@ impl Portfolio {
             "UPDATE scenarios SET status = 'approved', approved_at = ?1, approved_by = ?2 WHERE name = ?3",
             params![now(), whoami(), name],
         )?;
+        crate::audit::append(&tx, "scenario", name, "approve", Some("draft"), Some("approved"))?;
         tx.commit()?;
         Ok(self.scenario(name)?.meta)
     }

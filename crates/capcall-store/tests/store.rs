@@ -316,3 +316,162 @@ fn backup_and_restore_round_trip() {
     assert!(p.restore(&junk).is_err());
     assert_eq!(p.counts().unwrap().0, 12);
 }
+
+#[test]
+fn migrating_an_older_portfolio_backs_it_up_first() {
+    let (_d, db) = fresh();
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch("PRAGMA user_version = 1; INSERT INTO meta VALUES ('note', 'v1 data');")
+            .unwrap();
+    }
+    let p = Portfolio::open(&db, Access::Write).unwrap();
+    let backup = p.migrated_from_backup.clone().expect("a backup before migrating");
+    let v: i64 = p
+        .connection()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, capcall_store::db::SCHEMA_VERSION);
+    let b = rusqlite::Connection::open(&backup).unwrap();
+    let (bv, note): (i64, String) = (
+        b.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap(),
+        b.query_row("SELECT value FROM meta WHERE key = 'note'", [], |r| r.get(0))
+            .unwrap(),
+    );
+    assert_eq!((bv, note.as_str()), (1, "v1 data"));
+}
+
+fn seed_decision() -> capcall_store::decisions::NewDecision {
+    capcall_store::decisions::NewDecision {
+        path: Some(Verdict::Expand),
+        use_case: Some("ops-copilot-w3-eu".into()),
+        owner: "VP Ops".into(),
+        budget_usd: Some(capcall_core::Money::from_dollars(300_000)),
+        evidence: vec!["wk08/adoption/study_plan.md#results".into()],
+        guardrails: vec!["p95_latency_ms <= 1200".into()],
+        milestones: vec!["wave3_launch=2025-10-28".into()],
+        readout_date: "2025-09-14".parse().unwrap(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
+    use capcall_core::decision::Status;
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let d = p.decision_add(seed_decision()).unwrap();
+    assert_eq!(d.id, "DEC-2025-09-14-01");
+    assert_eq!(d.title, "EXPAND — Ops Copilot Wave 3 (EU)");
+    let second = p
+        .decision_add(capcall_store::decisions::NewDecision {
+            owner: String::new(),
+            budget_usd: None,
+            evidence: vec![],
+            ..seed_decision()
+        })
+        .unwrap();
+    assert_eq!(second.id, "DEC-2025-09-14-02");
+    p.decision_move(&second.id, Status::Proposed).unwrap();
+    let audit_rows = p.audit_history(None, None, 1000).unwrap().len();
+    let err = p.decision_move(&second.id, Status::Approved).unwrap_err();
+    assert!(err.to_string().contains("missing owner; budget_usd; evidence"), "{err}");
+    assert_eq!(
+        p.decision(&second.id).unwrap().status,
+        Status::Proposed,
+        "nothing changed"
+    );
+    assert_eq!(p.audit_history(None, None, 1000).unwrap().len(), audit_rows);
+    assert!(
+        p.decision_move(&d.id, Status::Approved).is_err(),
+        "Draft cannot jump to Approved"
+    );
+    p.decision_move(&d.id, Status::Proposed).unwrap();
+    p.decision_move(&d.id, Status::Approved).unwrap();
+    // Approved entries are never edited in place.
+    assert!(p
+        .connection()
+        .execute("UPDATE decisions SET owner = 'x' WHERE id = ?1", [&d.id])
+        .is_err());
+    let third = p
+        .decision_add(capcall_store::decisions::NewDecision {
+            readout_date: "2025-12-15".parse().unwrap(),
+            ..seed_decision()
+        })
+        .unwrap();
+    let sup = p.decision_supersede(&d.id, &third.id).unwrap();
+    assert_eq!(
+        (sup.status, sup.superseded_by.as_deref()),
+        (Status::Superseded, Some("DEC-2025-12-15-01"))
+    );
+    let bad = p.decision_add(capcall_store::decisions::NewDecision {
+        guardrails: vec!["grounded_score >> 4".into()],
+        ..seed_decision()
+    });
+    assert!(bad.unwrap_err().to_string().contains("column 17"));
+}
+
+#[test]
+fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    p.decision_add(seed_decision()).unwrap();
+    p.set_rubric(&[("slo_workoff_days".into(), "21".into())], "").unwrap();
+    let v = p.audit_verify().unwrap();
+    assert!(v.ok && v.rows >= 3, "{v:?}");
+    let c = p.connection();
+    c.execute("UPDATE audit SET who = 'mallory' WHERE seq = 2", []).unwrap();
+    let v = p.audit_verify().unwrap();
+    assert_eq!((v.ok, v.bad_seq), (false, Some(2)));
+    assert!(v.problem.unwrap().contains("audit row 2"));
+    c.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    let v = p.audit_verify().unwrap();
+    assert!(!v.ok && v.problem.unwrap().contains("row 2 is missing"));
+    let (_d2, db2) = fresh();
+    let mut q = Portfolio::open_or_create_demo(&db2, Access::Write).unwrap();
+    q.decision_add(seed_decision()).unwrap();
+    let last: i64 = q
+        .connection()
+        .query_row("SELECT max(seq) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    q.connection()
+        .execute("DELETE FROM audit WHERE seq = ?1", [last])
+        .unwrap();
+    assert!(
+        !q.audit_verify().unwrap().ok,
+        "deleting the newest row is caught by the head record"
+    );
+}
+
+#[test]
+fn plan_is_built_from_the_approved_scenario_and_decisions() {
+    use capcall_core::decision::Status;
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    assert!(p.plan_build().is_err(), "needs an approved scenario");
+    let d = p.decision_add(seed_decision()).unwrap();
+    p.decision_move(&d.id, Status::Proposed).unwrap();
+    p.decision_move(&d.id, Status::Approved).unwrap();
+    p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
+    let plan = p.plan_build().unwrap();
+    assert_eq!(plan.status, "draft");
+    assert_eq!(plan.plan.decisions, vec![d.id.clone()]);
+    assert!(plan.plan.milestones.iter().any(|m| m.name == "wave3_launch"));
+    assert!(plan
+        .plan
+        .outcomes
+        .iter()
+        .any(|o| o.targets.contains(&"p95_latency_ms <= 1200".to_string())));
+    assert!(plan.plan.totals.projected_ucr.is_some());
+    assert_eq!(plan.plan.workoffs.len(), plan.plan.totals.hold_count as usize);
+    let approved = p.plan_approve().unwrap();
+    assert_eq!(approved.status, "approved");
+    p.plan_build().unwrap();
+    p.plan_approve().unwrap();
+    assert_eq!(
+        p.plan_latest(true).unwrap().unwrap().id,
+        approved.id + 1,
+        "a new plan supersedes the old"
+    );
+}

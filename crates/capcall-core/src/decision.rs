@@ -1,0 +1,483 @@
+//! The decision log: decisions in the seed's entry format, their guardrails
+//! (parsed `metric op number[/scale]` expressions), the approval workflow
+//! and the completeness and 24-hour rules. Pure: the store persists them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::rubric::Path;
+
+/// Workflow state: Draft -> Proposed -> Approved | Rejected; Approved -> Superseded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum Status {
+    Draft,
+    Proposed,
+    Approved,
+    Rejected,
+    Superseded,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::Proposed,
+        Status::Approved,
+        Status::Rejected,
+        Status::Superseded,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::Proposed => "Proposed",
+            Status::Approved => "Approved",
+            Status::Rejected => "Rejected",
+            Status::Superseded => "Superseded",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+    /// Is `self -> to` an allowed move?
+    pub fn can_move_to(self, to: Status) -> bool {
+        matches!(
+            (self, to),
+            (Status::Draft, Status::Proposed)
+                | (Status::Proposed, Status::Approved)
+                | (Status::Proposed, Status::Rejected)
+                | (Status::Draft, Status::Rejected)
+                | (Status::Approved, Status::Superseded)
+        )
+    }
+}
+
+/// A comparison operator of a guardrail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum Op {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+    Eq,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Le => "<=",
+            Op::Lt => "<",
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Eq => "==",
+        }
+    }
+    pub fn holds(self, actual: Decimal, limit: Decimal) -> bool {
+        match self {
+            Op::Le => actual <= limit,
+            Op::Lt => actual < limit,
+            Op::Ge => actual >= limit,
+            Op::Gt => actual > limit,
+            Op::Eq => actual == limit,
+        }
+    }
+}
+
+/// Metrics a guardrail may name, and where each comes from.
+pub const METRICS: &[(&str, &str)] = &[
+    ("p95_latency_ms", "latest p95 latency"),
+    ("availability_pct", "latest availability"),
+    ("grounded_score", "latest grounded score (0-5)"),
+    ("unit_cost_usd", "latest UCR (spend / units of the latest row)"),
+    ("task_success_pct", "latest task success"),
+    ("dau", "latest daily active users"),
+    ("privacy_incidents", "privacy incidents in the latest row"),
+    ("value_delta", "latest KPI delta"),
+];
+
+/// `metric op number[/scale]`, e.g. `grounded_score >= 4.3/5`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Guardrail {
+    pub metric: String,
+    pub op: Op,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub value: Decimal,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub scale: Option<Decimal>,
+}
+
+/// A guardrail that does not parse: the 1-based column of the fault and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[error("column {column}: {message}")]
+pub struct GuardrailError {
+    pub column: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for Guardrail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.metric, self.op.as_str(), self.value)?;
+        if let Some(s) = self.scale {
+            write!(f, "/{s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Guardrail {
+    pub fn parse(text: &str) -> Result<Guardrail, GuardrailError> {
+        let err = |column: usize, message: String| GuardrailError {
+            column: column as u32 + 1,
+            message,
+        };
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+        let metric = &text[start..i];
+        if metric.is_empty() {
+            return Err(err(start, "expected a metric name (e.g. p95_latency_ms)".into()));
+        }
+        if !METRICS.iter().any(|m| m.0 == metric) {
+            let known: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
+            return Err(err(
+                start,
+                format!("unknown metric '{metric}' (known: {})", known.join(", ")),
+            ));
+        }
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let op_at = i;
+        let rest = &text[i..];
+        let (op, len) = if rest.starts_with("<=") {
+            (Op::Le, 2)
+        } else if rest.starts_with(">=") {
+            (Op::Ge, 2)
+        } else if rest.starts_with("==") {
+            (Op::Eq, 2)
+        } else if rest.starts_with('<') {
+            (Op::Lt, 1)
+        } else if rest.starts_with('>') {
+            (Op::Gt, 1)
+        } else {
+            return Err(err(op_at, "expected an operator: <=, <, >=, >, ==".into()));
+        };
+        i += len;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let num_at = i;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b'-') {
+            i += 1;
+        }
+        let value =
+            crate::money::parse_decimal(&text[num_at..i]).map_err(|_| err(num_at, "expected a number".into()))?;
+        let mut scale = None;
+        if i < b.len() && b[i] == b'/' {
+            i += 1;
+            let s_at = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            let s = crate::money::parse_decimal(&text[s_at..i])
+                .map_err(|_| err(s_at, "expected a scale after '/' (e.g. /5)".into()))?;
+            if s <= Decimal::ZERO {
+                return Err(err(s_at, "the scale must be > 0".into()));
+            }
+            if value > s {
+                return Err(err(num_at, format!("{value} is above its scale {s}")));
+            }
+            scale = Some(s);
+        }
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i < b.len() {
+            return Err(err(i, format!("unexpected '{}'", &text[i..])));
+        }
+        Ok(Guardrail {
+            metric: metric.to_string(),
+            op,
+            value,
+            scale,
+        })
+    }
+}
+
+/// A guardrail checked against the latest observations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct GuardrailCheck {
+    pub guardrail: String,
+    /// "met", "breached" or "no data".
+    pub state: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub actual: Option<Decimal>,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Checks a guardrail against a use case's observations (latest row with the metric).
+pub fn check(g: &Guardrail, rows: &[crate::model::Observation]) -> GuardrailCheck {
+    let value = |o: &crate::model::Observation| -> Option<Decimal> {
+        match g.metric.as_str() {
+            "p95_latency_ms" => o.p95_latency_ms,
+            "availability_pct" => o.availability_pct,
+            "grounded_score" => o.grounded_score,
+            "task_success_pct" => o.task_success_pct,
+            "dau" => o.dau,
+            "value_delta" => o.value_delta,
+            "privacy_incidents" => o.privacy_incidents.map(Decimal::from),
+            "unit_cost_usd" => match (o.spend_usd, o.units) {
+                (Some(s), Some(u)) if u > 0 => s.as_decimal().checked_div(Decimal::from(u)),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let latest = rows
+        .iter()
+        .filter_map(|o| value(o).map(|v| (o.period_start, v)))
+        .max_by_key(|(d, _)| *d);
+    match latest {
+        None => GuardrailCheck {
+            guardrail: g.to_string(),
+            state: "no data".into(),
+            actual: None,
+            as_of: None,
+        },
+        Some((d, v)) => GuardrailCheck {
+            guardrail: g.to_string(),
+            state: if g.op.holds(v, g.value) { "met" } else { "breached" }.into(),
+            actual: Some(v),
+            as_of: Some(d),
+        },
+    }
+}
+
+/// A dated milestone of a decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Milestone {
+    pub name: String,
+    pub date: NaiveDate,
+}
+
+impl Milestone {
+    /// `name=YYYY-MM-DD` or `name: YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<Milestone, String> {
+        let (name, date) = text
+            .split_once('=')
+            .or_else(|| text.split_once(": "))
+            .ok_or_else(|| format!("'{text}': expected name=YYYY-MM-DD"))?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(format!("'{name}': a milestone name is letters, digits, '_' or '-'"));
+        }
+        let date = date
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{}': not a date (YYYY-MM-DD)", date.trim()))?;
+        Ok(Milestone {
+            name: name.into(),
+            date,
+        })
+    }
+}
+
+/// A decision-log entry (the seed's example, plus its links and timestamps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Decision {
+    pub id: String,
+    pub title: String,
+    pub path: Path,
+    pub use_case: Option<String>,
+    pub scenario: Option<String>,
+    pub owner: String,
+    pub budget_usd: Option<Money>,
+    pub evidence: Vec<String>,
+    pub guardrails: Vec<Guardrail>,
+    pub milestones: Vec<Milestone>,
+    pub status: Status,
+    pub readout_date: NaiveDate,
+    /// When it was first logged (UTC).
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub logged_at: NaiveDateTime,
+    /// Hold only: when the work-off is due.
+    pub workoff_due: Option<NaiveDate>,
+    pub superseded_by: Option<String>,
+}
+
+/// Default title: `EXPAND — Ops Copilot Wave 3 (EU)`.
+pub fn default_title(path: Path, subject: &str) -> String {
+    format!("{} — {subject}", path.as_str().to_ascii_uppercase())
+}
+
+/// Is an evidence reference well formed (a URL or a path, no spaces)?
+pub fn check_evidence(e: &str) -> Result<(), String> {
+    if e.trim().is_empty() {
+        return Err("evidence must not be empty".into());
+    }
+    if e != e.trim() || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("'{e}': evidence is a link or file path without spaces"));
+    }
+    if e.contains("://") && !(e.starts_with("https://") || e.starts_with("http://")) {
+        return Err(format!("'{e}': only http(s) links or file paths"));
+    }
+    Ok(())
+}
+
+/// What approval still needs (empty = complete).
+pub fn missing_for_approval(d: &Decision, workoff_days: i64) -> Vec<String> {
+    let mut m = vec![];
+    if d.owner.trim().is_empty() {
+        m.push("owner".to_string());
+    }
+    if d.budget_usd.is_none() {
+        m.push("budget_usd".to_string());
+    }
+    if d.evidence.is_empty() {
+        m.push("evidence (at least one link)".to_string());
+    }
+    if d.path == Path::Hold {
+        match d.workoff_due {
+            None => m.push(format!(
+                "workoff_due (a Hold needs a work-off due within {workoff_days} days)"
+            )),
+            Some(due) if (due - d.readout_date).num_days() > workoff_days => m.push(format!(
+                "workoff_due {due} is more than {workoff_days} days after the readout {}",
+                d.readout_date
+            )),
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Was it logged within 24 hours of its readout (the readout date's start, UTC)?
+pub fn logged_within_24h(d: &Decision) -> bool {
+    let readout = d.readout_date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (d.logged_at - readout).num_hours() < 24 && d.logged_at >= readout - chrono::Duration::days(1)
+}
+
+/// The entry in the seed's decision-log format (YAML that parses to the values).
+pub fn to_yaml(d: &Decision) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("id: {}\n", d.id));
+    s.push_str(&format!("title: {}\n", yaml_scalar(&d.title)));
+    s.push_str(&format!("owner: {}\n", yaml_scalar(&d.owner)));
+    match d.budget_usd {
+        Some(b) if b.cents().map(|c| c % 100 == 0).unwrap_or(false) => {
+            s.push_str(&format!("budget_usd: {}\n", b.cents().unwrap_or(0) / 100))
+        }
+        Some(b) => s.push_str(&format!("budget_usd: {b}\n")),
+        None => s.push_str("budget_usd: null\n"),
+    }
+    let list = |s: &mut String, key: &str, items: Vec<String>| {
+        if items.is_empty() {
+            s.push_str(&format!("{key}: []\n"));
+        } else {
+            s.push_str(&format!("{key}:\n"));
+            for i in items {
+                s.push_str(&format!("  - {i}\n"));
+            }
+        }
+    };
+    list(&mut s, "evidence", d.evidence.iter().map(|e| yaml_scalar(e)).collect());
+    list(
+        &mut s,
+        "guardrails",
+        d.guardrails.iter().map(|g| yaml_scalar(&g.to_string())).collect(),
+    );
+    list(
+        &mut s,
+        "milestones",
+        d.milestones.iter().map(|m| format!("{}: {}", m.name, m.date)).collect(),
+    );
+    s.push_str(&format!("status: {}\n", d.status.as_str()));
+    s
+}
+
+/// A YAML scalar: plain when safe, else double-quoted.
+fn yaml_scalar(v: &str) -> String {
+    let plain_safe = !v.is_empty()
+        && !v.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
+        && !v.ends_with(' ')
+        && !v.contains(": ")
+        && !v.contains(" #")
+        && !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "~"
+        )
+        && v.parse::<f64>().is_err();
+    if plain_safe {
+        v.to_string()
+    } else {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guardrails_parse_and_print_back() {
+        for text in [
+            "p95_latency_ms <= 1200",
+            "grounded_score >= 4.3/5",
+            "unit_cost_usd <= 0.0095",
+            "dau > 100",
+            "privacy_incidents == 0",
+        ] {
+            assert_eq!(Guardrail::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn guardrail_errors_name_the_column() {
+        assert_eq!(Guardrail::parse("p95_latency_ms =< 1200").unwrap_err().column, 16);
+        assert_eq!(Guardrail::parse("p95_latency <= 1").unwrap_err().column, 1);
+        assert_eq!(Guardrail::parse("grounded_score >= 6/5").unwrap_err().column, 19);
+        assert_eq!(Guardrail::parse("dau >= 10 users").unwrap_err().column, 11);
+        assert_eq!(Guardrail::parse("dau >= ").unwrap_err().column, 8);
+    }
+
+    #[test]
+    fn workflow_moves() {
+        assert!(Status::Draft.can_move_to(Status::Proposed));
+        assert!(!Status::Draft.can_move_to(Status::Approved));
+        assert!(!Status::Approved.can_move_to(Status::Draft));
+        assert!(Status::Approved.can_move_to(Status::Superseded));
+    }
+
+    #[test]
+    fn evidence_and_milestones() {
+        assert!(check_evidence("wk08/finops/savings_scoreboard.csv").is_ok());
+        assert!(check_evidence("https://dash.example/slo").is_ok());
+        assert!(check_evidence("two words").is_err());
+        assert!(check_evidence("ftp://x").is_err());
+        assert_eq!(
+            Milestone::parse("wave3_launch=2025-10-28").unwrap().date.to_string(),
+            "2025-10-28"
+        );
+        assert!(Milestone::parse("wave3 launch=2025-10-28").is_err());
+        assert!(Milestone::parse("x=2025-02-30").is_err());
+    }
+}

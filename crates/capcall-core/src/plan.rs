@@ -1,0 +1,297 @@
+//! The next-90 plan: built from the approved scenario's result and the
+//! approved decisions. Pure; the store saves it and the exports render it.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+
+use crate::decision::{Decision, Status};
+use crate::model::UseCase;
+use crate::money::Money;
+use crate::rubric::{Path, Score, Verdict};
+use crate::scenario::{Outcome, Totals};
+
+/// The plan's JSON schema version (`plan.json`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanOutcome {
+    pub use_case: String,
+    pub name: String,
+    /// What will be measured, e.g. "p95_latency_ms <= 1200".
+    pub targets: Vec<String>,
+    pub projected_value: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanMilestone {
+    pub name: String,
+    pub date: NaiveDate,
+    pub owner: String,
+    pub decision: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Wave {
+    pub wave: String,
+    pub use_cases: Vec<String>,
+    pub new_budget_usd: Money,
+    pub delta_usd: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Boost {
+    pub use_case: String,
+    pub name: String,
+    pub amount_usd: Money,
+    pub projected_value: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Workoff {
+    pub use_case: String,
+    pub name: String,
+    pub issues: Vec<String>,
+    pub owner: String,
+    pub due: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Retirement {
+    pub use_case: String,
+    pub name: String,
+    pub sunset: NaiveDate,
+    pub freed_usd: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Review {
+    pub name: String,
+    pub when: String,
+}
+
+/// The next-90 plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Plan {
+    pub schema_version: u32,
+    pub title: String,
+    pub scenario: String,
+    pub rubric_version: u32,
+    pub as_of: NaiveDate,
+    pub quarter_start: NaiveDate,
+    pub quarter_end: NaiveDate,
+    pub totals: Totals,
+    pub outcomes: Vec<PlanOutcome>,
+    pub milestones: Vec<PlanMilestone>,
+    pub waves: Vec<Wave>,
+    pub enablement: Vec<Boost>,
+    pub workoffs: Vec<Workoff>,
+    pub retirements: Vec<Retirement>,
+    pub dashboards: Vec<String>,
+    pub cadence: Vec<Review>,
+    pub decisions: Vec<String>,
+}
+
+/// What the plan is built from.
+pub struct PlanInputs<'a> {
+    pub scenario: &'a str,
+    pub rubric_version: u32,
+    pub as_of: NaiveDate,
+    pub outcome: &'a Outcome,
+    pub use_cases: &'a [UseCase],
+    pub decisions: &'a [Decision],
+    pub scores: &'a [Score],
+    pub workoff_days: u64,
+}
+
+pub fn build(i: &PlanInputs<'_>) -> Plan {
+    let start = i.outcome.params.quarter_start;
+    let end = start.checked_add_days(Days::new(89)).unwrap_or(start);
+    let uc = |id: &str| i.use_cases.iter().find(|u| u.id == id);
+    let approved: Vec<&Decision> = i.decisions.iter().filter(|d| d.status == Status::Approved).collect();
+    let decision_for = |id: &str| approved.iter().find(|d| d.use_case.as_deref() == Some(id));
+    let mut outcomes = vec![];
+    let mut enablement = vec![];
+    let mut workoffs = vec![];
+    let mut retirements = vec![];
+    let mut waves: BTreeMap<String, Wave> = BTreeMap::new();
+    for l in &i.outcome.lines {
+        let wave = uc(&l.use_case)
+            .map(|u| u.wave.clone())
+            .unwrap_or_else(|| "Unassigned".into());
+        let w = waves.entry(wave.clone()).or_insert(Wave {
+            wave,
+            use_cases: vec![],
+            new_budget_usd: Money::ZERO,
+            delta_usd: Money::ZERO,
+        });
+        if l.path != Path::Retire {
+            w.use_cases.push(l.name.clone());
+        }
+        w.new_budget_usd = w
+            .new_budget_usd
+            .checked_add(l.new_budget_usd)
+            .unwrap_or(w.new_budget_usd);
+        w.delta_usd = w.delta_usd.checked_add(l.delta_usd).unwrap_or(w.delta_usd);
+        let value = Money::round_from(l.projected_value).unwrap_or(Money::ZERO);
+        match l.path {
+            Path::Expand => {
+                let mut targets: Vec<String> = decision_for(&l.use_case)
+                    .map(|d| d.guardrails.iter().map(|g| g.to_string()).collect())
+                    .unwrap_or_default();
+                if targets.is_empty() {
+                    targets.push("hold every traffic light at Expand (rubric re-score at the next readout)".into());
+                }
+                outcomes.push(PlanOutcome {
+                    use_case: l.use_case.clone(),
+                    name: l.name.clone(),
+                    targets,
+                    projected_value: value,
+                });
+                if l.allocated_usd.is_positive() {
+                    enablement.push(Boost {
+                        use_case: l.use_case.clone(),
+                        name: l.name.clone(),
+                        amount_usd: l.allocated_usd,
+                        projected_value: value,
+                    });
+                }
+            }
+            Path::Hold => {
+                let issues: Vec<String> = i
+                    .scores
+                    .iter()
+                    .find(|s| s.use_case == l.use_case)
+                    .map(|s| {
+                        s.dimensions
+                            .iter()
+                            .filter(|d| d.verdict != Verdict::Expand)
+                            .map(|d| {
+                                let flags = if d.flags.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" ({})", d.flags.join(", "))
+                                };
+                                format!("{} {}{flags}", d.dimension.as_str(), d.verdict.as_str())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let due = decision_for(&l.use_case)
+                    .and_then(|d| d.workoff_due)
+                    .unwrap_or_else(|| start.checked_add_days(Days::new(i.workoff_days)).unwrap_or(start));
+                let owner = uc(&l.use_case).map(|u| u.owner.clone()).unwrap_or_default();
+                workoffs.push(Workoff {
+                    use_case: l.use_case.clone(),
+                    name: l.name.clone(),
+                    issues,
+                    owner,
+                    due,
+                });
+            }
+            Path::Retire => {
+                let sunset = i
+                    .outcome
+                    .lines
+                    .iter()
+                    .find(|x| x.use_case == l.use_case)
+                    .and_then(|x| match &x.reason.detail {
+                        crate::scenario::Detail::Retire { sunset, .. } => *sunset,
+                        _ => None,
+                    })
+                    .unwrap_or(start);
+                retirements.push(Retirement {
+                    use_case: l.use_case.clone(),
+                    name: l.name.clone(),
+                    sunset,
+                    freed_usd: l.freed_gross_usd,
+                });
+            }
+        }
+    }
+    let mut milestones: Vec<PlanMilestone> = approved
+        .iter()
+        .flat_map(|d| {
+            d.milestones.iter().map(move |m| PlanMilestone {
+                name: m.name.clone(),
+                date: m.date,
+                owner: d.owner.clone(),
+                decision: d.id.clone(),
+            })
+        })
+        .collect();
+    for r in &retirements {
+        milestones.push(PlanMilestone {
+            name: format!("sunset_{}", r.use_case),
+            date: r.sunset,
+            owner: uc(&r.use_case).map(|u| u.owner.clone()).unwrap_or_default(),
+            decision: "scenario".into(),
+        });
+    }
+    for w in &workoffs {
+        milestones.push(PlanMilestone {
+            name: format!("workoff_{}", w.use_case),
+            date: w.due,
+            owner: w.owner.clone(),
+            decision: "scenario".into(),
+        });
+    }
+    milestones.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.name.cmp(&b.name)));
+    let mut dashboards: Vec<String> = approved
+        .iter()
+        .flat_map(|d| d.evidence.iter().cloned())
+        .filter(|e| e.contains("dashboard") || e.starts_with("http"))
+        .collect();
+    dashboards.sort();
+    dashboards.dedup();
+    let month = |n: u32| start.checked_add_months(chrono::Months::new(n)).unwrap_or(start);
+    let cadence = vec![
+        Review {
+            name: "Weekly ops review: SLOs, incidents, guardrails".into(),
+            when: format!("every Monday from {start}"),
+        },
+        Review {
+            name: "Monthly FinOps review: UCR trend and spend vs forecast".into(),
+            when: format!("{}, {}, {}", start, month(1), month(2)),
+        },
+        Review {
+            name: "Work-off check-in for every Hold".into(),
+            when: format!(
+                "by {}",
+                start.checked_add_days(Days::new(i.workoff_days)).unwrap_or(start)
+            ),
+        },
+        Review {
+            name: "Next executive scale readout and capital call".into(),
+            when: end.checked_add_days(Days::new(1)).unwrap_or(end).to_string(),
+        },
+    ];
+    Plan {
+        schema_version: SCHEMA_VERSION,
+        title: format!("Next-90 plan, {start} to {end}"),
+        scenario: i.scenario.to_string(),
+        rubric_version: i.rubric_version,
+        as_of: i.as_of,
+        quarter_start: start,
+        quarter_end: end,
+        totals: i.outcome.totals.clone(),
+        outcomes,
+        milestones,
+        waves: waves.into_values().collect(),
+        enablement,
+        workoffs,
+        retirements,
+        dashboards,
+        cadence,
+        decisions: approved.iter().map(|d| d.id.clone()).collect(),
+    }
+}
