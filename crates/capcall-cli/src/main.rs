@@ -99,6 +99,17 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Write the board pack for the approved plan.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Any of md,csv,json,pdf.
+        #[arg(long, default_value = "md,csv,json,pdf", value_parser = capcall_export::Formats::parse)]
+        formats: capcall_export::Formats,
+        /// Export the newest draft plan; every file says DRAFT.
+        #[arg(long)]
+        draft: bool,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -494,6 +505,23 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
         Command::Decision { command } => decision_cmd(cli, command)?,
         Command::Plan { command } => plan_cmd(cli, command)?,
         Command::Audit { command } => audit_cmd(cli, command)?,
+        Command::Export { out, formats, draft } => {
+            let p = open(cli, Access::Read)?;
+            let report = capcall_export::export(&p, out, *formats, *draft)?;
+            if cli.json {
+                print_json(&report);
+            } else {
+                outln!(
+                    "Wrote {} files{} to {}:",
+                    report.files.len(),
+                    if report.draft { " (DRAFT)" } else { "" },
+                    report.dir
+                );
+                for f in &report.files {
+                    outln!("  {f}");
+                }
+            }
+        }
         Command::Backup { file } => {
             let p = open(cli, Access::Read)?;
             p.backup(file)?;

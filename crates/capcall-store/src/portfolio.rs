@@ -589,6 +589,32 @@ impl Portfolio {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
+    /// Portfolio-wide UCR per calendar quarter up to `as_of` (all use cases'
+    /// spend over all their units, rows with both only).
+    pub fn portfolio_ucr_by_quarter(&self, as_of: NaiveDate) -> Result<Vec<UcrPoint>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT substr(period_start, 1, 4), (CAST(substr(period_start, 6, 2) AS INTEGER) + 2) / 3, sum(spend_cents), sum(units), count(*) \
+             FROM observations WHERE spend_cents IS NOT NULL AND units IS NOT NULL AND period_start <= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map([as_of.to_string()], |r| {
+            let (y, q, spend, units, n): (String, i64, i64, i64, u32) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            Ok(UcrPoint {
+                period: format!("{y}-Q{q}"),
+                spend_usd: Money::from_cents(spend),
+                units: Decimal::from(units),
+                ucr: if units > 0 {
+                    Decimal::new(spend, 2).checked_div(Decimal::from(units))
+                } else {
+                    None
+                },
+                rows_used: n,
+                rows_missing: 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Row counts of the main tables.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let u = self
