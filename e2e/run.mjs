@@ -21,7 +21,7 @@ const base = `http://127.0.0.1:${PORT}`;
 
 const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT)], {
   stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CAPCALL_DB: db, CAPCALL_E2E_EXPORT_DIR: exportDir },
+  env: { ...process.env, CAPCALL_DB: db },
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -159,6 +159,48 @@ async function main() {
   await sleep(300);
   await shot("06-scenario-compare");
 
+  step = "decisions: log with a live guardrail check, propose, approve";
+  await click("[data-nav=decisions]");
+  await find("[data-testid=decision-form]");
+  await click("[data-testid=form-use-case] option[value=ops-copilot-w3-eu]");
+  await type("[data-testid=form-owner]", "VP Ops");
+  await type("[data-testid=form-budget]", "300,000");
+  await type("[data-testid=form-evidence]", "wk08/adoption/study_plan.md#results");
+  await type("[data-testid=form-guardrails]", "p95_latency_ms =< 1200");
+  await until("live guardrail error with its column", async () => (await text("[data-testid=guardrail-error]")).includes("column 16"));
+  await type("[data-testid=form-guardrails]", "p95_latency_ms <= 1200");
+  await until("guardrail accepted", async () => (await wd("POST", s("/elements"), { using: "css selector", value: "[data-testid=guardrail-error]" })).length === 0);
+  await type("[data-testid=form-milestones]", "wave3_launch=2025-10-28");
+  await click("[data-testid=form-submit]");
+  await until("decision logged", async () => (await text("[data-testid=notice]")).includes("Logged DEC-"));
+  const logged = capcall("decision", "list").decisions.at(-1).decision.id;
+  await click(`[data-testid='propose-${logged}']`);
+  await until("proposed", async () => (await text(`[data-testid='status-${logged}']`)) === "Proposed");
+  await click(`[data-testid='approve-${logged}']`);
+  await until("approved", async () => (await text(`[data-testid='status-${logged}']`)) === "Approved");
+  if (capcall("decision", "show", logged).status !== "Approved") throw new Error("decision not approved in the store");
+  await click("[data-testid=audit-verify]");
+  await until("audit intact", async () => (await text("[data-testid=audit-result]")).includes("intact"));
+  await shot("07-decisions");
+
+  step = "plan and export: build, approve, export, files on disk";
+  await click("[data-nav=plan]");
+  await click("[data-testid=build-plan]");
+  await until("plan built", async () => (await text("[data-testid=plan-status]")) === "draft");
+  await click("[data-testid=approve-plan]");
+  await until("plan approved", async () => (await text("[data-testid=plan-status]")) === "approved");
+  await type("[data-testid=export-dir]", exportDir);
+  await click("[data-testid=export]");
+  await until("export report", async () => (await text("[data-testid=export-report]")).includes("Wrote 10 files"));
+  for (const f of ["exec_scale_readout.md", "ucr_trend.svg", "decision_log.md", "next_90_plan.md", "budgets.csv", "plan.json", "exec_scale_readout.pdf", "comms/ceo_note.md"]) {
+    if (!fs.existsSync(path.join(exportDir, f))) throw new Error(`export did not write ${f}`);
+  }
+  const total = fs.readFileSync(path.join(exportDir, "budgets.csv"), "utf8").trim().split("\n").at(-1).split(",");
+  const planTotals = capcall("plan", "show").plan.totals;
+  if (total[3] !== planTotals.old_budget_usd || total[4] !== planTotals.new_budget_usd) throw new Error(`budgets.csv totals ${total} differ from the plan's`);
+  if (!fs.readFileSync(path.join(exportDir, "decision_log.md"), "utf8").includes(logged)) throw new Error("decision log export lacks the decision");
+  await shot("08-plan-export");
+
   step = "import: a bad file is rejected with line and column";
   const bad = path.join(work, "obs-bad.csv");
   fs.writeFileSync(bad, "use_case,period_start,spend_usd,units\nops-copilot-w1-us,2025-09-15,100,1000\nops-copilot-w1-us,2025-09-22,12.345,1000\n");
@@ -167,7 +209,7 @@ async function main() {
   await click("h1");
   await click("[data-testid=import-run]");
   await until("line-level error", async () => (await text("[role=alert]")).includes("obs-bad.csv:3:3: spend_usd"));
-  await shot("07-import-error");
+  await shot("09-import-error");
 
   step = "import: a good file imports with progress";
   const good = path.join(work, "obs-good.csv");
@@ -176,22 +218,21 @@ async function main() {
   await click("h1");
   await click("[data-testid=import-run]");
   await until("import report", async () => (await text("[data-testid=import-report]")).includes("1 added"));
-  await shot("08-import-done");
+  await shot("10-import-done");
 
   step = "rubric settings";
   await click("[data-nav=rubric]");
   await type("input[aria-label=slo_workoff_days]", "21");
   await click("button.primary");
   await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);
-  await shot("09-rubric");
+  await shot("11-rubric");
 
   step = "dark theme";
   await click("[data-testid=theme-toggle]");
   await click("[data-nav=board]");
   await find("[data-testid=board] tbody tr");
   await sleep(500);
-  await shot("10-board-dark");
-  if (process.env.E2E_EXTRA) await import(path.resolve(process.env.E2E_EXTRA)).then((m) => m.default({ find, click, text, type, until, shot, capcall, work, exportDir, sleep }));
+  await shot("12-board-dark");
   console.log(`e2e: all steps passed; screenshots in ${shots}`);
 }
 

@@ -11,7 +11,7 @@ for p in libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libaya
   have "$p" || need_apt+=("$p")
 done
 if [ "${1:-}" = "--e2e" ]; then
-  for p in xvfb webkit2gtk-driver sqlite3 time xauth; do have "$p" || need_apt+=("$p"); done
+  for p in xvfb webkit2gtk-driver sqlite3 time xauth poppler-utils; do have "$p" || need_apt+=("$p"); done
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

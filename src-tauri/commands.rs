@@ -349,3 +349,120 @@ fn release(state: &AppState) -> Res<()> {
 pub async fn reset_demo(state: State<'_, AppState>) -> Res<()> {
     with(&state, |p| p.load_demo())
 }
+
+// ---------------------------------------------------------------- decisions
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::decisions::DecisionView>> {
+    with(&state, |p| p.decisions())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_decision(
+    state: State<'_, AppState>,
+    decision: capcall_store::decisions::NewDecision,
+) -> Res<capcall_core::decision::Decision> {
+    with(&state, |p| p.decision_add(decision))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn move_decision(
+    state: State<'_, AppState>,
+    id: String,
+    to: capcall_core::decision::Status,
+) -> Res<capcall_core::decision::Decision> {
+    with(&state, |p| p.decision_move(&id, to))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn supersede_decision(
+    state: State<'_, AppState>,
+    id: String,
+    by: String,
+) -> Res<capcall_core::decision::Decision> {
+    with(&state, |p| p.decision_supersede(&id, &by))
+}
+
+/// Parses a guardrail as the user types: the canonical text, or the column of the fault.
+#[tauri::command]
+#[specta::specta]
+pub async fn parse_guardrail(text: String) -> Result<String, capcall_core::decision::GuardrailError> {
+    capcall_core::decision::Guardrail::parse(&text).map(|g| g.to_string())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_history(
+    state: State<'_, AppState>,
+    entity: Option<String>,
+    id: Option<String>,
+) -> Res<Vec<capcall_store::audit::AuditEntry>> {
+    with(&state, |p| p.audit_history(entity.as_deref(), id.as_deref(), 200))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audit::Verification> {
+    with(&state, |p| p.audit_verify())
+}
+
+// ---------------------------------------------------------------- plan and export
+
+#[tauri::command]
+#[specta::specta]
+pub async fn plan(state: State<'_, AppState>) -> Res<Option<capcall_store::plans::StoredPlan>> {
+    with(&state, |p| p.plan_latest(false))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans::StoredPlan> {
+    with(&state, |p| p.plan_build())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn approve_plan(state: State<'_, AppState>) -> Res<capcall_store::plans::StoredPlan> {
+    with(&state, |p| p.plan_approve())
+}
+
+/// Native folder dialog for the export; `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_folder(app: AppHandle) -> Res<Option<String>> {
+    let picked = app.dialog().file().blocking_pick_folder();
+    Ok(picked.and_then(|f| f.into_path().ok()).map(|p| p.display().to_string()))
+}
+
+/// Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_pack(
+    app: AppHandle,
+    dir: String,
+    formats: capcall_export::Formats,
+    draft: bool,
+) -> Res<capcall_export::ExportReport> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        with(&state, |p| {
+            capcall_export::export(p, &PathBuf::from(&dir), formats, draft)
+        })
+    })
+    .await
+    .map_err(|e| AppError::new("internal", e.to_string()))?
+}
+
+/// Opens a folder in the system file manager.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_folder(app: AppHandle, dir: String) -> Res<()> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(dir, None::<&str>)
+        .map_err(|e| AppError::new("io", e.to_string()))
+}

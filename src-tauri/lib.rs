@@ -44,6 +44,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::open_portfolio_dialog,
         commands::new_portfolio_dialog,
         commands::reset_demo,
+        commands::decisions,
+        commands::add_decision,
+        commands::move_decision,
+        commands::supersede_decision,
+        commands::parse_guardrail,
+        commands::audit_history,
+        commands::audit_verify,
+        commands::plan,
+        commands::build_plan,
+        commands::approve_plan,
+        commands::pick_folder,
+        commands::export_pack,
+        commands::open_folder,
     ])
 }
 

@@ -8,15 +8,19 @@ import { DetailView } from "./views/Detail";
 import { ImportView } from "./views/Import";
 import { ScenariosView } from "./views/Scenarios";
 import { RubricView } from "./views/Rubric";
+import { DecisionsView } from "./views/Decisions";
+import { PlanView } from "./views/Plan";
 import { ErrorBanner } from "./views/common";
 
-export type Screen = { name: "board" } | { name: "detail"; id: string } | { name: "import" } | { name: "scenarios" } | { name: "rubric" };
+export type Screen = { name: "board" } | { name: "detail"; id: string } | { name: "import" } | { name: "scenarios" } | { name: "decisions" } | { name: "plan" } | { name: "rubric" };
 
 const NAV: { key: Screen["name"]; label: string; hint: string }[] = [
   { key: "board", label: "Portfolio", hint: "Alt+1" },
   { key: "scenarios", label: "Scenarios", hint: "Alt+2" },
-  { key: "import", label: "Import", hint: "Alt+3" },
-  { key: "rubric", label: "Rubric", hint: "Alt+4" },
+  { key: "decisions", label: "Decisions", hint: "Alt+3" },
+  { key: "plan", label: "Plan & export", hint: "Alt+4" },
+  { key: "import", label: "Import", hint: "Alt+5" },
+  { key: "rubric", label: "Rubric", hint: "Alt+6" },
 ];
 
 export function App() {
@@ -111,6 +115,8 @@ export function App() {
           {screen.name === "import" && <ImportView onImported={changed} />}
           {screen.name === "scenarios" && <ScenariosView onChanged={refresh} />}
           {screen.name === "rubric" && <RubricView onChanged={changed} />}
+          {screen.name === "decisions" && <DecisionsView onChanged={refresh} />}
+          {screen.name === "plan" && <PlanView onChanged={refresh} />}
         </section>
       </main>
     </div>

@@ -185,6 +185,122 @@ async resetDemo() : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async decisions() : Promise<Result<DecisionView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("decisions") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addDecision(decision: NewDecision) : Promise<Result<Decision, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_decision", { decision }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async moveDecision(id: string, to: Status) : Promise<Result<Decision, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("move_decision", { id, to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async supersedeDecision(id: string, by: string) : Promise<Result<Decision, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("supersede_decision", { id, by }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Parses a guardrail as the user types: the canonical text, or the column of the fault.
+ */
+async parseGuardrail(text: string) : Promise<Result<string, GuardrailError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("parse_guardrail", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async auditHistory(entity: string | null, id: string | null) : Promise<Result<AuditEntry[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("audit_history", { entity, id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async auditVerify() : Promise<Result<Verification, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("audit_verify") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async plan() : Promise<Result<StoredPlan | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async buildPlan() : Promise<Result<StoredPlan, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("build_plan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async approvePlan() : Promise<Result<StoredPlan, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("approve_plan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Native folder dialog for the export; `None` if cancelled.
+ */
+async pickFolder() : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+ */
+async exportPack(dir: string, formats: Formats, draft: boolean) : Promise<Result<ExportReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_pack", { dir, formats, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a folder in the system file manager.
+ */
+async openFolder(dir: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_folder", { dir }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -199,6 +315,10 @@ async resetDemo() : Promise<Result<null, AppError>> {
 /** user-defined types **/
 
 export type AppError = { code: string; message: string }
+/**
+ * One audit row.
+ */
+export type AuditEntry = { seq: number; at: string; who: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null; hash: string }
 export type Board = { as_of: string; rubric_version: number; rubric_name: string; rows: BoardRow[] }
 /**
  * One row of the portfolio board.
@@ -208,6 +328,7 @@ export type BoardRow = { row: UseCaseRow; score: Score;
  * Monthly UCR, oldest first (unknown months as null), for the sparkline.
  */
 sparkline: (string | null)[] }
+export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
 /**
  * One use case compared across two scenarios.
  */
@@ -233,6 +354,26 @@ export type CsvPreview = { file: string; header: string[]; rows: string[][]; tot
  */
 looks_like: string | null }
 /**
+ * A decision-log entry (the seed's example, plus its links and timestamps).
+ */
+export type Decision = { id: string; title: string; path: Path; use_case: string | null; scenario: string | null; owner: string; budget_usd: string | null; evidence: string[]; guardrails: Guardrail[]; milestones: Milestone[]; status: Status; readout_date: string; 
+/**
+ * When it was first logged (UTC).
+ */
+logged_at: string; 
+/**
+ * Hold only: when the work-off is due.
+ */
+workoff_due: string | null; superseded_by: string | null }
+/**
+ * A decision with what the log screen shows beside it.
+ */
+export type DecisionView = { decision: Decision; within_24h: boolean; 
+/**
+ * What approval still needs (empty when complete).
+ */
+missing: string[]; guardrails: GuardrailCheck[] }
+/**
  * The five dimensions, in the seed's order.
  */
 export type Dimension = "value" | "slos" | "safety" | "economics" | "adoption"
@@ -257,9 +398,33 @@ flags: string[] }
  */
 export type EvalStatus = "green" | "yellow" | "red"
 /**
+ * What was written.
+ */
+export type ExportReport = { dir: string; files: string[]; draft: boolean }
+/**
+ * Which files to write.
+ */
+export type Formats = { md: boolean; csv: boolean; json: boolean; pdf: boolean }
+/**
  * How an Expand ask fared.
  */
 export type Funding = "funded" | "partly-funded" | "unfunded" | "not-applicable"
+/**
+ * `metric op number[/scale]`, e.g. `grounded_score >= 4.3/5`.
+ */
+export type Guardrail = { metric: string; op: Op; value: string; scale: string | null }
+/**
+ * A guardrail checked against the latest observations.
+ */
+export type GuardrailCheck = { guardrail: string; 
+/**
+ * "met", "breached" or "no data".
+ */
+state: string; actual: string | null; as_of: string | null }
+/**
+ * A guardrail that does not parse: the 1-based column of the fault and why.
+ */
+export type GuardrailError = { column: number; message: string }
 /**
  * Progress of an import, reported every few thousand rows.
  */
@@ -330,6 +495,14 @@ freed_gross_usd: string; decommission_usd: string;
  */
 net_decommission_cost_usd: string; projected_value: string }
 /**
+ * A dated milestone of a decision.
+ */
+export type Milestone = { name: string; date: string }
+/**
+ * What `decision add` takes.
+ */
+export type NewDecision = { path: Path | null; use_case: string | null; scenario: string | null; title: string | null; owner: string; budget_usd: string | null; evidence: string[]; guardrails: string[]; milestones: string[]; readout_date: string; workoff_due: string | null }
+/**
  * One observation row: every metric of a use case for the period starting
  * at `period_start`. `None` means unknown, never zero.
  */
@@ -342,6 +515,10 @@ remediation_plan: string | null;
  * Optional extra column: when that remediation is due.
  */
 remediation_due: string | null }
+/**
+ * A comparison operator of a guardrail.
+ */
+export type Op = "Le" | "Lt" | "Ge" | "Gt" | "Eq"
 /**
  * The result of running a scenario.
  */
@@ -371,6 +548,16 @@ quarter_start: string }
  */
 export type Path = "Expand" | "Hold" | "Retire"
 /**
+ * The next-90 plan.
+ */
+export type Plan = { schema_version: number; title: string; scenario: string; rubric_version: number; as_of: string; quarter_start: string; quarter_end: string; totals: Totals; outcomes: PlanOutcome[]; milestones: PlanMilestone[]; waves: Wave[]; enablement: Boost[]; workoffs: Workoff[]; retirements: Retirement[]; dashboards: string[]; cadence: Review[]; decisions: string[] }
+export type PlanMilestone = { name: string; date: string; owner: string; decision: string }
+export type PlanOutcome = { use_case: string; name: string; 
+/**
+ * What will be measured, e.g. "p95_latency_ms <= 1200".
+ */
+targets: string[]; projected_value: string }
+/**
  * How the pool is split among Expand asks.
  */
 export type Policy = 
@@ -383,6 +570,8 @@ export type Policy =
  */
 "highest-return"
 export type PortfolioInfo = { path: string; use_cases: number; observations: number; latest_observation: string | null; approved_scenario: string | null }
+export type Retirement = { use_case: string; name: string; sunset: string; freed_usd: string }
+export type Review = { name: string; when: string }
 /**
  * Every threshold of a rubric. Percentages are in percent (5 = 5%).
  */
@@ -472,6 +661,14 @@ ucr_last_quarter: string | null }
  */
 export type SettingChange = { key: string; value: string }
 /**
+ * Workflow state: Draft -> Proposed -> Approved | Rejected; Approved -> Superseded.
+ */
+export type Status = "Draft" | "Proposed" | "Approved" | "Rejected" | "Superseded"
+/**
+ * A stored plan.
+ */
+export type StoredPlan = { id: number; status: string; built_at: string; built_by: string; approved_at: string | null; approved_by: string | null; plan: Plan }
+/**
  * Totals of a run; each equals the sum of its parts to the cent.
  */
 export type Totals = { old_budget_usd: string; new_budget_usd: string; delta_usd: string; 
@@ -553,6 +750,16 @@ latest_ucr: string | null }
  * A dimension's verdict. `Opaque` = its inputs are missing.
  */
 export type Verdict = "Expand" | "Hold" | "Retire" | "Opaque"
+/**
+ * The result of checking the chain.
+ */
+export type Verification = { ok: boolean; rows: number; 
+/**
+ * What is wrong, naming the row, when not ok.
+ */
+problem: string | null; bad_seq: number | null }
+export type Wave = { wave: string; use_cases: string[]; new_budget_usd: string; delta_usd: string }
+export type Workoff = { use_case: string; name: string; issues: string[]; owner: string; due: string }
 
 /** tauri-specta globals **/
 

@@ -1,0 +1,311 @@
+// Decision log: the entries with their status workflow, the 24-hour rule,
+// what approval still needs, guardrails checked against the latest
+// observations, a form with live guardrail parsing, and the audit trail.
+import { useEffect, useMemo, useState } from "react";
+import { call, commands, errorOf } from "../lib/api";
+import type { AppError, AuditEntry, DecisionView, Path, Status, Verification } from "../bindings";
+import { formatMoney, looksLikeAmount } from "../lib/format";
+import { Badge, ErrorBanner, Loading } from "./common";
+
+const STATUS_TONE: Record<Status, string> = { Draft: "Opaque", Proposed: "Hold", Approved: "Expand", Rejected: "Retire", Superseded: "Opaque" };
+
+export function DecisionsView({ onChanged }: { onChanged: () => void }) {
+  const [list, setList] = useState<DecisionView[] | null>(null);
+  const [useCases, setUseCases] = useState<{ id: string; name: string }[]>([]);
+  const [filter, setFilter] = useState<"all" | "late" | "incomplete">("all");
+  const [error, setError] = useState<AppError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [history, setHistory] = useState<AuditEntry[]>([]);
+  const [verification, setVerification] = useState<Verification | null>(null);
+
+  const load = () =>
+    call(commands.decisions())
+      .then(setList)
+      .catch((e) => setError(errorOf(e)));
+  useEffect(() => {
+    load();
+    call(commands.board(null))
+      .then((b) => setUseCases(b.rows.map((r) => ({ id: r.row.id, name: r.row.name }))))
+      .catch(() => {});
+  }, []);
+  useEffect(() => {
+    if (selected) call(commands.auditHistory("decision", selected)).then(setHistory).catch((e) => setError(errorOf(e)));
+  }, [selected, list]);
+
+  const shown = useMemo(
+    () => (list ?? []).filter((v) => (filter === "late" ? !v.within_24h : filter === "incomplete" ? v.missing.length > 0 && ["Draft", "Proposed"].includes(v.decision.status) : true)),
+    [list, filter],
+  );
+
+  const act = async (f: () => Promise<string>) => {
+    setError(null);
+    setNotice(null);
+    try {
+      setNotice(await f());
+      await load();
+      onChanged();
+    } catch (e) {
+      setError(errorOf(e));
+    }
+  };
+
+  if (!list) return error ? <ErrorBanner error={error} /> : <Loading />;
+  const late = list.filter((v) => !v.within_24h).length;
+  const incomplete = list.filter((v) => v.missing.length > 0 && ["Draft", "Proposed"].includes(v.decision.status)).length;
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Decisions</h1>
+          <div className="muted">
+            {list.length} logged · <span className={late ? "count retire" : ""}>{late} late (over 24 h after the readout)</span> · <span className={incomplete ? "count hold" : ""}>{incomplete} incomplete</span>
+          </div>
+        </div>
+        <div className="row">
+          <select value={filter} onChange={(e) => setFilter(e.target.value as typeof filter)} aria-label="Show">
+            <option value="all">All decisions</option>
+            <option value="late">Late only</option>
+            <option value="incomplete">Incomplete only</option>
+          </select>
+          <button onClick={() => call(commands.auditVerify()).then(setVerification).catch((e) => setError(errorOf(e)))} data-testid="audit-verify">
+            Verify audit trail
+          </button>
+        </div>
+      </div>
+      {verification && (
+        <div className={verification.ok ? "notice" : "error"} data-testid="audit-result">
+          {verification.ok ? `Audit trail intact: ${verification.rows} rows, hash chain verified.` : `Audit trail broken: ${verification.problem}`}
+        </div>
+      )}
+      {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
+      {notice && <div className="notice" data-testid="notice">{notice}</div>}
+      <table className="grid" data-testid="decisions">
+        <thead>
+          <tr>
+            <th>Decision</th>
+            <th>Status</th>
+            <th>Owner</th>
+            <th className="num">Budget (USD)</th>
+            <th>24 h</th>
+            <th>Guardrails</th>
+            <th>Workflow</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((v) => {
+            const d = v.decision;
+            const open = d.status === "Draft" || d.status === "Proposed";
+            return (
+              <tr key={d.id} data-id={d.id} className={selected === d.id ? "cursor" : ""} onClick={() => setSelected(d.id)}>
+                <td>
+                  <div className="mono">{d.id}</div>
+                  <div>{d.title}</div>
+                  {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m) => `${m.name} ${m.date}`).join(" · ")}</div>}
+                </td>
+                <td>
+                  <Badge verdict={STATUS_TONE[d.status]} /> <span data-testid={`status-${d.id}`}>{d.status}</span>
+                  {d.superseded_by && <div className="muted small">by {d.superseded_by}</div>}
+                </td>
+                <td>{d.owner || <span className="flag">missing</span>}</td>
+                <td className="num">{d.budget_usd ? formatMoney(d.budget_usd) : <span className="flag">missing</span>}</td>
+                <td>{v.within_24h ? <span className="count expand">on time</span> : <span className="count retire">late</span>}</td>
+                <td className="small">
+                  {v.guardrails.map((g) => (
+                    <div key={g.guardrail}>
+                      <span className={`light ${g.state === "met" ? "expand" : g.state === "breached" ? "retire" : "opaque"}`} /> {g.guardrail} — {g.state}
+                      {g.actual ? ` (${Number(g.actual).toPrecision(4)})` : ""}
+                    </div>
+                  ))}
+                </td>
+                <td>
+                  {open && v.missing.length > 0 && <div className="small flag" data-testid={`missing-${d.id}`}>Needs: {v.missing.join("; ")}</div>}
+                  <div className="row">
+                    {d.status === "Draft" && (
+                      <button onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Proposed"))).id} proposed.`)} data-testid={`propose-${d.id}`}>
+                        Propose
+                      </button>
+                    )}
+                    {d.status === "Proposed" && (
+                      <button className="primary" onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Approved"))).id} approved.`)} data-testid={`approve-${d.id}`}>
+                        Approve
+                      </button>
+                    )}
+                    {open && <button onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Rejected"))).id} rejected.`)}>Reject</button>}
+                    {d.status === "Approved" && (
+                      <select
+                        value=""
+                        aria-label={`Supersede ${d.id}`}
+                        onChange={(e) => e.target.value && act(async () => `${(await call(commands.supersedeDecision(d.id, e.target.value))).id} superseded.`)}
+                      >
+                        <option value="">Supersede by…</option>
+                        {list
+                          .filter((x) => x.decision.id !== d.id && !["Rejected", "Superseded"].includes(x.decision.status))
+                          .map((x) => (
+                            <option key={x.decision.id} value={x.decision.id}>
+                              {x.decision.id}
+                            </option>
+                          ))}
+                      </select>
+                    )}
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {selected && (
+        <div className="card">
+          <h3>Audit history of {selected}</h3>
+          <table className="grid compact">
+            <tbody>
+              {history.map((h) => (
+                <tr key={h.seq}>
+                  <td className="mono">#{h.seq}</td>
+                  <td>{h.at}</td>
+                  <td>{h.who}</td>
+                  <td>{h.action}</td>
+                  <td className="mono small">{h.hash.slice(0, 12)}…</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <DecisionForm useCases={useCases} onAdded={(id) => act(async () => `Logged ${id} as Draft.`)} onError={setError} />
+    </div>
+  );
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function DecisionForm({ useCases, onAdded, onError }: { useCases: { id: string; name: string }[]; onAdded: (id: string) => void; onError: (e: AppError) => void }) {
+  const [path, setPath] = useState<Path>("Expand");
+  const [useCase, setUseCase] = useState("");
+  const [title, setTitle] = useState("");
+  const [owner, setOwner] = useState("");
+  const [budget, setBudget] = useState("");
+  const [readout, setReadout] = useState(today());
+  const [workoff, setWorkoff] = useState("");
+  const [evidence, setEvidence] = useState("");
+  const [guardrails, setGuardrails] = useState("");
+  const [milestones, setMilestones] = useState("");
+  const [guardErrors, setGuardErrors] = useState<string[]>([]);
+  const lines = (t: string) => t.split("\n").map((x) => x.trim()).filter(Boolean);
+
+  // Live parse of every guardrail line, by the same parser the log uses.
+  useEffect(() => {
+    let alive = true;
+    Promise.all(
+      lines(guardrails).map((g, i) =>
+        commands.parseGuardrail(g).then((r) => (r.status === "error" ? `line ${i + 1}, column ${r.error.column}: ${r.error.message}` : null)),
+      ),
+    ).then((errs) => alive && setGuardErrors(errs.filter((e): e is string => e !== null)));
+    return () => {
+      alive = false;
+    };
+  }, [guardrails]);
+
+  const submit = async () => {
+    try {
+      const d = await call(
+        commands.addDecision({
+          path,
+          use_case: useCase || null,
+          scenario: null,
+          title: title.trim() || null,
+          owner,
+          budget_usd: budget.trim() || null,
+          evidence: lines(evidence),
+          guardrails: lines(guardrails),
+          milestones: lines(milestones),
+          readout_date: readout,
+          workoff_due: workoff || null,
+        }),
+      );
+      setTitle("");
+      setBudget("");
+      setEvidence("");
+      setGuardrails("");
+      setMilestones("");
+      onAdded(d.id);
+    } catch (e) {
+      onError(errorOf(e));
+    }
+  };
+
+  const budgetBad = budget.trim() !== "" && !looksLikeAmount(budget);
+  return (
+    <div className="card form" data-testid="decision-form">
+      <h3>Log a decision</h3>
+      <div className="form-grid">
+        <label>
+          Path
+          <select value={path} onChange={(e) => setPath(e.target.value as Path)} data-testid="form-path">
+            <option value="Expand">Expand</option>
+            <option value="Hold">Hold</option>
+            <option value="Retire">Retire</option>
+          </select>
+        </label>
+        <label>
+          Use case
+          <select value={useCase} onChange={(e) => setUseCase(e.target.value)} data-testid="form-use-case">
+            <option value="">—</option>
+            {useCases.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Title (default from path and use case)
+          <input value={title} onChange={(e) => setTitle(e.target.value)} placeholder="EXPAND — Ops Copilot Wave 3 (EU)" />
+        </label>
+        <label>
+          Owner
+          <input value={owner} onChange={(e) => setOwner(e.target.value)} data-testid="form-owner" />
+        </label>
+        <label>
+          Budget (USD)
+          <input className={budgetBad ? "invalid" : ""} value={budget} onChange={(e) => setBudget(e.target.value)} data-testid="form-budget" />
+        </label>
+        <label>
+          Readout date
+          <input type="date" value={readout} onChange={(e) => setReadout(e.target.value)} data-testid="form-readout" />
+        </label>
+        {path === "Hold" && (
+          <label>
+            Work-off due (within 30 days)
+            <input type="date" value={workoff} onChange={(e) => setWorkoff(e.target.value)} />
+          </label>
+        )}
+      </div>
+      <div className="form-grid three">
+        <label>
+          Evidence (one link or path per line)
+          <textarea rows={3} value={evidence} onChange={(e) => setEvidence(e.target.value)} data-testid="form-evidence" />
+        </label>
+        <label>
+          Guardrails (metric op number[/scale], one per line)
+          <textarea rows={3} className={guardErrors.length ? "invalid" : ""} value={guardrails} onChange={(e) => setGuardrails(e.target.value)} data-testid="form-guardrails" />
+          {guardErrors.map((g) => (
+            <span key={g} className="field-error" data-testid="guardrail-error">
+              {g}
+            </span>
+          ))}
+        </label>
+        <label>
+          Milestones (name=YYYY-MM-DD, one per line)
+          <textarea rows={3} value={milestones} onChange={(e) => setMilestones(e.target.value)} data-testid="form-milestones" />
+        </label>
+      </div>
+      <button className="primary" onClick={submit} disabled={guardErrors.length > 0 || budgetBad} data-testid="form-submit">
+        Log as Draft
+      </button>
+    </div>
+  );
+}
