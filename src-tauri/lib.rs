@@ -57,6 +57,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::pick_folder,
         commands::export_pack,
         commands::open_folder,
+        commands::board_drawn,
     ])
 }
 
@@ -116,7 +117,11 @@ pub fn open_into(state: &AppState, path: &std::path::Path, create_demo: bool) ->
     }
 }
 
+/// When the process started (for the startup benchmark).
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let builder = specta_builder();
     let state = AppState {
         portfolio: Mutex::new(None),

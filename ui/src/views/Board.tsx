@@ -48,6 +48,15 @@ export function BoardView({ open }: { open: (id: string) => void }) {
     }
   };
 
+  // Tell the backend once the board is on screen (startup benchmark).
+  const reported = useRef(false);
+  useEffect(() => {
+    if (board && !reported.current) {
+      reported.current = true;
+      requestAnimationFrame(() => void commands.boardDrawn());
+    }
+  }, [board]);
+
   useEffect(() => {
     tableRef.current?.querySelector<HTMLElement>(`tr[data-index="${cursor}"]`)?.scrollIntoView({ block: "nearest" });
   }, [cursor]);
