@@ -14,7 +14,7 @@ CLI=${CARGO_TARGET_DIR:-target}/release/capcall
 rm -f "$OUT/app-demo.sqlite"*; "$CLI" --db "$OUT/app-demo.sqlite" demo > /dev/null
 BIG="$OUT/score-10000.sqlite"
 [ -f "$BIG" ] || bench/score.sh > /dev/null
-tree_rss_kb() { # RSS of a process and all its descendants, in KiB
+tree_rss_kb() { # PSS (shared pages split fairly) of a process and all its descendants, in KiB
   python3 - "$1" <<'PY'
 import os, sys
 root = int(sys.argv[1]); kids = {}
@@ -27,8 +27,8 @@ total, todo = 0, [root]
 while todo:
     pid = todo.pop(); todo += kids.get(pid, [])
     try:
-        for line in open(f'/proc/{pid}/status'):
-            if line.startswith('VmRSS:'): total += int(line.split()[1])
+        for line in open(f'/proc/{pid}/smaps_rollup'):
+            if line.startswith('Pss:'): total += int(line.split()[1])
     except Exception: pass
 print(total)
 PY
@@ -41,7 +41,7 @@ run() { # label db
   sleep 2
   local pid; pid=$(pgrep -n -f "$APP --db $2" || true)
   local rss=0; [ -n "$pid" ] && rss=$(tree_rss_kb "$pid")
-  echo "$1: $(grep -o 'board drawn [0-9]* ms' "$log" || echo 'board not drawn') ; memory of all app processes $((rss / 1024)) MiB"
+  echo "$1: $(grep -o 'board drawn [0-9]* ms' "$log" || echo 'board not drawn') ; memory (PSS) of all app processes $((rss / 1024)) MiB"
   [ -n "$pid" ] && kill "$pid" 2> /dev/null || true
   wait "$wrapper" 2> /dev/null || true
 }

@@ -9,7 +9,7 @@ use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
 use capcall_core::ucr::{self, UcrPoint};
 use capcall_store::import::CsvPreview;
-use capcall_store::portfolio::{ScoreRun, UcrBy};
+use capcall_store::portfolio::ScoreRun;
 use capcall_store::rubrics::RubricVersion;
 use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
 use capcall_store::{ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
@@ -104,18 +104,25 @@ pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<Boa
             rubric_name,
             scores,
         } = p.score(as_of, None, None)?;
+        // Sparklines: the 12 months up to the as-of date, from one aggregate query.
+        let from =
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of) - 1, chrono::Datelike::month(&as_of), 1)
+                .unwrap_or(as_of);
+        let last_month = as_of.format("%Y-%m").to_string();
+        let mut months = p.monthly_ucr_since(from)?;
+        let mut by_id: std::collections::HashMap<String, Score> =
+            scores.into_iter().map(|s| (s.use_case.clone(), s)).collect();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let Some(score) = scores.iter().find(|s| s.use_case == row.use_case.id).cloned() else {
+            let Some(score) = by_id.remove(&row.use_case.id) else {
                 continue;
             };
-            let months = p.ucr(&row.use_case.id, UcrBy::Month)?;
             let sparkline = months
-                .iter()
-                .rev()
-                .take(12)
-                .rev()
-                .map(|m| m.ucr.map(|u| u.to_string()))
+                .remove(&row.use_case.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(m, _)| *m <= last_month)
+                .map(|(_, u)| u.map(|u| u.to_string()))
                 .collect();
             out.push(BoardRow { row, score, sparkline });
         }

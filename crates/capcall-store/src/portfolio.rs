@@ -615,6 +615,28 @@ impl Portfolio {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Monthly UCR per use case for months starting on or after `from`, in
+    /// one pass (the board's sparklines): id -> [(YYYY-MM, UCR or unknown)].
+    pub fn monthly_ucr_since(&self, from: NaiveDate) -> Result<MonthlyUcr> {
+        let mut stmt = self.conn.prepare(
+            "SELECT u.id, substr(o.period_start, 1, 7), sum(o.spend_cents), sum(o.units) \
+             FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk AND o.period_start >= ?1 \
+             WHERE o.spend_cents IS NOT NULL AND o.units IS NOT NULL GROUP BY u.pk, 2 ORDER BY u.pk, 2",
+        )?;
+        let mut out: MonthlyUcr = Default::default();
+        let mut rows = stmt.query([from.to_string()])?;
+        while let Some(r) = rows.next()? {
+            let (spend, units): (i64, i64) = (r.get(2)?, r.get(3)?);
+            let ucr = if units > 0 {
+                Decimal::new(spend, 2).checked_div(Decimal::from(units))
+            } else {
+                None
+            };
+            out.entry(r.get(0)?).or_default().push((r.get(1)?, ucr));
+        }
+        Ok(out)
+    }
+
     /// Row counts of the main tables.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let u = self
@@ -638,6 +660,9 @@ fn use_case_snapshots(conn: &Connection) -> Result<std::collections::BTreeMap<St
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Use case id -> `[(YYYY-MM, UCR or unknown)]`, oldest month first.
+pub type MonthlyUcr = std::collections::HashMap<String, Vec<(String, Option<Decimal>)>>;
 
 /// Granularity of a UCR history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
