@@ -270,6 +270,11 @@ impl RubricSettings {
         Ok(s)
     }
 
+    /// The Hold work-off limit in whole days (validated as a whole number).
+    pub fn workoff_days(&self) -> u32 {
+        RubricSettings::days(self.slo_workoff_days)
+    }
+
     fn days(v: Decimal) -> u32 {
         u32::try_from(v.trunc().mantissa() / 10i128.pow(v.scale())).unwrap_or(u32::MAX)
     }

@@ -187,14 +187,7 @@ impl Portfolio {
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
         let list: Vec<Decision> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-        let days = self
-            .rubric()?
-            .settings
-            .slo_workoff_days
-            .trunc()
-            .to_string()
-            .parse()
-            .unwrap_or(30);
+        let days = i64::from(self.rubric()?.settings.workoff_days());
         list.into_iter()
             .map(|d| {
                 let rows = match &d.use_case {
@@ -229,14 +222,7 @@ impl Portfolio {
             )));
         }
         if to == Status::Approved {
-            let days = self
-                .rubric()?
-                .settings
-                .slo_workoff_days
-                .trunc()
-                .to_string()
-                .parse()
-                .unwrap_or(30);
+            let days = i64::from(self.rubric()?.settings.workoff_days());
             let missing = decision::missing_for_approval(&d, days);
             if !missing.is_empty() {
                 return Err(StoreError::Invalid(format!(

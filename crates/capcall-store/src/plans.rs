@@ -40,13 +40,7 @@ impl Portfolio {
             .collect();
         let use_cases: Vec<_> = inputs.into_iter().map(|(u, _)| u).collect();
         let decisions: Vec<_> = self.decisions()?.into_iter().map(|v| v.decision).collect();
-        let workoff_days = rubric
-            .settings
-            .slo_workoff_days
-            .trunc()
-            .to_string()
-            .parse()
-            .unwrap_or(30);
+        let workoff_days = u64::from(rubric.settings.workoff_days());
         let p = plan::build(&PlanInputs {
             scenario: &sc.meta.name,
             rubric_version: sc.meta.rubric_version,
