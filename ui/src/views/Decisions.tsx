@@ -3,6 +3,7 @@
 // observations, a form with live guardrail parsing, and the audit trail.
 import { useEffect, useMemo, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
+import { runAction } from "../lib/action";
 import type { AppError, AuditEntry, DecisionView, Path, Status, Verification } from "../bindings";
 import { formatMoney, looksLikeAmount } from "../lib/format";
 import { Badge, ErrorBanner, Loading } from "./common";
@@ -38,17 +39,11 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
     [list, filter],
   );
 
-  const act = async (f: () => Promise<string>) => {
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await f());
+  const act = (f: () => Promise<string>) =>
+    runAction(f, { setError, setNotice }, async () => {
       await load();
       onChanged();
-    } catch (e) {
-      setError(errorOf(e));
-    }
-  };
+    });
 
   if (!list) return error ? <ErrorBanner error={error} /> : <Loading />;
   const late = list.filter((v) => !v.within_24h).length;

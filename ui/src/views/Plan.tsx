@@ -3,6 +3,7 @@
 // chosen with the native dialog, then "open folder".
 import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
+import { runAction } from "../lib/action";
 import type { AppError, ExportReport, Formats, StoredPlan } from "../bindings";
 import { formatMoney } from "../lib/format";
 import { ErrorBanner, Loading } from "./common";
@@ -25,17 +26,11 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
     load();
   }, []);
 
-  const act = async (f: () => Promise<string>) => {
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await f());
+  const act = (f: () => Promise<string>) =>
+    runAction(f, { setError, setNotice }, async () => {
       await load();
       onChanged();
-    } catch (e) {
-      setError(errorOf(e));
-    }
-  };
+    });
 
   const runExport = async () => {
     setBusy(true);
