@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
-use capcall_core::ucr::{self, UcrPoint};
+use capcall_core::ucr::UcrPoint;
 use capcall_store::import::CsvPreview;
-use capcall_store::portfolio::ScoreRun;
+use capcall_store::portfolio::{ScoreRun, UcrBy};
 use capcall_store::rubrics::RubricVersion;
 use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
 use capcall_store::{ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
@@ -153,8 +153,8 @@ pub async fn use_case_detail(state: State<'_, AppState>, id: String, as_of: Opti
         let observations = p.observations(&id)?;
         let score = p.score(as_of, Some(&id), None)?.scores.remove(0);
         Ok(UseCaseDetail {
-            ucr_by_quarter: ucr::by_quarter(&observations),
-            ucr_by_month: ucr::by_month(&observations),
+            ucr_by_quarter: p.ucr(&id, UcrBy::Quarter)?,
+            ucr_by_month: p.ucr(&id, UcrBy::Month)?,
             use_case,
             score,
             observations,

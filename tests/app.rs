@@ -38,12 +38,12 @@ fn errors_cross_ipc_as_code_and_message() {
 
 #[test]
 fn money_crosses_ipc_as_a_string() {
-    let m = capcall_core::Money::parse("1,234.5").unwrap();
+    let m = capcall_core::Planned::parse("1,234.5").unwrap();
     assert_eq!(serde_json::to_string(&m).unwrap(), r#""1234.50""#);
     let bindings = capcall_app::typescript_bindings();
     assert!(
         bindings.contains("budget_usd: string"),
-        "Money must be a string in TypeScript"
+        "Planned must be a string in TypeScript"
     );
     assert!(!bindings.contains("budget_usd: number"));
 }

@@ -519,7 +519,11 @@ export type NewDecision = { path: Path | null; use_case: string | null; scenario
  * One observation row: every metric of a use case for the period starting
  * at `period_start`. `None` means unknown, never zero.
  */
-export type Observation = { period_start: string; spend_usd: string | null; forecast_usd: string | null; units: string | null; value_delta: string | null; value_target: string | null; value_hurdle: string | null; value_ci_low: string | null; value_ci_high: string | null; p95_latency_ms: string | null; p95_latency_slo_ms: string | null; availability_pct: string | null; availability_slo_pct: string | null; eval_status: EvalStatus | null; grounded_score: string | null; privacy_incidents: number | null; dau: string | null; dau_target: string | null; task_success_pct: string | null; 
+export type Observation = { period_start: string; 
+/**
+ * Measured money, exact as imported.
+ */
+spend_usd: string | null; forecast_usd: string | null; units: string | null; value_delta: string | null; value_target: string | null; value_hurdle: string | null; value_ci_low: string | null; value_ci_high: string | null; p95_latency_ms: string | null; p95_latency_slo_ms: string | null; availability_pct: string | null; availability_slo_pct: string | null; eval_status: EvalStatus | null; grounded_score: string | null; privacy_incidents: number | null; dau: string | null; dau_target: string | null; task_success_pct: string | null; 
 /**
  * Optional extra column: the safety remediation plan for a yellow eval.
  */
@@ -725,7 +729,11 @@ export type UcrPoint = {
 /**
  * "2025-Q3", "2025-09" or "2025-09-01".
  */
-period: string; spend_usd: string; units: string; 
+period: string; 
+/**
+ * Exact sum of the spend of the rows used.
+ */
+spend_usd: string; units: string; 
 /**
  * `None` when no row has both spend and units, or units sum to zero.
  */

@@ -154,7 +154,7 @@ enum ScenarioCommand {
         policy: Option<PolicyArg>,
         /// New money on top of what Retire frees, USD.
         #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
-        envelope: Option<capcall_core::Money>,
+        envelope: Option<capcall_core::Planned>,
         /// Percent of the pool held in reserve (0-100).
         #[arg(long, value_name = "P", value_parser = parse_pct_arg)]
         reserve_pct: Option<rust_decimal::Decimal>,
@@ -186,7 +186,7 @@ enum DecisionCommand {
         #[arg(long, default_value = "")]
         owner: String,
         #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
-        budget: Option<capcall_core::Money>,
+        budget: Option<capcall_core::Planned>,
         /// A link or file path (repeatable).
         #[arg(long)]
         evidence: Vec<String>,
@@ -255,8 +255,8 @@ enum PolicyArg {
     HighestReturn,
 }
 
-fn parse_money_arg(s: &str) -> Result<capcall_core::Money, String> {
-    let m = capcall_core::Money::parse(s).map_err(|e| e.to_string())?;
+fn parse_money_arg(s: &str) -> Result<capcall_core::Planned, String> {
+    let m = capcall_core::Planned::parse(s).map_err(|e| e.to_string())?;
     if m.is_negative() {
         return Err("must not be negative".into());
     }
@@ -489,7 +489,7 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
                     .unwrap_or_else(|| "-".into());
                 t.row(vec![
                     pt.period.clone(),
-                    pt.spend_usd.display_grouped(),
+                    capcall_core::format::measured(pt.spend_usd),
                     pt.units.to_string(),
                     pt.ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into()),
                     change,
@@ -756,7 +756,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             }
             s.row(vec![
                 "projected value".into(),
-                capcall_core::Money::round_from(tt.projected_value)
+                capcall_core::Planned::round_from(tt.projected_value)
                     .map(|m| m.display_grouped())
                     .unwrap_or_else(|_| tt.projected_value.to_string()),
             ]);
@@ -788,7 +788,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
                 "",
             ]);
             t.right_align(&[3, 4, 5]);
-            let show = |m: Option<capcall_core::Money>| m.map(|m| m.display_grouped()).unwrap_or_else(|| "-".into());
+            let show = |m: Option<capcall_core::Planned>| m.map(|m| m.display_grouped()).unwrap_or_else(|| "-".into());
             for l in &c.lines {
                 t.row(vec![
                     l.use_case.clone(),

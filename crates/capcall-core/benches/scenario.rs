@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use capcall_core::money::Money;
+use capcall_core::money::Planned;
 use capcall_core::rubric::Path;
 use capcall_core::scenario::{run, LineInput, Params, Policy};
 use chrono::NaiveDate;
@@ -28,13 +28,13 @@ fn lines(n: usize) -> Vec<LineInput> {
             LineInput {
                 use_case: format!("uc-{i:05}"),
                 name: format!("Use case {i}"),
-                old_budget_usd: Money::from_cents(next(90_000_000) as i64 + 1_000_000),
+                old_budget_usd: Planned::from_cents(next(90_000_000) as i64 + 1_000_000),
                 verdict: Some(path),
-                ask_usd: (path == Path::Expand).then(|| Money::from_cents(next(20_000_000) as i64)),
+                ask_usd: (path == Path::Expand).then(|| Planned::from_cents(next(20_000_000) as i64)),
                 return_per_usd: (path == Path::Expand).then(|| Decimal::new(next(400) as i64 + 1, 2)),
-                cap_usd: (next(3) == 0).then(|| Money::from_cents(next(15_000_000) as i64 + 1_000_000)),
-                floor_usd: (next(5) == 0).then(|| Money::from_cents(next(1_000_000) as i64)),
-                decommission_usd: (path == Path::Retire).then(|| Money::from_cents(next(5_000_000) as i64)),
+                cap_usd: (next(3) == 0).then(|| Planned::from_cents(next(15_000_000) as i64 + 1_000_000)),
+                floor_usd: (next(5) == 0).then(|| Planned::from_cents(next(1_000_000) as i64)),
+                decommission_usd: (path == Path::Retire).then(|| Planned::from_cents(next(5_000_000) as i64)),
                 sunset_date: (path == Path::Retire)
                     .then(|| NaiveDate::from_ymd_opt(2025, 10, 1 + next(30) as u32).unwrap()),
                 ucr: Some(Decimal::new(next(300) as i64 + 20, 4)),
@@ -50,12 +50,12 @@ fn main() {
     for policy in [Policy::HighestReturn, Policy::ProRata] {
         let params = Params {
             policy,
-            envelope_usd: Money::from_dollars(500_000),
+            envelope_usd: Planned::from_dollars(500_000),
             reserve_pct: Decimal::from(5),
             quarter_start: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
         };
         let mut times = Vec::with_capacity(200);
-        let mut capital_call = Money::ZERO;
+        let mut capital_call = Planned::ZERO;
         for _ in 0..200 {
             let t = Instant::now();
             let out = run(&ls, &params).expect("valid scenario");

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::Money;
+use crate::money::Planned;
 use crate::rubric::Path;
 
 /// Workflow state: Draft -> Proposed -> Approved | Rejected; Approved -> Superseded.
@@ -310,7 +310,7 @@ pub struct Decision {
     pub use_case: Option<String>,
     pub scenario: Option<String>,
     pub owner: String,
-    pub budget_usd: Option<Money>,
+    pub budget_usd: Option<Planned>,
     pub evidence: Vec<String>,
     pub guardrails: Vec<Guardrail>,
     pub milestones: Vec<Milestone>,

@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::model::{EvalStatus, Lifecycle, Observation, UseCase};
-use crate::money::Money;
+use crate::money::{Measured, Planned};
 use crate::period::Quarter;
 
 /// The date of the demo's latest observation.
@@ -407,7 +407,7 @@ pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
                 region: p.region.into(),
                 status: p.status,
                 flag: p.flag.map(Into::into),
-                budget_usd: Money::from_dollars(p.budget),
+                budget_usd: Planned::from_dollars(p.budget),
                 levers: p.levers.iter().map(|s| s.to_string()).collect(),
             };
             let rows = (0..WEEKS)
@@ -446,8 +446,10 @@ pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
                     let recent = back < 0;
                     Observation {
                         period_start: date,
-                        spend_usd: Some(Money::from_cents(spend_cents)),
-                        forecast_usd: p.has_forecast.then(|| Money::from_cents(forecast_cents)),
+                        spend_usd: Some(Measured::from_planned(Planned::from_cents(spend_cents))),
+                        forecast_usd: p
+                            .has_forecast
+                            .then(|| Measured::from_planned(Planned::from_cents(forecast_cents))),
                         units: Some(units),
                         value_delta: value.map(|v| dec(v.0, 1)),
                         value_target: value.map(|v| dec(v.1, 1)),
@@ -488,7 +490,7 @@ pub fn scenario_inputs() -> Vec<crate::scenario::LineInput> {
     use crate::rubric::Path;
     use crate::scenario::LineInput;
     let date = |s: &str| s.parse::<NaiveDate>().ok();
-    let usd = Money::from_dollars;
+    let usd = Planned::from_dollars;
     let ret = |s: &str| s.parse::<Decimal>().ok();
     vec![
         LineInput {

@@ -8,6 +8,7 @@
 
 pub mod decision;
 pub mod demo;
+pub mod format;
 pub mod model;
 pub mod money;
 pub mod period;
@@ -17,6 +18,6 @@ pub mod scenario;
 pub mod ucr;
 
 pub use model::{EvalStatus, Lifecycle, Observation, UseCase};
-pub use money::{allocate, Money, MoneyError, MoneyParseError};
+pub use money::{allocate, Measured, MoneyError, MoneyParseError, Planned};
 pub use period::{Month, Quarter, Window};
 pub use rubric::{Dimension, DimensionScore, Path, RubricSettings, Score, Verdict};

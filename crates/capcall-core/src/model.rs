@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::Money;
+use crate::money::{Measured, Planned};
 
 /// Lifecycle of a use case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,7 +78,7 @@ pub struct UseCase {
     pub status: Lifecycle,
     pub flag: Option<String>,
     /// Current budget, USD per quarter.
-    pub budget_usd: Money,
+    pub budget_usd: Planned,
     pub levers: Vec<String>,
 }
 
@@ -96,8 +96,9 @@ pub fn is_slug(id: &str) -> bool {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Observation {
     pub period_start: NaiveDate,
-    pub spend_usd: Option<Money>,
-    pub forecast_usd: Option<Money>,
+    /// Measured money, exact as imported.
+    pub spend_usd: Option<Measured>,
+    pub forecast_usd: Option<Measured>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(with = "opt_u64_str")]
     pub units: Option<u64>,

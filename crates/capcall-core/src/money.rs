@@ -1,14 +1,35 @@
-//! Exact money: USD amounts held to the cent, checked arithmetic, strict
-//! parsing of user text, and splitting a total into weighted parts.
+//! Exact money, in two kinds that the type system keeps apart
+//! (FORMATS.md, "Two kinds of money"):
 //!
-//! Rounding rules (the only places a cent is ever decided):
-//! - **Parsing** never rounds: more than two decimals is an error.
-//! - **Scaling by a ratio** ([`Money::mul_ratio`], e.g. pro-rating a budget by
-//!   days) rounds half to even ("banker's rounding") to the cent.
+//! - [`Planned`]: budgets, asks, floors, caps, decommission costs,
+//!   allocations, decision budgets. Whole cents, always: an integer count of
+//!   cents, so a sub-cent digit cannot even be represented. Checked
+//!   arithmetic; converted to `rust_decimal` wherever it meets a ratio.
+//! - [`Measured`]: spend, forecast, every imported cost. A `rust_decimal`
+//!   kept exactly as written (`18885.7030`, `0.00000080000`), up to
+//!   [`MEASURED_MAX_SCALE`] decimal places; sums are exact or an error.
+//!
+//! A measured amount becomes planned only through
+//! [`Measured::round_to_planned`], the one documented conversion.
+//!
+//! Rounding rules (the only places a digit is ever decided):
+//! - **Parsing** never rounds: planned text with a non-zero digit below the
+//!   cent, or measured text beyond [`MEASURED_MAX_SCALE`] places, is an error.
+//! - **Scaling planned money by a ratio** ([`Planned::mul_ratio`], e.g.
+//!   pro-rating a budget by days) rounds half to even to the cent.
+//! - **Measured to planned** ([`Measured::round_to_planned`]) rounds half to
+//!   even to the cent.
 //! - **Splitting** ([`allocate`]) uses the largest-remainder method: each part
 //!   gets the floor of its exact share in cents, and the cents left over go one
 //!   each to the parts with the largest remainders, ties to the lower index.
 //!   The parts always sum to the total.
+//! - **Display** rounds, storage never does: see [`crate::format`].
+//!
+//! Ranges (enforced at every import, documented in docs/formats.md) are
+//! chosen so that no accepted value can make a later sum overflow:
+//! planned `|x| <= 999,999,999,999.99`; measured `|x| < 1,000,000,000` with at
+//! most 16 decimals, so any sum of up to 1,000 extreme values (and far more
+//! real ones) stays exact within rust_decimal's 28 digits.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,19 +37,22 @@ use std::str::FromStr;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A USD amount, exact to the cent. Crosses JSON as a string ("1234.50").
+/// Planned money: a USD amount in whole cents (budgets, asks, allocations).
+/// Crosses JSON as a string ("1234.50").
 ///
 /// Held as whole cents in an `i64` (about ±92 quadrillion USD), so the
 /// arithmetic is exact integer arithmetic; every operation is checked and
 /// overflow is an error, never a panic or a silent loss of precision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Money(i64);
+pub struct Planned(i64);
 
 /// Why a money operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error("amount overflows the supported range")]
     Overflow,
+    #[error("an exact sum would need more than 28 significant digits")]
+    Precision,
     #[error("cannot split: the weights are empty, negative or sum to zero")]
     BadWeights,
     #[error("{0}")]
@@ -43,50 +67,54 @@ pub enum MoneyParseError {
     Empty,
     #[error("'{0}' is not an amount (expected e.g. 1200.50, 1,200.50, -1,200.50, (1,200.50), $1,200.50)")]
     Invalid(String),
-    #[error("'{0}' has more than 2 decimal places; amounts are exact to the cent and are never rounded")]
+    #[error("'{0}' has a non-zero digit below the cent; planned money (budgets, asks, floors, caps, allocations) is whole cents and is never rounded")]
     TooPrecise(String),
+    #[error("'{0}' has more than 16 decimal places (after trailing zeros); measured money is kept to 16 places and is never rounded")]
+    MeasuredTooPrecise(String),
     #[error("'{0}' has misplaced thousands separators")]
     BadGrouping(String),
-    #[error("'{0}' is too large")]
+    #[error("'{0}' is out of range: planned money is at most 999,999,999,999.99 in absolute value")]
     TooLarge(String),
+    #[error("'{0}' is out of range: measured money is below 1,000,000,000 in absolute value")]
+    MeasuredTooLarge(String),
 }
 
-impl Money {
-    pub const ZERO: Money = Money(0);
+impl Planned {
+    pub const ZERO: Planned = Planned(0);
 
     /// From a number of cents.
-    pub const fn from_cents(cents: i64) -> Money {
-        Money(cents)
+    pub const fn from_cents(cents: i64) -> Planned {
+        Planned(cents)
     }
 
     /// From whole dollars; saturates to zero outside the supported range
     /// (demo and test data only).
-    pub fn from_dollars(dollars: i64) -> Money {
-        dollars.checked_mul(100).map(Money).unwrap_or(Money::ZERO)
+    pub fn from_dollars(dollars: i64) -> Planned {
+        dollars.checked_mul(100).map(Planned).unwrap_or(Planned::ZERO)
     }
 
     /// From a decimal that is already exact to the cent; `None` if it has
     /// sub-cent digits (which would need a rounding decision) or is too large.
-    pub fn from_decimal_exact(d: Decimal) -> Option<Money> {
+    pub fn from_decimal_exact(d: Decimal) -> Option<Planned> {
         let n = d.normalize();
         if n.scale() > 2 {
             return None;
         }
-        Money::from_decimal_cents(n)
+        Planned::from_decimal_cents(n)
     }
 
     /// Rounds a decimal to the cent, half to even. Use only where a rule says so.
-    pub fn round_from(d: Decimal) -> Result<Money, MoneyError> {
-        Money::from_decimal_cents(d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+    pub fn round_from(d: Decimal) -> Result<Planned, MoneyError> {
+        Planned::from_decimal_cents(d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
             .ok_or(MoneyError::Overflow)
     }
 
     /// A decimal with at most 2 decimals, as cents, if it fits.
-    fn from_decimal_cents(d: Decimal) -> Option<Money> {
+    fn from_decimal_cents(d: Decimal) -> Option<Planned> {
         let cents = d.checked_mul(Decimal::ONE_HUNDRED)?;
         let mut c = cents.normalize();
         c.rescale(0);
-        i64::try_from(c.mantissa()).ok().map(Money)
+        i64::try_from(c.mantissa()).ok().map(Planned)
     }
 
     /// The exact decimal value (scale 2).
@@ -102,6 +130,10 @@ impl Money {
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
+    /// Within the documented range of planned inputs ([`PLANNED_MAX_CENTS`]).
+    pub fn in_range(self) -> bool {
+        self.0.unsigned_abs() <= PLANNED_MAX_CENTS as u64
+    }
     pub fn is_negative(self) -> bool {
         self.0 < 0
     }
@@ -109,24 +141,24 @@ impl Money {
         self.0 > 0
     }
 
-    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.0.checked_add(other.0).map(Money).ok_or(MoneyError::Overflow)
+    pub fn checked_add(self, other: Planned) -> Result<Planned, MoneyError> {
+        self.0.checked_add(other.0).map(Planned).ok_or(MoneyError::Overflow)
     }
 
-    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        self.0.checked_sub(other.0).map(Money).ok_or(MoneyError::Overflow)
+    pub fn checked_sub(self, other: Planned) -> Result<Planned, MoneyError> {
+        self.0.checked_sub(other.0).map(Planned).ok_or(MoneyError::Overflow)
     }
 
-    pub fn checked_neg(self) -> Result<Money, MoneyError> {
-        self.0.checked_neg().map(Money).ok_or(MoneyError::Overflow)
+    pub fn checked_neg(self) -> Result<Planned, MoneyError> {
+        self.0.checked_neg().map(Planned).ok_or(MoneyError::Overflow)
     }
 
     /// `self * ratio`, rounded half to even to the cent.
-    pub fn mul_ratio(self, ratio: Decimal) -> Result<Money, MoneyError> {
+    pub fn mul_ratio(self, ratio: Decimal) -> Result<Planned, MoneyError> {
         self.as_decimal()
             .checked_mul(ratio)
             .ok_or(MoneyError::Overflow)
-            .and_then(Money::round_from)
+            .and_then(Planned::round_from)
     }
 
     /// `self * factor` without rounding (the product of a money amount and a
@@ -135,22 +167,22 @@ impl Money {
         self.as_decimal().checked_mul(factor).ok_or(MoneyError::Overflow)
     }
 
-    pub fn min(self, other: Money) -> Money {
-        Money(self.0.min(other.0))
+    pub fn min(self, other: Planned) -> Planned {
+        Planned(self.0.min(other.0))
     }
-    pub fn max(self, other: Money) -> Money {
-        Money(self.0.max(other.0))
+    pub fn max(self, other: Planned) -> Planned {
+        Planned(self.0.max(other.0))
     }
 
     /// Sum of amounts, checked.
-    pub fn sum<I: IntoIterator<Item = Money>>(items: I) -> Result<Money, MoneyError> {
-        items.into_iter().try_fold(Money::ZERO, Money::checked_add)
+    pub fn sum<I: IntoIterator<Item = Planned>>(items: I) -> Result<Planned, MoneyError> {
+        items.into_iter().try_fold(Planned::ZERO, Planned::checked_add)
     }
 
     /// Parses a user amount: `1200.50`, `1,200.50`, `-1,200.50`, `(1,200.50)`,
     /// `$1,200.50`, `-$1,200.50`. Never rounds.
-    pub fn parse(text: &str) -> Result<Money, MoneyParseError> {
-        parse_cents(text).map(Money::from_cents)
+    pub fn parse(text: &str) -> Result<Planned, MoneyParseError> {
+        parse_cents(text).map(Planned::from_cents)
     }
 
     /// Thousands separators, 2 decimals: `1,234,567.89`, `-1,200.00`.
@@ -161,7 +193,7 @@ impl Money {
 
 /// Displays an amount with thousands separators and 2 decimals, without
 /// allocating (for explanations built on hot paths).
-pub struct Grouped(pub Money);
+pub struct Grouped(pub Planned);
 
 impl fmt::Display for Grouped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,8 +223,25 @@ impl fmt::Display for Grouped {
     }
 }
 
-/// Parses a user amount into cents (the fast path imports use).
-pub fn parse_cents(text: &str) -> Result<i64, MoneyParseError> {
+/// Documented range of planned money: `|x| <= PLANNED_MAX_CENTS` cents
+/// (one trillion USD less a cent). Sums of up to 92,000 such values fit the
+/// `i64` cents representation, so no accepted budget can overflow a total.
+pub const PLANNED_MAX_CENTS: i64 = 100_000_000_000_000 - 1;
+
+/// The sign and digits of an amount as a user writes it, before the kind of
+/// money decides what precision is acceptable.
+struct Lexed<'a> {
+    negative: bool,
+    /// Digits of the integer part, thousands separators removed.
+    int: String,
+    frac: &'a str,
+    /// Power of ten from an E-notation suffix (measured money only).
+    exponent: i32,
+}
+
+/// Splits `1,200.50`, `-1,200.50`, `(1,200.50)`, `$1,200.50`, `1.5E-7` into
+/// sign, digits and exponent; rejects anything else.
+fn lex(text: &str, allow_exponent: bool) -> Result<Lexed<'_>, MoneyParseError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(MoneyParseError::Empty);
@@ -208,61 +257,72 @@ pub fn parse_cents(text: &str) -> Result<i64, MoneyParseError> {
         (false, t)
     };
     let body = body.strip_prefix('$').unwrap_or(body);
-    let (int_part, frac_part) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) if allow_exponent => {
+            let exp = &body[at + 1..];
+            let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid());
+            }
+            (&body[..at], exp.parse::<i32>().map_err(|_| invalid())?)
+        }
+        _ => (body, 0),
     };
-    if int_part.is_empty() && frac_part.is_none_or(|f| f.is_empty()) {
+    let (int_part, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (mantissa, ""),
+    };
+    if int_part.is_empty() && frac.is_empty() {
         return Err(invalid());
     }
-    let mut value: i64 = 0;
-    let grouped = int_part.contains(',');
-    if grouped {
+    if int_part.contains(',') {
         let groups: Vec<&str> = int_part.split(',').collect();
         let first_ok = !groups[0].is_empty() && groups[0].len() <= 3;
         if !first_ok || groups[1..].iter().any(|g| g.len() != 3) {
             return Err(MoneyParseError::BadGrouping(t.to_string()));
         }
     }
-    for b in int_part.bytes() {
-        match b {
-            b',' => continue,
-            b'0'..=b'9' => {
-                value = value
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(i64::from(b - b'0')))
-                    .ok_or_else(|| MoneyParseError::TooLarge(t.to_string()))?;
-            }
-            _ => return Err(invalid()),
-        }
+    let int: String = int_part.chars().filter(|c| *c != ',').collect();
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
     }
-    let mut cents: i64 = 0;
-    if let Some(frac) = frac_part {
-        if frac.len() > 2 {
-            if frac.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(MoneyParseError::TooPrecise(t.to_string()));
-            }
-            return Err(invalid());
-        }
-        if frac.is_empty() && int_part.is_empty() {
-            return Err(invalid());
-        }
-        for (i, b) in frac.bytes().enumerate() {
-            if !b.is_ascii_digit() {
-                return Err(invalid());
-            }
-            let digit = i64::from(b - b'0');
-            cents += if i == 0 { digit * 10 } else { digit };
-        }
-    }
-    let total = value
-        .checked_mul(100)
-        .and_then(|v| v.checked_add(cents))
-        .ok_or_else(|| MoneyParseError::TooLarge(t.to_string()))?;
-    Ok(if negative { -total } else { total })
+    Ok(Lexed {
+        negative,
+        int,
+        frac,
+        exponent,
+    })
 }
 
-impl fmt::Display for Money {
+/// Parses planned money into cents: whole cents, extra decimals allowed only
+/// when they are zeros (`120000.000`), within [`PLANNED_MAX_CENTS`].
+pub fn parse_cents(text: &str) -> Result<i64, MoneyParseError> {
+    let l = lex(text, false)?;
+    let t = text.trim();
+    let (cents_digits, rest) = l.frac.split_at(l.frac.len().min(2));
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(MoneyParseError::TooPrecise(t.to_string()));
+    }
+    let too_large = || MoneyParseError::TooLarge(t.to_string());
+    let int = l.int.trim_start_matches('0');
+    if int.len() > 12 {
+        return Err(too_large());
+    }
+    let mut value: i64 = 0;
+    for b in int
+        .bytes()
+        .chain(cents_digits.bytes())
+        .chain(std::iter::repeat_n(b'0', 2 - cents_digits.len()))
+    {
+        value = value * 10 + i64::from(b - b'0');
+    }
+    if value > PLANNED_MAX_CENTS {
+        return Err(too_large());
+    }
+    Ok(if l.negative { -value } else { value })
+}
+
+impl fmt::Display for Planned {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let abs = self.0.unsigned_abs();
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -270,28 +330,178 @@ impl fmt::Display for Money {
     }
 }
 
-impl FromStr for Money {
+impl FromStr for Planned {
     type Err = MoneyParseError;
-    fn from_str(s: &str) -> Result<Money, MoneyParseError> {
-        Money::parse(s)
+    fn from_str(s: &str) -> Result<Planned, MoneyParseError> {
+        Planned::parse(s)
     }
 }
 
-impl Serialize for Money {
+impl Serialize for Planned {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
     }
 }
 
-impl<'de> Deserialize<'de> for Money {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+impl<'de> Deserialize<'de> for Planned {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Planned, D::Error> {
         let s = String::deserialize(d)?;
-        Money::parse(&s).map_err(serde::de::Error::custom)
+        Planned::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
 #[cfg(feature = "specta")]
-impl specta::Type for Money {
+impl specta::Type for Planned {
+    fn inline(type_map: &mut specta::TypeCollection, generics: specta::Generics) -> specta::datatype::DataType {
+        <String as specta::Type>::inline(type_map, generics)
+    }
+}
+
+/// Largest number of decimal places measured money keeps (after dropping
+/// trailing zeros). FOCUS cost exports carry 6 to 16.
+pub const MEASURED_MAX_SCALE: u32 = 16;
+
+/// Measured money: spend, forecast, imported costs. Exact at source precision
+/// (a `rust_decimal` that keeps the scale it was written with, so
+/// `18885.7030` stays `18885.7030`). Crosses JSON as that exact string.
+///
+/// Arithmetic is checked twice: overflow is an error, and so is a sum that
+/// rust_decimal would have to round (more than 28 significant digits); a
+/// measured total is exact or it is an error, never approximately right.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Measured(Decimal);
+
+impl Measured {
+    pub const ZERO: Measured = Measured(Decimal::ZERO);
+
+    /// Parses measured money exactly: plain decimals (`0.0095`,
+    /// `18885.7030`), the planned forms (`$1,200.50`, `(5.00)`) and E-notation
+    /// (`1.5E-7`). Never rounds: out of range or too precise is an error.
+    pub fn parse(text: &str) -> Result<Measured, MoneyParseError> {
+        let t = text.trim();
+        let l = lex(t, true)?;
+        // Move the decimal point by the exponent (|exponent| <= 999, so the
+        // padding is bounded), keeping the digits as written.
+        let (mut int, mut frac) = (l.int, l.frac.to_string());
+        if l.exponent > 0 {
+            let take = (l.exponent as usize).min(frac.len());
+            int.push_str(&frac[..take]);
+            int.extend(std::iter::repeat_n('0', l.exponent as usize - take));
+            frac.drain(..take);
+        } else if l.exponent < 0 {
+            let take = (l.exponent.unsigned_abs() as usize).min(int.len());
+            let moved = int.split_off(int.len() - take);
+            frac = format!("{}{moved}{frac}", "0".repeat(l.exponent.unsigned_abs() as usize - take));
+        }
+        let int = int.trim_start_matches('0');
+        if int.len() > 9 {
+            return Err(MoneyParseError::MeasuredTooLarge(t.to_string()));
+        }
+        if frac.trim_end_matches('0').len() > MEASURED_MAX_SCALE as usize {
+            return Err(MoneyParseError::MeasuredTooPrecise(t.to_string()));
+        }
+        // Trailing zeros as written are kept, as far as 28 digits allow.
+        frac.truncate(28 - int.len());
+        let int = if int.is_empty() { "0" } else { int };
+        let sign = if l.negative { "-" } else { "" };
+        let point = if frac.is_empty() { "" } else { "." };
+        let mut d = Decimal::from_str_exact(&format!("{sign}{int}{point}{frac}"))
+            .map_err(|_| MoneyParseError::Invalid(t.to_string()))?;
+        if d.is_zero() {
+            d.set_sign_positive(true); // "-0.00" is zero, shown without a sign
+        }
+        Measured::from_decimal(d).map_err(|_| MoneyParseError::MeasuredTooLarge(t.to_string()))
+    }
+
+    /// An exact decimal as measured money, if it is within the documented
+    /// range (below one billion, at most 16 decimals after trailing zeros).
+    pub fn from_decimal(d: Decimal) -> Result<Measured, MoneyError> {
+        if d.abs() >= Decimal::from(1_000_000_000i64) || d.normalize().scale() > MEASURED_MAX_SCALE {
+            return Err(MoneyError::Overflow);
+        }
+        Ok(Measured(d))
+    }
+
+    /// Planned money is measured money that happens to be whole cents.
+    pub fn from_planned(p: Planned) -> Measured {
+        Measured(p.as_decimal())
+    }
+
+    /// The one documented conversion from measured to planned money: rounds
+    /// half to even to the cent (e.g. to propose next quarter's budget from
+    /// last quarter's spend).
+    pub fn round_to_planned(self) -> Result<Planned, MoneyError> {
+        Planned::round_from(self.0)
+    }
+
+    /// The exact value.
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// Exact sum: an error on overflow and on any sum rust_decimal would
+    /// round (it keeps the larger scale when, and only when, it is exact).
+    pub fn checked_add(self, other: Measured) -> Result<Measured, MoneyError> {
+        exact_add(self.0, other.0).map(Measured)
+    }
+
+    /// Exact difference, like [`Measured::checked_add`].
+    pub fn checked_sub(self, other: Measured) -> Result<Measured, MoneyError> {
+        exact_add(self.0, -other.0).map(Measured)
+    }
+
+    /// Exact sum of amounts.
+    pub fn sum<I: IntoIterator<Item = Measured>>(items: I) -> Result<Measured, MoneyError> {
+        items.into_iter().try_fold(Measured::ZERO, Measured::checked_add)
+    }
+}
+
+/// `a + b` when rust_decimal can hold it exactly.
+fn exact_add(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    let sum = a.checked_add(b).ok_or(MoneyError::Overflow)?;
+    if sum.scale() < a.scale().max(b.scale()) {
+        return Err(MoneyError::Precision);
+    }
+    Ok(sum)
+}
+
+impl fmt::Display for Measured {
+    /// The exact value as written (`18885.7030`); display rounding lives in
+    /// [`crate::format`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl FromStr for Measured {
+    type Err = MoneyParseError;
+    fn from_str(s: &str) -> Result<Measured, MoneyParseError> {
+        Measured::parse(s)
+    }
+}
+
+impl Serialize for Measured {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Measured {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Measured, D::Error> {
+        let s = String::deserialize(d)?;
+        Measured::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "specta")]
+impl specta::Type for Measured {
     fn inline(type_map: &mut specta::TypeCollection, generics: specta::Generics) -> specta::datatype::DataType {
         <String as specta::Type>::inline(type_map, generics)
     }
@@ -303,7 +513,7 @@ impl specta::Type for Money {
 /// Weights must be non-negative with a positive sum. Works in integer cents
 /// over the weights' exact mantissas, so no step is approximate; a product too
 /// large for 128 bits is an [`MoneyError::Overflow`], never a panic.
-pub fn allocate(total: Money, weights: &[Decimal]) -> Result<Vec<Money>, MoneyError> {
+pub fn allocate(total: Planned, weights: &[Decimal]) -> Result<Vec<Planned>, MoneyError> {
     if weights.is_empty() || weights.iter().any(|w| w.is_sign_negative() && !w.is_zero()) {
         return Err(MoneyError::BadWeights);
     }
@@ -351,7 +561,7 @@ pub fn allocate(total: Money, weights: &[Decimal]) -> Result<Vec<Money>, MoneyEr
         .into_iter()
         .map(|p| {
             i64::try_from(p * sign)
-                .map(Money::from_cents)
+                .map(Planned::from_cents)
                 .map_err(|_| MoneyError::Overflow)
         })
         .collect()
@@ -378,8 +588,8 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 mod tests {
     use super::*;
 
-    fn m(s: &str) -> Money {
-        Money::parse(s).unwrap()
+    fn m(s: &str) -> Planned {
+        Planned::parse(s).unwrap()
     }
 
     #[test]
@@ -419,17 +629,17 @@ mod tests {
 
     #[test]
     fn overflow_is_an_error_not_a_panic() {
-        let big = Money::from_cents(i64::MAX);
+        let big = Planned::from_cents(i64::MAX);
         assert_eq!(big.checked_add(m("1")), Err(MoneyError::Overflow));
         assert_eq!(big.mul_ratio(Decimal::from(2)), Err(MoneyError::Overflow));
         assert_eq!(
             big.checked_neg().unwrap().checked_sub(m("0.02")),
             Err(MoneyError::Overflow)
         );
-        assert_eq!(Money::from_cents(i64::MIN).checked_neg(), Err(MoneyError::Overflow));
-        assert_eq!(Money::round_from(Decimal::MAX), Err(MoneyError::Overflow));
+        assert_eq!(Planned::from_cents(i64::MIN).checked_neg(), Err(MoneyError::Overflow));
+        assert_eq!(Planned::round_from(Decimal::MAX), Err(MoneyError::Overflow));
         assert_eq!(big.cents(), Ok(i64::MAX));
-        assert_eq!(Money::from_decimal_exact(Decimal::MAX), None);
+        assert_eq!(Planned::from_decimal_exact(Decimal::MAX), None);
     }
 
     #[test]
@@ -437,7 +647,7 @@ mod tests {
         assert_eq!(m("1234567.5").display_grouped(), "1,234,567.50");
         assert_eq!(m("-0.05").display_grouped(), "-0.05");
         assert_eq!(serde_json::to_string(&m("12")).unwrap(), "\"12.00\"");
-        let back: Money = serde_json::from_str("\"1,200.50\"").unwrap();
+        let back: Planned = serde_json::from_str("\"1,200.50\"").unwrap();
         assert_eq!(back, m("1200.50"));
     }
 
@@ -459,5 +669,96 @@ mod tests {
             allocate(m("1"), &[Decimal::NEGATIVE_ONE, Decimal::TWO]),
             Err(MoneyError::BadWeights)
         );
+    }
+
+    #[test]
+    fn planned_accepts_zero_sub_cent_digits_only() {
+        assert_eq!(parse_cents("120000.000"), Ok(12_000_000));
+        assert_eq!(parse_cents("1000.100"), Ok(100_010));
+        assert!(matches!(parse_cents("0.005"), Err(MoneyParseError::TooPrecise(_))));
+        assert_eq!(parse_cents("999,999,999,999.99"), Ok(PLANNED_MAX_CENTS));
+        assert!(matches!(
+            parse_cents("1000000000000"),
+            Err(MoneyParseError::TooLarge(_))
+        ));
+        assert!(matches!(
+            parse_cents("92233720368547758.07"),
+            Err(MoneyParseError::TooLarge(_))
+        ));
+        assert_eq!(parse_cents("000000000000000000001.00"), Ok(100));
+    }
+
+    fn me(s: &str) -> Measured {
+        Measured::parse(s).unwrap()
+    }
+
+    #[test]
+    fn measured_keeps_what_was_written() {
+        for (text, shown) in [
+            ("18885.7030", "18885.7030"),
+            ("0.0095", "0.0095"),
+            ("0.00000080000", "0.00000080000"),
+            ("1000.100", "1000.100"),
+            ("-12.5", "-12.5"),
+            ("(5.25)", "-5.25"),
+            ("$1,200.5", "1200.5"),
+            ("1.5E-7", "0.00000015"),
+            ("2.5e3", "2500"),
+            ("12E+2", "1200"),
+            (".5", "0.5"),
+            ("-0.00", "0.00"),
+            ("999999999.9999999999999999", "999999999.9999999999999999"),
+        ] {
+            assert_eq!(me(text).to_string(), shown, "{text}");
+        }
+        assert_eq!(me("1000.100"), me("1000.1"), "equal values compare equal");
+    }
+
+    #[test]
+    fn measured_rejects_what_it_cannot_keep() {
+        assert!(matches!(
+            Measured::parse("1000000000"),
+            Err(MoneyParseError::MeasuredTooLarge(_))
+        ));
+        assert!(matches!(
+            Measured::parse("1e9"),
+            Err(MoneyParseError::MeasuredTooLarge(_))
+        ));
+        assert!(matches!(
+            Measured::parse("0.00000000000000001"),
+            Err(MoneyParseError::MeasuredTooPrecise(_))
+        ));
+        assert!(matches!(
+            Measured::parse("9999999999999999999999999999"),
+            Err(MoneyParseError::MeasuredTooLarge(_))
+        ));
+        assert!(Measured::parse("0.10000000000000000000000000000000000").is_ok());
+        for bad in ["", "abc", "1e", "1e1000", "1.2.3", "--1", "1,00", "e5", "NaN", "inf"] {
+            assert!(Measured::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn measured_sums_are_exact_or_errors() {
+        let total = Measured::sum(["18885.7030", "0.0095", "1000.100", "-0.0005"].map(me)).unwrap();
+        assert_eq!(total.to_string(), "19885.8120");
+        let big = me("999999999.9999999999999999");
+        let mut acc = Measured::ZERO;
+        let mut failed = false;
+        for _ in 0..10_000 {
+            match acc.checked_add(big) {
+                Ok(v) => acc = v,
+                Err(e) => {
+                    assert_eq!(e, MoneyError::Precision);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed, "a sum beyond 28 digits is an error, never rounded");
+        assert_eq!(Measured::from_planned(Planned::from_cents(12345)).to_string(), "123.45");
+        assert_eq!(me("0.015").round_to_planned(), Ok(Planned::from_cents(2)));
+        assert_eq!(me("0.025").round_to_planned(), Ok(Planned::from_cents(2)));
+        assert_eq!(serde_json::to_string(&me("18885.7030")).unwrap(), "\"18885.7030\"");
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::decision::{Decision, Status};
 use crate::model::UseCase;
-use crate::money::Money;
+use crate::money::{MoneyError, Planned};
 use crate::rubric::{Path, Score, Verdict};
 use crate::scenario::{Outcome, Totals};
 
@@ -22,7 +22,7 @@ pub struct PlanOutcome {
     pub name: String,
     /// What will be measured, e.g. "p95_latency_ms <= 1200".
     pub targets: Vec<String>,
-    pub projected_value: Money,
+    pub projected_value: Planned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -39,8 +39,8 @@ pub struct PlanMilestone {
 pub struct Wave {
     pub wave: String,
     pub use_cases: Vec<String>,
-    pub new_budget_usd: Money,
-    pub delta_usd: Money,
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -48,8 +48,8 @@ pub struct Wave {
 pub struct Boost {
     pub use_case: String,
     pub name: String,
-    pub amount_usd: Money,
-    pub projected_value: Money,
+    pub amount_usd: Planned,
+    pub projected_value: Planned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -68,7 +68,7 @@ pub struct Retirement {
     pub use_case: String,
     pub name: String,
     pub sunset: NaiveDate,
-    pub freed_usd: Money,
+    pub freed_usd: Planned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -113,7 +113,15 @@ pub struct PlanInputs<'a> {
     pub workoff_days: u64,
 }
 
-pub fn build(i: &PlanInputs<'_>) -> Plan {
+/// A plan figure that cannot be formed exactly, naming the use case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("use case {use_case}: {source}")]
+pub struct PlanError {
+    pub use_case: String,
+    pub source: MoneyError,
+}
+
+pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
     let start = i.outcome.params.quarter_start;
     let end = start.checked_add_days(Days::new(89)).unwrap_or(start);
     let uc = |id: &str| i.use_cases.iter().find(|u| u.id == id);
@@ -131,18 +139,19 @@ pub fn build(i: &PlanInputs<'_>) -> Plan {
         let w = waves.entry(wave.clone()).or_insert(Wave {
             wave,
             use_cases: vec![],
-            new_budget_usd: Money::ZERO,
-            delta_usd: Money::ZERO,
+            new_budget_usd: Planned::ZERO,
+            delta_usd: Planned::ZERO,
         });
         if l.path != Path::Retire {
             w.use_cases.push(l.name.clone());
         }
-        w.new_budget_usd = w
-            .new_budget_usd
-            .checked_add(l.new_budget_usd)
-            .unwrap_or(w.new_budget_usd);
-        w.delta_usd = w.delta_usd.checked_add(l.delta_usd).unwrap_or(w.delta_usd);
-        let value = Money::round_from(l.projected_value).unwrap_or(Money::ZERO);
+        let named = |source: MoneyError| PlanError {
+            use_case: l.use_case.clone(),
+            source,
+        };
+        w.new_budget_usd = w.new_budget_usd.checked_add(l.new_budget_usd).map_err(named)?;
+        w.delta_usd = w.delta_usd.checked_add(l.delta_usd).map_err(named)?;
+        let value = Planned::round_from(l.projected_value).map_err(named)?;
         match l.path {
             Path::Expand => {
                 let mut targets: Vec<String> = decision_for(&l.use_case)
@@ -275,7 +284,7 @@ pub fn build(i: &PlanInputs<'_>) -> Plan {
             when: end.checked_add_days(Days::new(1)).unwrap_or(end).to_string(),
         },
     ];
-    Plan {
+    Ok(Plan {
         schema_version: SCHEMA_VERSION,
         title: format!("Next-90 plan, {start} to {end}"),
         scenario: i.scenario.to_string(),
@@ -293,5 +302,5 @@ pub fn build(i: &PlanInputs<'_>) -> Plan {
         dashboards,
         cadence,
         decisions: approved.iter().map(|d| d.id.clone()).collect(),
-    }
+    })
 }

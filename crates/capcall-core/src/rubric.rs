@@ -345,7 +345,7 @@ pub fn evaluate(
         use_case: use_case.id.clone(),
         as_of,
         rubric_version,
-        ucr_last_quarter: sums_where(&rows, |d| last_q.contains(d)).ucr(),
+        ucr_last_quarter: sums_where(&rows, |d| last_q.contains(d)).ok().and_then(|s| s.ucr()),
         dimensions: dims,
         overall,
         overall_explanation,
@@ -481,7 +481,7 @@ fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimension
         let breach = lat.is_some_and(|(p, slo)| p > slo) || avail.is_some_and(|(a, slo)| a < slo);
         if breach {
             breaches += 1;
-        } else if lat.is_some_and(|(p, slo)| p > slo * headroom) {
+        } else if lat.is_some_and(|(p, slo)| slo.checked_mul(headroom).is_none_or(|limit| p > limit)) {
             tight += 1;
         }
     }
@@ -593,10 +593,26 @@ fn safety(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimensi
 
 fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> DimensionScore {
     let prev_q = last_q.prev();
-    let last = sums_where(rows, |d| last_q.contains(d));
+    let sums = (
+        sums_where(rows, |d| last_q.contains(d)),
+        sums_where(rows, |d| prev_q.contains(d)),
+        forecast_variance_pct(rows, |d| last_q.contains(d)),
+    );
+    let (last, prev, variance) = match sums {
+        (Ok(last), Ok(prev), Ok(variance)) => (last, prev, variance),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
+            // Shown, never silent: the exact sums cannot be formed.
+            let mut d = opaque(
+                Dimension::Economics,
+                vec![format!("exact spend sums ({e})")],
+                &format!("last quarter {last_q}"),
+            );
+            d.explanation.push_str(": uncapped / opaque");
+            return d;
+        }
+    };
     let ucr_last = last.ucr();
-    let ucr_prev = sums_where(rows, |d| prev_q.contains(d)).ucr();
-    let variance = forecast_variance_pct(rows, |d| last_q.contains(d));
+    let ucr_prev = prev.ucr();
     let ctx = format!("last quarter {last_q}");
     let mut missing = vec![];
     if ucr_last.is_none() {
@@ -686,8 +702,11 @@ fn adoption(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimen
             ),
         );
     }
-    let dau_floor = target * s.adoption_retire_dau_pct / Decimal::ONE_HUNDRED;
-    if dau < dau_floor || success < s.adoption_retire_task_success_pct {
+    // Checked: an overflowing floor is above any DAU an import accepts.
+    let below_floor = target
+        .checked_mul(s.adoption_retire_dau_pct / Decimal::ONE_HUNDRED)
+        .is_none_or(|floor| dau < floor);
+    if below_floor || success < s.adoption_retire_task_success_pct {
         return dim(
             Dimension::Adoption,
             Verdict::Retire,

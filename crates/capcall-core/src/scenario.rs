@@ -2,7 +2,7 @@
 //! the next quarter, and the next capital call. Pure and fast enough to run
 //! on every keystroke (10,000 use cases in about a millisecond).
 //!
-//! # Money flow (every line of it is checked by [`Outcome::check_conservation`])
+//! # Planned flow (every line of it is checked by [`Outcome::check_conservation`])
 //! - A **Retire** line frees its quarterly budget from `sunset_date` on,
 //!   pro-rated by days over a 90-day quarter (half-to-even to the cent):
 //!   `gross = budget * days_after_sunset / 90`. Its decommission cost is paid
@@ -35,7 +35,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{allocate, Grouped, Money, MoneyError};
+use crate::money::{allocate, Grouped, MoneyError, Planned};
 use crate::rubric::Path;
 
 /// Days in the scenario quarter used for pro-rating sunsets.
@@ -74,18 +74,18 @@ impl Policy {
 pub struct LineInput {
     pub use_case: String,
     pub name: String,
-    pub old_budget_usd: Money,
+    pub old_budget_usd: Planned,
     /// The rubric's overall verdict (the default path).
     pub verdict: Option<Path>,
     /// An override of the path, with its reason.
     pub path_override: Option<Path>,
     pub reason: Option<String>,
-    pub ask_usd: Option<Money>,
+    pub ask_usd: Option<Planned>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub return_per_usd: Option<Decimal>,
-    pub floor_usd: Option<Money>,
-    pub cap_usd: Option<Money>,
-    pub decommission_usd: Option<Money>,
+    pub floor_usd: Option<Planned>,
+    pub cap_usd: Option<Planned>,
+    pub decommission_usd: Option<Planned>,
     pub sunset_date: Option<NaiveDate>,
     /// Last-quarter UCR, for the projected portfolio UCR.
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
@@ -98,8 +98,8 @@ impl LineInput {
         self.path_override.or(self.verdict).unwrap_or(Path::Hold)
     }
     /// Largest fundable increment: the ask, limited by the cap.
-    pub fn effective_ask(&self) -> Money {
-        let ask = self.ask_usd.unwrap_or(Money::ZERO).max(Money::ZERO);
+    pub fn effective_ask(&self) -> Planned {
+        let ask = self.ask_usd.unwrap_or(Planned::ZERO).max(Planned::ZERO);
         match self.cap_usd {
             Some(cap) => ask.min(cap),
             None => ask,
@@ -113,7 +113,7 @@ impl LineInput {
 pub struct Params {
     pub policy: Policy,
     /// New money offered on top of what Retire frees.
-    pub envelope_usd: Money,
+    pub envelope_usd: Planned,
     /// Percent of the pool held back (0..=100).
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub reserve_pct: Decimal,
@@ -160,19 +160,19 @@ pub struct LineResult {
     /// Why this path and this amount; words on display and in JSON.
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub reason: Reason,
-    pub old_budget_usd: Money,
-    pub new_budget_usd: Money,
-    pub delta_usd: Money,
+    pub old_budget_usd: Planned,
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
     /// Expand: the increment granted.
-    pub allocated_usd: Money,
+    pub allocated_usd: Planned,
     /// Expand: the ask after its cap.
-    pub requested_usd: Money,
+    pub requested_usd: Planned,
     pub funding: Funding,
     /// Retire: budget freed from the sunset date on, before decommissioning.
-    pub freed_gross_usd: Money,
-    pub decommission_usd: Money,
+    pub freed_gross_usd: Planned,
+    pub decommission_usd: Planned,
     /// Retire: decommission cost beyond what the sunset frees.
-    pub net_decommission_cost_usd: Money,
+    pub net_decommission_cost_usd: Planned,
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub projected_value: Decimal,
 }
@@ -181,31 +181,31 @@ pub struct LineResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Totals {
-    pub old_budget_usd: Money,
-    pub new_budget_usd: Money,
-    pub delta_usd: Money,
+    pub old_budget_usd: Planned,
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
     /// Sum of Retire lines' gross frees.
-    pub freed_gross_usd: Money,
-    pub decommission_usd: Money,
+    pub freed_gross_usd: Planned,
+    pub decommission_usd: Planned,
     /// Freed money net of decommission costs (never below zero per line).
-    pub freed_usd: Money,
-    pub envelope_usd: Money,
-    pub reserve_usd: Money,
-    pub net_decommission_cost_usd: Money,
-    pub decommission_covered_usd: Money,
+    pub freed_usd: Planned,
+    pub envelope_usd: Planned,
+    pub reserve_usd: Planned,
+    pub net_decommission_cost_usd: Planned,
+    pub decommission_covered_usd: Planned,
     /// Net decommission costs the pool could not cover.
-    pub decommission_shortfall_usd: Money,
-    pub available_usd: Money,
+    pub decommission_shortfall_usd: Planned,
+    pub available_usd: Planned,
     /// Sum of Expand asks after caps.
-    pub requested_usd: Money,
-    pub reallocated_usd: Money,
-    pub unallocated_usd: Money,
+    pub requested_usd: Planned,
+    pub reallocated_usd: Planned,
+    pub unallocated_usd: Planned,
     /// Asks left unfunded under the chosen envelope.
-    pub unfunded_asks_usd: Money,
+    pub unfunded_asks_usd: Planned,
     /// New money needed to fund every Expand ask in full.
-    pub next_capital_call_usd: Money,
+    pub next_capital_call_usd: Planned,
     /// How much of the capital call the chosen envelope leaves unfunded.
-    pub envelope_shortfall_usd: Money,
+    pub envelope_shortfall_usd: Planned,
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub projected_value: Decimal,
     /// Budget-weighted UCR of continuing use cases with a known UCR, assuming
@@ -252,13 +252,13 @@ pub enum Detail {
     Retire {
         sunset: Option<NaiveDate>,
         days_freed: i64,
-        gross: Money,
-        decommission: Money,
-        net_cost: Money,
+        gross: Planned,
+        decommission: Planned,
+        net_cost: Planned,
     },
     Expand {
-        ask: Option<Money>,
-        cap: Option<Money>,
+        ask: Option<Planned>,
+        cap: Option<Planned>,
         grant: GrantNote,
     },
 }
@@ -274,12 +274,12 @@ pub enum GrantNote {
     },
     ProRataFull,
     ProRataShare {
-        share: Money,
-        ask: Money,
+        share: Planned,
+        ask: Planned,
     },
     BelowFloor {
-        share: Money,
-        floor: Money,
+        share: Planned,
+        floor: Planned,
     },
 }
 
@@ -288,8 +288,8 @@ pub enum GrantNote {
 pub enum RankOutcome {
     Funded,
     Exhausted,
-    Partly(Money),
-    FloorMisses { floor: Money, left: Money },
+    Partly(Planned),
+    FloorMisses { floor: Planned, left: Planned },
 }
 
 impl std::fmt::Display for Reason {
@@ -403,14 +403,26 @@ pub fn validate_line(l: &LineInput) -> Result<(), ScenarioError> {
         ("floor_usd", l.floor_usd),
         ("cap_usd", l.cap_usd),
         ("decommission_usd", l.decommission_usd),
+        ("budget_usd", Some(l.old_budget_usd)),
     ] {
-        if v.is_some_and(Money::is_negative) {
+        if v.is_some_and(Planned::is_negative) {
             return Err(input_err(id, field, "must not be negative"));
+        }
+        if v.is_some_and(|v| !v.in_range()) {
+            return Err(input_err(
+                id,
+                field,
+                "is beyond the planned-money range (999,999,999,999.99)",
+            ));
         }
     }
     if let Some(r) = l.return_per_usd {
-        if r <= Decimal::ZERO {
-            return Err(input_err(id, "return_per_usd", format!("must be > 0, got {r}")));
+        if r <= Decimal::ZERO || r > RETURN_PER_USD_MAX {
+            return Err(input_err(
+                id,
+                "return_per_usd",
+                format!("must be > 0 and at most {RETURN_PER_USD_MAX}, got {r}"),
+            ));
         }
     }
     if let (Some(f), Some(c)) = (l.floor_usd, l.cap_usd) {
@@ -428,6 +440,11 @@ pub fn validate_line(l: &LineInput) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Largest accepted expected return per dollar: generous for any real
+/// investment (1,000 of value per dollar), and small enough that the largest
+/// ask times it stays within planned money's cents.
+pub const RETURN_PER_USD_MAX: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+
 /// Runs a scenario. Validates every input, allocates, and checks
 /// conservation before returning.
 pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioError> {
@@ -437,10 +454,10 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
             message: format!("must be within 0..100, got {}", params.reserve_pct),
         });
     }
-    if params.envelope_usd.is_negative() {
+    if params.envelope_usd.is_negative() || !params.envelope_usd.in_range() {
         return Err(ScenarioError::Param {
             field: "envelope",
-            message: "must not be negative".into(),
+            message: "must be within 0..999,999,999,999.99".into(),
         });
     }
     let mut out: Vec<LineResult> = Vec::with_capacity(lines.len());
@@ -463,13 +480,13 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
             },
             old_budget_usd: l.old_budget_usd,
             new_budget_usd: l.old_budget_usd,
-            delta_usd: Money::ZERO,
-            allocated_usd: Money::ZERO,
-            requested_usd: Money::ZERO,
+            delta_usd: Planned::ZERO,
+            allocated_usd: Planned::ZERO,
+            requested_usd: Planned::ZERO,
             funding: Funding::NotApplicable,
-            freed_gross_usd: Money::ZERO,
-            decommission_usd: Money::ZERO,
-            net_decommission_cost_usd: Money::ZERO,
+            freed_gross_usd: Planned::ZERO,
+            decommission_usd: Planned::ZERO,
+            net_decommission_cost_usd: Planned::ZERO,
             projected_value: Decimal::ZERO,
         };
         r.reason.origin = match (overridden, &l.reason) {
@@ -489,14 +506,14 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
                 let days_freed = QUARTER_DAYS - before;
                 let gross = l
                     .old_budget_usd
-                    .max(Money::ZERO)
+                    .max(Planned::ZERO)
                     .mul_ratio(Decimal::from(days_freed) / Decimal::from(QUARTER_DAYS))?;
-                let decom = l.decommission_usd.unwrap_or(Money::ZERO);
+                let decom = l.decommission_usd.unwrap_or(Planned::ZERO);
                 r.freed_gross_usd = gross;
                 r.decommission_usd = decom;
-                r.net_decommission_cost_usd = decom.checked_sub(gross)?.max(Money::ZERO);
+                r.net_decommission_cost_usd = decom.checked_sub(gross)?.max(Planned::ZERO);
                 r.new_budget_usd = l.old_budget_usd.checked_sub(gross)?;
-                let freed_net = gross.checked_sub(decom)?.max(Money::ZERO);
+                let freed_net = gross.checked_sub(decom)?.max(Planned::ZERO);
                 t.freed_usd = t.freed_usd.checked_add(freed_net)?;
                 t.freed_gross_usd = t.freed_gross_usd.checked_add(gross)?;
                 t.decommission_usd = t.decommission_usd.checked_add(decom)?;
@@ -574,7 +591,7 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
     t.envelope_shortfall_usd = t
         .next_capital_call_usd
         .checked_sub(params.envelope_usd)?
-        .max(Money::ZERO);
+        .max(Planned::ZERO);
     t.current_ucr = weighted_ucr(lines.iter().map(|l| (l.old_budget_usd, l.ucr)));
     t.projected_ucr = weighted_ucr(
         lines
@@ -595,7 +612,7 @@ pub fn run(lines: &[LineInput], params: &Params) -> Result<Outcome, ScenarioErro
 /// `sum(budget) / sum(budget / ucr)` over lines with a known positive UCR.
 /// Units are computed in integer micro-units (exact to 1e-6 unit), which keeps
 /// this off the per-keystroke critical path; the quotient is a decimal.
-fn weighted_ucr(items: impl Iterator<Item = (Money, Option<Decimal>)>) -> Option<Decimal> {
+fn weighted_ucr(items: impl Iterator<Item = (Planned, Option<Decimal>)>) -> Option<Decimal> {
     let mut spend_cents: i128 = 0;
     let mut micro_units: i128 = 0;
     for (budget, ucr) in items {
@@ -630,20 +647,20 @@ fn weighted_ucr(items: impl Iterator<Item = (Money, Option<Decimal>)>) -> Option
 /// Smallest envelope `C` (whole cents) with
 /// `freed + C - reserve(freed + C) - net_decommission >= requested`.
 fn capital_call(
-    freed: Money,
-    net_decom: Money,
-    requested: Money,
+    freed: Planned,
+    net_decom: Planned,
+    requested: Planned,
     reserve_pct: Decimal,
-) -> Result<Money, ScenarioError> {
+) -> Result<Planned, ScenarioError> {
     let keep = Decimal::ONE - reserve_pct / Decimal::ONE_HUNDRED;
     let need = requested.checked_add(net_decom)?;
-    let reserve_of = |pool: Money| pool.mul_ratio(reserve_pct / Decimal::ONE_HUNDRED);
-    let enough = |c: Money| -> Result<bool, ScenarioError> {
+    let reserve_of = |pool: Planned| pool.mul_ratio(reserve_pct / Decimal::ONE_HUNDRED);
+    let enough = |c: Planned| -> Result<bool, ScenarioError> {
         let pool = freed.checked_add(c)?;
         Ok(pool.checked_sub(reserve_of(pool)?)? >= need)
     };
-    if enough(Money::ZERO)? {
-        return Ok(Money::ZERO);
+    if enough(Planned::ZERO)? {
+        return Ok(Planned::ZERO);
     }
     if keep <= Decimal::ZERO {
         return Err(ScenarioError::Param {
@@ -653,21 +670,21 @@ fn capital_call(
     }
     // Closed form, then settle the last cents that rounding of the reserve decides.
     let exact = need.as_decimal().checked_div(keep).ok_or(MoneyError::Overflow)? - freed.as_decimal();
-    let mut c = Money::round_from(exact.max(Decimal::ZERO))?;
-    while c.is_positive() && enough(c.checked_sub(Money::from_cents(1))?)? {
-        c = c.checked_sub(Money::from_cents(1))?;
+    let mut c = Planned::round_from(exact.max(Decimal::ZERO))?;
+    while c.is_positive() && enough(c.checked_sub(Planned::from_cents(1))?)? {
+        c = c.checked_sub(Planned::from_cents(1))?;
     }
     while !enough(c)? {
-        c = c.checked_add(Money::from_cents(1))?;
+        c = c.checked_add(Planned::from_cents(1))?;
     }
     Ok(c)
 }
 
-type Grant = (Money, GrantNote);
+type Grant = (Planned, GrantNote);
 
 /// Highest return first, ties by use case id; each up to its cap; an ask
 /// whose floor no longer fits is skipped.
-fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
+fn highest_return(lines: &[LineInput], expand: &[usize], available: Planned) -> Result<Vec<Grant>, ScenarioError> {
     let mut order: Vec<usize> = (0..expand.len()).collect();
     // Sort by precomputed keys: highest return first, ties by use case id.
     let keys: Vec<(std::cmp::Reverse<Option<Decimal>>, &str)> = expand
@@ -680,7 +697,7 @@ fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Re
         })
         .collect();
     order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-    let mut grants = vec![(Money::ZERO, GrantNote::NothingAsked); expand.len()];
+    let mut grants = vec![(Planned::ZERO, GrantNote::NothingAsked); expand.len()];
     let mut left = available;
     for (rank, k) in order.into_iter().enumerate() {
         let l = &lines[expand[k]];
@@ -692,9 +709,9 @@ fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Re
             outcome,
         };
         grants[k] = if want.is_zero() {
-            (Money::ZERO, GrantNote::NothingAsked)
+            (Planned::ZERO, GrantNote::NothingAsked)
         } else if let Some(floor) = l.floor_usd.filter(|f| give < *f) {
-            (Money::ZERO, ranked(RankOutcome::FloorMisses { floor, left }))
+            (Planned::ZERO, ranked(RankOutcome::FloorMisses { floor, left }))
         } else if give == want {
             (give, ranked(RankOutcome::Funded))
         } else if give.is_zero() {
@@ -710,13 +727,13 @@ fn highest_return(lines: &[LineInput], expand: &[usize], available: Money) -> Re
 /// Pro rata to capped asks (largest remainder). If the pool covers every ask,
 /// each is funded in full. A share below an ask's floor drops that ask and
 /// the pool is re-split among the others (repeated until stable).
-fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<Vec<Grant>, ScenarioError> {
-    let mut grants = vec![(Money::ZERO, GrantNote::NothingAsked); expand.len()];
+fn pro_rata(lines: &[LineInput], expand: &[usize], available: Planned) -> Result<Vec<Grant>, ScenarioError> {
+    let mut grants = vec![(Planned::ZERO, GrantNote::NothingAsked); expand.len()];
     let mut active: Vec<usize> = (0..expand.len())
         .filter(|&k| lines[expand[k]].effective_ask().is_positive())
         .collect();
     loop {
-        let total = Money::sum(active.iter().map(|&k| lines[expand[k]].effective_ask()))?;
+        let total = Planned::sum(active.iter().map(|&k| lines[expand[k]].effective_ask()))?;
         if active.is_empty() {
             return Ok(grants);
         }
@@ -746,8 +763,8 @@ fn pro_rata(lines: &[LineInput], expand: &[usize], available: Money) -> Result<V
         }
         for (&k, s) in active.iter().zip(&shares) {
             if dropped.contains(&k) {
-                let floor = lines[expand[k]].floor_usd.unwrap_or(Money::ZERO);
-                grants[k] = (Money::ZERO, GrantNote::BelowFloor { share: *s, floor });
+                let floor = lines[expand[k]].floor_usd.unwrap_or(Planned::ZERO);
+                grants[k] = (Planned::ZERO, GrantNote::BelowFloor { share: *s, floor });
             }
         }
         active.retain(|k| !dropped.contains(k));
@@ -759,9 +776,9 @@ impl Outcome {
     /// conserved through the pool. Runs on every result.
     pub fn check_conservation(&self) -> Result<(), ScenarioError> {
         let t = &self.totals;
-        let sum = |f: fn(&LineResult) -> Money| Money::sum(self.lines.iter().map(f));
-        let fail = |what: &str, a: Money, b: Money| ScenarioError::Conservation(format!("{what}: {a} != {b}"));
-        let checks: [(&str, Money, Money); 7] = [
+        let sum = |f: fn(&LineResult) -> Planned| Planned::sum(self.lines.iter().map(f));
+        let fail = |what: &str, a: Planned, b: Planned| ScenarioError::Conservation(format!("{what}: {a} != {b}"));
+        let checks: [(&str, Planned, Planned); 7] = [
             ("old budgets", sum(|l| l.old_budget_usd)?, t.old_budget_usd),
             ("new budgets", sum(|l| l.new_budget_usd)?, t.new_budget_usd),
             ("deltas", sum(|l| l.delta_usd)?, t.delta_usd),
@@ -776,7 +793,7 @@ impl Outcome {
             }
         }
         let inflow = t.freed_usd.checked_add(t.envelope_usd)?;
-        let outflow = Money::sum([
+        let outflow = Planned::sum([
             t.reserve_usd,
             t.decommission_covered_usd,
             t.reallocated_usd,

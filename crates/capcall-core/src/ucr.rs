@@ -12,11 +12,11 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Observation;
-use crate::money::Money;
+use crate::money::{Measured, MoneyError};
 use crate::period::{Month, Quarter, Window};
 
 /// Spend, units and UCR of one period.
@@ -25,7 +25,8 @@ use crate::period::{Month, Quarter, Window};
 pub struct UcrPoint {
     /// "2025-Q3", "2025-09" or "2025-09-01".
     pub period: String,
-    pub spend_usd: Money,
+    /// Exact sum of the spend of the rows used.
+    pub spend_usd: Measured,
     #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(with = "rust_decimal::serde::str")]
     pub units: Decimal,
@@ -38,46 +39,43 @@ pub struct UcrPoint {
     pub rows_missing: u32,
 }
 
-/// Running sums for one period.
+/// Running sums for one period: exact spend, units in a `u128` (accepted
+/// units are at most 10^15 a row, so no realistic count of rows overflows).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Sums {
-    pub spend_cents: i128,
+    pub spend: Measured,
     pub units: u128,
     pub rows_used: u32,
     pub rows_missing: u32,
 }
 
 impl Sums {
-    pub fn add(&mut self, o: &Observation) {
+    /// Adds a row; an error only if the exact spend sum leaves rust_decimal's
+    /// 28 digits (impossible for fewer than 1,000 rows of accepted values).
+    pub fn add(&mut self, o: &Observation) -> Result<(), MoneyError> {
         match (o.spend_usd, o.units) {
             (Some(s), Some(u)) => {
-                // Money from storage always fits i64 cents; a value that
-                // does not is skipped as missing rather than panicking.
-                match s.cents() {
-                    Ok(c) => {
-                        self.spend_cents += i128::from(c);
-                        self.units += u128::from(u);
-                        self.rows_used += 1;
-                    }
-                    Err(_) => self.rows_missing += 1,
-                }
+                self.spend = self.spend.checked_add(s)?;
+                self.units = self.units.checked_add(u128::from(u)).ok_or(MoneyError::Overflow)?;
+                self.rows_used += 1;
             }
             _ => self.rows_missing += 1,
         }
+        Ok(())
     }
+    /// `sum(spend) / sum(units)`; `None` when unknown (no row, zero units).
     pub fn ucr(&self) -> Option<Decimal> {
         if self.rows_used == 0 || self.units == 0 {
             return None;
         }
-        let spend = Decimal::try_from_i128_with_scale(self.spend_cents, 2).ok()?;
         let units = Decimal::try_from_i128_with_scale(i128::try_from(self.units).ok()?, 0).ok()?;
-        spend.checked_div(units)
+        self.spend.as_decimal().checked_div(units)
     }
-    fn point(&self, period: String) -> UcrPoint {
-        let spend = Decimal::try_from_i128_with_scale(self.spend_cents, 2).ok();
+    /// This period as a [`UcrPoint`] labelled `period`.
+    pub fn point(&self, period: String) -> UcrPoint {
         UcrPoint {
             period,
-            spend_usd: spend.and_then(Money::from_decimal_exact).unwrap_or(Money::ZERO),
+            spend_usd: self.spend,
             units: Decimal::try_from_i128_with_scale(i128::try_from(self.units).unwrap_or(i128::MAX), 0)
                 .unwrap_or(Decimal::MAX),
             ucr: self.ucr(),
@@ -88,47 +86,47 @@ impl Sums {
 }
 
 /// UCR of one quarter; `None` if unknown.
-pub fn ucr_in_quarter(rows: &[Observation], q: Quarter) -> Option<Decimal> {
-    sums_where(rows, |d| q.contains(d)).ucr()
+pub fn ucr_in_quarter(rows: &[Observation], q: Quarter) -> Result<Option<Decimal>, MoneyError> {
+    Ok(sums_where(rows, |d| q.contains(d))?.ucr())
 }
 
 /// Sums over the rows whose `period_start` passes `keep`.
-pub fn sums_where(rows: &[Observation], keep: impl Fn(chrono::NaiveDate) -> bool) -> Sums {
+pub fn sums_where(rows: &[Observation], keep: impl Fn(chrono::NaiveDate) -> bool) -> Result<Sums, MoneyError> {
     let mut s = Sums::default();
     for o in rows.iter().filter(|o| keep(o.period_start)) {
-        s.add(o);
+        s.add(o)?;
     }
-    s
+    Ok(s)
 }
 
 /// UCR history by calendar quarter, oldest first.
-pub fn by_quarter(rows: &[Observation]) -> Vec<UcrPoint> {
+pub fn by_quarter(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
     let mut map: BTreeMap<Quarter, Sums> = BTreeMap::new();
     for o in rows {
-        map.entry(Quarter::of(o.period_start)).or_default().add(o);
+        map.entry(Quarter::of(o.period_start)).or_default().add(o)?;
     }
-    map.into_iter().map(|(q, s)| s.point(q.label())).collect()
+    Ok(map.into_iter().map(|(q, s)| s.point(q.label())).collect())
 }
 
 /// UCR history by calendar month, oldest first.
-pub fn by_month(rows: &[Observation]) -> Vec<UcrPoint> {
+pub fn by_month(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
     let mut map: BTreeMap<Month, Sums> = BTreeMap::new();
     for o in rows {
-        map.entry(Month::of(o.period_start)).or_default().add(o);
+        map.entry(Month::of(o.period_start)).or_default().add(o)?;
     }
-    map.into_iter().map(|(m, s)| s.point(m.to_string())).collect()
+    Ok(map.into_iter().map(|(m, s)| s.point(m.to_string())).collect())
 }
 
 /// UCR per observation row, oldest first.
-pub fn by_period(rows: &[Observation]) -> Vec<UcrPoint> {
+pub fn by_period(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
     let mut sorted: Vec<&Observation> = rows.iter().collect();
     sorted.sort_by_key(|o| o.period_start);
     sorted
         .into_iter()
         .map(|o| {
             let mut s = Sums::default();
-            s.add(o);
-            s.point(o.period_start.to_string())
+            s.add(o)?;
+            Ok(s.point(o.period_start.to_string()))
         })
         .collect()
 }
@@ -147,24 +145,29 @@ pub fn pct_change(old: Option<Decimal>, new: Option<Decimal>) -> Option<Decimal>
 
 /// Forecast variance in percent over the rows passing `keep`:
 /// `(sum(spend) - sum(forecast)) / sum(forecast) * 100`, over rows that have
-/// both. `None` if no such row or the forecast sums to zero.
-pub fn forecast_variance_pct(rows: &[Observation], keep: impl Fn(chrono::NaiveDate) -> bool) -> Option<Decimal> {
-    let mut spend: i128 = 0;
-    let mut forecast: i128 = 0;
+/// both, from the exact sums. `Ok(None)` if no such row or the forecast sums
+/// to zero.
+pub fn forecast_variance_pct(
+    rows: &[Observation],
+    keep: impl Fn(chrono::NaiveDate) -> bool,
+) -> Result<Option<Decimal>, MoneyError> {
+    let mut spend = Measured::ZERO;
+    let mut forecast = Measured::ZERO;
     let mut n = 0u32;
     for o in rows.iter().filter(|o| keep(o.period_start)) {
         if let (Some(s), Some(f)) = (o.spend_usd, o.forecast_usd) {
-            spend += i128::from(s.cents().ok()?);
-            forecast += i128::from(f.cents().ok()?);
+            spend = spend.checked_add(s)?;
+            forecast = forecast.checked_add(f)?;
             n += 1;
         }
     }
-    if n == 0 || forecast == 0 {
-        return None;
+    if n == 0 || forecast.is_zero() {
+        return Ok(None);
     }
-    let diff = Decimal::try_from_i128_with_scale(spend - forecast, 2).ok()?;
-    let base = Decimal::try_from_i128_with_scale(forecast, 2).ok()?;
-    diff.checked_div(base)?.checked_mul(Decimal::ONE_HUNDRED)
+    let diff = spend.checked_sub(forecast)?.as_decimal();
+    Ok(diff
+        .checked_div(forecast.as_decimal())
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)))
 }
 
 /// Mean of a field over the rows of a window that have it; `None` if none do.
@@ -195,21 +198,7 @@ pub fn mean(values: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
     }
 }
 
-/// A UCR for display: 4 significant digits ("0.009134" -> "0.009134",
-/// "0.0091344" -> "0.009134", "1.23456" -> "1.235"), half to even.
-pub fn fmt_ucr(ucr: Decimal) -> String {
-    let v = ucr
-        .round_sf_with_strategy(4, RoundingStrategy::MidpointNearestEven)
-        .unwrap_or(ucr);
-    v.normalize().to_string()
-}
-
-/// A percentage for display: one decimal with sign ("-7.1%", "+3.2%").
-pub fn fmt_pct(p: Decimal) -> String {
-    let r = p.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven);
-    let sign = if r.is_sign_positive() && !r.is_zero() { "+" } else { "" };
-    format!("{sign}{r:.1}%")
-}
+pub use crate::format::{pct as fmt_pct, ucr as fmt_ucr};
 
 #[cfg(test)]
 mod tests {
@@ -219,7 +208,7 @@ mod tests {
     fn obs(date: &str, spend: Option<&str>, units: Option<u64>) -> Observation {
         Observation {
             period_start: date.parse().unwrap(),
-            spend_usd: spend.map(|s| Money::parse(s).unwrap()),
+            spend_usd: spend.map(|s| Measured::parse(s).unwrap()),
             units,
             ..Default::default()
         }
@@ -233,7 +222,7 @@ mod tests {
             obs("2025-10-06", Some("30"), Some(10_000)),
             obs("2025-10-13", None, Some(10_000)),
         ];
-        let q = by_quarter(&rows);
+        let q = by_quarter(&rows).unwrap();
         assert_eq!(q.len(), 2);
         assert_eq!(q[0].period, "2025-Q3");
         assert_eq!(q[0].ucr, Some(Decimal::from_str("0.0075").unwrap()));
@@ -245,13 +234,16 @@ mod tests {
 
     #[test]
     fn unknowns_stay_unknown() {
-        assert_eq!(by_quarter(&[obs("2025-01-01", None, None)])[0].ucr, None);
-        assert_eq!(by_quarter(&[obs("2025-01-01", Some("5"), Some(0))])[0].ucr, None);
+        assert_eq!(by_quarter(&[obs("2025-01-01", None, None)]).unwrap()[0].ucr, None);
+        assert_eq!(
+            by_quarter(&[obs("2025-01-01", Some("5"), Some(0))]).unwrap()[0].ucr,
+            None
+        );
         assert_eq!(pct_change(Some(Decimal::ZERO), Some(Decimal::ONE)), None);
         assert_eq!(pct_change(None, Some(Decimal::ONE)), None);
         assert_eq!(mean(std::iter::empty()), None);
         assert_eq!(
-            forecast_variance_pct(&[obs("2025-01-01", Some("5"), None)], |_| true),
+            forecast_variance_pct(&[obs("2025-01-01", Some("5"), None)], |_| true).unwrap(),
             None
         );
     }

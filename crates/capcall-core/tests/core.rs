@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use capcall_core::demo;
-use capcall_core::money::{allocate, parse_cents, Money};
+use capcall_core::money::{allocate, parse_cents, Measured, Planned};
 use capcall_core::rubric::{evaluate, Dimension, Path, RubricSettings, Verdict};
 use capcall_core::scenario::{self, LineInput, Params, Policy};
 use capcall_core::{EvalStatus, Lifecycle, Observation, UseCase};
@@ -19,8 +19,12 @@ fn d(s: &str) -> NaiveDate {
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
-fn m(s: &str) -> Money {
-    Money::parse(s).unwrap()
+fn m(s: &str) -> Planned {
+    Planned::parse(s).unwrap()
+}
+
+fn me(s: &str) -> Measured {
+    Measured::parse(s).unwrap()
 }
 
 // ---------------------------------------------------------------- money laws
@@ -30,9 +34,9 @@ proptest! {
     fn allocation_parts_sum_to_total(total in -10_000_000_000i64..10_000_000_000, weights in prop::collection::vec(0u32..1_000_000, 1..40)) {
         prop_assume!(weights.iter().any(|w| *w > 0));
         let ws: Vec<Decimal> = weights.iter().map(|w| Decimal::new(i64::from(*w), 2)).collect();
-        let total = Money::from_cents(total);
+        let total = Planned::from_cents(total);
         let parts = allocate(total, &ws).unwrap();
-        prop_assert_eq!(Money::sum(parts.iter().copied()).unwrap(), total);
+        prop_assert_eq!(Planned::sum(parts.iter().copied()).unwrap(), total);
         // Each part is within one cent of its exact share, and zero weight gets nothing.
         let wsum: Decimal = ws.iter().sum();
         for (p, w) in parts.iter().zip(&ws) {
@@ -45,18 +49,18 @@ proptest! {
     }
 
     #[test]
-    fn parse_display_round_trip(cents in any::<i64>()) {
-        let money = Money::from_cents(cents);
-        prop_assert_eq!(Money::parse(&money.to_string()).unwrap(), money);
-        prop_assert_eq!(Money::parse(&money.display_grouped()).unwrap(), money);
+    fn parse_display_round_trip(cents in -capcall_core::money::PLANNED_MAX_CENTS..=capcall_core::money::PLANNED_MAX_CENTS) {
+        let money = Planned::from_cents(cents);
+        prop_assert_eq!(Planned::parse(&money.to_string()).unwrap(), money);
+        prop_assert_eq!(Planned::parse(&money.display_grouped()).unwrap(), money);
         let json = serde_json::to_string(&money).unwrap();
         prop_assert!(json.starts_with('"'));
-        prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), money);
+        prop_assert_eq!(serde_json::from_str::<Planned>(&json).unwrap(), money);
     }
 
     #[test]
     fn checked_arithmetic_never_panics(a in any::<i64>(), b in any::<i64>()) {
-        let (x, y) = (Money::from_cents(a), Money::from_cents(b));
+        let (x, y) = (Planned::from_cents(a), Planned::from_cents(b));
         match x.checked_add(y) {
             Ok(s) => prop_assert_eq!(s.cents().unwrap(), a.checked_add(b).unwrap()),
             Err(_) => prop_assert!(a.checked_add(b).is_none()),
@@ -70,7 +74,25 @@ proptest! {
     #[test]
     fn parse_never_rounds(int in 0u64..1_000_000_000, frac in 0u32..100_000, digits in 3usize..6) {
         let text = format!("{int}.{frac:0digits$}");
-        prop_assert!(parse_cents(&text).is_err(), "{} should be rejected", text);
+        let sub_cent = &text[text.find('.').unwrap() + 3..];
+        if sub_cent.bytes().all(|b| b == b'0') {
+            // Zeros below the cent are the same amount, exactly.
+            let exact = Decimal::from_str_exact(&text).unwrap();
+            prop_assert_eq!(Planned::parse(&text).unwrap().as_decimal(), exact);
+        } else {
+            prop_assert!(parse_cents(&text).is_err(), "{} should be rejected", text);
+        }
+    }
+
+    #[test]
+    fn measured_round_trips_exactly(m in -999_999_999_999_999_999_999_999i128..999_999_999_999_999_999_999_999, scale in 0u32..=16) {
+        let Ok(v) = Measured::from_decimal(Decimal::from_i128_with_scale(m, scale)) else { return Ok(()) };
+        let text = v.to_string();
+        let back = Measured::parse(&text).unwrap();
+        prop_assert_eq!(back, v);
+        prop_assert_eq!(back.to_string(), text, "scale as written is kept");
+        let json = serde_json::to_string(&v).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Measured>(&json).unwrap(), v);
     }
 }
 
@@ -94,8 +116,8 @@ fn use_case(levers: usize) -> UseCase {
 fn good(date: NaiveDate) -> Observation {
     Observation {
         period_start: date,
-        spend_usd: Some(m("100")),
-        forecast_usd: Some(m("100")),
+        spend_usd: Some(me("100")),
+        forecast_usd: Some(me("100")),
         units: Some(10_000),
         value_delta: Some(dec("20")),
         value_target: Some(dec("15")),
@@ -289,11 +311,8 @@ fn economics_cells_and_boundaries() {
     // Spend exactly 5% over forecast, UCR down: Expand (<=).
     let over = |pct: &str| {
         history(move |o| {
-            o.spend_usd = Some(
-                m("100")
-                    .mul_ratio(Decimal::ONE + dec(pct) / Decimal::ONE_HUNDRED)
-                    .unwrap(),
-            )
+            o.spend_usd =
+                Some(Measured::from_decimal(dec("100") * (Decimal::ONE + dec(pct) / Decimal::ONE_HUNDRED)).unwrap())
         })
     };
     assert_eq!(verdict(&over("5"), 1, Economics), Verdict::Expand);
@@ -320,6 +339,41 @@ fn economics_cells_and_boundaries() {
             && e.contains("2 levers"),
         "{e}"
     );
+}
+
+#[test]
+fn economics_boundaries_hold_exactly_with_sub_cent_amounts() {
+    use Dimension::Economics;
+    // Forecast 0.0020 a row; spend written with sub-cent digits lands exactly
+    // on the 5% and 15% boundaries (a rounding to cents would erase them).
+    let rows = |spend: &'static str| {
+        history(move |o| {
+            o.forecast_usd = Some(me("0.0020"));
+            o.spend_usd = Some(me(spend));
+            o.units = Some(if in_q2(o) { 10 } else { 1 });
+        })
+    };
+    assert_eq!(verdict(&rows("0.00210"), 1, Economics), Verdict::Expand, "+5% exactly");
+    assert_eq!(
+        verdict(&rows("0.0021000001"), 1, Economics),
+        Verdict::Hold,
+        "just over 5%"
+    );
+    assert_eq!(verdict(&rows("0.0019"), 1, Economics), Verdict::Expand, "-5% exactly");
+    assert_eq!(
+        verdict(&rows("0.00230"), 1, Economics),
+        Verdict::Hold,
+        "+15% exactly, with levers"
+    );
+    assert_eq!(
+        verdict(&rows("0.0023000000000001"), 1, Economics),
+        Verdict::Retire,
+        "just over 15%"
+    );
+    assert_eq!(verdict(&rows("0.0023"), 0, Economics), Verdict::Retire, "no levers");
+    // UCR exact from the sums: 13 rows of 0.0021 over 130 units.
+    let s = evaluate(&use_case(1), &rows("0.0021"), d(AS_OF), &RubricSettings::default(), 2);
+    assert_eq!(s.ucr_last_quarter, Some(dec("0.00021")));
 }
 
 #[test]
@@ -419,7 +473,7 @@ fn rubric_settings_validate() {
     s.set("econ_expand_variance_pct", "4").unwrap();
     assert_eq!(s.econ_expand_variance_pct, dec("4"));
     // A changed threshold changes the verdict.
-    let rows = history(|o| o.spend_usd = Some(m("104.50")));
+    let rows = history(|o| o.spend_usd = Some(me("104.50")));
     assert_eq!(
         evaluate(&use_case(1), &rows, d(AS_OF), &RubricSettings::default(), 2)
             .dimension(Dimension::Economics)
@@ -453,12 +507,12 @@ fn expand(id: &str, ask: i64, ret: &str, cap: Option<i64>, floor: Option<i64>) -
     LineInput {
         use_case: id.into(),
         name: id.into(),
-        old_budget_usd: Money::from_dollars(1000),
+        old_budget_usd: Planned::from_dollars(1000),
         verdict: Some(Path::Expand),
-        ask_usd: Some(Money::from_cents(ask)),
+        ask_usd: Some(Planned::from_cents(ask)),
         return_per_usd: Some(dec(ret)),
-        cap_usd: cap.map(Money::from_cents),
-        floor_usd: floor.map(Money::from_cents),
+        cap_usd: cap.map(Planned::from_cents),
+        floor_usd: floor.map(Planned::from_cents),
         ..Default::default()
     }
 }
@@ -466,7 +520,7 @@ fn expand(id: &str, ask: i64, ret: &str, cap: Option<i64>, floor: Option<i64>) -
 fn params(policy: Policy, envelope: i64) -> Params {
     Params {
         policy,
-        envelope_usd: Money::from_cents(envelope),
+        envelope_usd: Planned::from_cents(envelope),
         reserve_pct: Decimal::ZERO,
         quarter_start: d("2025-10-01"),
     }
@@ -506,12 +560,12 @@ proptest! {
         let mut next = |k: u64| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x % k };
         let lines: Vec<LineInput> = (0..n).map(|i| {
             let mut l = expand(&format!("u{i:02}"), next(50_000_000) as i64, &Decimal::new(next(400) as i64 + 1, 2).to_string(), None, None);
-            l.old_budget_usd = Money::from_cents(next(100_000_000) as i64);
+            l.old_budget_usd = Planned::from_cents(next(100_000_000) as i64);
             match next(4) {
-                0 => { l.verdict = Some(Path::Retire); l.decommission_usd = Some(Money::from_cents(next(60_000_000) as i64)); l.sunset_date = Some(d("2025-10-01").checked_add_days(Days::new(next(120))).unwrap()); }
+                0 => { l.verdict = Some(Path::Retire); l.decommission_usd = Some(Planned::from_cents(next(60_000_000) as i64)); l.sunset_date = Some(d("2025-10-01").checked_add_days(Days::new(next(120))).unwrap()); }
                 1 => l.verdict = Some(Path::Hold),
-                2 => { l.floor_usd = Some(Money::from_cents(next(1_000_000) as i64)); }
-                _ => { l.cap_usd = Some(Money::from_cents(next(50_000_000) as i64)); }
+                2 => { l.floor_usd = Some(Planned::from_cents(next(1_000_000) as i64)); }
+                _ => { l.cap_usd = Some(Planned::from_cents(next(50_000_000) as i64)); }
             }
             l
         }).collect();
@@ -526,7 +580,7 @@ proptest! {
         prop_assert!(funded.totals.available_usd >= funded.totals.requested_usd);
         prop_assert!(funded.totals.decommission_shortfall_usd.is_zero());
         if out.totals.next_capital_call_usd.is_positive() {
-            full.envelope_usd = out.totals.next_capital_call_usd.checked_sub(Money::from_cents(1)).unwrap();
+            full.envelope_usd = out.totals.next_capital_call_usd.checked_sub(Planned::from_cents(1)).unwrap();
             let short = scenario::run(&lines, &full).unwrap();
             prop_assert!(short.totals.available_usd < short.totals.requested_usd || short.totals.decommission_shortfall_usd.is_positive());
         }
@@ -583,7 +637,7 @@ fn floors_skip_and_say_so() {
         expand("b", 5_000, "2", None, None),
     ];
     let out = scenario::run(&lines, &params(Policy::HighestReturn, 7_000)).unwrap();
-    assert_eq!(out.lines[0].allocated_usd, Money::ZERO);
+    assert_eq!(out.lines[0].allocated_usd, Planned::ZERO);
     assert!(
         out.lines[0].reason.contains("floor 80.00 does not fit"),
         "{}",
@@ -593,7 +647,7 @@ fn floors_skip_and_say_so() {
     assert_eq!(out.totals.unallocated_usd, m("20"));
     // Pro rata: a's share (46.67) is below its floor: dropped, b funded in full.
     let out = scenario::run(&lines, &params(Policy::ProRata, 7_000)).unwrap();
-    assert_eq!(out.lines[0].allocated_usd, Money::ZERO);
+    assert_eq!(out.lines[0].allocated_usd, Planned::ZERO);
     assert_eq!(out.lines[1].allocated_usd, m("50"));
 }
 
@@ -605,7 +659,7 @@ fn pro_rata_is_exact_to_the_cent() {
         expand("c", 10_000, "1", None, None),
     ];
     let out = scenario::run(&lines, &params(Policy::ProRata, 10_000)).unwrap();
-    let got: Vec<Money> = out.lines.iter().map(|l| l.allocated_usd).collect();
+    let got: Vec<Planned> = out.lines.iter().map(|l| l.allocated_usd).collect();
     assert_eq!(got, vec![m("33.34"), m("33.33"), m("33.33")]);
 }
 
@@ -618,4 +672,129 @@ fn overrides_need_reasons() {
     l.reason = Some("sunset per CFO".into());
     let out = scenario::run(&[l], &params(Policy::ProRata, 0)).unwrap();
     assert!(out.lines[0].overridden && out.lines[0].reason.contains("sunset per CFO"));
+}
+
+/// Values at the edges of every accepted range: score, scenario run and plan
+/// build never panic, and the scenario conserves money exactly.
+mod extremes {
+    use super::*;
+    use capcall_core::plan::{self, PlanInputs};
+
+    fn measured() -> impl Strategy<Value = Option<Measured>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(me("999999999.9999999999999999"))),
+            Just(Some(me("-999999999.9999999999999999"))),
+            Just(Some(me("0.0000000000000001"))),
+            Just(Some(me("-0.0005"))),
+            Just(Some(me("0"))),
+            (-999_999_999i64..999_999_999, 0u32..=16)
+                .prop_map(|(m, s)| Measured::from_decimal(Decimal::new(m, s)).ok()),
+        ]
+    }
+
+    fn metric() -> impl Strategy<Value = Option<Decimal>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(dec("999999999999999.9999999999999"))),
+            Just(Some(dec("-999999999999999.9999999999999"))),
+            Just(Some(Decimal::ZERO)),
+            (-1_000_000i64..1_000_000, 0u32..=28).prop_map(|(m, s)| Some(Decimal::new(m, s))),
+        ]
+    }
+
+    fn row() -> impl Strategy<Value = Observation> {
+        (
+            0u64..200,
+            measured(),
+            measured(),
+            prop_oneof![
+                Just(None),
+                Just(Some(0u64)),
+                Just(Some(1_000_000_000_000_000u64)),
+                (0u64..1000).prop_map(Some)
+            ],
+            [metric(), metric(), metric(), metric(), metric(), metric(), metric()],
+            prop_oneof![Just(None), Just(Some(0u32)), Just(Some(1_000_000u32))],
+        )
+            .prop_map(|(day, spend, forecast, units, m, privacy)| Observation {
+                period_start: d("2025-01-06").checked_add_days(Days::new(day)).unwrap(),
+                spend_usd: spend,
+                forecast_usd: forecast.map(|f| if f.is_negative() { Measured::ZERO } else { f }),
+                units,
+                value_delta: m[0],
+                value_target: m[1],
+                value_hurdle: m[2],
+                value_ci_low: m[3],
+                p95_latency_ms: m[4].map(|v| v.abs()),
+                p95_latency_slo_ms: m[5].map(|v| v.abs()),
+                dau: m[6].map(|v| v.abs()),
+                dau_target: m[6].map(|v| v.abs()),
+                task_success_pct: Some(dec("50")),
+                privacy_incidents: privacy,
+                eval_status: Some(EvalStatus::Green),
+                ..Default::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn no_panic_and_money_is_conserved(
+            rows in proptest::collection::vec(row(), 0..40),
+            budget_cents in prop_oneof![Just(0i64), Just(capcall_core::money::PLANNED_MAX_CENTS), 0i64..1_000_000_000],
+            ask_cents in prop_oneof![Just(capcall_core::money::PLANNED_MAX_CENTS), 0i64..1_000_000_000],
+            envelope_cents in prop_oneof![Just(capcall_core::money::PLANNED_MAX_CENTS), 0i64..1_000_000_000],
+            ret in prop_oneof![Just(capcall_core::scenario::RETURN_PER_USD_MAX), Just(dec("0.0000000000000000000000000001")), Just(dec("1.5"))],
+        ) {
+            let mut uc = use_case(1);
+            uc.budget_usd = Planned::from_cents(budget_cents);
+            let score = evaluate(&uc, &rows, d(AS_OF), &RubricSettings::default(), 2);
+            let _ = capcall_core::ucr::by_quarter(&rows);
+            let _ = capcall_core::ucr::by_month(&rows);
+            let mut lines = vec![];
+            for (i, path) in [Path::Expand, Path::Retire, Path::Hold, Path::Expand].into_iter().enumerate() {
+                lines.push(LineInput {
+                    use_case: format!("u{i}"),
+                    name: format!("U{i}"),
+                    old_budget_usd: Planned::from_cents(budget_cents),
+                    ucr: score.ucr_last_quarter,
+                    verdict: Some(path),
+                    ask_usd: Some(Planned::from_cents(ask_cents)),
+                    return_per_usd: Some(ret),
+                    decommission_usd: Some(Planned::from_cents(ask_cents)),
+                    ..Default::default()
+                });
+            }
+            let params = Params {
+                policy: Policy::HighestReturn,
+                envelope_usd: Planned::from_cents(envelope_cents),
+                reserve_pct: dec("5"),
+                quarter_start: d("2025-07-01"),
+            };
+            for policy in [Policy::HighestReturn, Policy::ProRata] {
+                let params = Params { policy, ..params.clone() };
+                let outcome = scenario::run(&lines, &params).expect("in-range inputs always run");
+                let t = &outcome.totals;
+                let sum_new = Planned::sum(outcome.lines.iter().map(|l| l.new_budget_usd)).unwrap();
+                prop_assert_eq!(sum_new, t.new_budget_usd);
+                prop_assert_eq!(
+                    t.old_budget_usd.checked_add(t.delta_usd).unwrap(),
+                    t.new_budget_usd
+                );
+                let uc_list: Vec<UseCase> = lines.iter().map(|l| UseCase { id: l.use_case.clone(), ..use_case(1) }).collect();
+                let built = plan::build(&PlanInputs {
+                    scenario: "x",
+                    rubric_version: 2,
+                    as_of: d(AS_OF),
+                    outcome: &outcome,
+                    use_cases: &uc_list,
+                    decisions: &[],
+                    scores: std::slice::from_ref(&score),
+                    workoff_days: 30,
+                });
+                prop_assert!(built.is_ok(), "{:?}", built.err());
+            }
+        }
+    }
 }

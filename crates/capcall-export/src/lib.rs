@@ -7,7 +7,7 @@
 //! stable order). Safe: every file is rendered first, then each is written
 //! to a temp file, fsynced and renamed; symlinked targets are refused.
 //!
-//! Money rule in exports: budgets and totals with thousands separators and 2
+//! Planned rule in exports: budgets and totals with thousands separators and 2
 //! decimals (`$1,234,567.89`); UCR to 4 significant digits (`0.008693`);
 //! percentages with one decimal.
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use capcall_core::decision::{to_yaml, Status};
-use capcall_core::money::Money;
+use capcall_core::money::Planned;
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
 use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
@@ -14,7 +14,7 @@ use crate::pdf::{self, Page};
 use crate::Pack;
 
 /// `$1,234,567.89` (the export money rule).
-pub fn usd(m: Money) -> String {
+pub fn usd(m: Planned) -> String {
     let g = m.display_grouped();
     match g.strip_prefix('-') {
         Some(rest) => format!("-${rest}"),
@@ -23,7 +23,7 @@ pub fn usd(m: Money) -> String {
 }
 
 fn value_usd(d: Decimal) -> String {
-    Money::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
+    Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
 }
 
 fn ucr(d: Option<Decimal>) -> String {
@@ -496,9 +496,9 @@ pub fn plan_json(p: &Pack) -> String {
         use_case: &'a str,
         name: &'a str,
         path: Path,
-        old_budget_usd: Money,
-        new_budget_usd: Money,
-        delta_usd: Money,
+        old_budget_usd: Planned,
+        new_budget_usd: Planned,
+        delta_usd: Planned,
     }
     let doc = serde_json::json!({
         "schema_version": capcall_core::plan::SCHEMA_VERSION,

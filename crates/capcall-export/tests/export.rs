@@ -19,7 +19,7 @@ fn demo_plan(dir: &Path, approve_plan: bool) -> Portfolio {
             path: Some(capcall_core::rubric::Path::Expand),
             use_case: Some("ops-copilot-w3-eu".into()),
             owner: "VP Ops".into(),
-            budget_usd: Some(capcall_core::Money::from_dollars(300_000)),
+            budget_usd: Some(capcall_core::Planned::from_dollars(300_000)),
             evidence: vec![
                 "wk08/adoption/study_plan.md#results".into(),
                 "wk08/observability/slo_dashboards.png".into(),
@@ -120,13 +120,13 @@ fn budgets_csv_totals_equal_the_scenario_totals() {
     export(&p, &tmp.path().join("out"), Formats::parse("csv").unwrap(), false).unwrap();
     let csv = std::fs::read_to_string(tmp.path().join("out/budgets.csv")).unwrap();
     let plan = p.plan_latest(true).unwrap().unwrap().plan;
-    let mut sums = [capcall_core::Money::ZERO; 3];
+    let mut sums = [capcall_core::Planned::ZERO; 3];
     let mut total_row = None;
     for line in csv.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
-        let money: Vec<capcall_core::Money> = cells[cells.len() - 3..]
+        let money: Vec<capcall_core::Planned> = cells[cells.len() - 3..]
             .iter()
-            .map(|c| capcall_core::Money::parse(c).unwrap())
+            .map(|c| capcall_core::Planned::parse(c).unwrap())
             .collect();
         if cells[0] == "TOTAL" {
             total_row = Some(money);

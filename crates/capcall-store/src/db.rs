@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_decisions_audit_plans.sql",
         include_str!("../../../migrations/0002_decisions_audit_plans.sql"),
     ),
+    (
+        "0003_measured_money.sql",
+        include_str!("../../../migrations/0003_measured_money.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -4,7 +4,7 @@
 //! Every change is written to the audit trail in the same transaction.
 
 use capcall_core::decision::{self, Decision, Guardrail, GuardrailCheck, Milestone, Status};
-use capcall_core::money::Money;
+use capcall_core::money::Planned;
 use capcall_core::rubric::Path as Route;
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Row};
@@ -24,7 +24,7 @@ pub struct NewDecision {
     pub scenario: Option<String>,
     pub title: Option<String>,
     pub owner: String,
-    pub budget_usd: Option<Money>,
+    pub budget_usd: Option<Planned>,
     pub evidence: Vec<String>,
     pub guardrails: Vec<String>,
     pub milestones: Vec<String>,
@@ -61,7 +61,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
         use_case: r.get(3)?,
         scenario: r.get(4)?,
         owner: r.get(5)?,
-        budget_usd: r.get::<_, Option<i64>>(6)?.map(Money::from_cents),
+        budget_usd: r.get::<_, Option<i64>>(6)?.map(Planned::from_cents),
         evidence: serde_json::from_str(&json(7)?).unwrap_or_default(),
         guardrails: guardrails.iter().filter_map(|g| Guardrail::parse(g).ok()).collect(),
         milestones: serde_json::from_str(&json(9)?).unwrap_or_default(),

@@ -9,17 +9,17 @@
 //! importing the same file twice changes nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use capcall_core::model::is_slug;
-use capcall_core::money::parse_cents;
+use capcall_core::money::{parse_cents, Measured};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::Transaction;
 use rust_decimal::Decimal;
 
-use crate::error::{CellError, Result, StoreError};
+use crate::csv_input::{self, CsvReader, Errors, Header};
+use crate::error::{Result, StoreError};
 
 /// A multiply-shift hasher for the packed `(use case, day)` keys of the
 /// duplicate check: SipHash's DoS resistance buys nothing for a local file.
@@ -43,8 +43,16 @@ impl Hasher for KeyHasher {
 /// Most columns a format has.
 const MAX_COLUMNS: usize = 22;
 
-/// How many bad cells are reported in full.
-pub const MAX_REPORTED: usize = 20;
+pub use crate::csv_input::MAX_REPORTED;
+
+/// Largest count accepted in a `units` cell (10^15 requests a period): sums
+/// over any realistic history stay far inside the `u128` they are summed in.
+pub const MAX_UNITS: i64 = 1_000_000_000_000_000;
+/// Largest count of privacy incidents in one row.
+pub const MAX_INCIDENT_COUNT: i64 = 1_000_000;
+/// Metric decimals (value, latency, DAU...) are below 10^15 in absolute
+/// value: their means and products with rubric percentages cannot overflow.
+pub const MAX_METRIC_DIGITS: usize = 15;
 
 /// Progress of an import, reported every few thousand rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -83,12 +91,17 @@ enum Kind {
     Text,
     OptText,
     Status,
-    MoneyNonNeg,
+    /// Planned money, whole cents, >= 0 (stored as INTEGER cents).
+    Planned,
+    /// Measured money at source precision (stored as exact decimal text).
+    Measured {
+        non_negative: bool,
+    },
     Levers,
     UseCaseRef,
     Date,
     OptDate,
-    Count,
+    Count(i64),
     Dec,
     DecRange(i64, i64),
     DecNonNeg,
@@ -113,7 +126,7 @@ const USE_CASE_COLUMNS: &[Column] = &[
     col("region", Kind::Text, true),
     col("status", Kind::Status, true),
     col("flag", Kind::OptText, false),
-    col("budget_usd", Kind::MoneyNonNeg, true),
+    col("budget_usd", Kind::Planned, true),
     col("levers", Kind::Levers, false),
 ];
 
@@ -121,9 +134,10 @@ const USE_CASE_COLUMNS: &[Column] = &[
 const OBSERVATION_COLUMNS: &[Column] = &[
     col("use_case", Kind::UseCaseRef, true),
     col("period_start", Kind::Date, true),
-    col("spend_usd", Kind::MoneyNonNeg, false),
-    col("forecast_usd", Kind::MoneyNonNeg, false),
-    col("units", Kind::Count, false),
+    // Spend may be negative: credits can exceed usage in a period.
+    col("spend_usd", Kind::Measured { non_negative: false }, false),
+    col("forecast_usd", Kind::Measured { non_negative: true }, false),
+    col("units", Kind::Count(MAX_UNITS), false),
     col("value_delta", Kind::Dec, false),
     col("value_target", Kind::Dec, false),
     col("value_hurdle", Kind::Dec, false),
@@ -135,7 +149,7 @@ const OBSERVATION_COLUMNS: &[Column] = &[
     col("availability_slo_pct", Kind::DecRange(0, 100), false),
     col("eval_status", Kind::Eval, false),
     col("grounded_score", Kind::DecRange(0, 5), false),
-    col("privacy_incidents", Kind::Count, false),
+    col("privacy_incidents", Kind::Count(MAX_INCIDENT_COUNT), false),
     col("dau", Kind::DecNonNeg, false),
     col("dau_target", Kind::DecNonNeg, false),
     col("task_success_pct", Kind::DecRange(0, 100), false),
@@ -145,8 +159,8 @@ const OBSERVATION_COLUMNS: &[Column] = &[
 
 /// Keyed replace of whole rows (FORMATS.md: "rows are keyed, then replaced").
 /// `OR REPLACE` costs one B-tree seek per row where an upsert costs two.
-const OBSERVATION_UPSERT: &str = "INSERT OR REPLACE INTO observations (use_case, period_start, spend_cents, \
-    forecast_cents, units, value_delta, value_target, value_hurdle, value_ci_low, value_ci_high, p95_latency_ms, \
+const OBSERVATION_UPSERT: &str = "INSERT OR REPLACE INTO observations (use_case, period_start, spend_usd, \
+    forecast_usd, units, value_delta, value_target, value_hurdle, value_ci_low, value_ci_high, p95_latency_ms, \
     p95_latency_slo_ms, availability_pct, availability_slo_pct, eval_status, grounded_score, privacy_incidents, dau, \
     dau_target, task_success_pct, remediation_plan, remediation_due) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
@@ -156,36 +170,9 @@ enum Cell<'a> {
     Null,
     Int(i64),
     Text(&'a str),
-}
-
-struct Errors {
-    file: String,
-    list: Vec<CellError>,
-    total: usize,
-}
-
-impl Errors {
-    fn push(&mut self, line: u64, column: u64, field: &str, message: String) {
-        self.total += 1;
-        if self.list.len() < MAX_REPORTED {
-            self.list.push(CellError {
-                file: self.file.clone(),
-                line,
-                column,
-                field: field.to_string(),
-                message,
-            });
-        }
-    }
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
+    /// Text rewritten to its canonical form (measured money given as
+    /// `$1,200.5` or `1.5E-7`).
+    Owned(String),
 }
 
 /// Checks decimal text (`-12.5`, `0.0095`, `+3`) without allocating.
@@ -209,6 +196,16 @@ fn check_decimal(t: &str) -> std::result::Result<(), String> {
     }
     if digits > 28 {
         return Err(format!("'{t}' has more than 28 digits; it would be rounded"));
+    }
+    let int_digits = body
+        .iter()
+        .take_while(|c| **c != b'.')
+        .skip_while(|c| **c == b'0')
+        .count();
+    if int_digits > MAX_METRIC_DIGITS {
+        return Err(format!(
+            "'{t}' is out of range (metrics are below 10^{MAX_METRIC_DIGITS} in absolute value)"
+        ));
     }
     Ok(())
 }
@@ -276,6 +273,24 @@ pub fn parse_date(t: &str) -> std::result::Result<NaiveDate, String> {
     NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("'{t}' is not a valid calendar date"))
 }
 
+/// Is `t` decimal text exactly as [`Measured`] prints it (`-12.50`,
+/// `0.0095`), so it can be stored as written without a copy?
+fn is_canonical_decimal(t: &str) -> bool {
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(digits)
+        && !(negative && body.bytes().all(|b| b == b'0' || b == b'.'))
+}
+
 fn parse_cell<'a>(kind: Kind, t: &'a str, use_cases: &HashMap<String, i64>) -> std::result::Result<Cell<'a>, String> {
     if t.is_empty() {
         return match kind {
@@ -303,12 +318,23 @@ fn parse_cell<'a>(kind: Kind, t: &'a str, use_cases: &HashMap<String, i64>) -> s
             }
             Cell::Text(t)
         }
-        Kind::MoneyNonNeg => {
+        Kind::Planned => {
             let cents = parse_cents(t).map_err(|e| e.to_string())?;
             if cents < 0 {
                 return Err(format!("'{t}' is negative; amounts here must be >= 0"));
             }
             Cell::Int(cents)
+        }
+        Kind::Measured { non_negative } => {
+            let m = Measured::parse(t).map_err(|e| e.to_string())?;
+            if non_negative && m.is_negative() {
+                return Err(format!("'{t}' is negative; amounts here must be >= 0"));
+            }
+            if is_canonical_decimal(t) {
+                Cell::Text(t)
+            } else {
+                Cell::Owned(m.to_string())
+            }
         }
         Kind::UseCaseRef => match use_cases.get(t) {
             Some(pk) => Cell::Int(*pk),
@@ -318,11 +344,14 @@ fn parse_cell<'a>(kind: Kind, t: &'a str, use_cases: &HashMap<String, i64>) -> s
             parse_date(t)?;
             Cell::Text(t)
         }
-        Kind::Count => {
+        Kind::Count(max) => {
             if !t.bytes().all(|c| c.is_ascii_digit()) {
                 return Err(format!("'{t}' is not a whole number >= 0"));
             }
-            Cell::Int(t.parse::<i64>().map_err(|_| format!("'{t}' is too large"))?)
+            match t.parse::<i64>() {
+                Ok(n) if n <= max => Cell::Int(n),
+                _ => return Err(format!("'{t}' is out of range (at most {max})")),
+            }
         }
         Kind::Dec => {
             check_decimal(t)?;
@@ -354,23 +383,15 @@ pub(crate) fn import_csv(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport> {
     let file_name = path.display().to_string();
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(file);
+    let (mut rdr, total_bytes) = csv_input::open(path)?;
     let columns = match kind {
         ImportKind::UseCases => USE_CASE_COLUMNS,
         ImportKind::Observations => OBSERVATION_COLUMNS,
     };
-    let mut errors = Errors {
-        file: file_name.clone(),
-        list: vec![],
-        total: 0,
-    };
-    let header = read_header(&mut rdr, columns, &mut errors)?;
+    let mut errors = Errors::new(path);
+    let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+    let required: Vec<&str> = columns.iter().filter(|c| c.required).map(|c| c.name).collect();
+    let header = csv_input::read_header(&mut rdr, &names, &required, &mut errors)?;
 
     let use_cases: HashMap<String, i64> = if kind == ImportKind::Observations {
         let mut stmt = tx.prepare("SELECT id, pk FROM use_cases")?;
@@ -446,57 +467,6 @@ pub(crate) fn import_csv(
     })
 }
 
-struct Header {
-    /// Field index of each known column, if present.
-    index: Vec<Option<usize>>,
-    width: usize,
-    ignored: Vec<String>,
-}
-
-fn read_header(rdr: &mut csv::Reader<File>, columns: &[Column], errors: &mut Errors) -> Result<Header> {
-    let mut record = csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => errors.push(1, 1, "", "the file is empty (expected a header row)".into()),
-        Err(e) => errors.push(
-            e.position().map(|p| p.line()).unwrap_or(1),
-            1,
-            "",
-            format!("malformed CSV: {e}"),
-        ),
-    }
-    let mut index: Vec<Option<usize>> = vec![None; columns.len()];
-    let mut ignored = vec![];
-    for (i, raw) in record.iter().enumerate() {
-        let name = String::from_utf8_lossy(trim(raw))
-            .trim_start_matches('\u{feff}')
-            .to_string();
-        match columns.iter().position(|c| c.name == name) {
-            Some(c) if index[c].is_some() => errors.push(1, i as u64 + 1, &name, "duplicate column".into()),
-            Some(c) => index[c] = Some(i),
-            None => ignored.push(name),
-        }
-    }
-    if errors.total == 0 {
-        for (c, ix) in columns.iter().zip(&index) {
-            if c.required && ix.is_none() {
-                errors.push(1, 1, c.name, "required column is missing from the header".into());
-            }
-        }
-    }
-    if errors.total > 0 {
-        return Err(StoreError::Import {
-            errors: std::mem::take(&mut errors.list),
-            total: errors.total,
-        });
-    }
-    Ok(Header {
-        index,
-        width: record.len(),
-        ignored,
-    })
-}
-
 /// Rows per batch handed from the reader to the writer.
 const BATCH_ROWS: usize = 2048;
 
@@ -541,7 +511,7 @@ struct ReadState {
 /// to report every bad cell.
 #[allow(clippy::too_many_arguments)]
 fn read_rows(
-    rdr: &mut csv::Reader<File>,
+    rdr: &mut CsvReader,
     kind: ImportKind,
     columns: &[Column],
     header: &Header,
@@ -570,20 +540,14 @@ fn read_rows(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                st.errors.push(
-                    e.position().map(|p| p.line()).unwrap_or(0),
-                    1,
-                    "",
-                    format!("malformed CSV: {e}"),
-                );
-                if st.errors.total > 10_000 {
+                if st.errors.push_csv(&e, st.rows + 2) || st.errors.total > 10_000 {
                     break;
                 }
                 continue;
             }
         }
         let line = record.position().map(|p| p.line()).unwrap_or(st.rows + 2);
-        if record.len() == 1 && trim(&record[0]).is_empty() {
+        if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
             continue; // blank line
         }
         st.rows += 1;
@@ -604,11 +568,20 @@ fn read_rows(
         let mut row_ok = true;
         for (n, (c, ix)) in columns.iter().zip(&header.index).enumerate() {
             let Some(ix) = *ix else { continue };
-            let Ok(text) = std::str::from_utf8(trim(&record[ix])) else {
-                st.errors.push(line, ix as u64 + 1, c.name, "not valid UTF-8".into());
+            let text = match csv_input::cell_text(&record[ix]) {
+                Ok(t) => t,
+                Err(message) => {
+                    st.errors.push(line, ix as u64 + 1, c.name, message);
+                    row_ok = false;
+                    continue;
+                }
+            };
+            if c.required && text.is_empty() {
+                st.errors
+                    .push(line, ix as u64 + 1, c.name, "required, but empty".into());
                 row_ok = false;
                 continue;
-            };
+            }
             match parse_cell(c.kind, text, use_cases) {
                 Ok(cell) => cells[n] = cell,
                 Err(message) => {
@@ -672,6 +645,11 @@ fn read_rows(
                 Cell::Null => Slot::Null,
                 Cell::Int(v) => Slot::Int(*v),
                 Cell::Text(t) => {
+                    let start = batch.arena.len() as u32;
+                    batch.arena.push_str(t);
+                    Slot::Text(start, batch.arena.len() as u32)
+                }
+                Cell::Owned(t) => {
                     let start = batch.arena.len() as u32;
                     batch.arena.push_str(t);
                     Slot::Text(start, batch.arena.len() as u32)
@@ -780,16 +758,19 @@ pub struct CsvPreview {
 
 /// Reads the header and up to `limit` rows of a CSV file.
 pub fn preview(path: &Path, limit: usize) -> Result<CsvPreview> {
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(file);
+    let (mut rdr, total_bytes) = csv_input::open(path)?;
     let mut rows = vec![];
-    for rec in rdr.records().take(limit + 1) {
-        let rec = rec.map_err(|e| StoreError::Invalid(format!("{}: malformed CSV: {e}", path.display())))?;
-        rows.push(rec.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    for rec in rdr.byte_records().take(limit + 1) {
+        let rec = rec.map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display())))?;
+        rows.push(
+            rec.iter()
+                .map(|c| {
+                    String::from_utf8_lossy(csv_input::trim(c))
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
+                .collect::<Vec<_>>(),
+        );
     }
     let header = if rows.is_empty() { vec![] } else { rows.remove(0) };
     let has = |n: &str| header.iter().any(|h| h.trim() == n);

@@ -8,6 +8,7 @@
 //! pure `capcall-core` crate.
 
 pub mod audit;
+mod csv_input;
 pub mod db;
 pub mod decisions;
 pub mod error;

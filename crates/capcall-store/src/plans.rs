@@ -50,7 +50,8 @@ impl Portfolio {
             decisions: &decisions,
             scores: &scores,
             workoff_days,
-        });
+        })
+        .map_err(|e| StoreError::Invalid(format!("plan: {e}")))?;
         let content = serde_json::to_string(&p).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let tx = self
             .conn

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use capcall_core::model::{EvalStatus, Lifecycle, Observation, UseCase};
-use capcall_core::money::Money;
+use capcall_core::money::{Measured, Planned};
 use capcall_core::period::{Quarter, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
 use capcall_core::ucr::{self, UcrPoint};
@@ -62,7 +62,7 @@ pub struct UseCaseRow {
     pub latest_ucr: Option<Decimal>,
 }
 
-const OBS_COLUMNS: &str = "period_start, spend_cents, forecast_cents, units, value_delta, value_target, value_hurdle, \
+const OBS_COLUMNS: &str = "period_start, spend_usd, forecast_usd, units, value_delta, value_target, value_hurdle, \
     value_ci_low, value_ci_high, p95_latency_ms, p95_latency_slo_ms, availability_pct, availability_slo_pct, \
     eval_status, grounded_score, privacy_incidents, dau, dau_target, task_success_pct, remediation_plan, remediation_due";
 
@@ -80,21 +80,45 @@ fn text<'r>(row: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     }
 }
 
+/// A stored value that does not parse: an error naming the column and the
+/// value, never a silent default (the caller names the table and row).
+fn corrupt(row: &Row<'_>, i: usize, value: &str, expected: &str) -> rusqlite::Error {
+    let column = row.as_ref().column_name(i).unwrap_or("?").to_string();
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        format!("column {column}: stored value '{value}' is not {expected}").into(),
+    )
+}
+
 fn dec(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Decimal>> {
-    Ok(text(row, i)?.and_then(|t| Decimal::from_str_exact(t.trim_start_matches('+')).ok()))
+    text(row, i)?
+        .map(|t| Decimal::from_str_exact(t.trim_start_matches('+')).map_err(|_| corrupt(row, i, t, "a decimal")))
+        .transpose()
+}
+
+fn measured(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Measured>> {
+    text(row, i)?
+        .map(|t| Measured::parse(t).map_err(|_| corrupt(row, i, t, "measured money")))
+        .transpose()
 }
 
 fn date(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    Ok(text(row, i)?.and_then(|t| import::parse_date(t).ok()))
+    text(row, i)?
+        .map(|t| import::parse_date(t).map_err(|_| corrupt(row, i, t, "a YYYY-MM-DD date")))
+        .transpose()
 }
 
 /// Maps a row selected with [`OBS_COLUMNS`] starting at column `o`.
 fn observation(row: &Row<'_>, o: usize) -> rusqlite::Result<Observation> {
     Ok(Observation {
-        period_start: date(row, o)?.unwrap_or_default(),
-        spend_usd: row.get::<_, Option<i64>>(o + 1)?.map(Money::from_cents),
-        forecast_usd: row.get::<_, Option<i64>>(o + 2)?.map(Money::from_cents),
-        units: row.get::<_, Option<i64>>(o + 3)?.map(|u| u.max(0) as u64),
+        period_start: date(row, o)?.ok_or_else(|| corrupt(row, o, "NULL", "a date"))?,
+        spend_usd: measured(row, o + 1)?,
+        forecast_usd: measured(row, o + 2)?,
+        units: row
+            .get::<_, Option<i64>>(o + 3)?
+            .map(|u| u64::try_from(u).map_err(|_| corrupt(row, o + 3, &u.to_string(), "a count >= 0")))
+            .transpose()?,
         value_delta: dec(row, o + 4)?,
         value_target: dec(row, o + 5)?,
         value_hurdle: dec(row, o + 6)?,
@@ -104,13 +128,14 @@ fn observation(row: &Row<'_>, o: usize) -> rusqlite::Result<Observation> {
         p95_latency_slo_ms: dec(row, o + 10)?,
         availability_pct: dec(row, o + 11)?,
         availability_slo_pct: dec(row, o + 12)?,
-        eval_status: row
-            .get::<_, Option<String>>(o + 13)?
-            .and_then(|s| EvalStatus::parse(&s)),
+        eval_status: text(row, o + 13)?
+            .map(|s| EvalStatus::parse(s).ok_or_else(|| corrupt(row, o + 13, s, "green, yellow or red")))
+            .transpose()?,
         grounded_score: dec(row, o + 14)?,
         privacy_incidents: row
             .get::<_, Option<i64>>(o + 15)?
-            .map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),
+            .map(|n| u32::try_from(n).map_err(|_| corrupt(row, o + 15, &n.to_string(), "a count >= 0")))
+            .transpose()?,
         dau: dec(row, o + 16)?,
         dau_target: dec(row, o + 17)?,
         task_success_pct: dec(row, o + 18)?,
@@ -298,7 +323,7 @@ impl Portfolio {
         self.scenario_run(
             capcall_core::demo::SCENARIO,
             &crate::scenarios::ParamChanges {
-                envelope_usd: Some(Money::from_dollars(100_000)),
+                envelope_usd: Some(Planned::from_dollars(100_000)),
                 reserve_pct: Some(Decimal::from(5)),
                 policy: None,
             },
@@ -312,14 +337,14 @@ impl Portfolio {
             "SELECT u.pk, u.id, u.name, u.owner, u.wave, u.region, u.status, u.flag, u.budget_cents,
                     (SELECT count(*) FROM observations o WHERE o.use_case = u.pk),
                     (SELECT max(period_start) FROM observations o WHERE o.use_case = u.pk),
-                    (SELECT spend_cents FROM observations o WHERE o.use_case = u.pk AND spend_cents IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
-                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_cents IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1)
+                    (SELECT spend_usd FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
+                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1)
              FROM use_cases u ORDER BY u.id",
         )?;
         let levers = self.levers()?;
         let rows = stmt.query_map([], |r| {
             let pk: i64 = r.get(0)?;
-            let spend: Option<i64> = r.get(11)?;
+            let spend = measured(r, 11)?;
             let units: Option<i64> = r.get(12)?;
             Ok(UseCaseRow {
                 use_case: use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
@@ -327,7 +352,7 @@ impl Portfolio {
                 latest_period: date(r, 10)?,
                 latest_ucr: spend
                     .zip(units)
-                    .and_then(|(s, u)| Decimal::new(s, 2).checked_div(Decimal::from(u))),
+                    .and_then(|(s, u)| s.as_decimal().checked_div(Decimal::from(u))),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -495,11 +520,12 @@ impl Portfolio {
     /// UCR history of a use case by quarter, month, or observation period.
     pub fn ucr(&self, id: &str, by: UcrBy) -> Result<Vec<UcrPoint>> {
         let rows = self.observations(id)?;
-        Ok(match by {
+        match by {
             UcrBy::Quarter => ucr::by_quarter(&rows),
             UcrBy::Month => ucr::by_month(&rows),
             UcrBy::Period => ucr::by_period(&rows),
-        })
+        }
+        .map_err(|e| StoreError::Invalid(format!("use case {id}: UCR: {e}")))
     }
 
     pub fn rubric(&self) -> Result<RubricVersion> {
@@ -592,48 +618,65 @@ impl Portfolio {
     /// Portfolio-wide UCR per calendar quarter up to `as_of` (all use cases'
     /// spend over all their units, rows with both only).
     pub fn portfolio_ucr_by_quarter(&self, as_of: NaiveDate) -> Result<Vec<UcrPoint>> {
+        // Exact sums of decimal text happen here, not in SQL (which would
+        // round through floating point).
         let mut stmt = self.conn.prepare(
-            "SELECT substr(period_start, 1, 4), (CAST(substr(period_start, 6, 2) AS INTEGER) + 2) / 3, sum(spend_cents), sum(units), count(*) \
-             FROM observations WHERE spend_cents IS NOT NULL AND units IS NOT NULL AND period_start <= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+            "SELECT period_start, spend_usd, units FROM observations \
+             WHERE spend_usd IS NOT NULL AND units IS NOT NULL AND period_start <= ?1",
         )?;
-        let rows = stmt.query_map([as_of.to_string()], |r| {
-            let (y, q, spend, units, n): (String, i64, i64, i64, u32) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-            Ok(UcrPoint {
-                period: format!("{y}-Q{q}"),
-                spend_usd: Money::from_cents(spend),
-                units: Decimal::from(units),
-                ucr: if units > 0 {
-                    Decimal::new(spend, 2).checked_div(Decimal::from(units))
-                } else {
-                    None
-                },
-                rows_used: n,
-                rows_missing: 0,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut sums: std::collections::BTreeMap<Quarter, ucr::Sums> = Default::default();
+        let mut rows = stmt.query([as_of.to_string()])?;
+        while let Some(r) = rows.next()? {
+            let o = Observation {
+                period_start: date(r, 0)?.ok_or_else(|| corrupt(r, 0, "NULL", "a date"))?,
+                spend_usd: measured(r, 1)?,
+                units: Some(u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)),
+                ..Default::default()
+            };
+            sums.entry(Quarter::of(o.period_start))
+                .or_default()
+                .add(&o)
+                .map_err(|e| StoreError::Invalid(format!("portfolio UCR for {}: {e}", Quarter::of(o.period_start))))?;
+        }
+        Ok(sums.into_iter().map(|(q, s)| s.point(q.label())).collect())
     }
 
     /// Monthly UCR per use case for months starting on or after `from`, in
     /// one pass (the board's sparklines): id -> [(YYYY-MM, UCR or unknown)].
     pub fn monthly_ucr_since(&self, from: NaiveDate) -> Result<MonthlyUcr> {
         let mut stmt = self.conn.prepare(
-            "SELECT u.id, substr(o.period_start, 1, 7), sum(o.spend_cents), sum(o.units) \
+            "SELECT u.id, o.period_start, o.spend_usd, o.units \
              FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk AND o.period_start >= ?1 \
-             WHERE o.spend_cents IS NOT NULL AND o.units IS NOT NULL GROUP BY u.pk, 2 ORDER BY u.pk, 2",
+             WHERE o.spend_usd IS NOT NULL AND o.units IS NOT NULL ORDER BY u.pk, o.period_start",
         )?;
         let mut out: MonthlyUcr = Default::default();
+        let mut current: Option<(String, String, ucr::Sums)> = None;
+        let flush = |out: &mut MonthlyUcr, cur: Option<(String, String, ucr::Sums)>| {
+            if let Some((id, month, s)) = cur {
+                out.entry(id).or_default().push((month, s.ucr()));
+            }
+        };
         let mut rows = stmt.query([from.to_string()])?;
         while let Some(r) = rows.next()? {
-            let (spend, units): (i64, i64) = (r.get(2)?, r.get(3)?);
-            let ucr = if units > 0 {
-                Decimal::new(spend, 2).checked_div(Decimal::from(units))
-            } else {
-                None
+            let id: &str = text(r, 0)?.unwrap_or_default();
+            let period: &str = text(r, 1)?.unwrap_or_default();
+            let month = period.get(..7).unwrap_or(period);
+            let same = current.as_ref().is_some_and(|(i, m, _)| i == id && m == month);
+            if !same {
+                flush(&mut out, current.take());
+                current = Some((id.to_string(), month.to_string(), ucr::Sums::default()));
+            }
+            let o = Observation {
+                spend_usd: measured(r, 2)?,
+                units: Some(u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0)),
+                ..Default::default()
             };
-            out.entry(r.get(0)?).or_default().push((r.get(1)?, ucr));
+            if let Some((_, _, s)) = current.as_mut() {
+                s.add(&o)
+                    .map_err(|e| StoreError::Invalid(format!("use case {id}, {month}: {e}")))?;
+            }
         }
+        flush(&mut out, current.take());
         Ok(out)
     }
 
@@ -708,7 +751,7 @@ fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Re
         region: r.get(o + 4)?,
         status: Lifecycle::parse(&status).unwrap_or(Lifecycle::Live),
         flag: r.get(o + 6)?,
-        budget_usd: Money::from_cents(r.get(o + 7)?),
+        budget_usd: Planned::from_cents(r.get(o + 7)?),
         levers,
     })
 }
@@ -741,8 +784,8 @@ fn insert_observations(conn: &Connection, pk: i64, rows: &[Observation]) -> Resu
         stmt.execute(rusqlite::params![
             pk,
             o.period_start.to_string(),
-            o.spend_usd.map(|m| m.cents()).transpose()?,
-            o.forecast_usd.map(|m| m.cents()).transpose()?,
+            o.spend_usd.map(|m| m.to_string()),
+            o.forecast_usd.map(|m| m.to_string()),
             o.units.map(|u| u as i64),
             s(o.value_delta),
             s(o.value_target),

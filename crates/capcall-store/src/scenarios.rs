@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use capcall_core::money::{parse_cents, parse_decimal, Money};
+use capcall_core::money::{parse_cents, parse_decimal, Planned};
 use capcall_core::rubric::Path as Route;
 use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy};
 use chrono::NaiveDate;
@@ -14,7 +14,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::error::{CellError, Result, StoreError};
+use crate::csv_input;
+use crate::error::{Result, StoreError};
 use crate::import::parse_date;
 use crate::lock::whoami;
 use crate::portfolio::{now, Portfolio};
@@ -48,7 +49,7 @@ pub struct Scenario {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ParamChanges {
     pub policy: Option<Policy>,
-    pub envelope_usd: Option<Money>,
+    pub envelope_usd: Option<Planned>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub reserve_pct: Option<Decimal>,
 }
@@ -61,10 +62,10 @@ pub struct CompareLine {
     pub name: String,
     pub path_a: Option<Route>,
     pub path_b: Option<Route>,
-    pub new_budget_a: Option<Money>,
-    pub new_budget_b: Option<Money>,
+    pub new_budget_a: Option<Planned>,
+    pub new_budget_b: Option<Planned>,
     /// `b - a` (missing counts as zero).
-    pub difference: Money,
+    pub difference: Planned,
     pub changed: bool,
 }
 
@@ -73,9 +74,9 @@ pub struct CompareLine {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CompareTotal {
     pub name: String,
-    pub a: Money,
-    pub b: Money,
-    pub difference: Money,
+    pub a: Planned,
+    pub b: Planned,
+    pub difference: Planned,
 }
 
 /// Two scenarios side by side.
@@ -203,7 +204,7 @@ impl Portfolio {
                     cloned_from: r.get(8)?,
                     params: Params {
                         policy: Policy::parse(&policy).unwrap_or(Policy::HighestReturn),
-                        envelope_usd: Money::from_cents(r.get(10)?),
+                        envelope_usd: Planned::from_cents(r.get(10)?),
                         reserve_pct: Decimal::from_str_exact(&reserve).unwrap_or_default(),
                         quarter_start: parse_date(&quarter).unwrap_or_default(),
                     },
@@ -219,13 +220,13 @@ impl Portfolio {
                     Ok(r.get::<_, Option<String>>(i)?
                         .and_then(|t| Decimal::from_str_exact(&t).ok()))
                 };
-                let money = |i: usize| -> rusqlite::Result<Option<Money>> {
-                    Ok(r.get::<_, Option<i64>>(i)?.map(Money::from_cents))
+                let money = |i: usize| -> rusqlite::Result<Option<Planned>> {
+                    Ok(r.get::<_, Option<i64>>(i)?.map(Planned::from_cents))
                 };
                 Ok(LineInput {
                     use_case: r.get(0)?,
                     name: r.get(1)?,
-                    old_budget_usd: Money::from_cents(r.get(2)?),
+                    old_budget_usd: Planned::from_cents(r.get(2)?),
                     ucr: dec(3)?,
                     verdict: route(r.get(4)?),
                     path_override: route(r.get(5)?),
@@ -430,7 +431,7 @@ impl Portfolio {
             let (la, lb) = (find(&ra, id), find(&rb, id));
             let na = la.as_ref().map(|l| l.new_budget_usd);
             let nb = lb.as_ref().map(|l| l.new_budget_usd);
-            let difference = nb.unwrap_or(Money::ZERO).checked_sub(na.unwrap_or(Money::ZERO))?;
+            let difference = nb.unwrap_or(Planned::ZERO).checked_sub(na.unwrap_or(Planned::ZERO))?;
             let (pa, pb) = (la.as_ref().map(|l| l.path), lb.as_ref().map(|l| l.path));
             lines.push(CompareLine {
                 use_case: id.to_string(),
@@ -493,7 +494,7 @@ fn write_lines(tx: &Transaction<'_>, id: i64, lines: &[LineInput]) -> Result<()>
     let mut stmt = tx.prepare(&format!(
         "INSERT INTO scenario_lines (scenario, {LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     ))?;
-    let cents = |m: Option<Money>| m.map(|m| m.cents()).transpose();
+    let cents = |m: Option<Planned>| m.map(|m| m.cents()).transpose();
     for l in lines {
         stmt.execute(params![
             id,
@@ -518,56 +519,61 @@ fn write_lines(tx: &Transaction<'_>, id: i64, lines: &[LineInput]) -> Result<()>
 /// Reads `scenario_inputs.csv` onto the lines; every bad cell is reported as
 /// `FILE:LINE:COLUMN: field: reason` and nothing is applied on error.
 fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
-    let fname = file.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(file)
-        .map_err(|e| StoreError::io(file, std::io::Error::other(e.to_string())))?;
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| StoreError::Invalid(format!("{fname}:1:1: malformed CSV: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let mut errors: Vec<CellError> = vec![];
-    let mut total = 0usize;
+    const COLUMNS: &[&str] = &[
+        "use_case",
+        "path",
+        "reason",
+        "ask_usd",
+        "return_per_usd",
+        "floor_usd",
+        "cap_usd",
+        "decommission_usd",
+        "sunset_date",
+    ];
+    let (mut rdr, _) = csv_input::open(file)?;
+    let mut errors = csv_input::Errors::new(file);
+    let header = csv_input::read_header(&mut rdr, COLUMNS, &["use_case"], &mut errors)?;
     let mut push = |line: u64, column: usize, field: &str, message: String| {
-        total += 1;
-        if errors.len() < crate::import::MAX_REPORTED {
-            errors.push(CellError {
-                file: fname.clone(),
-                line,
-                column: column as u64 + 1,
-                field: field.into(),
-                message,
-            });
-        }
+        errors.push(line, column as u64 + 1, field, message);
     };
-    let col = |name: &str| header.iter().position(|h| h == name);
-    match col("use_case") {
-        Some(_) => {}
-        None => push(1, 0, "use_case", "required column is missing from the header".into()),
-    }
+    let col = |name: &str| COLUMNS.iter().position(|c| *c == name).and_then(|k| header.index[k]);
     let mut updated: Vec<LineInput> = lines.to_vec();
     let mut seen = std::collections::HashSet::new();
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
+    let mut rec = csv::ByteRecord::new();
+    let mut stop = false;
+    while !stop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
-                push(
-                    e.position().map(|p| p.line()).unwrap_or(0),
-                    0,
-                    "",
-                    format!("malformed CSV: {e}"),
-                );
+                // Located through the shared reader (record limits included).
+                let mut located = csv_input::Errors::new(file);
+                stop = located.push_csv(&e, 0);
+                for c in located.list {
+                    push(c.line, c.column as usize - 1, &c.field, c.message);
+                }
                 continue;
             }
-        };
+        }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.len() == 1 && csv_input::trim(&rec[0]).is_empty() {
+            continue; // blank line
+        }
+        let mut bad_cell = None;
+        for (i, raw) in rec.iter().enumerate() {
+            if let Err(message) = csv_input::cell_text(raw) {
+                bad_cell = Some((i, message));
+                break;
+            }
+        }
+        if let Some((i, message)) = bad_cell {
+            push(line, i, "", message);
+            continue;
+        }
         let get = |name: &str| {
             col(name)
                 .and_then(|i| rec.get(i))
-                .map(str::trim)
+                .and_then(|raw| csv_input::cell_text(raw).ok())
                 .filter(|s| !s.is_empty())
         };
         let Some(uc) = get("use_case") else {
@@ -599,10 +605,10 @@ fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
         }
         let mut next = target.clone();
         let mut ok = true;
-        let mut money = |name: &str, push: &mut dyn FnMut(u64, usize, &str, String)| -> Option<Money> {
+        let mut money = |name: &str, push: &mut dyn FnMut(u64, usize, &str, String)| -> Option<Planned> {
             let t = get(name)?;
             match parse_cents(t) {
-                Ok(c) if c >= 0 => Some(Money::from_cents(c)),
+                Ok(c) if c >= 0 => Some(Planned::from_cents(c)),
                 Ok(_) => {
                     push(line, col(name).unwrap_or(0), name, format!("'{t}' is negative"));
                     ok = false;
@@ -662,9 +668,7 @@ fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
             *target = next;
         }
     }
-    if total > 0 {
-        return Err(StoreError::Import { errors, total });
-    }
+    errors.into_result()?;
     lines.clone_from_slice(&updated);
     Ok(())
 }

@@ -155,7 +155,7 @@ fn bad_cells_are_reported_with_line_and_column_and_nothing_is_written() {
         "obs.csv",
         "use_case,period_start,spend_usd,units,eval_status\n\
          ops-copilot,2025-07-07,100,10,green\n\
-         ops-copilot,2025-07-14,12.345,10,green\n\
+         ops-copilot,2025-07-14,12.3.4,10,green\n\
          nobody,2025-07-21,1,10,green\n\
          ops-copilot,2025-02-30,1,-4,purple\n",
     );
@@ -169,7 +169,7 @@ fn bad_cells_are_reported_with_line_and_column_and_nothing_is_written() {
     let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     let f = bad.display();
     assert!(
-        shown[0].starts_with(&format!("{f}:3:3: spend_usd: '12.345' has more than 2 decimal places")),
+        shown[0].starts_with(&format!("{f}:3:3: spend_usd: '12.3.4' is not an amount")),
         "{shown:?}"
     );
     assert!(
@@ -347,7 +347,7 @@ fn seed_decision() -> capcall_store::decisions::NewDecision {
         path: Some(Verdict::Expand),
         use_case: Some("ops-copilot-w3-eu".into()),
         owner: "VP Ops".into(),
-        budget_usd: Some(capcall_core::Money::from_dollars(300_000)),
+        budget_usd: Some(capcall_core::Planned::from_dollars(300_000)),
         evidence: vec!["wk08/adoption/study_plan.md#results".into()],
         guardrails: vec!["p95_latency_ms <= 1200".into()],
         milestones: vec!["wave3_launch=2025-10-28".into()],
@@ -474,4 +474,235 @@ fn plan_is_built_from_the_approved_scenario_and_decisions() {
         approved.id + 1,
         "a new plan supersedes the old"
     );
+}
+
+// ---- Exact money and importer correctness (issue: real files) ----
+
+fn import_ok(p: &mut Portfolio, kind: ImportKind, file: &Path) {
+    p.import(kind, file, &mut no_progress()).unwrap();
+}
+
+fn import_err(p: &mut Portfolio, kind: ImportKind, file: &Path) -> Vec<String> {
+    match p.import(kind, file, &mut no_progress()) {
+        Err(StoreError::Import { errors, .. }) => errors.iter().map(|e| e.to_string()).collect(),
+        other => panic!("expected located errors, got {other:?}"),
+    }
+}
+
+/// The same text with CRLF line ends and a byte-order mark.
+fn crlf_bom(text: &str) -> String {
+    format!("\u{feff}{}", text.replace('\n', "\r\n"))
+}
+
+#[test]
+fn sub_cent_spend_is_kept_exactly_and_sums_exactly() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    let uc = "id,name,owner,wave,region,status,budget_usd,levers\n\
+              a,A,o,W,EU,live,120000.000,caching\n";
+    import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", &crlf_bom(uc)));
+    assert_eq!(p.use_case("a").unwrap().budget_usd.to_string(), "120000.00");
+    let obs = "use_case,period_start,spend_usd,forecast_usd,units\n\
+               a,2025-07-07,18885.7030,18000,1000000\n\
+               a,2025-07-14,0.0095,0.00000080000,1\n\
+               a,2025-07-21,1000.100,1.5E-7,3\n\
+               a,2025-10-06,-0.0005,,7\n";
+    import_ok(
+        &mut p,
+        ImportKind::Observations,
+        &write(d.path(), "o.csv", &crlf_bom(obs)),
+    );
+    let rows = p.observations("a").unwrap();
+    let spend: Vec<String> = rows.iter().map(|o| o.spend_usd.unwrap().to_string()).collect();
+    assert_eq!(spend, ["18885.7030", "0.0095", "1000.100", "-0.0005"]);
+    assert_eq!(rows[2].forecast_usd.unwrap().to_string(), "0.00000015");
+    let q = p.ucr("a", capcall_store::portfolio::UcrBy::Quarter).unwrap();
+    assert_eq!(q[0].spend_usd.to_string(), "19885.8125");
+    // 19885.8125 / 1000004, computed independently to 28 digits.
+    let expected =
+        rust_decimal::Decimal::from_str_exact("19885.8125").unwrap() / rust_decimal::Decimal::from(1_000_004u64);
+    assert_eq!(q[0].ucr, Some(expected));
+    assert_eq!(q[1].spend_usd.to_string(), "-0.0005");
+    // Re-importing the same file changes nothing.
+    import_ok(&mut p, ImportKind::Observations, &write(d.path(), "o2.csv", obs));
+    assert_eq!(p.observations("a").unwrap(), rows);
+}
+
+#[test]
+fn crlf_and_bom_files_report_physical_lines() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", USE_CASES));
+    let mut text = String::from("use_case,period_start,spend_usd,units,remediation_plan\n");
+    // A quoted cell with a line break (lines 2-3), then good rows to line 9.
+    text.push_str("ops-copilot,2025-06-30,1,1,\"two\nlines\"\n");
+    for day in 1..=6 {
+        text.push_str(&format!("ops-copilot,2025-07-0{day},1.5,10,\n"));
+    }
+    text.push_str("ops-copilot,2025-07-10,oops,10,\n"); // line 10
+    for (name, body) in [("lf.csv", text.clone()), ("crlf.csv", crlf_bom(&text))] {
+        let f = write(d.path(), name, &body);
+        let shown = import_err(&mut p, ImportKind::Observations, &f);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(&format!("{}:10:3: spend_usd: 'oops'", f.display())),
+            "{name}: {shown:?}"
+        );
+    }
+    assert_eq!(p.counts().unwrap().1, 0);
+}
+
+#[test]
+fn header_near_misses_duplicates_and_empty_required_cells_are_named() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", USE_CASES));
+    let f = write(
+        d.path(),
+        "h.csv",
+        "use_case,period_start,Units, Spend USD \nops-copilot,2025-07-07,1,2\n",
+    );
+    let shown = import_err(&mut p, ImportKind::Observations, &f);
+    assert!(
+        shown[0].contains("h.csv:1:3: Units: unknown column 'Units': did you mean 'units'?"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].contains("h.csv:1:4: Spend USD: unknown column 'Spend USD': did you mean 'spend_usd'?"),
+        "{shown:?}"
+    );
+    let f = write(
+        d.path(),
+        "dup.csv",
+        "use_case,period_start,note,note\nops-copilot,2025-07-07,a,b\n",
+    );
+    let shown = import_err(&mut p, ImportKind::Observations, &f);
+    assert!(
+        shown[0].contains("dup.csv:1:4: note: duplicate column (also column 3)"),
+        "{shown:?}"
+    );
+    let f = write(
+        d.path(),
+        "empty.csv",
+        "id,name,owner,wave,region,status,budget_usd\r\nb,B,o,W,EU,live,\r\n",
+    );
+    let shown = import_err(&mut p, ImportKind::UseCases, &f);
+    assert_eq!(shown, [format!("{}:2:7: budget_usd: required, but empty", f.display())]);
+}
+
+#[test]
+fn endless_or_binary_input_is_a_located_error_in_bounded_memory() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    let shown = import_err(&mut p, ImportKind::Observations, Path::new("/dev/zero"));
+    assert!(shown[0].starts_with("/dev/zero:1:1:"), "{shown:?}");
+    assert!(shown[0].contains("longer than 1048576 bytes"), "{shown:?}");
+    import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", USE_CASES));
+    // An unterminated quote swallowing the rest of a large file.
+    let mut text = String::from("use_case,period_start,spend_usd\nops-copilot,2025-07-07,\"1\n");
+    text.push_str(&"x,".repeat(600_000));
+    let shown = import_err(&mut p, ImportKind::Observations, &write(d.path(), "q.csv", &text));
+    assert!(
+        shown[0].contains(":2:1:") && shown[0].contains("longer than"),
+        "{shown:?}"
+    );
+    let big_cell = format!(
+        "id,name,owner,wave,region,status,budget_usd\nc,{},o,W,EU,live,1\n",
+        "n".repeat(70_000)
+    );
+    let shown = import_err(&mut p, ImportKind::UseCases, &write(d.path(), "c.csv", &big_cell));
+    assert!(
+        shown[0].contains("c.csv:2:2: name: the cell is longer than 65536 bytes"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn values_that_could_break_later_commands_are_refused_at_import() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    let shown = import_err(
+        &mut p,
+        ImportKind::UseCases,
+        &write(
+            d.path(),
+            "u.csv",
+            "id,name,owner,wave,region,status,budget_usd\nbig,B,o,W,EU,live,92233720368547758.07\n",
+        ),
+    );
+    assert!(
+        shown[0].contains("u.csv:2:7: budget_usd: '92233720368547758.07' is out of range"),
+        "{shown:?}"
+    );
+    import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "ok.csv", USE_CASES));
+    let nines = "9".repeat(28);
+    let text = format!(
+        "use_case,period_start,units,dau_target,spend_usd\n\
+         ops-copilot,2025-07-07,9223372036854775807,1,1\n\
+         ops-copilot,2025-07-14,1,{nines},1\n\
+         ops-copilot,2025-07-21,1,1,1000000000\n\
+         ops-copilot,2025-07-28,1,1,0.00000000000000001\n"
+    );
+    let shown = import_err(&mut p, ImportKind::Observations, &write(d.path(), "o.csv", &text));
+    assert!(
+        shown[0].contains("o.csv:2:3: units: '9223372036854775807' is out of range"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].contains("o.csv:3:4: dau_target:") && shown[1].contains("out of range"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].contains("o.csv:4:5: spend_usd:") && shown[2].contains("out of range"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[3].contains("o.csv:5:5: spend_usd:") && shown[3].contains("16 decimal places"),
+        "{shown:?}"
+    );
+}
+
+/// A portfolio written by release 0.1.0 (`capcall demo`, then `scenario
+/// approve` and `plan build`; schema v2, money in INTEGER cents) migrates to
+/// exact decimal text with nothing lost, and scores the same.
+#[test]
+fn a_release_0_1_0_file_migrates_losslessly() {
+    let (d, db) = fresh();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v2-release-0.1.0.sqlite"),
+        &db,
+    )
+    .unwrap();
+    let old = rusqlite::Connection::open(&db).unwrap();
+    let before: Vec<(i64, String, Option<i64>, Option<i64>)> = old
+        .prepare("SELECT use_case, period_start, spend_cents, forecast_cents FROM observations ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    drop(old);
+    assert_eq!(before.len(), 936);
+    let p = Portfolio::open(&db, Access::Write).unwrap();
+    assert!(p.migrated_from_backup.is_some(), "backed up before migrating");
+    let after: Vec<(i64, String, Option<String>, Option<String>)> = p
+        .connection()
+        .prepare("SELECT use_case, period_start, spend_usd, forecast_usd FROM observations ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let cents = |c: Option<i64>| c.map(|c| capcall_core::Planned::from_cents(c).to_string());
+    let expected: Vec<_> = before
+        .into_iter()
+        .map(|(u, p, s, f)| (u, p, cents(s), cents(f)))
+        .collect();
+    assert_eq!(after, expected);
+    // The approved scenario and plan survive; scores and plan rebuild.
+    assert!(p.approved_scenario().unwrap().is_some());
+    let run = p.score(None, None, None).unwrap();
+    assert_eq!(run.scores.len(), 12);
+    drop(p);
+    let _ = d;
 }
