@@ -1132,6 +1132,43 @@ mod tests {
     }
 
     #[test]
+    fn demo_incidents_agree_with_the_demo_verdicts() {
+        let incidents = crate::demo::incidents();
+        let ucs = crate::demo::portfolio();
+        let mut ids: Vec<&str> = incidents.iter().map(|i| i.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), incidents.len(), "ids are unique");
+        for i in &incidents {
+            assert!(ucs.iter().any(|(u, _)| u.id == i.use_case), "{}", i.use_case);
+            assert_eq!(check_closed(i.opened, i.closed), Ok(()), "{}", i.id);
+            assert!(i.opened_on() <= crate::demo::last_week(), "{}", i.id);
+        }
+        let open: Vec<&str> = incidents
+            .iter()
+            .filter(|i| i.closed.is_none())
+            .map(|i| i.id.as_str())
+            .collect();
+        assert_eq!(open, ["KB-2025-084"]);
+        let as_of = crate::demo::last_week();
+        let s = RubricSettings::default();
+        for (uc, rows) in &ucs {
+            let without = evaluate(uc, rows, as_of, &s, 2);
+            let with = evaluate_with_incidents(uc, rows, &incidents, as_of, &s, 2);
+            let verdicts =
+                |x: &crate::rubric::Score| (x.overall, x.dimensions.iter().map(|d| d.verdict).collect::<Vec<_>>());
+            assert_eq!(verdicts(&with), verdicts(&without), "{}", uc.id);
+            if uc.id == "contract-review" {
+                assert_eq!(
+                    with.dimension(Dimension::Safety).explanation,
+                    "eval red on 2025-09-08; 1 privacy incident in trailing 90 days (incident CR-2025-031 opened \
+                     2025-08-19, also in the observations: counted once): red / privacy risk"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn incidents_cross_json_with_utc_text() {
         let i = inc("A", "a", Severity::Sev1, "2025-07-01T12:00+02:00", None, true);
         let v = serde_json::to_value(&i).unwrap();

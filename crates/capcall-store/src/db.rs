@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_decisions_audit_plans.sql",
         include_str!("../../../migrations/0002_decisions_audit_plans.sql"),
     ),
+    (
+        "0004_incidents.sql",
+        include_str!("../../../migrations/0004_incidents.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
