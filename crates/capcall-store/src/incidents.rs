@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, Row};
 
 use crate::error::{CellError, Result, StoreError};
 use crate::import::{ImportReport, MAX_REPORTED};
-use crate::portfolio::Portfolio;
+use crate::portfolio::{now_utc, Portfolio};
 
 /// The columns of `incidents.csv`, in the order the validator reads them.
 const COLUMNS: [(&str, bool); 8] = [
@@ -400,7 +400,13 @@ impl Portfolio {
 
     /// What `capcall incidents` shows: counts by severity, open incidents at
     /// the end of the range, time to resolve, per use case and by quarter.
+    /// With no `to`, the range ends today (UTC, or `$CAPCALL_NOW`), so the
+    /// current quarter is labelled partial.
     pub fn incident_summary(&self, range: DateRange, use_case: Option<&str>) -> Result<Summary> {
+        let range = DateRange {
+            to: range.to.or_else(|| Some(now_utc().date())),
+            ..range
+        };
         if let (Some(from), Some(to)) = (range.from, range.to) {
             if from > to {
                 return Err(StoreError::Invalid(format!("--from {from} is after --to {to}")));
