@@ -56,6 +56,18 @@ enum Command {
         what: ImportWhat,
         file: PathBuf,
     },
+    /// Incidents opened in a window: count by severity, open ones, time to resolve, per use case and quarter.
+    Incidents {
+        /// First day of the window (UTC, inclusive).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<NaiveDate>,
+        /// Last day of the window (UTC, inclusive); open incidents are those open at its end.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        /// Only this use case.
+        #[arg(long, value_name = "ID")]
+        use_case: Option<String>,
+    },
     /// Use cases.
     Usecase {
         #[command(subcommand)]
@@ -125,6 +137,7 @@ enum Command {
 enum ImportWhat {
     UseCases,
     Observations,
+    Incidents,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -372,6 +385,7 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
             }
         }
         Command::Import { what, file } => import(cli, *what, file)?,
+        Command::Incidents { from, to, use_case } => incidents(cli, *from, *to, use_case.as_deref())?,
         Command::Usecase {
             command: UsecaseCommand::List,
         } => {
@@ -550,11 +564,12 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
 }
 
 fn import(cli: &Cli, what: ImportWhat, file: &Path) -> Result<(), StoreError> {
-    let mut p = open(cli, Access::Write)?;
     let kind = match what {
         ImportWhat::UseCases => ImportKind::UseCases,
         ImportWhat::Observations => ImportKind::Observations,
+        ImportWhat::Incidents => return import_incidents(cli, file),
     };
+    let mut p = open(cli, Access::Write)?;
     let bar = if std::io::stderr().is_terminal() && !cli.json {
         let b = indicatif::ProgressBar::new(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0));
         b.set_style(
@@ -591,6 +606,148 @@ fn import(cli: &Cli, what: ImportWhat, file: &Path) -> Result<(), StoreError> {
                 "capcall: ignored unknown columns: {}",
                 report.ignored_columns.join(", ")
             );
+        }
+    }
+    Ok(())
+}
+
+/// `import incidents FILE`: small files, read whole, so no progress bar.
+fn import_incidents(cli: &Cli, file: &Path) -> Result<(), StoreError> {
+    let mut p = open(cli, Access::Write)?;
+    let report = p.import_incidents(file)?;
+    if cli.json {
+        print_json(&report);
+        return Ok(());
+    }
+    outln!(
+        "Imported {}: {} incidents ({} added, {} replaced)",
+        report.file,
+        report.rows,
+        report.added,
+        report.replaced
+    );
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "capcall: ignored unknown columns: {}",
+            report.ignored_columns.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn incidents(
+    cli: &Cli,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    use_case: Option<&str>,
+) -> Result<(), StoreError> {
+    use capcall_core::incident::{DateRange, Figures};
+    let p = open(cli, Access::Read)?;
+    let s = p.incident_summary(DateRange { from, to }, use_case)?;
+    if cli.json {
+        print_json(&s);
+        return Ok(());
+    }
+    let window = match (s.from, s.to) {
+        (Some(f), Some(t)) => format!("from {f} to {t}"),
+        (Some(f), None) => format!("since {f}"),
+        (None, Some(t)) => format!("up to {t}"),
+        (None, None) => "(all recorded)".into(),
+    };
+    let f = &s.portfolio;
+    let sev = &f.by_severity;
+    outln!(
+        "Incidents opened {window}{}: {} (sev1 {}, sev2 {}, sev3 {}, sev4 {}); {} privacy",
+        use_case.map(|u| format!(" ({u})")).unwrap_or_default(),
+        f.opened,
+        sev.sev1,
+        sev.sev2,
+        sev.sev3,
+        sev.sev4,
+        f.privacy
+    );
+    let ttr = |f: &Figures| {
+        (
+            f.mean_time_to_resolve.clone().unwrap_or_else(|| "-".into()),
+            f.p90_time_to_resolve.clone().unwrap_or_else(|| "-".into()),
+        )
+    };
+    let (mean, p90) = ttr(f);
+    outln!(
+        "Resolved {}: mean time to resolve {mean}, p90 {p90} (nearest rank); {} still open",
+        f.resolved,
+        f.unresolved
+    );
+    if !s.use_cases.is_empty() {
+        let mut t = Table::new(&[
+            "USE CASE", "OPENED", "SEV1", "SEV2", "SEV3", "SEV4", "PRIVACY", "OPEN", "MEAN TTR", "P90 TTR",
+        ]);
+        t.right_align(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        for u in &s.use_cases {
+            let g = &u.figures;
+            let (mean, p90) = ttr(g);
+            t.row(vec![
+                u.use_case.clone(),
+                g.opened.to_string(),
+                g.by_severity.sev1.to_string(),
+                g.by_severity.sev2.to_string(),
+                g.by_severity.sev3.to_string(),
+                g.by_severity.sev4.to_string(),
+                g.privacy.to_string(),
+                g.unresolved.to_string(),
+                mean,
+                p90,
+            ]);
+        }
+        outln!();
+        out!("{t}");
+    }
+    outln!(
+        "\nOpen {}: {}",
+        s.to.map(|t| format!("at the end of {t}"))
+            .unwrap_or_else(|| "(as recorded)".into()),
+        s.open.len()
+    );
+    if !s.open.is_empty() {
+        let mut t = Table::new(&["ID", "SEVERITY", "USE CASE", "OPENED (UTC)", "TITLE"]);
+        for i in &s.open {
+            t.row(vec![
+                i.id.clone(),
+                i.severity.as_str().into(),
+                i.use_case.clone(),
+                capcall_core::incident::fmt_utc(i.opened),
+                i.title.clone(),
+            ]);
+        }
+        out!("{t}");
+    }
+    if !s.quarters.is_empty() {
+        let mut t = Table::new(&[
+            "QUARTER", "OPENED", "Q/Q", "SEV1", "SEV2", "SEV3", "SEV4", "MEAN TTR", "P90 TTR",
+        ]);
+        t.right_align(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        for q in &s.quarters {
+            let g = &q.figures;
+            let (mean, p90) = ttr(g);
+            t.row(vec![
+                format!("{}{}", q.quarter, if q.partial { " (partial)" } else { "" }),
+                g.opened.to_string(),
+                q.opened_change.map(|c| format!("{c:+}")).unwrap_or_else(|| "-".into()),
+                g.by_severity.sev1.to_string(),
+                g.by_severity.sev2.to_string(),
+                g.by_severity.sev3.to_string(),
+                g.by_severity.sev4.to_string(),
+                mean,
+                p90,
+            ]);
+        }
+        outln!("\nBy quarter:");
+        out!("{t}");
+        if let Some(last) = s.quarters.last() {
+            outln!();
+            for line in &last.sentences {
+                outln!("{line}.");
+            }
         }
     }
     Ok(())

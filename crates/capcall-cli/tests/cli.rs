@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+#[path = "cli/incidents.rs"]
+mod incidents;
+
 fn capcall(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_capcall"))
         .arg("--db")

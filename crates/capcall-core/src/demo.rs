@@ -5,7 +5,8 @@
 //!
 //! Deterministic (no randomness: the same data every time) and chosen so that
 //! the default rubric gives every verdict: Expand, Hold, Retire, and Opaque
-//! dimensions. Generated in memory; the store writes it.
+//! dimensions. Generated in memory, with an incident history consistent with
+//! it ([`incidents`]); the store writes it.
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -480,6 +481,55 @@ pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
                 .collect();
             (uc, rows)
         })
+        .collect()
+}
+
+/// The demo's incident history (as `incidents.csv` would give it),
+/// consistent with its observations and verdicts: the Contract Review
+/// Assistant's privacy incident is the one its observations count in the
+/// week of 2025-08-18 (so Safety counts it once); Knowledge Base Search,
+/// with chronic SLO breaches, has recurring latency incidents and one sev2
+/// still open; the yellow-eval use cases have the small incidents behind
+/// their evals (no personal data exposed); healthy use cases have a few
+/// sev3/sev4 incidents closed within hours, and Wave 1 had one provider
+/// outage in 2024. Times are UTC.
+pub fn incidents() -> Vec<crate::incident::Incident> {
+    use crate::incident::{parse_timestamp, Incident, Severity::*};
+    #[rustfmt::skip]
+    let rows = [
+        ("OPS-2024-112", "ops-copilot-w1-us", Sev1, "2024-11-12T14:10Z", Some("2024-11-12T17:40Z"), "Model provider outage: copilot unavailable in US", false, Some("https://wiki.example.com/rca/OPS-2024-112")),
+        ("OPS-2025-014", "ops-copilot-w1-us", Sev4, "2025-02-04T09:15Z", Some("2025-02-04T10:05Z"), "Citation links broken in answers", false, None),
+        ("OPS-2025-061", "ops-copilot-w2-eu", Sev3, "2025-06-17T07:30Z", Some("2025-06-17T09:45Z"), "Slow answers after prompt cache flush", false, None),
+        ("OPS-2025-088", "ops-copilot-w3-us", Sev3, "2025-07-21T15:20Z", Some("2025-07-21T20:20Z"), "p95 latency above SLO during Wave 3 ramp", false, Some("https://wiki.example.com/rca/OPS-2025-088")),
+        ("SUP-2025-009", "support-summarizer", Sev4, "2025-03-11T13:00Z", Some("2025-03-11T13:40Z"), "Summaries truncated for very long tickets", false, None),
+        ("SUP-2025-033", "support-summarizer", Sev3, "2025-08-06T08:05Z", Some("2025-08-06T10:35Z"), "Wrong language in summaries for Portuguese tickets", false, None),
+        ("ENG-2025-021", "code-assistant", Sev3, "2025-05-27T16:00Z", Some("2025-05-27T18:30Z"), "Completions timing out in the monorepo", false, None),
+        ("ENG-2025-047", "code-assistant", Sev4, "2025-08-12T11:10Z", Some("2025-08-12T11:55Z"), "IDE plugin shows stale model name", false, None),
+        ("CR-2025-019", "contract-review", Sev3, "2025-05-06T10:00Z", Some("2025-05-07T12:00Z"), "Clause extraction missed indemnity caps", false, None),
+        ("CR-2025-031", "contract-review", Sev1, "2025-08-19T09:40Z", Some("2025-08-21T16:00Z"), "Counterparty personal data quoted in a summary shared outside Legal", true, Some("https://wiki.example.com/rca/CR-2025-031")),
+        ("SAL-2025-012", "sales-email-drafter", Sev3, "2025-04-15T14:00Z", Some("2025-04-16T09:00Z"), "Drafts quoting discontinued pricing", false, None),
+        ("SAL-2025-027", "sales-email-drafter", Sev4, "2025-07-08T10:20Z", Some("2025-07-08T12:00Z"), "Signature block missing in drafts", false, None),
+        ("FIN-2025-018", "invoice-matching", Sev3, "2025-08-26T08:00Z", Some("2025-08-28T17:00Z"), "Redaction missed a bank field in extraction prompts (caught in evals, no exposure)", false, Some("https://wiki.example.com/rca/FIN-2025-018")),
+        ("HR-2025-007", "hr-policy-bot", Sev3, "2025-08-05T09:00Z", Some("2025-08-07T15:30Z"), "Answers cited the superseded parental leave policy", false, None),
+        ("KB-2025-030", "kb-search", Sev2, "2025-04-22T13:00Z", Some("2025-04-23T09:00Z"), "Search p95 latency above SLO after index growth", false, Some("https://wiki.example.com/rca/KB-2025-030")),
+        ("KB-2025-052", "kb-search", Sev3, "2025-06-10T07:45Z", Some("2025-06-10T16:15Z"), "Availability below SLO during re-indexing", false, None),
+        ("KB-2025-071", "kb-search", Sev2, "2025-07-29T12:30Z", Some("2025-07-31T10:00Z"), "Search p95 latency above SLO (recurring)", false, Some("https://wiki.example.com/rca/KB-2025-071")),
+        ("KB-2025-084", "kb-search", Sev2, "2025-09-02T08:20Z", None, "Search p95 latency above SLO (recurring, re-architecture pending)", false, None),
+        ("MKT-2025-004", "marketing-copy", Sev4, "2025-07-15T15:00Z", Some("2025-07-15T15:30Z"), "Brand glossary not applied to headlines", false, None),
+    ];
+    rows.into_iter()
+        .map(
+            |(id, use_case, severity, opened, closed, title, privacy, rca)| Incident {
+                id: id.into(),
+                use_case: use_case.into(),
+                severity,
+                opened: parse_timestamp(opened).expect("valid demo time"),
+                closed: closed.map(|c| parse_timestamp(c).expect("valid demo time")),
+                title: title.into(),
+                privacy,
+                rca: rca.map(Into::into),
+            },
+        )
         .collect()
 }
 

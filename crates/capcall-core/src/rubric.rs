@@ -6,6 +6,10 @@
 //! Each dimension's verdict carries an explanation with the numbers it used;
 //! a dimension whose inputs are absent is [`Verdict::Opaque`] and names them.
 //!
+//! Safety also counts privacy incidents from incident records
+//! ([`evaluate_with_incidents`]), combined with the observations' counts
+//! without double counting by [`crate::incident::privacy_in_window`].
+//!
 //! Overall rule (default settings): Retire if Safety is Retire or at least
 //! `overall_retire_min` dimensions count as Retire (Opaque Economics counts as
 //! Retire, Opaque elsewhere as Hold); Expand if all five are Expand;
@@ -18,6 +22,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::incident::{privacy_in_window, Incident};
 use crate::model::{EvalStatus, Observation, UseCase};
 use crate::period::{Quarter, Window};
 use crate::ucr::{fmt_pct, fmt_ucr, forecast_variance_pct, mean, pct_change, sums_where};
@@ -326,6 +331,19 @@ pub fn evaluate(
     settings: &RubricSettings,
     rubric_version: u32,
 ) -> Score {
+    evaluate_with_incidents(use_case, rows, &[], as_of, settings, rubric_version)
+}
+
+/// Scores one use case with its incident records as well: its privacy
+/// incidents count for Safety. Records of other use cases are ignored.
+pub fn evaluate_with_incidents(
+    use_case: &UseCase,
+    rows: &[Observation],
+    incidents: &[Incident],
+    as_of: NaiveDate,
+    settings: &RubricSettings,
+    rubric_version: u32,
+) -> Score {
     // Rows after `as_of` are ignored; copy only when there are some.
     let rows: std::borrow::Cow<'_, [Observation]> = if rows.iter().all(|o| o.period_start <= as_of) {
         std::borrow::Cow::Borrowed(rows)
@@ -336,7 +354,7 @@ pub fn evaluate(
     let dims = vec![
         value(&rows, last_q, settings),
         slos(&rows, as_of, settings),
-        safety(&rows, as_of, settings),
+        safety(&rows, incidents, &use_case.id, as_of, settings),
         economics(use_case, &rows, last_q, settings),
         adoption(&rows, as_of, settings),
     ];
@@ -527,26 +545,31 @@ fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimension
     d
 }
 
-fn safety(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> DimensionScore {
+fn safety(
+    rows: &[Observation],
+    records: &[Incident],
+    use_case: &str,
+    as_of: NaiveDate,
+    s: &RubricSettings,
+) -> DimensionScore {
     let days = RubricSettings::days(s.safety_window_days);
     let w = Window::trailing(as_of, days);
     let eval = rows
         .iter()
         .filter(|o| o.eval_status.is_some())
         .max_by_key(|o| o.period_start);
-    let privacy: Vec<u32> = rows
-        .iter()
-        .filter(|o| w.contains(o.period_start))
-        .filter_map(|o| o.privacy_incidents)
-        .collect();
-    let incidents: u64 = privacy.iter().map(|&n| u64::from(n)).sum();
+    let mine: Vec<Incident> = records.iter().filter(|i| i.use_case == use_case).cloned().collect();
+    let privacy = privacy_in_window(rows, &mine, w);
+    let incidents = privacy.total;
     let ctx = format!("latest eval; privacy incidents over trailing {days} days to {as_of}");
     if eval.is_none_or(|e| e.eval_status != Some(EvalStatus::Red)) && incidents == 0 {
         let mut missing = vec![];
         if eval.is_none() {
             missing.push("eval_status".to_string());
         }
-        if privacy.is_empty() {
+        // Incident records list incidents, not their absence: with no
+        // observed count, "none recorded" is still unknown.
+        if !privacy.observed {
             missing.push("privacy_incidents".to_string());
         }
         if !missing.is_empty() {
@@ -562,7 +585,11 @@ fn safety(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimensi
             )
         })
         .unwrap_or_else(|| "no eval".into());
-    let base = format!("{status_text}; {incidents} privacy incidents in trailing {days} days");
+    let base = format!(
+        "{status_text}; {incidents} privacy incident{} in trailing {days} days{}",
+        if incidents == 1 { "" } else { "s" },
+        privacy_records_note(&privacy)
+    );
     let status = eval.and_then(|e| e.eval_status);
     if status == Some(EvalStatus::Red) || incidents > 0 {
         return dim(
@@ -589,6 +616,21 @@ fn safety(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimensi
         }
         _ => dim(Dimension::Safety, Verdict::Expand, format!("{base}: evals green")),
     }
+}
+
+/// " (incident CR-7 opened 2025-08-19)", naming the records behind a count.
+fn privacy_records_note(p: &crate::incident::PrivacyCount) -> String {
+    if p.records.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = p.records.iter().map(|(id, day)| format!("{id} opened {day}")).collect();
+    let word = if list.len() == 1 { "incident" } else { "incidents" };
+    let shared = match (p.shared_with_observations, p.records.len()) {
+        (0, _) => String::new(),
+        (1, 1) => ", also in the observations: counted once".to_string(),
+        (n, _) => format!("; {n} also in the observations: counted once"),
+    };
+    format!(" ({word} {}{shared})", list.join(", "))
 }
 
 fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> DimensionScore {
@@ -775,7 +817,8 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     )
 }
 
-/// Scores many use cases at once (rows grouped per use case id).
+/// Scores many use cases at once (rows grouped per use case id), without
+/// incident records.
 pub fn evaluate_all<'a>(
     items: impl IntoIterator<Item = (&'a UseCase, &'a [Observation])>,
     as_of: NaiveDate,

@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_measured_money.sql",
         include_str!("../../../migrations/0003_measured_money.sql"),
     ),
+    (
+        "0004_incidents.sql",
+        include_str!("../../../migrations/0004_incidents.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,7 @@ pub mod db;
 pub mod decisions;
 pub mod error;
 pub mod import;
+pub mod incidents;
 pub mod lock;
 pub mod plans;
 pub mod portfolio;

@@ -34,9 +34,20 @@ impl Portfolio {
         let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
         let rubric = crate::rubrics::load(&self.conn, sc.meta.rubric_version)?;
         let inputs = self.scoring_inputs(sc.meta.as_of, &rubric.settings, None)?;
+        let privacy = self.privacy_records(sc.meta.as_of, &rubric.settings)?;
         let scores: Vec<_> = inputs
             .iter()
-            .map(|(uc, rows)| capcall_core::rubric::evaluate(uc, rows, sc.meta.as_of, &rubric.settings, rubric.version))
+            .map(|(uc, rows)| {
+                let records = privacy.of(&uc.id);
+                capcall_core::rubric::evaluate_with_incidents(
+                    uc,
+                    rows,
+                    records,
+                    sc.meta.as_of,
+                    &rubric.settings,
+                    rubric.version,
+                )
+            })
             .collect();
         let use_cases: Vec<_> = inputs.into_iter().map(|(u, _)| u).collect();
         let decisions: Vec<_> = self.decisions()?.into_iter().map(|v| v.decision).collect();

@@ -288,7 +288,7 @@ impl Portfolio {
         result
     }
 
-    /// Replaces every use case, observation and scenario with the demo portfolio.
+    /// Replaces every use case, observation, incident and scenario with the demo portfolio.
     pub fn load_demo(&mut self) -> Result<()> {
         self.require_writer()?;
         let tx = self
@@ -296,12 +296,13 @@ impl Portfolio {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
         tx.execute_batch(
-            "DELETE FROM scenarios; DELETE FROM observations; DELETE FROM use_case_levers; DELETE FROM use_cases;",
+            "DELETE FROM scenarios; DELETE FROM incidents; DELETE FROM observations; DELETE FROM use_case_levers; DELETE FROM use_cases;",
         )?;
         for (uc, rows) in capcall_core::demo::portfolio() {
             let pk = upsert_use_case(&tx, &uc)?;
             insert_observations(&tx, pk, &rows)?;
         }
+        crate::incidents::upsert(&tx, &capcall_core::demo::incidents())?;
         tx.commit()?;
         self.scenario_new(capcall_core::demo::SCENARIO, None)?;
         let mut sc = self.scenario(capcall_core::demo::SCENARIO)?;
@@ -505,9 +506,12 @@ impl Portfolio {
             })?,
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, use_case)?;
+        let privacy = self.privacy_records(as_of, &rubric.settings)?;
         let scores = inputs
             .iter()
-            .map(|(uc, rows)| rubric::evaluate(uc, rows, as_of, &rubric.settings, rubric.version))
+            .map(|(uc, rows)| {
+                rubric::evaluate_with_incidents(uc, rows, privacy.of(&uc.id), as_of, &rubric.settings, rubric.version)
+            })
             .collect();
         Ok(ScoreRun {
             as_of,

@@ -126,6 +126,7 @@ impl Portfolio {
             })?,
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
+        let privacy = self.privacy_records(as_of, &rubric.settings)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -164,7 +165,15 @@ impl Portfolio {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for (uc, rows) in &inputs {
-                let s = capcall_core::rubric::evaluate(uc, rows, as_of, &rubric.settings, rubric.version);
+                let records = privacy.of(&uc.id);
+                let s = capcall_core::rubric::evaluate_with_incidents(
+                    uc,
+                    rows,
+                    records,
+                    as_of,
+                    &rubric.settings,
+                    rubric.version,
+                );
                 insert.execute(params![
                     id,
                     uc.id,

@@ -9,6 +9,9 @@ use capcall_core::rubric::Path as Verdict;
 use capcall_store::{Access, ImportKind, Portfolio, StoreError};
 use tempfile::TempDir;
 
+#[path = "store/incidents.rs"]
+mod incidents;
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
@@ -266,9 +269,11 @@ fn demo_scores_from_the_file_give_every_verdict() {
     assert_eq!(run.scores.len(), 12);
     let overall: std::collections::BTreeSet<Verdict> = run.scores.iter().map(|s| s.overall).collect();
     assert_eq!(overall.len(), 3);
-    // Scoring from the file equals scoring the in-memory demo.
+    // Scoring from the file equals scoring the in-memory demo (with its incidents).
+    let incidents = capcall_core::demo::incidents();
     for (uc, rows) in capcall_core::demo::portfolio() {
-        let mem = capcall_core::rubric::evaluate(&uc, &rows, run.as_of, &Default::default(), 2);
+        let mem =
+            capcall_core::rubric::evaluate_with_incidents(&uc, &rows, &incidents, run.as_of, &Default::default(), 2);
         let stored = run.scores.iter().find(|s| s.use_case == uc.id).unwrap();
         assert_eq!(&mem, stored, "{}", uc.id);
     }
