@@ -414,7 +414,7 @@ pub async fn audit_history(
 #[tauri::command]
 #[specta::specta]
 pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audit::Verification> {
-    with(&state, |p| p.audit_verify())
+    with(&state, |p| p.audit_verify(None))
 }
 
 // ---------------------------------------------------------------- plan and export

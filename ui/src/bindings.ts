@@ -329,6 +329,14 @@ async boardDrawn() : Promise<Result<null, AppError>> {
 
 export type AppError = { code: string; message: string }
 /**
+ * The trail's digest: its length and the hash of its last row. Kept outside
+ * the file (printed by `audit verify`, written into every board pack), it
+ * proves later that the trail still extends it: nothing was rewritten or
+ * wiped since, even by someone who can write the file and recompute the
+ * (unkeyed) chain.
+ */
+export type AuditDigest = { length: number; head: string }
+/**
  * One audit row.
  */
 export type AuditEntry = { seq: number; at: string; who: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null; hash: string }
@@ -778,7 +786,16 @@ export type Verification = { ok: boolean; rows: number;
 /**
  * What is wrong, naming the row, when not ok.
  */
-problem: string | null; bad_seq: number | null }
+problem: string | null; bad_seq: number | null; 
+/**
+ * The trail's digest, to keep outside the file.
+ */
+digest: AuditDigest; 
+/**
+ * Stored records that differ from what the trail says they are
+ * (direct edits of the file), each named.
+ */
+mismatches: string[] }
 export type Wave = { wave: string; use_cases: string[]; new_budget_usd: string; delta_usd: string }
 export type Workoff = { use_case: string; name: string; issues: string[]; owner: string; due: string }
 

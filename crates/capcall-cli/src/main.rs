@@ -129,8 +129,24 @@ enum Command {
     },
     /// Safe online backup to a new file.
     Backup { file: PathBuf },
-    /// Replace the portfolio with a backup (the current state is kept as <db>.pre-restore.sqlite).
+    /// Replace the portfolio with a validated backup (the current state is
+    /// kept as <db>.pre-restore-<time>.sqlite first).
     Restore { file: PathBuf },
+    /// Your settings (user.name: the name on approvals and in the audit trail).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Set a setting (an empty value removes it).
+    Set { key: String, value: String },
+    /// Print a setting.
+    Get { key: String },
+    /// Every setting, and who Capcall records you as.
+    List,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -253,8 +269,14 @@ enum PlanCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain end to end; names the first bad row.
-    Verify,
+    /// Check the hash chain end to end, that stored records match it, and
+    /// print its digest; names the first bad row or record.
+    Verify {
+        /// A board pack's plan.json (or a digest LENGTH:HASH): also check
+        /// that the trail still extends the digest recorded there.
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
     /// The newest audit rows.
     Log {
         #[arg(long, default_value_t = 30)]
@@ -519,6 +541,7 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
         Command::Decision { command } => decision_cmd(cli, command)?,
         Command::Plan { command } => plan_cmd(cli, command)?,
         Command::Audit { command } => audit_cmd(cli, command)?,
+        Command::Config { command } => config_cmd(cli, command)?,
         Command::Export { out, formats, draft } => {
             let p = open(cli, Access::Read)?;
             let report = capcall_export::export(&p, out, *formats, *draft)?;
@@ -1165,21 +1188,82 @@ fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A digest given as `LENGTH:HASH`, or read from a board pack's plan.json.
+fn read_digest(arg: &std::path::Path) -> Result<capcall_store::audit::AuditDigest, StoreError> {
+    if let Ok(d) = arg.to_string_lossy().parse() {
+        if !arg.exists() {
+            return Ok(d);
+        }
+    }
+    let bad = |why: String| StoreError::Invalid(format!("--against {}: {why}", arg.display()));
+    let text = std::fs::read_to_string(arg).map_err(|e| bad(e.to_string()))?;
+    if let Ok(d) = text.trim().parse() {
+        return Ok(d);
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a plan.json or a digest: {e}")))?;
+    let d = v
+        .get("audit_digest")
+        .ok_or_else(|| bad("has no audit_digest (exported before Capcall recorded one)".into()))?;
+    serde_json::from_value(d.clone()).map_err(|e| bad(format!("audit_digest: {e}")))
+}
+
+fn config_cmd(cli: &Cli, command: &ConfigCommand) -> Result<(), StoreError> {
+    use capcall_store::config;
+    match command {
+        ConfigCommand::Set { key, value } => {
+            config::set(key, value)?;
+            if cli.json {
+                print_json(&json!({ "key": key, "value": value, "file": config::path() }));
+            } else {
+                outln!("{key} = {value} (in {})", config::path().display());
+            }
+        }
+        ConfigCommand::Get { key } => match config::get(key)? {
+            Some(v) if cli.json => print_json(&json!({ "key": key, "value": v })),
+            Some(v) => outln!("{v}"),
+            None => return Err(StoreError::NotFound(format!("{key} is not set"))),
+        },
+        ConfigCommand::List => {
+            let all = config::all()?;
+            let who = config::whoami();
+            if cli.json {
+                print_json(&json!({ "settings": all, "recorded_as": who, "file": config::path() }));
+            } else {
+                for (k, v) in &all {
+                    outln!("{k} = {v}");
+                }
+                outln!("recorded as: {who}");
+            }
+        }
+    }
+    Ok(())
+}
+
 fn audit_cmd(cli: &Cli, command: &AuditCommand) -> Result<(), StoreError> {
     let p = open(cli, Access::Read)?;
     match command {
-        AuditCommand::Verify => {
-            let v = p.audit_verify()?;
+        AuditCommand::Verify { against } => {
+            let digest = against.as_deref().map(read_digest).transpose()?;
+            let v = p.audit_verify(digest.as_ref())?;
             if cli.json {
                 print_json(&v);
             } else if v.ok {
-                outln!("audit trail intact: {} rows, hash chain verified", v.rows);
+                outln!(
+                    "audit trail intact: {} rows, hash chain verified, stored records match it",
+                    v.rows
+                );
+                if let Some(d) = &digest {
+                    outln!("it extends the digest {d}");
+                }
+                outln!("digest: {}", v.digest);
             }
             if !v.ok {
-                return Err(StoreError::Invalid(format!(
-                    "audit trail broken: {}",
-                    v.problem.unwrap_or_default()
-                )));
+                let mut msg = format!("audit trail broken: {}", v.problem.clone().unwrap_or_default());
+                for m in v.mismatches.iter().skip(5) {
+                    msg.push_str(&format!("\n  {m}"));
+                }
+                return Err(StoreError::Invalid(msg));
             }
         }
         AuditCommand::Log { limit } => {

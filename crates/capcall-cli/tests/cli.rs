@@ -343,9 +343,12 @@ fn the_seed_decision_round_trips_through_the_cli() {
 fn audit_verify_names_an_edited_row() {
     let (_dir, db) = demo();
     assert!(capcall(&db, &["audit", "verify"]).status.success());
-    rusqlite::Connection::open(&db)
-        .unwrap()
+    // The append-only triggers stop a careless edit; an attacker drops them.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    assert!(c
         .execute("UPDATE audit SET action = 'nothing to see' WHERE seq = 2", [])
+        .is_err());
+    c.execute_batch("DROP TRIGGER audit_append_only_update; UPDATE audit SET action = 'nothing to see' WHERE seq = 2")
         .unwrap();
     let o = capcall(&db, &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));

@@ -90,6 +90,9 @@ pub struct Pack {
     pub scores: Vec<Score>,
     pub ucr_trend: Vec<UcrPoint>,
     pub use_cases: Vec<capcall_core::UseCase>,
+    /// The audit trail's digest when the pack was made (plan.json, the PDF
+    /// footer), for `capcall audit verify --against`.
+    pub audit_digest: capcall_store::audit::AuditDigest,
 }
 
 impl Pack {
@@ -121,6 +124,7 @@ impl Pack {
             decisions,
             scores,
             use_cases,
+            audit_digest: p.audit_digest()?,
         })
     }
 

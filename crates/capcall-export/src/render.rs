@@ -507,6 +507,7 @@ pub fn plan_json(p: &Pack) -> String {
         "plan": p.plan,
         "budgets": sorted_lines(p).into_iter().map(|l| Budget { use_case: &l.use_case, name: &l.name, path: l.path, old_budget_usd: l.old_budget_usd, new_budget_usd: l.new_budget_usd, delta_usd: l.delta_usd }).collect::<Vec<_>>(),
         "decisions": p.decisions().collect::<Vec<_>>(),
+        "audit_digest": p.audit_digest,
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -777,5 +778,17 @@ pub fn readout_pdf(p: &Pack) -> Vec<u8> {
         y -= 13.0;
     }
     pages.push(pg);
+    // Every page carries the audit trail's digest: `capcall audit verify
+    // --against LENGTH:HASH` proves the trail still extends it.
+    let n = pages.len();
+    for (i, pg) in pages.iter_mut().enumerate() {
+        pg.text(
+            50.0,
+            24.0,
+            7.0,
+            false,
+            &format!("Audit trail digest {} · page {} of {n}", p.audit_digest, i + 1),
+        );
+    }
     pdf::document(&format!("Executive Scale Readout{draft}"), &pages)
 }

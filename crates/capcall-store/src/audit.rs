@@ -90,6 +90,51 @@ pub fn append(
     Ok(())
 }
 
+/// The trail's digest: its length and the hash of its last row. Kept outside
+/// the file (printed by `audit verify`, written into every board pack), it
+/// proves later that the trail still extends it: nothing was rewritten or
+/// wiped since, even by someone who can write the file and recompute the
+/// (unkeyed) chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AuditDigest {
+    pub length: i64,
+    pub head: String,
+}
+
+impl std::fmt::Display for AuditDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.length, self.head)
+    }
+}
+
+impl std::str::FromStr for AuditDigest {
+    type Err = String;
+    /// `LENGTH:HEAD`, as printed.
+    fn from_str(s: &str) -> std::result::Result<AuditDigest, String> {
+        let (n, h) = s.trim().split_once(':').ok_or("expected LENGTH:HASH")?;
+        let length = n.parse().map_err(|_| format!("'{n}' is not a length"))?;
+        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("'{h}' is not a SHA-256 hash"));
+        }
+        Ok(AuditDigest {
+            length,
+            head: h.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// The current digest of the trail.
+pub fn digest_of(conn: &Connection) -> Result<AuditDigest> {
+    let last: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (length, head) = last.unwrap_or((0, GENESIS.to_string()));
+    Ok(AuditDigest { length, head })
+}
+
 /// The result of checking the chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -99,6 +144,98 @@ pub struct Verification {
     /// What is wrong, naming the row, when not ok.
     pub problem: Option<String>,
     pub bad_seq: Option<i64>,
+    /// The trail's digest, to keep outside the file.
+    pub digest: AuditDigest,
+    /// Stored records that differ from what the trail says they are
+    /// (direct edits of the file), each named.
+    pub mismatches: Vec<String>,
+}
+
+/// Checks the chain end to end, then that the stored records are what the
+/// trail says they are, and (when given) that the trail extends `against`.
+pub fn verify_full(conn: &Connection, against: Option<&AuditDigest>) -> Result<Verification> {
+    let mut v = verify(conn)?;
+    v.digest = digest_of(conn)?;
+    if !v.ok {
+        return Ok(v);
+    }
+    if let Some(d) = against {
+        let at: Option<String> = conn
+            .query_row("SELECT hash FROM audit WHERE seq = ?1", [d.length], |r| r.get(0))
+            .optional()?;
+        let problem = match at {
+            _ if d.length == 0 => None,
+            None => Some(format!(
+                "the trail has {} rows but the digest {d} records {}: rows were deleted or the trail was wiped since",
+                v.rows, d.length
+            )),
+            Some(h) if h != d.head => Some(format!(
+                "audit row {} is not the one the digest {d} records: the trail was rewritten since",
+                d.length
+            )),
+            Some(_) => None,
+        };
+        if let Some(p) = problem {
+            v.ok = false;
+            v.problem = Some(p);
+            return Ok(v);
+        }
+    }
+    v.mismatches = state_mismatches(conn)?;
+    if !v.mismatches.is_empty() {
+        v.ok = false;
+        v.problem = Some(format!(
+            "{} stored record{} differ from the audit trail: {}",
+            v.mismatches.len(),
+            if v.mismatches.len() == 1 { "" } else { "s" },
+            v.mismatches.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+        ));
+    }
+    Ok(v)
+}
+
+/// Entities whose audit rows carry their full state after each change.
+const SNAPSHOT_ENTITIES: [&str; 3] = ["use_case", "decision", "incident"];
+
+/// Replays the trail to the state it records for every use case, decision
+/// and incident, and names each stored record that differs: edited, added
+/// or deleted outside Capcall (or a trail wiped under existing records).
+fn state_mismatches(conn: &Connection) -> Result<Vec<String>> {
+    use std::collections::BTreeMap;
+    let mut expected: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT entity, entity_id, action, after FROM audit ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (entity, id, action, after): (String, String, String, Option<String>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        if entity == "portfolio" && id == "demo" {
+            // A demo reset replaces every use case and incident.
+            expected.retain(|(e, _), _| e != "use_case" && e != "incident");
+        } else if SNAPSHOT_ENTITIES.contains(&entity.as_str()) {
+            let deleted = action.starts_with("delete") || action.starts_with("remove");
+            expected.insert((entity, id), if deleted { None } else { after });
+        }
+    }
+    let actual = crate::state::snapshots(conn)?;
+    let mut out = vec![];
+    for ((entity, id), want) in &expected {
+        match (want, actual.get(&(entity.clone(), id.clone()))) {
+            (Some(w), Some(a)) if !crate::state::same(entity, w, a) => out.push(format!(
+                "{entity} {id} was changed outside Capcall (it differs from its last audited state)"
+            )),
+            (Some(_), None) => out.push(format!("{entity} {id} was deleted outside Capcall")),
+            (None, Some(_)) => out.push(format!("{entity} {id} exists but the trail records it deleted")),
+            _ => {}
+        }
+    }
+    for (entity, id) in actual.keys() {
+        if !expected.contains_key(&(entity.clone(), id.clone())) {
+            out.push(format!(
+                "{entity} {id} has no audit record (added outside Capcall, or the trail was wiped)"
+            ));
+        }
+    }
+    Ok(out)
 }
 
 pub fn verify(conn: &Connection) -> Result<Verification> {
@@ -114,6 +251,11 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         rows: n,
         problem: Some(problem),
         bad_seq: Some(seq),
+        digest: AuditDigest {
+            length: 0,
+            head: GENESIS.into(),
+        },
+        mismatches: vec![],
     };
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -174,6 +316,11 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         rows: n,
         problem: None,
         bad_seq: None,
+        digest: AuditDigest {
+            length: last,
+            head: prev,
+        },
+        mismatches: vec![],
     })
 }
 

@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Result, StoreError};
 
@@ -25,58 +25,217 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_incidents.sql",
         include_str!("../../../migrations/0004_incidents.sql"),
     ),
+    (
+        "0005_frozen_records.sql",
+        include_str!("../../../migrations/0005_frozen_records.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Opens (creating if needed) and configures a connection; refuses a
-/// database newer than this app before writing anything to it.
-pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    } else if !path.exists() {
+/// `PRAGMA application_id` of every Capcall portfolio ("CapC"), so that a
+/// file is recognisably Capcall's and any other SQLite file is refused.
+pub const APPLICATION_ID: i32 = 0x4361_7043;
+
+/// How a portfolio file is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpenMode {
+    /// Never writes: a read-only connection (read-only media work too); an
+    /// older schema is migrated in a private in-memory copy, not in the file.
+    Read,
+    /// May write and migrate an existing Capcall file.
+    Write,
+    /// Creates a new file (the path must not exist).
+    Create,
+}
+
+/// What the header and schema say a file is, read without writing.
+struct Identity {
+    version: i64,
+    application_id: i32,
+    tables: i64,
+    has_capcall_tables: bool,
+}
+
+fn identify(conn: &Connection, path: &Path) -> Result<Identity> {
+    let not_ours = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotAPortfolio {
+            path: path.to_path_buf(),
+            why: "it is not an SQLite database".into(),
+        },
+        _ => classify(path, e),
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(not_ours)?;
+    let application_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(not_ours)?;
+    let (tables, capcall): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE name IN ('meta', 'use_cases', 'observations')) \
+             FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(not_ours)?;
+    Ok(Identity {
+        version,
+        application_id,
+        tables,
+        has_capcall_tables: capcall == 3,
+    })
+}
+
+/// Turns SQLite's "read-only" and "disk full" into errors that say so.
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly(path.to_path_buf())
+        }
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(path.to_path_buf()),
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+/// Opens and configures a connection after checking, without writing, that
+/// the file is a Capcall portfolio this build can read: its application id
+/// (or, for files from before it was set, its schema), and its version.
+/// Another application's SQLite file is refused byte for byte untouched.
+pub(crate) fn connect(path: &Path, mode: OpenMode) -> Result<Connection> {
+    if mode != OpenMode::Create && !path.exists() {
         return Err(StoreError::NotFound(format!(
             "{}: no such portfolio (run `capcall init` or `capcall demo`)",
             path.display()
         )));
     }
-    let conn = Connection::open_with_flags(path, flags)?;
-    // Reading the header writes nothing; do it before any pragma that could.
-    let version: i64 =
-        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| StoreError::NotAPortfolio {
-                path: path.to_path_buf(),
-                why: e.to_string(),
-            })?;
-    if version > SCHEMA_VERSION {
+    let conn = match mode {
+        OpenMode::Read => open_read_only(path)?,
+        OpenMode::Write | OpenMode::Create => {
+            let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            if mode == OpenMode::Create {
+                flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            }
+            Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?
+        }
+    };
+    let id = identify(&conn, path)?;
+    let foreign = |why: String| StoreError::NotAPortfolio {
+        path: path.to_path_buf(),
+        why,
+    };
+    let ours = id.application_id == APPLICATION_ID;
+    let legacy = id.application_id == 0 && id.version > 0 && id.has_capcall_tables;
+    let empty = id.application_id == 0 && id.version == 0 && id.tables == 0;
+    if !(ours || legacy || (empty && mode == OpenMode::Create)) {
+        return Err(foreign(
+            if id.application_id != 0 && id.application_id != APPLICATION_ID {
+                format!(
+                    "it belongs to another application (application_id {:#x})",
+                    id.application_id
+                )
+            } else if empty {
+                "it is an empty SQLite file; run `capcall init` on a new path".into()
+            } else {
+                format!(
+                    "it has {} tables of another application; nothing was changed",
+                    id.tables
+                )
+            },
+        ));
+    }
+    if id.version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
-            found: version,
+            found: id.version,
             supported: SCHEMA_VERSION,
         });
     }
-    if version > 0 {
-        let has_meta: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if has_meta.is_none() {
-            return Err(StoreError::NotAPortfolio {
-                path: path.to_path_buf(),
-                why: "it has no Capcall tables".into(),
-            });
-        }
+    if mode != OpenMode::Read {
+        let configure = || -> rusqlite::Result<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            Ok(())
+        };
+        configure().map_err(|e| classify(path, e))?;
     }
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
+}
+
+/// A connection that cannot write. On read-only media a WAL file cannot get
+/// its shared-memory index, so the file is then opened as immutable.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let uri = |extra: &str| {
+        let mut u = String::from("file:");
+        for b in path.as_os_str().as_encoded_bytes() {
+            match b {
+                b'?' | b'#' | b'%' => u.push_str(&format!("%{b:02X}")),
+                _ => u.push(*b as char),
+            }
+        }
+        u.push_str("?mode=ro");
+        u.push_str(extra);
+        u
+    };
+    let conn = Connection::open_with_flags(uri(""), flags).map_err(|e| classify(path, e))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(conn),
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+            ) =>
+        {
+            drop(conn);
+            Connection::open_with_flags(uri("&immutable=1"), flags).map_err(|e| classify(path, e))
+        }
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => Err(StoreError::NotAPortfolio {
+            path: path.to_path_buf(),
+            why: "it is not an SQLite database".into(),
+        }),
+        Err(e) => Err(classify(path, e)),
+    }
+}
+
+/// For a reader of an older file: the portfolio copied into memory and
+/// migrated there, so reading never writes to the file.
+pub(crate) fn migrated_in_memory(file: &Connection) -> Result<Connection> {
+    let mut mem = Connection::open_in_memory()?;
+    {
+        let backup = rusqlite::backup::Backup::new(file, &mut mem)?;
+        backup.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
+    }
+    mem.pragma_update(None, "foreign_keys", "ON")?;
+    apply_migrations(&mut mem)?;
+    Ok(mem)
+}
+
+/// Removes what a crash can leave beside the portfolio: the temp files of
+/// atomic writes (`.<name>....tmp-<pid>` and their journals). Called by a
+/// writer, which holds the lock, so no other Capcall process is writing them.
+pub(crate) fn clean_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&prefix) && n.contains(".tmp-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Applies pending migrations in one transaction. An existing database with
@@ -85,6 +244,12 @@ pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<Option<PathBuf>> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version >= SCHEMA_VERSION {
+        // A file from before the application id: mark it, once.
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if app == 0 {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| classify(path, e))?;
+        }
         return Ok(None);
     }
     let mut backup = None;
@@ -93,19 +258,31 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<Option<PathB
         online_backup(conn, &dest)?;
         backup = Some(dest);
     }
+    apply_migrations(conn).map_err(|e| match e {
+        StoreError::Sqlite(e) => classify(path, e),
+        e => e,
+    })?;
+    Ok(backup)
+}
+
+/// The pending migrations, the application id and the default rubric, in
+/// one transaction.
+fn apply_migrations(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for (name, sql) in &MIGRATIONS[version as usize..] {
         tx.execute_batch(sql)
             .map_err(|e| StoreError::Invalid(format!("migration {name} failed: {e}")))?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     crate::rubrics::seed_default(&tx)?;
     tx.execute(
         "INSERT INTO meta(key, value) VALUES ('created_by', 'capcall ' || ?1) ON CONFLICT(key) DO NOTHING",
         [env!("CARGO_PKG_VERSION")],
     )?;
     tx.commit()?;
-    Ok(backup)
+    Ok(())
 }
 
 /// `<path><suffix>`, e.g. `portfolio.sqlite.lock`.

@@ -73,6 +73,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
     })
 }
 
+/// Every stored decision, oldest first.
+pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<Decision>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
+    let list = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(list)
+}
+
 fn snapshot(d: &Decision) -> String {
     serde_json::to_string(d).unwrap_or_default()
 }
@@ -298,8 +305,15 @@ impl Portfolio {
         Ok(after)
     }
 
-    pub fn audit_verify(&self) -> Result<audit::Verification> {
-        audit::verify(&self.conn)
+    /// Checks the trail end to end, that stored records match it, and (when
+    /// given) that it still extends a digest recorded earlier, e.g. in a pack.
+    pub fn audit_verify(&self, against: Option<&audit::AuditDigest>) -> Result<audit::Verification> {
+        audit::verify_full(&self.conn, against)
+    }
+
+    /// The trail's current digest.
+    pub fn audit_digest(&self) -> Result<audit::AuditDigest> {
+        audit::digest_of(&self.conn)
     }
 
     pub fn audit_history(&self, entity: Option<&str>, id: Option<&str>, limit: i64) -> Result<Vec<audit::AuditEntry>> {

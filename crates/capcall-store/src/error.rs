@@ -43,6 +43,10 @@ pub enum StoreError {
     NotAPortfolio { path: PathBuf, why: String },
     #[error("{0} already exists; refusing to overwrite it")]
     Exists(PathBuf),
+    #[error("{0} is read-only (read-only media or no write permission): reading works, changes cannot be saved")]
+    ReadOnly(PathBuf),
+    #[error("{0}: the disk is full; nothing was written (free some space and try again)")]
+    DiskFull(PathBuf),
     #[error("{}", format_import(.errors, *.total))]
     Import { errors: Vec<CellError>, total: usize },
     #[error("{0}")]
@@ -86,6 +90,8 @@ impl StoreError {
             StoreError::Locked { .. } => "locked",
             StoreError::NotAPortfolio { .. } => "not_a_portfolio",
             StoreError::Exists(_) => "exists",
+            StoreError::ReadOnly(_) => "read_only",
+            StoreError::DiskFull(_) => "disk_full",
             StoreError::Import { .. } => "import_invalid",
             StoreError::Invalid(_) => "invalid_input",
             StoreError::NotFound(_) => "not_found",

@@ -282,7 +282,7 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
 }
 
 /// Every stored incident, by id.
-fn stored(conn: &Connection) -> Result<BTreeMap<String, Incident>> {
+pub(crate) fn stored(conn: &Connection) -> Result<BTreeMap<String, Incident>> {
     let mut stmt = conn.prepare(SELECT)?;
     let rows = stmt.query_map([], incident_from_row)?;
     let mut map = BTreeMap::new();

@@ -8,6 +8,7 @@
 //! pure `capcall-core` crate.
 
 pub mod audit;
+pub mod config;
 mod csv_input;
 pub mod db;
 pub mod decisions;
@@ -19,6 +20,7 @@ pub mod plans;
 pub mod portfolio;
 pub mod rubrics;
 pub mod scenarios;
+mod state;
 
 pub use error::{CellError, Result, StoreError};
 pub use import::{ImportKind, ImportProgress, ImportReport};

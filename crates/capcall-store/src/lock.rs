@@ -19,12 +19,7 @@ pub struct WriterLock {
 }
 
 /// Who is this process, for lock files and the audit trail.
-pub fn whoami() -> String {
-    std::env::var("CAPCALL_USER")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into())
-}
+pub use crate::config::whoami;
 
 impl WriterLock {
     /// Takes the writer lock of `db`, or says who holds it.

@@ -194,7 +194,12 @@ impl Portfolio {
             Access::Write => Some(WriterLock::acquire(path, &program)?),
             Access::Read => None,
         };
-        let mut conn = match db::connect(path, create) {
+        let mode = match (access, create) {
+            (_, true) => db::OpenMode::Create,
+            (Access::Write, false) => db::OpenMode::Write,
+            (Access::Read, false) => db::OpenMode::Read,
+        };
+        let mut conn = match db::connect(path, mode) {
             Ok(c) => c,
             Err(e) => {
                 if create {
@@ -205,12 +210,14 @@ impl Portfolio {
         };
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let mut migrated_from_backup = None;
-        if version < db::SCHEMA_VERSION {
-            // Migrating writes: it needs the writer lock even for a reader.
-            let _guard = match &lock {
-                Some(_) => None,
-                None => Some(WriterLock::acquire(path, &program)?),
-            };
+        if mode == db::OpenMode::Read {
+            // Readers never write: an older file is migrated in memory.
+            if version < db::SCHEMA_VERSION {
+                conn = db::migrated_in_memory(&conn)?;
+            }
+            conn.pragma_update(None, "query_only", "ON")?;
+        } else {
+            db::clean_leftovers(path);
             migrated_from_backup = db::migrate(&mut conn, path)?;
         }
         Ok(Portfolio {
@@ -302,7 +309,16 @@ impl Portfolio {
             let pk = upsert_use_case(&tx, &uc)?;
             insert_observations(&tx, pk, &rows)?;
         }
-        crate::incidents::upsert(&tx, &capcall_core::demo::incidents())?;
+        let incidents = capcall_core::demo::incidents();
+        crate::incidents::upsert(&tx, &incidents)?;
+        // Each record's state after the reset, so the trail can vouch for it.
+        for (id, after) in use_case_snapshots(&tx)? {
+            crate::audit::append(&tx, "use_case", &id, "add (demo)", None, Some(&after))?;
+        }
+        for i in &incidents {
+            let after = serde_json::to_string(i).unwrap_or_default();
+            crate::audit::append(&tx, "incident", &i.id, "add (demo)", None, Some(&after))?;
+        }
         tx.commit()?;
         self.scenario_new(capcall_core::demo::SCENARIO, None)?;
         let mut sc = self.scenario(capcall_core::demo::SCENARIO)?;
@@ -568,49 +584,70 @@ impl Portfolio {
         db::online_backup(&self.conn, dest)
     }
 
-    /// Replaces this portfolio with a backup, after checking the backup and
-    /// saving the current state to `<db>.pre-restore.sqlite`.
+    /// Replaces this portfolio with a backup. The candidate is validated
+    /// completely before the live file is touched: a Capcall file (application
+    /// id or schema), not newer than this build, `integrity_check` ok, its
+    /// migrations applied to a private copy, and its audit trail verified.
+    /// The current state is then saved to its own timestamped safety copy
+    /// (`<db>.pre-restore-<UTC time>.sqlite`, never overwriting an earlier
+    /// one), the copy is swapped in inside one SQLite transaction, and the
+    /// restore is audited. Returns the safety copy.
     pub fn restore(&mut self, src: &Path) -> Result<PathBuf> {
         self.require_writer()?;
-        {
-            let check = Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
-                StoreError::NotAPortfolio {
-                    path: src.to_path_buf(),
-                    why: e.to_string(),
-                }
-            })?;
-            let bad = |why: String| StoreError::NotAPortfolio {
-                path: src.to_path_buf(),
-                why,
-            };
-            let ok: String = check
-                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-                .map_err(|e| bad(e.to_string()))?;
-            if ok != "ok" {
-                return Err(bad(format!("integrity check failed: {ok}")));
-            }
-            let v: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if v > db::SCHEMA_VERSION {
-                return Err(StoreError::TooNew {
-                    path: src.to_path_buf(),
-                    found: v,
-                    supported: db::SCHEMA_VERSION,
-                });
-            }
-            if v == 0 {
-                return Err(bad("it has no Capcall schema".into()));
-            }
+        if std::fs::canonicalize(src).ok() == std::fs::canonicalize(&self.path).ok() {
+            return Err(StoreError::Invalid(format!(
+                "{}: is this portfolio itself; restore from a backup copy",
+                src.display()
+            )));
         }
-        let safety = db::sibling(&self.path, ".pre-restore.sqlite");
-        let _ = std::fs::remove_file(&safety);
+        let bad = |why: String| StoreError::NotAPortfolio {
+            path: src.to_path_buf(),
+            why,
+        };
+        let candidate = db::connect(src, db::OpenMode::Read)?;
+        let ok: String = candidate
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| bad(e.to_string()))?;
+        if ok != "ok" {
+            return Err(bad(format!("integrity check failed: {ok}")));
+        }
+        let staged = db::migrated_in_memory(&candidate).map_err(|e| bad(format!("it cannot be upgraded: {e}")))?;
+        drop(candidate);
+        let check = crate::audit::verify_full(&staged, None)?;
+        if !check.ok {
+            return Err(bad(format!(
+                "its audit trail does not verify ({}); nothing was changed",
+                check.problem.unwrap_or_default()
+            )));
+        }
+        let replaced = crate::audit::digest_of(&self.conn)?;
+        let stamp = now().replace([':', '-'], "");
+        let mut safety = db::sibling(&self.path, &format!(".pre-restore-{stamp}.sqlite"));
+        let mut n = 2;
+        while safety.exists() {
+            safety = db::sibling(&self.path, &format!(".pre-restore-{stamp}-{n}.sqlite"));
+            n += 1;
+        }
         db::online_backup(&self.conn, &safety)?;
-        self.conn.restore(
-            rusqlite::DatabaseName::Main,
-            src,
-            None::<fn(rusqlite::backup::Progress)>,
-        )?;
+        {
+            let backup = rusqlite::backup::Backup::new(&staged, &mut self.conn)?;
+            backup
+                .run_to_completion(1024, std::time::Duration::from_millis(0), None)
+                .map_err(|e| db::classify(&self.path, e))?;
+        }
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        db::migrate(&mut self.conn, &self.path)?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let detail = serde_json::json!({
+            "from": src.display().to_string(),
+            "restored_digest": check.digest.to_string(),
+            "replaced_digest": replaced.to_string(),
+            "safety_copy": safety.display().to_string(),
+        });
+        crate::audit::append(&tx, "portfolio", "restore", "restore", None, Some(&detail.to_string()))?;
+        tx.commit()?;
         Ok(safety)
     }
 
@@ -697,7 +734,7 @@ impl Portfolio {
 }
 
 /// Each use case as JSON (id, fields, budget, levers), for audit before/after.
-fn use_case_snapshots(conn: &Connection) -> Result<std::collections::BTreeMap<String, String>> {
+pub(crate) fn use_case_snapshots(conn: &Connection) -> Result<std::collections::BTreeMap<String, String>> {
     let mut stmt = conn.prepare(
         "SELECT u.id, json_object('name', u.name, 'owner', u.owner, 'wave', u.wave, 'region', u.region, 'status', u.status, \
          'flag', u.flag, 'budget_cents', u.budget_cents, 'levers', \

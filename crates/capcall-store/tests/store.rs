@@ -423,15 +423,21 @@ fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
     let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
     p.decision_add(seed_decision()).unwrap();
     p.set_rubric(&[("slo_workoff_days".into(), "21".into())], "").unwrap();
-    let v = p.audit_verify().unwrap();
+    let v = p.audit_verify(None).unwrap();
     assert!(v.ok && v.rows >= 3, "{v:?}");
     let c = p.connection();
+    assert!(
+        c.execute("UPDATE audit SET who = 'mallory' WHERE seq = 2", []).is_err(),
+        "append-only"
+    );
+    c.execute_batch("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete")
+        .unwrap();
     c.execute("UPDATE audit SET who = 'mallory' WHERE seq = 2", []).unwrap();
-    let v = p.audit_verify().unwrap();
+    let v = p.audit_verify(None).unwrap();
     assert_eq!((v.ok, v.bad_seq), (false, Some(2)));
     assert!(v.problem.unwrap().contains("audit row 2"));
     c.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
-    let v = p.audit_verify().unwrap();
+    let v = p.audit_verify(None).unwrap();
     assert!(!v.ok && v.problem.unwrap().contains("row 2 is missing"));
     let (_d2, db2) = fresh();
     let mut q = Portfolio::open_or_create_demo(&db2, Access::Write).unwrap();
@@ -441,10 +447,13 @@ fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
         .query_row("SELECT max(seq) FROM audit", [], |r| r.get(0))
         .unwrap();
     q.connection()
+        .execute_batch("DROP TRIGGER audit_append_only_delete")
+        .unwrap();
+    q.connection()
         .execute("DELETE FROM audit WHERE seq = ?1", [last])
         .unwrap();
     assert!(
-        !q.audit_verify().unwrap().ok,
+        !q.audit_verify(None).unwrap().ok,
         "deleting the newest row is caught by the head record"
     );
 }
@@ -710,4 +719,249 @@ fn a_release_0_1_0_file_migrates_losslessly() {
     assert_eq!(run.scores.len(), 12);
     drop(p);
     let _ = d;
+}
+
+// ---- Records users can trust ----
+
+fn file_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn another_applications_file_is_refused_byte_for_byte_untouched() {
+    let (d, _) = fresh();
+    let other = d.path().join("other.sqlite");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE notes(x); INSERT INTO notes VALUES ('mine'); PRAGMA user_version = 2;")
+            .unwrap();
+    }
+    let before = file_bytes(&other);
+    for access in [Access::Read, Access::Write] {
+        let err = Portfolio::open(&other, access).err().expect("refused");
+        assert_eq!(err.code(), "not_a_portfolio", "{err}");
+        assert!(err.to_string().contains("another application"), "{err}");
+    }
+    assert_eq!(file_bytes(&other), before, "not one byte changed");
+    let names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("other"))
+        .collect();
+    assert!(
+        names.iter().all(|n| n == "other.sqlite" || n == "other.sqlite.lock"),
+        "{names:?}"
+    );
+    // A file with another application id, and a text file.
+    let c = rusqlite::Connection::open(d.path().join("app.sqlite")).unwrap();
+    c.execute_batch("PRAGMA application_id = 1234; CREATE TABLE t(x);")
+        .unwrap();
+    drop(c);
+    let err = Portfolio::open(&d.path().join("app.sqlite"), Access::Read)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("application_id 0x4d2"), "{err}");
+    let txt = write(d.path(), "notes.txt", "hello, this is not a database at all, but it is long enough to have a header...........................................................................");
+    let err = Portfolio::open(&txt, Access::Read).err().unwrap();
+    assert_eq!(err.code(), "not_a_portfolio", "{err}");
+}
+
+#[test]
+fn readers_never_write_and_older_files_are_read_through_memory() {
+    let (d, db) = fresh();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v2-release-0.1.0.sqlite"),
+        &db,
+    )
+    .unwrap();
+    let before = file_bytes(&db);
+    let p = Portfolio::open(&db, Access::Read).unwrap();
+    assert_eq!(p.use_cases().unwrap().len(), 12);
+    assert_eq!(p.score(None, None, None).unwrap().scores.len(), 12);
+    assert!(p.migrated_from_backup.is_none());
+    drop(p);
+    assert_eq!(file_bytes(&db), before, "a read never migrates the file");
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no journal, WAL or backup beside it: {leftovers:?}");
+    // Read-only media: the file and its directory cannot be written.
+    let ro = d.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let file = ro.join("p.sqlite");
+    drop(Portfolio::open_or_create_demo(&file, Access::Write).unwrap());
+    let set_mode = |p: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set_mode(&file, 0o444);
+    set_mode(&ro, 0o555);
+    let root = unsafe_is_root();
+    let read = Portfolio::open(&file, Access::Read);
+    if !root {
+        assert!(read.is_ok(), "{:?}", read.err());
+        assert_eq!(read.unwrap().use_cases().unwrap().len(), 12);
+        let err = Portfolio::open(&file, Access::Write).err().expect("cannot write");
+        assert!(matches!(err.code(), "read_only" | "io"), "{err}");
+    }
+    set_mode(&ro, 0o755);
+    set_mode(&file, 0o644);
+}
+
+/// Root ignores file permissions, so the read-only checks only mean
+/// something for an ordinary user.
+fn unsafe_is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.uid() == 0
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn restore_validates_everything_before_touching_the_live_file() {
+    let (d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let digest = p.audit_digest().unwrap();
+    // Not Capcall's: user_version 2 and no Capcall tables.
+    let bogus = d.path().join("bogus.sqlite");
+    rusqlite::Connection::open(&bogus)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 2; CREATE TABLE x(y);")
+        .unwrap();
+    // A v1 Capcall file whose migration cannot succeed.
+    let broken_v1 = d.path().join("v1.sqlite");
+    {
+        let c = rusqlite::Connection::open(&broken_v1).unwrap();
+        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch("PRAGMA user_version = 1; CREATE TABLE decisions(x);")
+            .unwrap();
+    }
+    // A real backup whose audit trail was tampered with.
+    let tampered = d.path().join("tampered.sqlite");
+    p.backup(&tampered).unwrap();
+    rusqlite::Connection::open(&tampered)
+        .unwrap()
+        .execute_batch("DROP TRIGGER audit_append_only_update; UPDATE audit SET who = 'mallory' WHERE seq = 1;")
+        .unwrap();
+    for (file, why) in [
+        (&bogus, "another application"),
+        (&broken_v1, "cannot be upgraded"),
+        (&tampered, "audit trail does not verify"),
+        (&d.path().join("missing.sqlite"), "no such portfolio"),
+    ] {
+        let err = p.restore(file).expect_err("refused");
+        assert!(err.to_string().contains(why), "{}: {err}", file.display());
+        assert_eq!(p.audit_digest().unwrap(), digest, "live portfolio untouched");
+        assert_eq!(p.use_cases().unwrap().len(), 12);
+    }
+    // Two good restores keep two safety copies, and both are audited.
+    let good = d.path().join("good.sqlite");
+    p.backup(&good).unwrap();
+    std::env::set_var("CAPCALL_NOW", "2025-09-15T10:00:00Z");
+    let first = p.restore(&good).unwrap();
+    let second = p.restore(&good).unwrap();
+    std::env::remove_var("CAPCALL_NOW");
+    assert_ne!(first, second);
+    assert!(first.exists() && second.exists(), "no safety copy is ever deleted");
+    let restores = p.audit_history(Some("portfolio"), Some("restore"), 10).unwrap();
+    assert_eq!(
+        restores.len(),
+        1,
+        "the second restore replaced the trail with the backup's, then appended its own entry"
+    );
+    assert!(restores[0].after.as_deref().unwrap().contains("safety_copy"));
+    assert!(p.audit_verify(None).unwrap().ok);
+    // Crash leftovers beside the file are cleaned at the next writer open.
+    drop(p);
+    let leftover = d.path().join(".p.sqlite.pre-restore-x.sqlite.tmp-99999");
+    std::fs::write(&leftover, b"partial").unwrap();
+    drop(Portfolio::open(&db, Access::Write).unwrap());
+    assert!(!leftover.exists());
+}
+
+#[test]
+fn direct_sql_edits_and_wipes_are_named_against_the_trail_and_a_pack_digest() {
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let d = p.decision_add(seed_decision()).unwrap();
+    p.decision_move(&d.id, capcall_core::decision::Status::Proposed)
+        .unwrap();
+    p.decision_move(&d.id, capcall_core::decision::Status::Approved)
+        .unwrap();
+    let v = p.audit_verify(None).unwrap();
+    assert!(v.ok, "{v:?}");
+    let pack_digest = v.digest.clone();
+    let c = p.connection();
+    // The triggers refuse what Capcall never does.
+    for sql in [
+        "UPDATE decisions SET status = 'Draft'",
+        "DELETE FROM decisions",
+        "DELETE FROM audit",
+    ] {
+        assert!(c.execute(sql, []).is_err(), "{sql}");
+    }
+    // An edit of a budget, behind Capcall's back.
+    c.execute(
+        "UPDATE use_cases SET budget_cents = budget_cents + 1 WHERE id = 'kb-search'",
+        [],
+    )
+    .unwrap();
+    let v = p.audit_verify(None).unwrap();
+    assert!(!v.ok);
+    assert_eq!(
+        v.mismatches,
+        ["use_case kb-search was changed outside Capcall (it differs from its last audited state)"]
+    );
+    c.execute(
+        "UPDATE use_cases SET budget_cents = budget_cents - 1 WHERE id = 'kb-search'",
+        [],
+    )
+    .unwrap();
+    // The approver of a decision, with the triggers dropped.
+    c.execute_batch("DROP TRIGGER decisions_approved_frozen; DROP TRIGGER decisions_status_forward;")
+        .unwrap();
+    c.execute("UPDATE decisions SET owner = 'Someone else'", []).unwrap();
+    let v = p.audit_verify(None).unwrap();
+    assert!(
+        v.mismatches
+            .iter()
+            .any(|m| m.starts_with(&format!("decision {}", d.id))),
+        "{v:?}"
+    );
+    // A wiped trail: intact in itself, but the records say otherwise, and the
+    // digest kept outside the file proves the wipe.
+    c.execute_batch(
+        "DROP TRIGGER audit_append_only_delete; DELETE FROM audit; DELETE FROM meta WHERE key = 'audit_head';",
+    )
+    .unwrap();
+    let v = p.audit_verify(None).unwrap();
+    assert!(!v.ok && v.mismatches.len() > 12, "{v:?}");
+    assert!(v.mismatches.iter().any(|m| m.contains("has no audit record")));
+    let v = p.audit_verify(Some(&pack_digest)).unwrap();
+    assert!(!v.ok);
+    assert!(v.problem.unwrap().contains("the trail was wiped"), "names the wipe");
+}
+
+#[test]
+fn identity_is_the_configured_name_else_the_os_account_never_unknown() {
+    let (d, _) = fresh();
+    std::env::set_var("CAPCALL_CONFIG", d.path().join("config.json"));
+    let saved = std::env::var_os("CAPCALL_USER");
+    std::env::remove_var("CAPCALL_USER");
+    std::env::remove_var("USER");
+    let os = capcall_store::config::whoami();
+    assert!(!os.is_empty() && os != "unknown", "{os}");
+    capcall_store::config::set("user.name", "Ana Ruiz").unwrap();
+    assert_eq!(capcall_store::config::whoami(), "Ana Ruiz");
+    assert!(capcall_store::config::set("user.nmae", "x").is_err());
+    assert!(capcall_store::config::set("user.name", "a\nb").is_err());
+    capcall_store::config::set("user.name", "").unwrap();
+    assert_eq!(capcall_store::config::whoami(), os);
+    if let Some(u) = saved {
+        std::env::set_var("CAPCALL_USER", u);
+    }
+    std::env::remove_var("CAPCALL_CONFIG");
 }

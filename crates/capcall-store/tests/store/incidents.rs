@@ -178,7 +178,7 @@ fn reimport_is_idempotent_and_every_change_is_audited() {
         .unwrap()
         .contains("\"closed\":\"2025-08-16T12:00:00Z\""));
     assert_eq!(p.incidents(DateRange::default(), None).unwrap().len(), 3);
-    assert!(p.audit_verify().unwrap().ok);
+    assert!(p.audit_verify(None).unwrap().ok);
 }
 
 #[test]
