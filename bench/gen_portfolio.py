@@ -27,7 +27,7 @@ start = datetime.date(2024, 1, 1)
 dates = [(start + datetime.timedelta(days=7 * w)).isoformat() for w in range(weeks)]
 header = ("use_case,period_start,spend_usd,forecast_usd,units,value_delta,value_target,value_hurdle,value_ci_low,"
           "value_ci_high,p95_latency_ms,p95_latency_slo_ms,availability_pct,availability_slo_pct,eval_status,"
-          "grounded_score,privacy_incidents,dau,dau_target,task_success_pct\n")
+          "grounded_score,privacy_incidents,dau,dau_target,task_success_pct\r\n")
 evals = ["green"] * 8 + ["yellow", "red"]
 with open(os.path.join(out, "observations.csv"), "w", newline="") as f:
     f.write(header)
@@ -37,14 +37,15 @@ with open(os.path.join(out, "observations.csv"), "w", newline="") as f:
         base = rng.randint(1_000, 50_000)
         ucr = rng.randint(20, 300)
         for w, d in enumerate(dates):
-            spend = base * 100 + rng.randint(-5000, 5000)
-            units = spend * 10 // ucr
-            fc = spend + rng.randint(-20000, 20000)
+            # Spend and forecast in 1/10,000 USD: sub-cent like a cloud bill.
+            spend = base * 10_000 + rng.randint(-500_000, 500_000)
+            units = spend // 10 // ucr
+            fc = spend + rng.randint(-2_000_000, 2_000_000)
             v = rng.randint(0, 300)
-            buf.append(f"{uc},{d},{spend // 100}.{spend % 100:02d},{fc // 100}.{fc % 100:02d},{units},{v / 10},15,5,"
+            buf.append(f"{uc},{d},{spend // 10_000}.{spend % 10_000:04d},{fc // 10_000}.{fc % 10_000:04d},{units},{v / 10},15,5,"
                        f"{(v - 40) / 10},{(v + 40) / 10},{rng.randint(400, 1300)},1200,{rng.randint(9900, 10000) / 100},"
                        f"99.5,{evals[rng.randint(0, 9)]},{rng.randint(30, 50) / 10},{1 if rng.random() < 0.002 else 0},"
-                       f"{rng.randint(100, 3000)},2000,{rng.randint(400, 950) / 10}\n")
+                       f"{rng.randint(100, 3000)},2000,{rng.randint(400, 950) / 10}\r\n")
             if len(buf) >= 10_000:
                 f.write("".join(buf))
                 buf.clear()

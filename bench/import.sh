@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Import benchmark (issue: foundation). Compares `capcall import observations`
+# Import benchmark. Compares `capcall import observations`
 # (full validation, one transaction, WAL + synchronous=FULL) with sqlite3's own
 # `.import` of the same CSV into a plain table, in the same run, and checks the
-# failure bars: a bad cell on line 500,001 and kill -9 half way.
+# failure bars: a bad cell on line 500,001 and kill -9 half way. The generated
+# file is what users bring: CRLF line ends and sub-cent spend (4 decimals).
 #
 # usage: bench/import.sh [USE_CASES] [WEEKS]    (default 10000 x 104 = 1.04 M rows)
 # needs: sqlite3, GNU time (/usr/bin/time), python3, cargo
@@ -40,10 +41,10 @@ stored=$(sqlite3 "$OUT/cap.sqlite" "select count(*) from observations")
 # A bad cell on line 500,001 (if the file is that long): reported by line and column; nothing changes.
 if [ "$ROWS" -ge 500000 ]; then
   awk -F, 'BEGIN{OFS=","} NR==500001{$3="12.3.4"} {print}' "$OBS" > "$OUT/bad.csv"
-  before=$(sqlite3 "$OUT/cap.sqlite" "select count(*), total(spend_cents) from observations")
+  before=$(sqlite3 "$OUT/cap.sqlite" "select count(*), total(spend_usd) from observations")
   if "$CAPCALL" --db "$OUT/cap.sqlite" import observations "$OUT/bad.csv" 2> "$OUT/bad.err"; then echo "FAIL: bad file imported"; exit 1; fi
   grep -q "bad.csv:500001:3: spend_usd" "$OUT/bad.err" || { echo "FAIL: error did not name line 500001 column 3"; cat "$OUT/bad.err"; exit 1; }
-  after=$(sqlite3 "$OUT/cap.sqlite" "select count(*), total(spend_cents) from observations")
+  after=$(sqlite3 "$OUT/cap.sqlite" "select count(*), total(spend_usd) from observations")
   [ "$before" = "$after" ] || { echo "FAIL: rows changed ($before -> $after)"; exit 1; }
   echo "bad cell: $(grep -m1 500001 "$OUT/bad.err" | sed 's/^ *//') ; rows unchanged ($after)"
 fi

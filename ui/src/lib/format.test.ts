@@ -6,6 +6,16 @@ describe("formatMoney", () => {
     expect(formatMoney("1234567.5")).toBe("1,234,567.50");
     expect(formatMoney("300000")).toBe("300,000.00");
     expect(formatMoney("-118222.22")).toBe("-118,222.22");
+  });
+  it("rounds measured money half to even to the cent, like the Rust side", () => {
+    expect(formatMoney("18885.7030")).toBe("18,885.70");
+    expect(formatMoney("0.0095")).toBe("0.01");
+    expect(formatMoney("0.005")).toBe("0.00");
+    expect(formatMoney("0.015")).toBe("0.02");
+    expect(formatMoney("0.0150000001")).toBe("0.02");
+    expect(formatMoney("999.995")).toBe("1,000.00");
+    expect(formatMoney("-0.004")).toBe("0.00");
+    expect(formatMoney("-0.0095")).toBe("-0.01");
     expect(formatMoney("0.00")).toBe("0.00");
     expect(formatMoney("-0.00")).toBe("0.00");
     // Beyond float precision: still exact because it never becomes a number.

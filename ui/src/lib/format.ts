@@ -3,16 +3,41 @@
 // backend sends (never through a float); UCR: 4 significant digits;
 // percentages: 1 decimal with sign.
 
-/** "1234567.5" -> "1,234,567.50"; "-0.05" -> "-0.05". Exact: string arithmetic only. */
+/** Adds one to a string of decimal digits: "0999" -> "1000". */
+function incrementDigits(digits: string): string {
+  const out = digits.split("");
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== "9") {
+      out[i] = String(Number(out[i]) + 1);
+      return out.join("");
+    }
+    out[i] = "0";
+  }
+  return "1" + out.join("");
+}
+
+/**
+ * Money to the cent, grouped: "1234567.5" -> "1,234,567.50". Measured money
+ * arrives exact ("18885.7030", "0.0095") and is rounded half to even to the
+ * cent, the rule of capcall-core/src/format.rs; string arithmetic only.
+ */
 export function formatMoney(amount: string | null | undefined): string {
   if (amount === null || amount === undefined || amount === "") return "—";
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(amount.trim());
   if (!m) return amount;
   const [, sign, intRaw, fracRaw = ""] = m;
-  const int = (intRaw || "0").replace(/^0+(?=\d)/, "");
-  const frac = (fracRaw + "00").slice(0, 2);
+  let cents = (intRaw || "0") + (fracRaw + "00").slice(0, 2);
+  const rest = fracRaw.slice(2);
+  if (rest.length > 0) {
+    const first = rest[0];
+    const tail = /[1-9]/.test(rest.slice(1));
+    const lastKeptOdd = Number(cents[cents.length - 1]) % 2 === 1;
+    if (first > "5" || (first === "5" && (tail || lastKeptOdd))) cents = incrementDigits(cents);
+  }
+  const int = cents.slice(0, -2).replace(/^0+(?=\d)/, "") || "0";
+  const frac = cents.slice(-2);
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const isZero = /^0*$/.test(int) && /^0*$/.test(fracRaw);
+  const isZero = /^0*$/.test(cents);
   return `${sign && !isZero ? "-" : ""}${grouped}.${frac}`;
 }
 

@@ -170,7 +170,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
             {q.map((p) => (
               <tr key={p.period}>
                 <td>{p.period}</td>
-                <td className="num">{formatMoney(p.spend_usd)}</td>
+                <td className="num" title={`exact: ${p.spend_usd}`}>{formatMoney(p.spend_usd)}</td>
                 <td className="num">{Number(p.units).toLocaleString("en-US")}</td>
                 <td className="num">{formatUcr(p.ucr)}</td>
                 <td className="num">{p.rows_used}</td>
