@@ -413,10 +413,21 @@ impl Measured {
         Measured::from_decimal(d).map_err(|_| MoneyParseError::MeasuredTooLarge(t.to_string()))
     }
 
+    /// Reads measured money as storage writes it (plain decimal text, the
+    /// form [`Measured`] prints): one exact decimal parse and the range
+    /// check, without [`Measured::parse`]'s handling of user forms.
+    pub fn from_canonical(text: &str) -> Result<Measured, MoneyParseError> {
+        match plain_decimal(text) {
+            Some(d) => Measured::from_decimal(d).map_err(|_| MoneyParseError::MeasuredTooLarge(text.to_string())),
+            None => Measured::parse(text),
+        }
+    }
+
     /// An exact decimal as measured money, if it is within the documented
     /// range (below one billion, at most 16 decimals after trailing zeros).
     pub fn from_decimal(d: Decimal) -> Result<Measured, MoneyError> {
-        if d.abs() >= Decimal::from(1_000_000_000i64) || d.normalize().scale() > MEASURED_MAX_SCALE {
+        const LIMIT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+        if d.abs() >= LIMIT || (d.scale() > MEASURED_MAX_SCALE && d.normalize().scale() > MEASURED_MAX_SCALE) {
             return Err(MoneyError::Overflow);
         }
         Ok(Measured(d))
@@ -461,6 +472,36 @@ impl Measured {
     pub fn sum<I: IntoIterator<Item = Measured>>(items: I) -> Result<Measured, MoneyError> {
         items.into_iter().try_fold(Measured::ZERO, Measured::checked_add)
     }
+}
+
+/// `-?digits[.digits]` (at most 27 digits) as an exact decimal, on the hot
+/// path of loading observations; `None` for anything else.
+fn plain_decimal(t: &str) -> Option<Decimal> {
+    let b = t.as_bytes();
+    let (negative, body) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if body.is_empty() || body.len() > 27 {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut dot) = (0i128, 0u32, false);
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i128::from(c - b'0');
+                scale += u32::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if (dot && scale == 0) || body[0] == b'.' {
+        return None;
+    }
+    let mut d = Decimal::try_from_i128_with_scale(mantissa, scale).ok()?;
+    d.set_sign_negative(negative && !d.is_zero());
+    Some(d)
 }
 
 /// `a + b` when rust_decimal can hold it exactly.
@@ -735,6 +776,30 @@ mod tests {
         assert!(Measured::parse("0.10000000000000000000000000000000000").is_ok());
         for bad in ["", "abc", "1e", "1e1000", "1.2.3", "--1", "1,00", "e5", "NaN", "inf"] {
             assert!(Measured::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn canonical_reading_agrees_with_parsing() {
+        for t in [
+            "18885.7030",
+            "0.0095",
+            "-12.5",
+            "0",
+            "-0.00",
+            "999999999.9999999999999999",
+            "1000.100",
+            "12",
+        ] {
+            assert_eq!(Measured::from_canonical(t), Measured::parse(t), "{t}");
+            assert_eq!(
+                Measured::from_canonical(t).unwrap().to_string(),
+                me(t).to_string(),
+                "{t}"
+            );
+        }
+        for t in ["1e5", ".5", "5.", "$1", "1000000000", "abc", ""] {
+            assert_eq!(Measured::from_canonical(t), Measured::parse(t), "{t}");
         }
     }
 

@@ -99,7 +99,7 @@ fn dec(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Decimal>> {
 
 fn measured(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Measured>> {
     text(row, i)?
-        .map(|t| Measured::parse(t).map_err(|_| corrupt(row, i, t, "measured money")))
+        .map(|t| Measured::from_canonical(t).map_err(|_| corrupt(row, i, t, "measured money")))
         .transpose()
 }
 
