@@ -12,7 +12,7 @@ use capcall_store::import::CsvPreview;
 use capcall_store::portfolio::{ScoreRun, UcrBy};
 use capcall_store::rubrics::RubricVersion;
 use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
-use capcall_store::{ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
+use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -26,11 +26,9 @@ fn with<T>(state: &AppState, f: impl FnOnce(&mut Portfolio) -> Result<T, capcall
     let mut guard = state.portfolio.lock().map_err(|_| AppError::busy())?;
     match guard.as_mut() {
         Some(p) => f(p).map_err(AppError::from),
-        None => {
-            Err(state.open_error.lock().ok().and_then(|e| e.clone()).unwrap_or_else(|| {
-                AppError::new("no_portfolio", "no portfolio is open; use File > Open or File > New")
-            }))
-        }
+        None => Err(state.open_error.lock().ok().and_then(|e| e.clone()).unwrap_or_else(|| {
+            AppError::new(Code::NoPortfolio, "no portfolio is open; use File > Open or File > New")
+        })),
     }
 }
 
@@ -38,7 +36,7 @@ fn date(s: Option<String>) -> Res<Option<chrono::NaiveDate>> {
     s.filter(|s| !s.trim().is_empty())
         .map(|s| {
             capcall_store::import::parse_date(s.trim())
-                .map_err(|m| AppError::new("invalid_input", format!("as of: {m}")))
+                .map_err(|m| AppError::new(Code::InvalidInput, format!("as of: {m}")))
         })
         .transpose()
 }
@@ -205,7 +203,7 @@ pub async fn import_csv(
         })
     })
     .await
-    .map_err(|e| AppError::new("internal", e.to_string()))?
+    .map_err(|e| AppError::new(Code::Internal, e.to_string()))?
 }
 
 #[tauri::command]
@@ -461,7 +459,7 @@ pub async fn export_pack(
         })
     })
     .await
-    .map_err(|e| AppError::new("internal", e.to_string()))?
+    .map_err(|e| AppError::new(Code::Internal, e.to_string()))?
 }
 
 /// Opens a folder in the system file manager.
@@ -471,7 +469,7 @@ pub async fn open_folder(app: AppHandle, dir: String) -> Res<()> {
     use tauri_plugin_opener::OpenerExt;
     app.opener()
         .open_path(dir, None::<&str>)
-        .map_err(|e| AppError::new("io", e.to_string()))
+        .map_err(|e| AppError::new(Code::Io, e.to_string()))
 }
 
 /// The UI calls this once, when the portfolio board is first drawn. With

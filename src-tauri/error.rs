@@ -1,24 +1,25 @@
 //! The error every command returns: `{code, message}`, typed for the UI.
-//! Codes are the store's stable codes plus `no_portfolio` and `busy`.
+//! Codes are the store's [`Code`] enum (which includes the app's own
+//! `no_portfolio` and `busy`), so the UI's switch over them is exhaustive.
 
-use capcall_store::StoreError;
+use capcall_store::{Code, StoreError};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AppError {
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
 impl AppError {
-    pub fn new(code: &str, message: impl Into<String>) -> AppError {
+    pub fn new(code: Code, message: impl Into<String>) -> AppError {
         AppError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
     pub fn busy() -> AppError {
-        AppError::new("busy", "the portfolio is busy with another operation; try again")
+        AppError::new(Code::Busy, "the portfolio is busy with another operation; try again")
     }
 }
 

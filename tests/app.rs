@@ -47,3 +47,55 @@ fn money_crosses_ipc_as_a_string() {
     );
     assert!(!bindings.contains("budget_usd: number"));
 }
+
+/// Every error code is pinned: its JSON is its text, and the generated
+/// TypeScript union lists exactly these (the UI switches on it with a
+/// `never` check, so adding a code fails the UI's type check until handled).
+#[test]
+fn error_codes_are_pinned_and_shared_with_the_ui() {
+    use capcall_store::Code;
+    let texts: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "db_too_new",
+            "locked",
+            "not_a_portfolio",
+            "exists",
+            "read_only",
+            "disk_full",
+            "import_invalid",
+            "invalid_input",
+            "not_found",
+            "conflict",
+            "io",
+            "database",
+            "money",
+            "rubric_invalid",
+            "internal",
+            "scenario_invalid",
+            "no_portfolio",
+            "busy"
+        ]
+    );
+    for c in Code::ALL {
+        assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
+    }
+    let bindings = capcall_app::typescript_bindings();
+    let start = bindings.find("export type Code = ").expect("Code is exported") + "export type Code = ".len();
+    let end = bindings[start..]
+        .find("\nexport ")
+        .map_or(bindings.len(), |e| start + e);
+    let mut union = bindings[start..end].to_string();
+    while let Some(open) = union.find("/**") {
+        let close = open + union[open..].find("*/").unwrap() + 2;
+        union.replace_range(open..close, "");
+    }
+    let listed: Vec<&str> = union
+        .split('|')
+        .map(|s| s.trim().trim_matches('"'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(listed, texts);
+    assert!(!bindings.contains("@ts-nocheck"), "bindings are type-checked");
+}

@@ -82,32 +82,120 @@ fn format_import(errors: &[CellError], total: usize) -> String {
     s
 }
 
-impl StoreError {
-    /// A stable machine code ("locked", "import_invalid", ...).
-    pub fn code(&self) -> &'static str {
+/// The stable machine code of an error: what the CLI's `--json` errors and
+/// the app's `{code, message}` carry, and what the UI switches on
+/// (exhaustively: the TypeScript union is generated from this enum).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    DbTooNew,
+    Locked,
+    NotAPortfolio,
+    Exists,
+    ReadOnly,
+    DiskFull,
+    ImportInvalid,
+    InvalidInput,
+    NotFound,
+    Conflict,
+    Io,
+    Database,
+    Money,
+    RubricInvalid,
+    Internal,
+    ScenarioInvalid,
+    /// The app has no portfolio open.
+    NoPortfolio,
+    /// The app's portfolio is busy with another operation.
+    Busy,
+}
+
+impl Code {
+    /// Every code, for the tests that pin them.
+    pub const ALL: [Code; 18] = [
+        Code::DbTooNew,
+        Code::Locked,
+        Code::NotAPortfolio,
+        Code::Exists,
+        Code::ReadOnly,
+        Code::DiskFull,
+        Code::ImportInvalid,
+        Code::InvalidInput,
+        Code::NotFound,
+        Code::Conflict,
+        Code::Io,
+        Code::Database,
+        Code::Money,
+        Code::RubricInvalid,
+        Code::Internal,
+        Code::ScenarioInvalid,
+        Code::NoPortfolio,
+        Code::Busy,
+    ];
+
+    /// The code as text ("locked", "import_invalid", ...).
+    pub fn as_str(self) -> &'static str {
         match self {
-            StoreError::TooNew { .. } => "db_too_new",
-            StoreError::Locked { .. } => "locked",
-            StoreError::NotAPortfolio { .. } => "not_a_portfolio",
-            StoreError::Exists(_) => "exists",
-            StoreError::ReadOnly(_) => "read_only",
-            StoreError::DiskFull(_) => "disk_full",
-            StoreError::Import { .. } => "import_invalid",
-            StoreError::Invalid(_) => "invalid_input",
-            StoreError::NotFound(_) => "not_found",
-            StoreError::Conflict(_) => "conflict",
-            StoreError::Io { .. } => "io",
-            StoreError::Sqlite(_) => "database",
-            StoreError::Money(_) => "money",
-            StoreError::Rubric(_) => "rubric_invalid",
-            StoreError::Scenario(ScenarioError::Conservation(_)) => "internal",
-            StoreError::Scenario(_) => "scenario_invalid",
+            Code::DbTooNew => "db_too_new",
+            Code::Locked => "locked",
+            Code::NotAPortfolio => "not_a_portfolio",
+            Code::Exists => "exists",
+            Code::ReadOnly => "read_only",
+            Code::DiskFull => "disk_full",
+            Code::ImportInvalid => "import_invalid",
+            Code::InvalidInput => "invalid_input",
+            Code::NotFound => "not_found",
+            Code::Conflict => "conflict",
+            Code::Io => "io",
+            Code::Database => "database",
+            Code::Money => "money",
+            Code::RubricInvalid => "rubric_invalid",
+            Code::Internal => "internal",
+            Code::ScenarioInvalid => "scenario_invalid",
+            Code::NoPortfolio => "no_portfolio",
+            Code::Busy => "busy",
+        }
+    }
+
+    /// Is this the user's mistake (exit 1) rather than a fault of the program or machine?
+    pub fn is_user_error(self) -> bool {
+        !matches!(self, Code::Database | Code::Internal)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl StoreError {
+    /// The stable machine code of this error.
+    pub fn code(&self) -> Code {
+        match self {
+            StoreError::TooNew { .. } => Code::DbTooNew,
+            StoreError::Locked { .. } => Code::Locked,
+            StoreError::NotAPortfolio { .. } => Code::NotAPortfolio,
+            StoreError::Exists(_) => Code::Exists,
+            StoreError::ReadOnly(_) => Code::ReadOnly,
+            StoreError::DiskFull(_) => Code::DiskFull,
+            StoreError::Import { .. } => Code::ImportInvalid,
+            StoreError::Invalid(_) => Code::InvalidInput,
+            StoreError::NotFound(_) => Code::NotFound,
+            StoreError::Conflict(_) => Code::Conflict,
+            StoreError::Io { .. } => Code::Io,
+            StoreError::Sqlite(_) => Code::Database,
+            StoreError::Money(_) => Code::Money,
+            StoreError::Rubric(_) => Code::RubricInvalid,
+            StoreError::Scenario(ScenarioError::Conservation(_)) => Code::Internal,
+            StoreError::Scenario(_) => Code::ScenarioInvalid,
         }
     }
 
     /// Is this the user's mistake (exit 1) rather than a fault of the program or machine?
     pub fn is_user_error(&self) -> bool {
-        !matches!(self.code(), "database" | "internal")
+        self.code().is_user_error()
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> StoreError {

@@ -22,6 +22,6 @@ pub mod rubrics;
 pub mod scenarios;
 mod state;
 
-pub use error::{CellError, Result, StoreError};
+pub use error::{CellError, Code, Result, StoreError};
 pub use import::{ImportKind, ImportProgress, ImportReport};
 pub use portfolio::{default_portfolio_path, Access, Portfolio, UseCaseRow};

@@ -1,12 +1,12 @@
 // The one door to the backend: typed commands from bindings.ts, with every
 // failure turned into an AppError {code, message} the views show in place.
-import { commands, type AppError, type Result } from "../bindings";
+import { commands, type AppError, type Code, type Result } from "../bindings";
 
 export { commands };
 
 export class CommandError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: Code,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 // Small shared pieces: verdict lights and badges, errors, loading states.
-import type { AppError } from "../bindings";
+import type { AppError, Code } from "../bindings";
 
 export function ErrorBanner({ error, onClose }: { error: AppError; onClose?: () => void }) {
   return (
@@ -17,7 +17,8 @@ export function ErrorBanner({ error, onClose }: { error: AppError; onClose?: () 
   );
 }
 
-function title(code: string): string {
+/** A heading per error code; exhaustive, so a new code fails the type check. */
+export function title(code: Code): string {
   switch (code) {
     case "import_invalid":
       return "Import rejected — nothing was written";
@@ -28,11 +29,33 @@ function title(code: string): string {
     case "scenario_invalid":
     case "invalid_input":
     case "money":
+    case "rubric_invalid":
       return "Check the input";
     case "conflict":
       return "Not allowed";
-    default:
+    case "not_found":
+      return "Not found";
+    case "exists":
+      return "Already exists";
+    case "not_a_portfolio":
+      return "Not a Capcall portfolio";
+    case "read_only":
+      return "Portfolio is read-only";
+    case "disk_full":
+      return "The disk is full — nothing was written";
+    case "no_portfolio":
+      return "No portfolio open";
+    case "busy":
+      return "Busy — try again";
+    case "io":
+      return "Could not read or write a file";
+    case "database":
+    case "internal":
       return "Something went wrong";
+    default: {
+      const unknown: never = code;
+      return `Something went wrong (${String(unknown)})`;
+    }
   }
 }
 
