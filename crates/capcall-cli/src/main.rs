@@ -6,17 +6,34 @@
 mod table;
 
 /// stdout writes that end quietly when the reader goes away (`capcall ... | head`).
+/// Every human-readable line goes through `capcall_core::format::visible_lines`:
+/// no control character from a name or file reaches the terminal raw (values
+/// that must stay on one line are escaped with `visible` where they are printed;
+/// table cells in `Table::row`).
 macro_rules! outln {
-    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stdout(), $($t)*); }};
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($t)*);
+        let _ = writeln!(std::io::stdout(), "{}", capcall_core::format::visible_lines(&text));
+    }};
 }
 macro_rules! out {
-    ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stdout(), $($t)*); }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let text = format!($($t)*);
+        let _ = write!(std::io::stdout(), "{}", capcall_core::format::visible_lines(&text));
+    }};
 }
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use capcall_core::format::visible;
 use capcall_core::rubric::{Dimension, RubricSettings};
 use capcall_core::ucr::{fmt_pct, fmt_ucr};
 use capcall_store::portfolio::UcrBy;
@@ -48,8 +65,12 @@ struct Cli {
 enum Command {
     /// Create an empty portfolio file (refuses to overwrite).
     Init,
-    /// Create or reset a portfolio with the demo data.
-    Demo,
+    /// Create or reset a portfolio with the demo data (one transaction).
+    Demo {
+        /// Reset even when it wipes approved work (an approved scenario, decision or plan).
+        #[arg(long)]
+        force: bool,
+    },
     /// Import a CSV file (all or nothing).
     Import {
         #[arg(value_enum)]
@@ -59,10 +80,10 @@ enum Command {
     /// Incidents opened in a window: count by severity, open ones, time to resolve, per use case and quarter.
     Incidents {
         /// First day of the window (UTC, inclusive).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         from: Option<NaiveDate>,
         /// Last day of the window (UTC, inclusive); open incidents are those open at its end.
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         to: Option<NaiveDate>,
         /// Only this use case.
         #[arg(long, value_name = "ID")]
@@ -76,7 +97,7 @@ enum Command {
     /// Verdict per dimension and overall, with explanations.
     Score {
         /// Score as of this date (default: the latest observation).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         as_of: Option<NaiveDate>,
         /// Only this use case.
         #[arg(long, value_name = "ID")]
@@ -171,7 +192,7 @@ enum ScenarioCommand {
         /// Paths from the rubric's scores (the default; accepted for scripts).
         #[arg(long)]
         from_scores: bool,
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         as_of: Option<NaiveDate>,
     },
     /// Apply scenario_inputs.csv (all or nothing).
@@ -226,10 +247,10 @@ enum DecisionCommand {
         #[arg(long)]
         milestone: Vec<String>,
         /// Date of the readout the decision came from (default: today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         readout: Option<NaiveDate>,
         /// Hold: when the work-off is due.
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         workoff_due: Option<NaiveDate>,
     },
     /// Draft -> Proposed.
@@ -238,11 +259,14 @@ enum DecisionCommand {
     Approve { id: String },
     /// Draft or Proposed -> Rejected.
     Reject { id: String },
-    /// Approved -> Superseded by a later decision.
+    /// Approved -> Superseded by a later decision, which must be Approved.
     Supersede {
         id: String,
         #[arg(long)]
         by: String,
+        /// Approve --by (Proposed and complete) and supersede in one transaction.
+        #[arg(long)]
+        approve: bool,
     },
     /// The log, with the 24 h rule and what is missing.
     List {
@@ -288,6 +312,12 @@ enum AuditCommand {
 enum PolicyArg {
     ProRata,
     HighestReturn,
+}
+
+/// Every date argument: strictly `YYYY-MM-DD` (the core's one date parser);
+/// clap names the argument in the error.
+fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
+    capcall_core::period::parse_iso_date(s)
 }
 
 fn parse_money_arg(s: &str) -> Result<capcall_core::Planned, String> {
@@ -338,7 +368,7 @@ fn main() -> ExitCode {
                 let doc = json!({ "error": { "code": e.code(), "message": e.to_string() } });
                 outln!("{doc}");
             }
-            eprintln!("capcall: {e}");
+            eprintln!("capcall: {}", capcall_core::format::visible_lines(&e.to_string()));
             ExitCode::from(1)
         }
     }
@@ -391,14 +421,14 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
                 outln!("Created an empty portfolio at {}", path.display());
             }
         }
-        Command::Demo => {
+        Command::Demo { force } => {
             let (path, _) = db_path(cli);
             let mut p = if path.exists() {
                 Portfolio::open(&path, Access::Write)?
             } else {
                 Portfolio::create(&path)?
             };
-            p.load_demo()?;
+            p.reset_to_demo(*force)?;
             let (u, o) = p.counts()?;
             if cli.json {
                 print_json(&json!({ "path": path, "use_cases": u, "observations": o }));
@@ -843,7 +873,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             } else {
                 outln!(
                     "Created scenario '{}' as of {} (rubric v{}) for the quarter starting {}: {} use cases",
-                    sc.meta.name,
+                    visible(&sc.meta.name),
                     sc.meta.as_of,
                     sc.meta.rubric_version,
                     sc.meta.params.quarter_start,
@@ -1000,7 +1030,10 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             if cli.json {
                 print_json(&meta);
             } else {
-                outln!("Approved scenario '{}' (frozen; clone it to change it)", meta.name);
+                outln!(
+                    "Approved scenario '{}' (frozen; clone it to change it)",
+                    visible(&meta.name)
+                );
             }
         }
         ScenarioCommand::Clone { from, to } => {
@@ -1009,7 +1042,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             if cli.json {
                 print_json(&sc.meta);
             } else {
-                outln!("Cloned '{from}' to '{}' (draft)", sc.meta.name);
+                outln!("Cloned '{}' to '{}' (draft)", visible(from), visible(&sc.meta.name));
             }
         }
         ScenarioCommand::List => {
@@ -1046,7 +1079,7 @@ fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> 
         if cli.json {
             print_json(&d);
         } else {
-            outln!("{} is now {}", d.id, d.status.as_str());
+            outln!("{} is now {}", visible(&d.id), d.status.as_str());
         }
         Ok(())
     };
@@ -1083,19 +1116,26 @@ fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> 
             if cli.json {
                 print_json(&d);
             } else {
-                outln!("Logged {} ({}) as Draft", d.id, d.title);
+                outln!("Logged {} ({}) as Draft", visible(&d.id), visible(&d.title));
             }
         }
         DecisionCommand::Propose { id } => moved(cli, id, Status::Proposed)?,
         DecisionCommand::Approve { id } => moved(cli, id, Status::Approved)?,
         DecisionCommand::Reject { id } => moved(cli, id, Status::Rejected)?,
-        DecisionCommand::Supersede { id, by } => {
+        DecisionCommand::Supersede { id, by, approve } => {
             let mut p = open(cli, Access::Write)?;
-            let d = p.decision_supersede(id, by)?;
+            let d = if *approve {
+                p.decision_approve_and_supersede(id, by)?
+            } else {
+                p.decision_supersede(id, by)?
+            };
             if cli.json {
                 print_json(&d);
             } else {
-                outln!("{} is superseded by {by}", d.id);
+                if *approve {
+                    outln!("{} is now Approved", visible(by));
+                }
+                outln!("{} is superseded by {}", visible(&d.id), visible(by));
             }
         }
         DecisionCommand::List { late, incomplete } => {
@@ -1169,10 +1209,10 @@ fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
     let pl = &stored.plan;
     outln!(
         "{} — plan {} ({}), from scenario '{}'",
-        pl.title,
+        visible(&pl.title),
         stored.id,
         stored.status,
-        pl.scenario
+        visible(&pl.scenario)
     );
     outln!(
         "Next capital call {} USD; reallocated {} USD; {} outcomes, {} milestones, {} work-offs",
@@ -1183,7 +1223,7 @@ fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
         pl.workoffs.len()
     );
     for m in &pl.milestones {
-        outln!("  {}  {:<32} {}", m.date, m.name, m.owner);
+        outln!("  {}  {:<32} {}", m.date, visible(&m.name), visible(&m.owner));
     }
     Ok(())
 }

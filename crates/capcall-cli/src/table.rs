@@ -20,8 +20,16 @@ impl Table {
     pub fn right_align(&mut self, cols: &[usize]) {
         self.right = cols.to_vec();
     }
+    /// Adds a row; every cell is shown on one line with control characters
+    /// escaped (`capcall_core::format::visible`), so a name can neither move
+    /// the cursor nor forge a row.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| capcall_core::format::visible(&c).into_owned())
+                .collect(),
+        );
     }
 }
 

@@ -253,23 +253,23 @@ fn kill_9_mid_import_leaves_all_or_nothing_and_no_stale_lock() {
 }
 
 /// The seed's example decision, entered through the CLI and shown back.
-const SEED_ENTRY: &str = "id: DEC-2025-09-14-01
-title: EXPAND — Ops Copilot Wave 3 (EU)
-owner: VP Ops
+const SEED_ENTRY: &str = r#"id: "DEC-2025-09-14-01"
+title: "EXPAND — Ops Copilot Wave 3 (EU)"
+owner: "VP Ops"
 budget_usd: 300000
 evidence:
-  - wk08/adoption/study_plan.md#results
-  - wk08/observability/slo_dashboards.png
-  - wk08/finops/savings_scoreboard.csv
+  - "wk08/adoption/study_plan.md#results"
+  - "wk08/observability/slo_dashboards.png"
+  - "wk08/finops/savings_scoreboard.csv"
 guardrails:
-  - p95_latency_ms <= 1200
-  - grounded_score >= 4.3/5
-  - unit_cost_usd <= 0.0095
+  - "p95_latency_ms <= 1200"
+  - "grounded_score >= 4.3/5"
+  - "unit_cost_usd <= 0.0095"
 milestones:
-  - wave3_launch: 2025-10-28
-  - eu_privacy_update: 2025-10-10
+  - "wave3_launch": 2025-10-28
+  - "eu_privacy_update": 2025-10-10
 status: Approved
-";
+"#;
 
 #[test]
 fn the_seed_decision_round_trips_through_the_cli() {
@@ -353,4 +353,289 @@ fn audit_verify_names_an_edited_row() {
     let o = capcall(&db, &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("audit row 2"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_date_argument_is_strict_iso_and_named_in_the_error() {
+    let (_dir, db) = demo();
+    for (args, name) in [
+        (vec!["score", "--as-of", "25-10-28"], "--as-of"),
+        (vec!["score", "--as-of", "+10000-01-01"], "--as-of"),
+        (vec!["score", "--as-of", "2025-1-5"], "--as-of"),
+        (vec!["scenario", "new", "x", "--as-of", "2025-09-8"], "--as-of"),
+        (vec!["incidents", "--from", "2025-7-01"], "--from"),
+        (vec!["incidents", "--to", "20250701"], "--to"),
+        (
+            vec![
+                "decision",
+                "add",
+                "--path",
+                "expand",
+                "--title",
+                "t",
+                "--readout",
+                "25-10-28",
+            ],
+            "--readout",
+        ),
+        (
+            vec![
+                "decision",
+                "add",
+                "--path",
+                "hold",
+                "--title",
+                "t",
+                "--workoff-due",
+                "2025-10-1",
+            ],
+            "--workoff-due",
+        ),
+    ] {
+        let o = capcall(&db, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(name) && stderr(&o).contains("is not a date (expected YYYY-MM-DD)"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = capcall(
+        &db,
+        &[
+            "decision",
+            "add",
+            "--path",
+            "expand",
+            "--title",
+            "t",
+            "--milestone",
+            "launch=25-10-28",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("milestone launch: '25-10-28' is not a date"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(capcall(&db, &["score", "--as-of", "2025-09-08"]).status.success());
+}
+
+#[test]
+fn hostile_text_reaches_neither_yaml_keys_nor_the_terminal_raw() {
+    let (dir, db) = demo();
+    let add = capcall(
+        &db,
+        &[
+            "decision",
+            "add",
+            "--path",
+            "expand",
+            "--title",
+            "Title\u{1b}[2J\nstatus: Approved",
+            "--owner",
+            "VP\nsuperseded_by: DEC-X",
+            "--readout",
+            "2025-09-14",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(!stdout(&add).contains('\u{1b}'), "{}", stdout(&add));
+    let show = stdout(&capcall(&db, &["decision", "show", "DEC-2025-09-14-01"]));
+    assert!(show.lines().all(|l| !l.starts_with("superseded_by")), "{show}");
+    assert!(show.contains("owner: \"VP\\nsuperseded_by: DEC-X\"\n"), "{show}");
+    assert_eq!(show.lines().filter(|l| l.starts_with("status:")).count(), 1, "{show}");
+    assert!(!show.contains('\u{1b}'), "{show}");
+    let list = stdout(&capcall(&db, &["decision", "list"]));
+    assert!(
+        !list.contains('\u{1b}') && list.contains("Title\\x1b[2J\\nstatus: Approved"),
+        "{list}"
+    );
+    assert_eq!(list.lines().count(), 2, "one header and one row: {list}");
+    // A use case named with escape sequences, imported from CSV.
+    let file = dir.path().join("uc.csv");
+    std::fs::write(
+        &file,
+        "id,name,owner,wave,region,status,flag,budget_usd,levers\n\
+         kb-search,\"KB\u{1b}]0;pwned\u{7} \u{202e}search\",Ops,Wave 1,US,live,,1000,\n",
+    )
+    .unwrap();
+    assert!(capcall(&db, &["import", "use-cases", file.to_str().unwrap()])
+        .status
+        .success());
+    let out = stdout(&capcall(&db, &["usecase", "list"]));
+    assert!(out.contains("KB\\x1b]0;pwned\\x07 \\u{202e}search"), "{out}");
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    let err = capcall(&db, &["ucr", "no\u{1b}[31mcase"]);
+    assert!(
+        !stderr(&err).contains('\u{1b}') && stderr(&err).contains("no\\x1b[31mcase"),
+        "{}",
+        stderr(&err)
+    );
+}
+
+fn add_decision(db: &Path, readout: &str) {
+    let o = capcall(
+        db,
+        &[
+            "decision",
+            "add",
+            "--path",
+            "expand",
+            "--use-case",
+            "ops-copilot-w3-eu",
+            "--owner",
+            "VP Ops",
+            "--budget",
+            "1000",
+            "--evidence",
+            "e.md",
+            "--readout",
+            readout,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn supersede_needs_an_approved_decision_or_approve() {
+    let (_dir, db) = demo();
+    add_decision(&db, "2025-09-14");
+    add_decision(&db, "2025-12-15");
+    for step in ["propose", "approve"] {
+        assert!(capcall(&db, &["decision", step, "DEC-2025-09-14-01"]).status.success());
+    }
+    let o = capcall(
+        &db,
+        &[
+            "decision",
+            "supersede",
+            "DEC-2025-09-14-01",
+            "--by",
+            "DEC-2025-12-15-01",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("DEC-2025-12-15-01 is Draft; only an approved decision can supersede"),
+        "{}",
+        stderr(&o)
+    );
+    let o = capcall(
+        &db,
+        &[
+            "decision",
+            "supersede",
+            "DEC-2025-09-14-01",
+            "--by",
+            "DEC-2025-12-15-01",
+            "--approve",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "a Draft cannot be approved in one step");
+    assert!(capcall(&db, &["decision", "propose", "DEC-2025-12-15-01"])
+        .status
+        .success());
+    let v = json(&capcall(
+        &db,
+        &[
+            "--json",
+            "decision",
+            "supersede",
+            "DEC-2025-09-14-01",
+            "--by",
+            "DEC-2025-12-15-01",
+            "--approve",
+        ],
+    ));
+    assert_eq!(v["status"], "Superseded");
+    let newer = json(&capcall(&db, &["--json", "decision", "show", "DEC-2025-12-15-01"]));
+    assert_eq!(newer["status"], "Approved");
+    assert!(capcall(&db, &["audit", "verify"]).status.success());
+}
+
+#[test]
+fn demo_refuses_to_wipe_approved_work_without_force() {
+    let (_dir, db) = demo();
+    assert!(capcall(&db, &["scenario", "approve", "Q4-2025 capital call"])
+        .status
+        .success());
+    let o = capcall(&db, &["demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("approved scenario 'Q4-2025 capital call'") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    let list = json(&capcall(&db, &["--json", "scenario", "list"]));
+    assert_eq!(list["scenarios"][0]["status"], "approved", "nothing was changed");
+    assert!(capcall(&db, &["demo", "--force"]).status.success());
+    let list = json(&capcall(&db, &["--json", "scenario", "list"]));
+    assert_eq!(list["scenarios"][0]["status"], "draft");
+}
+
+/// Every file of a complete pack, by name.
+fn pack_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for sub in ["", "comms/"] {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            if e.file_type().unwrap().is_file() {
+                let name = format!("{sub}{}", e.file_name().to_string_lossy());
+                out.insert(name, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kill_9_during_export_never_leaves_a_partial_or_mixed_pack() {
+    let (dir, db) = demo();
+    assert!(capcall(&db, &["scenario", "approve", "Q4-2025 capital call"])
+        .status
+        .success());
+    assert!(capcall(&db, &["plan", "build"]).status.success());
+    let reference = dir.path().join("reference");
+    let o = capcall(&db, &["export", "--draft", "--out", reference.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = pack_files(&reference);
+    assert_eq!(want.len(), 10);
+    let out = dir.path().join("out");
+    // A few trials by default; CAPCALL_CRASH_TRIALS=200 for many.
+    let trials: u64 = std::env::var("CAPCALL_CRASH_TRIALS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(8);
+    for i in 0..trials {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_capcall"))
+            .arg("--db")
+            .arg(&db)
+            .args(["export", "--draft", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5 + (i * 37) % 60));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let got = pack_files(&out);
+        assert!(
+            got.is_empty() || got == want,
+            "trial {i}: a partial or mixed pack: {:?}",
+            got.keys()
+        );
+    }
+    let o = capcall(&db, &["export", "--draft", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(pack_files(&out), want);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".capcall-export-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

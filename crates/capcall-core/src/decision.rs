@@ -289,10 +289,7 @@ impl Milestone {
         {
             return Err(format!("'{name}': a milestone name is letters, digits, '_' or '-'"));
         }
-        let date = date
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{}': not a date (YYYY-MM-DD)", date.trim()))?;
+        let date = crate::period::parse_iso_date(date.trim()).map_err(|e| format!("milestone {name}: {e}"))?;
         Ok(Milestone {
             name: name.into(),
             date,
@@ -370,18 +367,94 @@ pub fn missing_for_approval(d: &Decision, workoff_days: i64) -> Vec<String> {
     m
 }
 
+/// Why a decision cannot be superseded by another.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SupersedeError {
+    #[error("{id} is {status}; only an approved decision is superseded")]
+    NotApproved { id: String, status: &'static str },
+    #[error("{by} must be a later decision than {id}")]
+    NotLater { id: String, by: String },
+    #[error(
+        "{by} is {status}; only an approved decision can supersede {id}, so that its path keeps a decision in force \
+         (approve {by} first, or supersede with --approve to approve it in the same step)"
+    )]
+    NewerNotApproved {
+        id: String,
+        by: String,
+        status: &'static str,
+    },
+    #[error("{by} is {status}; with --approve it must be Proposed (propose it first)")]
+    CannotApprove { by: String, status: &'static str },
+    #[error("cannot approve {by}: missing {missing}")]
+    Incomplete { by: String, missing: String },
+}
+
+/// The supersession rule: `old` must be Approved, and `newer` a later,
+/// different decision that is itself Approved, so a path never loses its
+/// decision in force. With `approve_newer`, `newer` may instead be Proposed
+/// and complete (see [`missing_for_approval`]): the caller approves it and
+/// supersedes `old` in one step. Returns the status `newer` ends with.
+pub fn check_supersede(
+    old: &Decision,
+    newer: &Decision,
+    approve_newer: bool,
+    workoff_days: i64,
+) -> Result<Status, SupersedeError> {
+    if old.status != Status::Approved {
+        return Err(SupersedeError::NotApproved {
+            id: old.id.clone(),
+            status: old.status.as_str(),
+        });
+    }
+    if old.id == newer.id || (newer.readout_date, newer.logged_at) < (old.readout_date, old.logged_at) {
+        return Err(SupersedeError::NotLater {
+            id: old.id.clone(),
+            by: newer.id.clone(),
+        });
+    }
+    match newer.status {
+        Status::Approved => Ok(Status::Approved),
+        s if approve_newer && s.can_move_to(Status::Approved) => {
+            let missing = missing_for_approval(newer, workoff_days);
+            if missing.is_empty() {
+                Ok(Status::Approved)
+            } else {
+                Err(SupersedeError::Incomplete {
+                    by: newer.id.clone(),
+                    missing: missing.join("; "),
+                })
+            }
+        }
+        s if approve_newer => Err(SupersedeError::CannotApprove {
+            by: newer.id.clone(),
+            status: s.as_str(),
+        }),
+        s => Err(SupersedeError::NewerNotApproved {
+            id: old.id.clone(),
+            by: newer.id.clone(),
+            status: s.as_str(),
+        }),
+    }
+}
+
 /// Was it logged within 24 hours of its readout (the readout date's start, UTC)?
 pub fn logged_within_24h(d: &Decision) -> bool {
     let readout = d.readout_date.and_hms_opt(0, 0, 0).expect("midnight exists");
     (d.logged_at - readout).num_hours() < 24 && d.logged_at >= readout - chrono::Duration::days(1)
 }
 
-/// The entry in the seed's decision-log format (YAML that parses to the values).
+/// The entry in the seed's decision-log format, as YAML that parses back to
+/// exactly the stored values and that no value can add a key to: every text
+/// scalar (id, title, owner, evidence, guardrails, milestone names) is a
+/// double-quoted string with every quote, backslash and unsafe character
+/// escaped ([`yaml_quoted`]), so a newline, `:` or `#` in an owner stays
+/// inside that owner. Numbers, dates, `null` and the status come from typed
+/// values and are written plain.
 pub fn to_yaml(d: &Decision) -> String {
     let mut s = String::new();
-    s.push_str(&format!("id: {}\n", d.id));
-    s.push_str(&format!("title: {}\n", yaml_scalar(&d.title)));
-    s.push_str(&format!("owner: {}\n", yaml_scalar(&d.owner)));
+    s.push_str(&format!("id: {}\n", yaml_quoted(&d.id)));
+    s.push_str(&format!("title: {}\n", yaml_quoted(&d.title)));
+    s.push_str(&format!("owner: {}\n", yaml_quoted(&d.owner)));
     match d.budget_usd {
         Some(b) if b.cents().map(|c| c % 100 == 0).unwrap_or(false) => {
             s.push_str(&format!("budget_usd: {}\n", b.cents().unwrap_or(0) / 100))
@@ -399,38 +472,47 @@ pub fn to_yaml(d: &Decision) -> String {
             }
         }
     };
-    list(&mut s, "evidence", d.evidence.iter().map(|e| yaml_scalar(e)).collect());
+    list(&mut s, "evidence", d.evidence.iter().map(|e| yaml_quoted(e)).collect());
     list(
         &mut s,
         "guardrails",
-        d.guardrails.iter().map(|g| yaml_scalar(&g.to_string())).collect(),
+        d.guardrails.iter().map(|g| yaml_quoted(&g.to_string())).collect(),
     );
     list(
         &mut s,
         "milestones",
-        d.milestones.iter().map(|m| format!("{}: {}", m.name, m.date)).collect(),
+        d.milestones
+            .iter()
+            .map(|m| format!("{}: {}", yaml_quoted(&m.name), m.date))
+            .collect(),
     );
     s.push_str(&format!("status: {}\n", d.status.as_str()));
     s
 }
 
-/// A YAML scalar: plain when safe, else double-quoted.
-fn yaml_scalar(v: &str) -> String {
-    let plain_safe = !v.is_empty()
-        && !v.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
-        && !v.ends_with(' ')
-        && !v.contains(": ")
-        && !v.contains(" #")
-        && !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "null" | "true" | "false" | "yes" | "no" | "~"
-        )
-        && v.parse::<f64>().is_err();
-    if plain_safe {
-        v.to_string()
-    } else {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+/// A YAML double-quoted scalar (JSON's string syntax, which YAML 1.1 and 1.2
+/// read alike): `"` and `\` escaped, and every character YAML does not
+/// allow raw or might read as a line break (C0, DEL, C1 including NEL, U+2028,
+/// U+2029, the BOM, U+FFFE/U+FFFF) written as an escape. The result is always
+/// one line and always one value.
+pub fn yaml_quoted(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
     }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -467,6 +549,82 @@ mod tests {
         assert!(Status::Approved.can_move_to(Status::Superseded));
     }
 
+    fn entry(id: &str, status: Status, readout: &str) -> Decision {
+        Decision {
+            id: id.into(),
+            title: "EXPAND — x".into(),
+            path: Path::Expand,
+            use_case: None,
+            scenario: None,
+            owner: "VP Ops".into(),
+            budget_usd: Some(Planned::from_dollars(1)),
+            evidence: vec!["e.md".into()],
+            guardrails: vec![],
+            milestones: vec![],
+            status,
+            readout_date: crate::period::parse_iso_date(readout).unwrap(),
+            logged_at: crate::period::parse_iso_date(readout)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+            workoff_due: None,
+            superseded_by: None,
+        }
+    }
+
+    #[test]
+    fn only_an_approved_decision_supersedes() {
+        let old = entry("A", Status::Approved, "2025-09-14");
+        let ok = |n: &Decision, approve: bool| check_supersede(&old, n, approve, 30);
+        assert_eq!(
+            ok(&entry("B", Status::Approved, "2025-09-15"), false),
+            Ok(Status::Approved)
+        );
+        for s in [Status::Draft, Status::Proposed, Status::Rejected, Status::Superseded] {
+            let e = ok(&entry("B", s, "2025-09-15"), false).unwrap_err();
+            assert!(matches!(e, SupersedeError::NewerNotApproved { .. }), "{s:?}: {e}");
+        }
+        // --approve: a complete Proposed decision is approved in the same step.
+        assert_eq!(
+            ok(&entry("B", Status::Proposed, "2025-09-15"), true),
+            Ok(Status::Approved)
+        );
+        let mut incomplete = entry("B", Status::Proposed, "2025-09-15");
+        incomplete.evidence.clear();
+        assert!(matches!(ok(&incomplete, true), Err(SupersedeError::Incomplete { .. })));
+        for s in [Status::Draft, Status::Rejected, Status::Superseded] {
+            assert!(matches!(
+                ok(&entry("B", s, "2025-09-15"), true),
+                Err(SupersedeError::CannotApprove { .. })
+            ));
+        }
+        assert!(matches!(
+            ok(&entry("B", Status::Approved, "2025-09-13"), false),
+            Err(SupersedeError::NotLater { .. })
+        ));
+        assert!(matches!(
+            check_supersede(&old, &old, false, 30),
+            Err(SupersedeError::NotLater { .. })
+        ));
+        let draft_old = entry("A", Status::Draft, "2025-09-14");
+        assert!(matches!(
+            check_supersede(&draft_old, &entry("B", Status::Approved, "2025-09-15"), false, 30),
+            Err(SupersedeError::NotApproved { .. })
+        ));
+    }
+
+    #[test]
+    fn yaml_values_cannot_add_keys() {
+        let mut d = entry("DEC-2025-09-14-01", Status::Approved, "2025-09-14");
+        d.owner = "VP\nsuperseded_by: DEC-X".into();
+        d.title = "a: b # c\r\n- d \"q\" \\ \u{1b}[2J\u{85}\u{2028}".into();
+        let y = to_yaml(&d);
+        assert!(y.lines().all(|l| !l.starts_with("superseded_by")), "{y}");
+        assert_eq!(y.lines().count(), 9, "{y}");
+        assert!(y.contains("owner: \"VP\\nsuperseded_by: DEC-X\"\n"), "{y}");
+        assert!(!y.chars().any(|c| c.is_control() && c != '\n'), "{y:?}");
+    }
+
     #[test]
     fn evidence_and_milestones() {
         assert!(check_evidence("wk08/finops/savings_scoreboard.csv").is_ok());
@@ -479,5 +637,8 @@ mod tests {
         );
         assert!(Milestone::parse("wave3 launch=2025-10-28").is_err());
         assert!(Milestone::parse("x=2025-02-30").is_err());
+        assert!(Milestone::parse("x=25-10-28").is_err());
+        assert!(Milestone::parse("x=+10000-01-01").is_err());
+        assert!(Milestone::parse("x=2025-1-5").unwrap_err().contains("milestone x"));
     }
 }

@@ -8,6 +8,22 @@
 //!   in JSON and on hover.
 //! - UCR: 4 significant digits, half to even (`0.009134`).
 //! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`).
+//!
+//! Text that came from users or files (names, owners, titles, evidence) is
+//! made safe here too, once for every output:
+//!
+//! - [`visible`]: for the terminal, one line per value. Control characters
+//!   (C0, DEL, C1), bidirectional overrides and line/paragraph separators are
+//!   shown escaped (`\x1b`, `\n`, `\u{202e}`), so a name can neither move the
+//!   cursor, recolour the screen nor start a new line.
+//! - [`visible_lines`]: the same for a whole message or document that has its
+//!   own line breaks (newlines and tabs kept, everything else escaped).
+//! - [`md_text`] and [`md_cell`]: Markdown. Controls escaped, line breaks
+//!   become spaces; in table cells `|` and `\` are escaped too.
+//! - [`csv_formula_safe`]: the OWASP CSV-injection rule for spreadsheet cells.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -44,6 +60,109 @@ pub fn pct(p: Decimal) -> String {
     format!("{sign}{r:.1}%")
 }
 
+/// Characters that must never reach a terminal or a document raw: control
+/// characters (C0, DEL, C1), the bidirectional embedding/override/isolate
+/// marks ("Trojan Source"), line and paragraph separators, and the BOM.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x100 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+fn escape_where(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            escape_char(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A value for the terminal, on one line: every unsafe character (see
+/// [`is_unsafe_char`]) is shown escaped, e.g. ESC as `\x1b`, a newline as `\n`.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    escape_where(s, is_unsafe_char)
+}
+
+/// A whole message or document for the terminal: like [`visible`] but its
+/// own newlines and tabs are kept.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    escape_where(s, |c| c != '\n' && c != '\t' && is_unsafe_char(c))
+}
+
+/// Free text inside a Markdown paragraph, heading or list item: line breaks
+/// (CR, LF, CRLF) become one space, other unsafe characters are escaped.
+pub fn md_text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => out.push(' '),
+            c if is_unsafe_char(c) => escape_char(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A Markdown table cell: [`md_text`], then `\` and `|` escaped so the value
+/// can neither end the cell nor the row.
+pub fn md_cell(s: &str) -> String {
+    let t = md_text(s);
+    if !t.contains(['|', '\\']) {
+        return t.into_owned();
+    }
+    t.replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// The OWASP CSV-injection rule: a cell that a spreadsheet would read as a
+/// formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return)
+/// gets a leading single quote, so it is shown as text. Plain numbers
+/// (`-1200.50`, `+3`, `-0.0095`) are left as they are. Quoting for commas and
+/// quotes is the CSV writer's job, after this.
+pub fn csv_formula_safe(s: &str) -> Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || is_plain_number(s) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(format!("'{s}"))
+}
+
+/// `[+-]digits[.digits]`: a number a spreadsheet reads as a number, not a formula.
+fn is_plain_number(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && frac.is_none_or(digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +185,48 @@ mod tests {
         assert_eq!(pct(d("-7.14")), "-7.1%");
         assert_eq!(pct(d("3.25")), "+3.2%");
         assert_eq!(pct(d("0")), "0.0%");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(visible("Ops Copilot — EU"), "Ops Copilot — EU");
+        assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\u{1b}[31mred"), "a\\x1b[31mred");
+        assert_eq!(visible("two\nlines\r\t"), "two\\nlines\\r\\t");
+        assert_eq!(visible("\u{7f}\u{9b}"), "\\x7f\\x9b");
+        assert_eq!(visible("abc\u{202e}cba"), "abc\\u{202e}cba");
+        assert_eq!(visible_lines("a\nb\u{1b}c\td"), "a\nb\\x1bc\td");
+        assert!(!visible("\u{2028}x\u{feff}").chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn markdown_text_and_cells_stay_in_place() {
+        assert_eq!(md_text("VP\r\nOps\n# not a heading"), "VP Ops # not a heading");
+        assert_eq!(md_text("a\u{1b}b"), "a\\x1bb");
+        assert_eq!(md_cell("a | b\nc"), "a \\| b c");
+        assert_eq!(md_cell("back\\|slash"), "back\\\\\\|slash");
+        assert_eq!(md_cell("plain"), "plain");
+    }
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_neutralised() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-1200.50", "-1200.50"),
+            ("+3", "+3"),
+            ("-0.0095", "-0.0095"),
+            ("1200.50", "1200.50"),
+            ("Ops Copilot", "Ops Copilot"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_formula_safe(cell), want, "{cell:?}");
+        }
     }
 }

@@ -4,6 +4,30 @@
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+/// The one date parser for every CLI argument, CSV cell and stored date:
+/// exactly `YYYY-MM-DD` (a 4-digit year, 2-digit month and day, a real
+/// calendar day). Rejects `25-10-28`, `+10000-01-01`, `2025-1-5`, spaces and
+/// time parts. The error quotes the text; callers prefix the argument or cell.
+pub fn parse_iso_date(t: &str) -> Result<NaiveDate, String> {
+    let b = t.as_bytes();
+    let bad = || format!("'{t}' is not a date (expected YYYY-MM-DD)");
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<u32, String> {
+        let mut v = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return Err(bad());
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Ok(v)
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("'{t}' is not a valid calendar date"))
+}
+
 /// A calendar quarter, e.g. 2025-Q3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -138,6 +162,31 @@ mod tests {
         assert_eq!(Quarter { year: 2024, q: 1 }.days(), 91); // leap year
         assert_eq!(Quarter { year: 2025, q: 1 }.days(), 90);
         assert_eq!(Quarter { year: 2024, q: 1 }.end(), d("2024-03-31"));
+    }
+
+    #[test]
+    fn iso_dates_are_strict() {
+        assert_eq!(parse_iso_date("2025-10-28"), Ok(d("2025-10-28")));
+        assert_eq!(parse_iso_date("2024-02-29"), Ok(d("2024-02-29")));
+        for bad in [
+            "25-10-28",
+            "+10000-01-01",
+            "2025-1-5",
+            "2025-01-5",
+            "02025-01-05",
+            " 2025-01-05",
+            "2025-01-05 ",
+            "2025-01-05T00:00",
+            "2025/01/05",
+            "２０２５-01-05",
+            "",
+        ] {
+            assert!(parse_iso_date(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(parse_iso_date("2025-02-29")
+            .unwrap_err()
+            .contains("not a valid calendar date"));
+        assert!(parse_iso_date("2025-13-01").is_err());
     }
 
     #[test]

@@ -798,3 +798,89 @@ mod extremes {
         }
     }
 }
+
+// ------------------------------------------------- decision log YAML (to_yaml)
+
+mod decision_yaml {
+    use capcall_core::decision::{to_yaml, Decision, Milestone, Status};
+    use proptest::prelude::*;
+
+    /// What a YAML reader sees in an entry.
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        id: String,
+        title: String,
+        owner: String,
+        budget_usd: Option<u64>,
+        evidence: Vec<String>,
+        guardrails: Vec<String>,
+        milestones: Vec<std::collections::BTreeMap<String, String>>,
+        status: String,
+    }
+
+    fn decision(title: &str, owner: &str, evidence: Vec<String>, milestone: &str) -> Decision {
+        Decision {
+            id: "DEC-2025-09-14-01".into(),
+            title: title.into(),
+            path: capcall_core::Path::Expand,
+            use_case: None,
+            scenario: None,
+            owner: owner.into(),
+            budget_usd: Some(capcall_core::Planned::from_dollars(300_000)),
+            evidence,
+            guardrails: vec![capcall_core::decision::Guardrail::parse("grounded_score >= 4.3/5").unwrap()],
+            milestones: vec![Milestone {
+                name: milestone.into(),
+                date: super::d("2025-10-28"),
+            }],
+            status: Status::Approved,
+            readout_date: super::d("2025-09-14"),
+            logged_at: super::d("2025-09-14").and_hms_opt(9, 0, 0).unwrap(),
+            workoff_due: None,
+            superseded_by: None,
+        }
+    }
+
+    fn read_back(d: &Decision) -> Entry {
+        let yaml = to_yaml(d);
+        serde_norway::from_str(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    }
+
+    #[test]
+    fn a_hostile_owner_is_one_value() {
+        let d = decision(
+            "x\nstatus: Rejected",
+            "VP\nsuperseded_by: DEC-X",
+            vec!["a # b".into(), "- c: d".into()],
+            "true",
+        );
+        let e = read_back(&d);
+        assert_eq!(e.owner, "VP\nsuperseded_by: DEC-X");
+        assert_eq!(e.title, "x\nstatus: Rejected");
+        assert_eq!(e.status, "Approved");
+        assert_eq!(e.evidence, ["a # b", "- c: d"]);
+        assert_eq!(e.milestones[0]["true"], "2025-10-28");
+        assert!(to_yaml(&d).lines().all(|l| !l.starts_with("superseded_by")));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn any_text_reads_back_as_itself(
+            title in "\\PC*|[\\x00-\\x7f\\u{80}-\\u{9f}\\u{2028}\\u{feff}:#\"'\\\\ -]{0,30}",
+            owner in any::<String>(),
+            ev in prop::collection::vec(any::<String>(), 0..3),
+        ) {
+            let d = decision(&title, &owner, ev.clone(), "wave3_launch");
+            let e = read_back(&d);
+            prop_assert_eq!(e.title, title);
+            prop_assert_eq!(e.owner, owner);
+            prop_assert_eq!(e.evidence, ev);
+            prop_assert_eq!(e.id, "DEC-2025-09-14-01");
+            prop_assert_eq!(e.budget_usd, Some(300_000));
+            prop_assert_eq!(e.guardrails, vec!["grounded_score >= 4.3/5".to_string()]);
+            prop_assert_eq!(e.status, "Approved");
+        }
+    }
+}

@@ -4,17 +4,22 @@
 //! CSV, plan JSON, a PDF readout paper and comms drafts.
 //!
 //! Deterministic: the same portfolio gives byte-identical files (no clock,
-//! stable order). Safe: every file is rendered first, then each is written
-//! to a temp file, fsynced and renamed; symlinked targets are refused.
+//! stable order). Safe: every file is rendered first, then the whole pack is
+//! written into a temp directory beside the destination, fsynced and swapped
+//! in (see [`atomic`]), so a reader never sees a mix of two exports; symbolic
+//! links are refused. Text from users is escaped for Markdown
+//! (`capcall_core::format::md_text`/`md_cell`) and CSV cells are neutralised
+//! against formula injection (`capcall_core::format::csv_formula_safe`).
 //!
 //! Planned rule in exports: budgets and totals with thousands separators and 2
 //! decimals (`$1,234,567.89`); UCR to 4 significant digits (`0.008693`);
 //! percentages with one decimal.
 
+pub mod atomic;
 pub mod pdf;
 mod render;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use capcall_core::decision::Decision;
 use capcall_core::plan::Plan;
@@ -169,25 +174,16 @@ pub fn render(pack: &Pack, formats: Formats) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-/// Renders and writes the pack into `dir` (created if missing).
+/// Renders the pack and writes it as the whole content of `dir`, replacing
+/// an earlier pack there in one swap (see [`atomic::write_pack`]). `dir` must
+/// be new, empty or an earlier pack.
 pub fn export(p: &Portfolio, dir: &Path, formats: Formats, draft: bool) -> Result<ExportReport, StoreError> {
     let pack = Pack::load(p, draft)?;
     let files = render(&pack, formats);
-    let mut written = vec![];
-    for (name, bytes) in &files {
-        let path: PathBuf = dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
-                path: parent.to_path_buf(),
-                source: e,
-            })?;
-        }
-        capcall_store::db::write_file(&path, bytes)?;
-        written.push(name.clone());
-    }
+    atomic::write_pack(dir, &files)?;
     Ok(ExportReport {
         dir: dir.display().to_string(),
-        files: written,
+        files: files.into_iter().map(|(name, _)| name).collect(),
         draft: pack.draft,
     })
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use capcall_core::decision::{to_yaml, Status};
+use capcall_core::format::{csv_formula_safe, md_cell, md_text};
 use capcall_core::money::Planned;
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
@@ -30,8 +31,14 @@ fn ucr(d: Option<Decimal>) -> String {
     d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
 }
 
+/// A Markdown table cell (controls escaped, `|`, `\\` and line breaks made harmless).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    md_cell(s)
+}
+
+/// Free text in Markdown outside tables: one line, controls escaped.
+fn txt(s: &str) -> std::borrow::Cow<'_, str> {
+    md_text(s)
 }
 
 fn draft_banner(p: &Pack) -> &'static str {
@@ -82,7 +89,8 @@ pub fn readout_md(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "- Scenario **{}**, rubric traffic-light v{}",
-        pl.scenario, pl.rubric_version
+        txt(&pl.scenario),
+        pl.rubric_version
     );
     let _ = writeln!(
         s,
@@ -148,11 +156,22 @@ pub fn readout_md(p: &Pack) -> String {
         let slos = dim(p, &l.use_case, Dimension::Slos);
         if let Some(d) = safety.filter(|d| d.verdict != Verdict::Expand) {
             any = true;
-            let _ = writeln!(s, "- **{}** — safety {}: {}", l.name, d.verdict.as_str(), d.explanation);
+            let _ = writeln!(
+                s,
+                "- **{}** — safety {}: {}",
+                txt(&l.name),
+                d.verdict.as_str(),
+                txt(&d.explanation)
+            );
         }
         if let Some(d) = slos.filter(|d| d.verdict == Verdict::Retire) {
             any = true;
-            let _ = writeln!(s, "- **{}** — chronic SLO breaches: {}", l.name, d.explanation);
+            let _ = writeln!(
+                s,
+                "- **{}** — chronic SLO breaches: {}",
+                txt(&l.name),
+                txt(&d.explanation)
+            );
         }
     }
     if !any {
@@ -193,9 +212,9 @@ pub fn readout_md(p: &Pack) -> String {
                 .map(|d| {
                     format!(
                         "{} {} (owner {}, {})",
-                        d.id,
-                        d.title,
-                        d.owner,
+                        txt(&d.id),
+                        txt(&d.title),
+                        txt(&d.owner),
                         d.budget_usd.map(usd).unwrap_or_default()
                     )
                 })
@@ -206,7 +225,7 @@ pub fn readout_md(p: &Pack) -> String {
     }
     s.push_str("\n---\n\n## Next 90 days\n\n");
     for m in pl.milestones.iter().take(8) {
-        let _ = writeln!(s, "- {} — {} ({})", m.date, m.name, m.owner);
+        let _ = writeln!(s, "- {} — {} ({})", m.date, txt(&m.name), txt(&m.owner));
     }
     let _ = writeln!(
         s,
@@ -220,7 +239,7 @@ pub fn readout_md(p: &Pack) -> String {
             .unwrap_or_else(|| "—".into())
     );
     for r in &pl.cadence {
-        let _ = writeln!(s, "- {}: {}", r.name, r.when);
+        let _ = writeln!(s, "- {}: {}", txt(&r.name), txt(&r.when));
     }
     s.push_str("\n---\n\n## Evidence\n\n");
     let mut evidence: Vec<(&str, &str)> = p
@@ -233,6 +252,7 @@ pub fn readout_md(p: &Pack) -> String {
         s.push_str("- No evidence logged yet.\n");
     }
     for (id, e) in evidence {
+        let (e, id) = (txt(e), txt(id));
         let _ = writeln!(s, "- [{e}]({e}) ({id})");
     }
     s
@@ -319,7 +339,9 @@ pub fn decision_log_md(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "Plan for {} to {}; scenario {}.\n",
-        p.plan.quarter_start, p.plan.quarter_end, p.plan.scenario
+        p.plan.quarter_start,
+        p.plan.quarter_end,
+        txt(&p.plan.scenario)
     );
     if p.decisions.is_empty() {
         s.push_str("No decisions logged.\n");
@@ -332,12 +354,12 @@ pub fn decision_log_md(p: &Pack) -> String {
         let _ = writeln!(s, "## {} ({})\n", status.as_str(), group.len());
         for v in group {
             let d = &v.decision;
-            let _ = writeln!(s, "### {} — {}\n", d.id, d.title);
+            let _ = writeln!(s, "### {} — {}\n", txt(&d.id), txt(&d.title));
             let _ = writeln!(s, "```yaml\n{}```\n", to_yaml(d));
             let checks: Vec<String> = v
                 .guardrails
                 .iter()
-                .map(|c| format!("`{}` {}", c.guardrail, c.state))
+                .map(|c| format!("`{}` {}", txt(&c.guardrail), c.state))
                 .collect();
             let _ = writeln!(
                 s,
@@ -350,7 +372,7 @@ pub fn decision_log_md(p: &Pack) -> String {
                 },
                 d.superseded_by
                     .as_ref()
-                    .map(|b| format!("; superseded by {b}"))
+                    .map(|b| format!("; superseded by {}", txt(b)))
                     .unwrap_or_default(),
                 if checks.is_empty() {
                     "none".into()
@@ -360,7 +382,7 @@ pub fn decision_log_md(p: &Pack) -> String {
                 if v.missing.is_empty() || status != Status::Draft && status != Status::Proposed {
                     String::new()
                 } else {
-                    format!("\n- Missing for approval: {}", v.missing.join("; "))
+                    format!("\n- Missing for approval: {}", txt(&v.missing.join("; ")))
                 }
             );
         }
@@ -371,12 +393,12 @@ pub fn decision_log_md(p: &Pack) -> String {
 /// The next-90 plan document.
 pub fn plan_md(p: &Pack) -> String {
     let pl = &p.plan;
-    let mut s = format!("# {}{}\n\n", pl.title, if p.draft { " (DRAFT)" } else { "" });
+    let mut s = format!("# {}{}\n\n", txt(&pl.title), if p.draft { " (DRAFT)" } else { "" });
     s.push_str(draft_banner(p));
     let _ = writeln!(
         s,
         "Built from scenario **{}** (rubric v{}, data as of {}){}. Next capital call **{}**; reallocated {}.\n",
-        pl.scenario,
+        txt(&pl.scenario),
         pl.rubric_version,
         pl.as_of,
         p.approved_at
@@ -398,7 +420,14 @@ pub fn plan_md(p: &Pack) -> String {
     }
     s.push_str("\n## Milestones\n\n| Date | Milestone | Owner | Source |\n|---|---|---|---|\n");
     for m in &pl.milestones {
-        let _ = writeln!(s, "| {} | {} | {} | {} |", m.date, m.name, cell(&m.owner), m.decision);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            m.date,
+            cell(&m.name),
+            cell(&m.owner),
+            cell(&m.decision)
+        );
     }
     s.push_str("\n## Waves\n\n| Wave | Continuing use cases | Budget next quarter | Change |\n|---|---|---:|---:|\n");
     for w in &pl.waves {
@@ -419,7 +448,7 @@ pub fn plan_md(p: &Pack) -> String {
         let _ = writeln!(
             s,
             "- **{}**: +{} (projected value {})",
-            b.name,
+            txt(&b.name),
             usd(b.amount_usd),
             usd(b.projected_value)
         );
@@ -437,18 +466,25 @@ pub fn plan_md(p: &Pack) -> String {
     }
     s.push_str("\n## Retirements\n\n");
     for r in &pl.retirements {
-        let _ = writeln!(s, "- **{}**: sunset {}, frees {}", r.name, r.sunset, usd(r.freed_usd));
+        let _ = writeln!(
+            s,
+            "- **{}**: sunset {}, frees {}",
+            txt(&r.name),
+            r.sunset,
+            usd(r.freed_usd)
+        );
     }
     s.push_str("\n## Dashboards\n\n");
     if pl.dashboards.is_empty() {
         s.push_str("- Capcall portfolio board (this portfolio file)\n");
     }
     for d in &pl.dashboards {
+        let d = txt(d);
         let _ = writeln!(s, "- [{d}]({d})");
     }
     s.push_str("\n## Review cadence\n\n");
     for r in &pl.cadence {
-        let _ = writeln!(s, "- **{}**: {}", r.name, r.when);
+        let _ = writeln!(s, "- **{}**: {}", txt(&r.name), txt(&r.when));
     }
     s
 }
@@ -461,12 +497,12 @@ pub fn budgets_csv(p: &Pack) -> String {
         let _ = writeln!(
             s,
             "{},{},{},{},{},{}",
-            l.use_case,
+            csv_field(&l.use_case),
             csv_field(&l.name),
             l.path.as_str().to_ascii_lowercase(),
-            l.old_budget_usd,
-            l.new_budget_usd,
-            l.delta_usd
+            csv_field(&l.old_budget_usd.to_string()),
+            csv_field(&l.new_budget_usd.to_string()),
+            csv_field(&l.delta_usd.to_string())
         );
     }
     let t = &p.plan.totals;
@@ -474,18 +510,22 @@ pub fn budgets_csv(p: &Pack) -> String {
         s,
         "TOTAL,{},,{},{},{}",
         if p.draft { "DRAFT" } else { "" },
-        t.old_budget_usd,
-        t.new_budget_usd,
-        t.delta_usd
+        csv_field(&t.old_budget_usd.to_string()),
+        csv_field(&t.new_budget_usd.to_string()),
+        csv_field(&t.delta_usd.to_string())
     );
     s
 }
 
+/// One CSV cell: neutralised against formula injection (the OWASP rule,
+/// `capcall_core::format::csv_formula_safe`; plain numbers unchanged), then
+/// quoted when it holds a comma, quote or line break (RFC 4180).
 fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n']) {
+    let v = csv_formula_safe(v);
+    if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
-        v.to_string()
+        v.into_owned()
     }
 }
 
@@ -534,10 +574,10 @@ pub fn ceo_note(p: &Pack) -> String {
          We will expand {} ({}), hold {} while their gaps are fixed within 30 days, and retire {} ({}).\n",
         p.plan.as_of,
         t.expand_count,
-        expand.join(", "),
+        md_text(&expand.join(", ")),
         t.hold_count,
         t.retire_count,
-        retire.join(", ")
+        md_text(&retire.join(", "))
     );
     let _ = writeln!(
         s,
@@ -576,7 +616,7 @@ pub fn elt_bullets(p: &Pack) -> String {
         t.expand_count, t.hold_count, t.retire_count
     );
     for m in p.plan.milestones.iter().take(5) {
-        let _ = writeln!(s, "- {}: {} ({})", m.date, m.name, m.owner);
+        let _ = writeln!(s, "- {}: {} ({})", m.date, md_text(&m.name), md_text(&m.owner));
     }
     let _ = writeln!(
         s,
@@ -611,8 +651,8 @@ pub fn customer_stories(p: &Pack) -> String {
         let _ = writeln!(
             s,
             "## {}\n\nWe are expanding {} because {}.\n",
-            name_of(p, &l.use_case),
-            l.name,
+            txt(name_of(p, &l.use_case)),
+            txt(&l.name),
             if quality.is_empty() {
                 "it is delivering for the people who use it".into()
             } else {

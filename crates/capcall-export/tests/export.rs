@@ -74,6 +74,28 @@ fn every_export_matches_its_golden_file_and_is_deterministic() {
     }
 }
 
+/// What a YAML reader sees in a decision-log entry.
+#[derive(serde::Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    title: String,
+    owner: String,
+    budget_usd: Option<u64>,
+    evidence: Vec<String>,
+    guardrails: Vec<String>,
+    milestones: Vec<std::collections::BTreeMap<String, String>>,
+    status: String,
+}
+
+fn yaml_blocks(log: &str) -> Vec<Entry> {
+    log.split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .map(|b| serde_norway::from_str(b).unwrap_or_else(|e| panic!("{e}\n{b}")))
+        .collect()
+}
+
 #[test]
 fn decision_log_yaml_reads_back_the_stored_values() {
     let tmp = tempfile::TempDir::new().unwrap();
@@ -83,33 +105,133 @@ fn decision_log_yaml_reads_back_the_stored_values() {
     let block = log.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
     let d = p.decision("DEC-2025-09-14-01").unwrap();
     assert_eq!(block, capcall_core::decision::to_yaml(&d));
-    // Read the YAML back field by field (a minimal reader for this flat format).
-    let mut lists: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let mut scalars: std::collections::BTreeMap<String, String> = Default::default();
-    let mut current = String::new();
-    for line in block.lines() {
-        if let Some(item) = line.strip_prefix("  - ") {
-            lists.entry(current.clone()).or_default().push(item.to_string());
-        } else if let Some((k, v)) = line.split_once(':') {
-            current = k.to_string();
-            if !v.trim().is_empty() {
-                scalars.insert(k.to_string(), v.trim().to_string());
+    let e = &yaml_blocks(&log)[0];
+    assert_eq!(e.id, d.id);
+    assert_eq!(e.title, d.title);
+    assert_eq!(e.owner, d.owner);
+    assert_eq!(e.budget_usd, Some(300_000));
+    assert_eq!(e.status, "Approved");
+    assert_eq!(e.evidence, d.evidence);
+    assert_eq!(
+        e.guardrails,
+        d.guardrails.iter().map(|g| g.to_string()).collect::<Vec<_>>()
+    );
+    let milestones: Vec<(String, String)> = e
+        .milestones
+        .iter()
+        .flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
+    assert_eq!(
+        milestones,
+        [
+            ("wave3_launch".to_string(), "2025-10-28".to_string()),
+            ("eu_privacy_update".to_string(), "2025-10-10".to_string())
+        ]
+    );
+}
+
+/// A portfolio whose names, owners and titles try formula, YAML, Markdown
+/// and terminal injection, with an approved plan built from them.
+fn hostile_plan(dir: &Path) -> Portfolio {
+    let mut p = demo_plan(dir, true);
+    let csv = dir.join("uc.csv");
+    std::fs::write(
+        &csv,
+        "id,name,owner,wave,region,status,flag,budget_usd,levers\n\
+         kb-search,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",Wave 1,US,live,,120000,\n\
+         code-assistant,\"Pipe | cell\u{1b}[31m red\nsecond line\",@owner,Wave 1,US,live,,90000,\n",
+    )
+    .unwrap();
+    p.import(capcall_store::ImportKind::UseCases, &csv, &mut |_| {})
+        .unwrap();
+    p.scenario_new("hostile", Some("2025-09-08".parse().unwrap())).unwrap();
+    p.scenario_approve("hostile").unwrap();
+    let d = p
+        .decision_add(capcall_store::decisions::NewDecision {
+            path: Some(capcall_core::rubric::Path::Hold),
+            use_case: Some("kb-search".into()),
+            title: Some("Fix | it\n### forged heading\u{1b}]0;owned\u{7}".into()),
+            owner: "VP\nsuperseded_by: DEC-X".into(),
+            budget_usd: Some(capcall_core::Planned::from_dollars(1)),
+            evidence: vec!["x.md".into()],
+            workoff_due: Some("2025-10-01".parse().unwrap()),
+            readout_date: "2025-09-15".parse().unwrap(),
+            ..Default::default()
+        })
+        .unwrap();
+    p.decision_move(&d.id, Status::Proposed).unwrap();
+    p.decision_move(&d.id, Status::Approved).unwrap();
+    p.plan_build().unwrap();
+    p.plan_approve().unwrap();
+    p
+}
+
+#[test]
+fn hostile_text_cannot_run_as_a_formula_forge_yaml_or_break_markdown() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = hostile_plan(tmp.path());
+    let out = tmp.path().join("out");
+    let report = export(&p, &out, Formats::ALL, false).unwrap();
+    // CSV: the OWASP rule; plain numbers (negative deltas) untouched.
+    let csv = std::fs::read_to_string(out.join("budgets.csv")).unwrap();
+    assert!(
+        csv.contains("kb-search,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","),
+        "{csv}"
+    );
+    for line in csv.lines() {
+        for cell in line.split(',') {
+            assert!(
+                !cell.trim_start_matches('"').starts_with(['=', '+', '@']),
+                "{cell} in {line}"
+            );
+        }
+    }
+    assert!(csv.lines().any(|l| l
+        .split(',')
+        .any(|c| c.starts_with('-') && c[1..].parse::<f64>().is_ok())));
+    // YAML: the owner is one value and adds no key.
+    let log = std::fs::read_to_string(out.join("decision_log.md")).unwrap();
+    assert!(log.lines().all(|l| !l.starts_with("superseded_by")), "{log}");
+    let hostile = yaml_blocks(&log)
+        .into_iter()
+        .find(|e| e.owner.contains("superseded_by"))
+        .unwrap();
+    assert_eq!(hostile.owner, "VP\nsuperseded_by: DEC-X");
+    assert_eq!(hostile.title, "Fix | it\n### forged heading\u{1b}]0;owned\u{7}");
+    assert!(!log.lines().any(|l| l.starts_with("### forged")), "{log}");
+    // Markdown: no control character, and table rows keep their cells.
+    for f in report.files.iter().filter(|f| f.ends_with(".md")) {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{f} has a raw control character"
+        );
+        let mut header_cells = 0;
+        for line in text.lines().filter(|l| l.starts_with('|')) {
+            // Unescaped pipes (a pipe after an even run of backslashes).
+            let mut cells = 0;
+            let mut backslashes = 0;
+            for c in line.chars() {
+                if c == '|' && backslashes % 2 == 0 {
+                    cells += 1;
+                }
+                backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+            }
+            if line.starts_with("|---") || line.starts_with("|--") {
+                continue;
+            }
+            if line.contains("Pipe") {
+                assert_eq!(cells, header_cells, "{f}: {line}");
+            } else {
+                header_cells = cells;
             }
         }
     }
-    assert_eq!(scalars["id"], d.id);
-    assert_eq!(scalars["title"], d.title);
-    assert_eq!(scalars["owner"], d.owner);
-    assert_eq!(scalars["budget_usd"], "300000");
-    assert_eq!(scalars["status"], "Approved");
-    assert_eq!(lists["evidence"], d.evidence);
-    assert_eq!(
-        lists["guardrails"],
-        d.guardrails.iter().map(|g| g.to_string()).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        lists["milestones"],
-        vec!["wave3_launch: 2025-10-28", "eu_privacy_update: 2025-10-10"]
+    let plan = std::fs::read_to_string(out.join("next_90_plan.md")).unwrap();
+    // In a cell the escape's own backslash is escaped too: it renders as `\x1b`.
+    assert!(
+        plan.contains(r"| Pipe \| cell\\x1b[31m red second line | economics"),
+        "{plan}"
     );
 }
 
@@ -223,4 +345,81 @@ fn symlinked_targets_are_refused_and_nothing_partial_is_left() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_new_export_replaces_the_pack_as_a_whole_and_cleans_stale_temps() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = demo_plan(tmp.path(), true);
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, false).unwrap();
+    // A crashed export's temp directories (their process is gone).
+    for stale in [
+        ".capcall-export-out.999999999.0.new",
+        ".capcall-export-out.999999999.3.old",
+    ] {
+        std::fs::create_dir_all(tmp.path().join(stale).join("comms")).unwrap();
+        std::fs::write(tmp.path().join(stale).join("budgets.csv"), "partial").unwrap();
+    }
+    std::fs::write(out.join(".budgets.csv.tmp-999999999"), "old writer's leftover").unwrap();
+    let report = export(&p, &out, Formats::parse("csv").unwrap(), false).unwrap();
+    assert_eq!(report.files, ["budgets.csv"]);
+    assert_eq!(
+        entries(&out),
+        ["budgets.csv"],
+        "no file of the earlier pack is mixed in"
+    );
+    assert!(
+        entries(tmp.path()).iter().all(|e| !e.starts_with(".capcall-export-")),
+        "{:?}",
+        entries(tmp.path())
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_a_pack_is_refused_and_kept() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = demo_plan(tmp.path(), true);
+    let out = tmp.path().join("docs");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("budgets.csv"), "mine too").unwrap();
+    let err = export(&p, &out, Formats::ALL, false).unwrap_err();
+    assert!(err.to_string().contains("not a Capcall board pack"), "{err}");
+    assert_eq!(entries(&out), ["budgets.csv", "notes.txt"]);
+    assert_eq!(std::fs::read_to_string(out.join("budgets.csv")).unwrap(), "mine too");
+    assert!(entries(tmp.path()).iter().all(|e| !e.starts_with(".capcall-export-")));
+    let file = tmp.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    assert!(export(&p, &file, Formats::ALL, false).is_err());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn a_failure_while_writing_leaves_the_old_pack_untouched() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = demo_plan(tmp.path(), true);
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, false).unwrap();
+    let before: Vec<(String, Vec<u8>)> =
+        capcall_export::render(&capcall_export::Pack::load(&p, false).unwrap(), Formats::ALL);
+    // The second file cannot be created (same name twice): the write fails half way.
+    let files = vec![
+        ("budgets.csv".to_string(), b"new".to_vec()),
+        ("budgets.csv".to_string(), b"again".to_vec()),
+    ];
+    assert!(capcall_export::atomic::write_pack(&out, &files).is_err());
+    for (f, bytes) in &before {
+        assert_eq!(&std::fs::read(out.join(f)).unwrap(), bytes, "{f} changed");
+    }
+    assert!(entries(tmp.path()).iter().all(|e| !e.starts_with(".capcall-export-")));
 }

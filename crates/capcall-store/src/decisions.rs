@@ -261,29 +261,57 @@ impl Portfolio {
         Ok(after)
     }
 
-    /// Marks an approved decision superseded by a later one.
+    /// Marks an approved decision superseded by a later one, which must
+    /// itself be Approved (`capcall_core::decision::check_supersede`), so the
+    /// path never loses its decision in force.
     pub fn decision_supersede(&mut self, id: &str, by: &str) -> Result<Decision> {
+        self.supersede(id, by, false)
+    }
+
+    /// Approves `by` (Proposed and complete) and supersedes `id` with it in
+    /// one transaction: either both change or neither.
+    pub fn decision_approve_and_supersede(&mut self, id: &str, by: &str) -> Result<Decision> {
+        self.supersede(id, by, true)
+    }
+
+    fn supersede(&mut self, id: &str, by: &str, approve_newer: bool) -> Result<Decision> {
+        use capcall_core::decision::SupersedeError as E;
         self.require_writer()?;
-        let d = self.decision(id)?;
-        let newer = self.decision(by)?;
-        if d.status != Status::Approved {
-            return Err(StoreError::Conflict(format!(
-                "{id} is {}; only an approved decision is superseded",
-                d.status.as_str()
-            )));
-        }
-        if id == by || (newer.readout_date, newer.logged_at) < (d.readout_date, d.logged_at) {
-            return Err(StoreError::Invalid(format!("{by} must be a later decision than {id}")));
-        }
-        if matches!(newer.status, Status::Rejected | Status::Superseded) {
-            return Err(StoreError::Conflict(format!(
-                "{by} is {}; it cannot supersede anything",
-                newer.status.as_str()
-            )));
-        }
+        let days = i64::from(self.rubric()?.settings.workoff_days());
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Read both inside the write transaction: what is checked is what changes.
+        let read = |key: &str| -> Result<Decision> {
+            tx.query_row(
+                &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+                [key],
+                from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("no decision '{key}'")))
+        };
+        let d = read(id)?;
+        let newer = read(by)?;
+        decision::check_supersede(&d, &newer, approve_newer, days).map_err(|e| match e {
+            E::NotLater { .. } | E::Incomplete { .. } => StoreError::Invalid(e.to_string()),
+            _ => StoreError::Conflict(e.to_string()),
+        })?;
+        if newer.status != Status::Approved {
+            tx.execute("UPDATE decisions SET status = 'Approved' WHERE id = ?1", params![by])?;
+            let approved = Decision {
+                status: Status::Approved,
+                ..newer.clone()
+            };
+            audit::append(
+                &tx,
+                "decision",
+                by,
+                &format!("status {} -> Approved (to supersede {id})", newer.status.as_str()),
+                Some(&snapshot(&newer)),
+                Some(&snapshot(&approved)),
+            )?;
+        }
         tx.execute(
             "UPDATE decisions SET status = 'Superseded', superseded_by = ?1 WHERE id = ?2",
             params![by, id],

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use capcall_core::model::is_slug;
 use capcall_core::money::{parse_cents, Measured};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use rusqlite::Transaction;
 use rust_decimal::Decimal;
 
@@ -252,26 +252,9 @@ fn in_range(t: &str, lo: i64, hi: i64) -> bool {
     Decimal::from_str_exact(t).is_ok_and(|v| v >= Decimal::from(lo) && v <= Decimal::from(hi))
 }
 
-/// Parses `YYYY-MM-DD` strictly.
-pub fn parse_date(t: &str) -> std::result::Result<NaiveDate, String> {
-    let b = t.as_bytes();
-    let bad = || format!("'{t}' is not a date (expected YYYY-MM-DD)");
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let num = |r: std::ops::Range<usize>| -> std::result::Result<u32, String> {
-        let mut v = 0u32;
-        for &c in &b[r] {
-            if !c.is_ascii_digit() {
-                return Err(bad());
-            }
-            v = v * 10 + u32::from(c - b'0');
-        }
-        Ok(v)
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("'{t}' is not a valid calendar date"))
-}
+/// Parses `YYYY-MM-DD` strictly: the core's one date parser
+/// ([`capcall_core::period::parse_iso_date`]), kept here so callers compile.
+pub use capcall_core::period::parse_iso_date as parse_date;
 
 /// Is `t` decimal text exactly as [`Measured`] prints it (`-12.50`,
 /// `0.0095`), so it can be stored as written without a copy?

@@ -295,31 +295,97 @@ impl Portfolio {
         result
     }
 
-    /// Replaces every use case, observation, incident and scenario with the demo portfolio.
+    /// Replaces every use case, observation, incident and scenario with the
+    /// demo portfolio; refuses when that would wipe approved work (see
+    /// [`Portfolio::reset_to_demo`]).
     pub fn load_demo(&mut self) -> Result<()> {
+        self.reset_to_demo(false)
+    }
+
+    /// The demo reset, in one transaction: clearing, the demo data, the demo
+    /// scenario with its inputs and its run either all happen or none does.
+    /// Without `force` it refuses (a conflict naming them) when the portfolio
+    /// holds approved work: an approved scenario, decision or plan.
+    pub fn reset_to_demo(&mut self, force: bool) -> Result<()> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
-        tx.execute_batch(
-            "DELETE FROM scenarios; DELETE FROM incidents; DELETE FROM observations; DELETE FROM use_case_levers; DELETE FROM use_cases;",
-        )?;
-        for (uc, rows) in capcall_core::demo::portfolio() {
-            let pk = upsert_use_case(&tx, &uc)?;
-            insert_observations(&tx, pk, &rows)?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = self.reset_to_demo_in_tx(force);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        match (result, self.conn.execute_batch(end)) {
+            (Ok(()), Err(e)) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e.into())
+            }
+            (result, _) => result,
         }
-        let incidents = capcall_core::demo::incidents();
-        crate::incidents::upsert(&tx, &incidents)?;
-        // Each record's state after the reset, so the trail can vouch for it.
-        for (id, after) in use_case_snapshots(&tx)? {
-            crate::audit::append(&tx, "use_case", &id, "add (demo)", None, Some(&after))?;
+    }
+
+    fn reset_to_demo_in_tx(&mut self, force: bool) -> Result<()> {
+        if !force {
+            let names = |sql: &str| -> Result<Vec<String>> {
+                let mut stmt = self.conn.prepare(sql)?;
+                let v = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                Ok(v)
+            };
+            let mut lost = vec![];
+            for (what, sql) in [
+                (
+                    "approved scenario",
+                    "SELECT name FROM scenarios WHERE status = 'approved' ORDER BY id",
+                ),
+                (
+                    "approved decision",
+                    "SELECT id FROM decisions WHERE status = 'Approved' ORDER BY readout_date, seq",
+                ),
+                (
+                    "approved plan",
+                    "SELECT CAST(id AS TEXT) FROM plans WHERE status = 'approved' ORDER BY id",
+                ),
+            ] {
+                let found = names(sql)?;
+                if !found.is_empty() {
+                    let shown: Vec<String> = found.iter().map(|n| format!("'{n}'")).collect();
+                    lost.push(format!(
+                        "{what}{} {}",
+                        if found.len() > 1 { "s" } else { "" },
+                        shown.join(", ")
+                    ));
+                }
+            }
+            if !lost.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "the demo reset would wipe approved work: {}; nothing was changed (reset anyway with `capcall demo --force`)",
+                    lost.join("; ")
+                )));
+            }
         }
-        for i in &incidents {
-            let after = serde_json::to_string(i).unwrap_or_default();
-            crate::audit::append(&tx, "incident", &i.id, "add (demo)", None, Some(&after))?;
+        {
+            let tx = self.write_tx()?;
+            crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
+            // An approved scenario's lines are frozen by a trigger; a forced
+            // reset (approved work was named and the user went ahead) lifts
+            // it for this transaction only.
+            tx.execute_batch(&format!(
+                "DROP TRIGGER IF EXISTS scenario_lines_frozen_delete; \
+                 DELETE FROM scenarios; DELETE FROM incidents; DELETE FROM observations; \
+                 DELETE FROM use_case_levers; DELETE FROM use_cases; {SCENARIO_LINES_FROZEN_DELETE}"
+            ))?;
+            for (uc, rows) in capcall_core::demo::portfolio() {
+                let pk = upsert_use_case(&tx, &uc)?;
+                insert_observations(&tx, pk, &rows)?;
+            }
+            let incidents = capcall_core::demo::incidents();
+            crate::incidents::upsert(&tx, &incidents)?;
+            // Each record's state after the reset, so the trail can vouch for it.
+            for (id, after) in use_case_snapshots(&tx)? {
+                crate::audit::append(&tx, "use_case", &id, "add (demo)", None, Some(&after))?;
+            }
+            for i in &incidents {
+                let after = serde_json::to_string(i).unwrap_or_default();
+                crate::audit::append(&tx, "incident", &i.id, "add (demo)", None, Some(&after))?;
+            }
+            tx.commit()?;
         }
-        tx.commit()?;
         self.scenario_new(capcall_core::demo::SCENARIO, None)?;
         let mut sc = self.scenario(capcall_core::demo::SCENARIO)?;
         for edit in capcall_core::demo::scenario_inputs() {
@@ -744,6 +810,13 @@ pub(crate) fn use_case_snapshots(conn: &Connection) -> Result<std::collections::
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The trigger of `0001_init.sql` that freezes an approved scenario's lines,
+/// recreated after a forced demo reset.
+const SCENARIO_LINES_FROZEN_DELETE: &str =
+    "CREATE TRIGGER scenario_lines_frozen_delete BEFORE DELETE ON scenario_lines \
+    WHEN (SELECT status FROM scenarios WHERE id = OLD.scenario) <> 'draft' \
+    BEGIN SELECT RAISE(ABORT, 'scenario is approved and frozen; clone it to change it'); END;";
 
 /// Use case id -> `[(YYYY-MM, UCR or unknown)]`, oldest month first.
 pub type MonthlyUcr = std::collections::HashMap<String, Vec<(String, Option<Decimal>)>>;

@@ -100,7 +100,46 @@ fn route(s: Option<String>) -> Option<Route> {
     s.and_then(|s| Route::parse(&s))
 }
 
+/// A write transaction for one step: `BEGIN IMMEDIATE` on its own, or a
+/// savepoint when a larger transaction is already open (the demo reset), so
+/// the step commits or rolls back with it.
+pub(crate) enum WriteTx<'c> {
+    Top(Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        match self {
+            WriteTx::Top(t) => t,
+            WriteTx::Nested(s) => s,
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Top(t) => t.commit()?,
+            WriteTx::Nested(s) => s.commit()?,
+        }
+        Ok(())
+    }
+}
+
 impl Portfolio {
+    pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
+        Ok(if self.conn.is_autocommit() {
+            WriteTx::Top(
+                self.conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            )
+        } else {
+            WriteTx::Nested(self.conn.savepoint()?)
+        })
+    }
+
     fn scenario_id(&self, name: &str) -> Result<(i64, String)> {
         self.conn
             .query_row("SELECT id, status FROM scenarios WHERE name = ?1", [name], |r| {
@@ -127,9 +166,7 @@ impl Portfolio {
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM scenarios WHERE name = ?1", [name], |r| r.get(0))
             .optional()?;
@@ -296,9 +333,7 @@ impl Portfolio {
     fn save_lines(&mut self, name: &str, lines: &[LineInput]) -> Result<()> {
         let (id, _) = self.scenario_id(name)?;
         let before = self.scenario(name)?.lines;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         write_lines(&tx, id, lines)?;
         // One audit row per changed line, with the line before and after.
         for after in lines {
@@ -334,9 +369,7 @@ impl Portfolio {
             ensure_draft(&sc.meta)?;
             self.require_writer()?;
             let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = self.write_tx()?;
             tx.execute(
                 "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
                 params![
@@ -498,7 +531,7 @@ fn ensure_draft(meta: &ScenarioMeta) -> Result<()> {
     Ok(())
 }
 
-fn write_lines(tx: &Transaction<'_>, id: i64, lines: &[LineInput]) -> Result<()> {
+fn write_lines(tx: &rusqlite::Connection, id: i64, lines: &[LineInput]) -> Result<()> {
     tx.execute("DELETE FROM scenario_lines WHERE scenario = ?1", [id])?;
     let mut stmt = tx.prepare(&format!(
         "INSERT INTO scenario_lines (scenario, {LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"

@@ -66,7 +66,7 @@ fn newer_database_is_refused_without_writing() {
     }
     let before = std::fs::read(&db).unwrap();
     let err = Portfolio::open(&db, Access::Write).err().unwrap();
-    assert_eq!(err.code(), "db_too_new");
+    assert_eq!(err.code().as_str(), "db_too_new");
     assert!(err.to_string().contains("version 99"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), before);
     assert!(!capcall_store::db::sibling(&db, "-wal").exists());
@@ -97,7 +97,7 @@ fn second_writer_gets_a_clear_error_naming_the_holder() {
     let (_d, db) = fresh();
     let first = Portfolio::create(&db).unwrap();
     let err = Portfolio::open(&db, Access::Write).err().unwrap();
-    assert_eq!(err.code(), "locked");
+    assert_eq!(err.code().as_str(), "locked");
     assert!(
         err.to_string().contains(&format!("pid {}", std::process::id())),
         "{err}"
@@ -405,11 +405,42 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
             ..seed_decision()
         })
         .unwrap();
-    let sup = p.decision_supersede(&d.id, &third.id).unwrap();
+    // Only an approved decision supersedes: the path keeps one in force.
+    let rows = p.audit_history(None, None, 1000).unwrap().len();
+    let err = p.decision_supersede(&d.id, &third.id).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains("only an approved decision can supersede"),
+        "{err}"
+    );
+    assert_eq!(p.decision(&d.id).unwrap().status, Status::Approved, "nothing changed");
+    p.decision_move(&third.id, Status::Proposed).unwrap();
+    assert!(
+        p.decision_supersede(&d.id, &third.id).is_err(),
+        "Proposed is not enough"
+    );
+    assert_eq!(p.audit_history(None, None, 1000).unwrap().len(), rows + 1);
+    // An incomplete one cannot be approved-and-superseded either; neither changes.
+    let incomplete = p
+        .decision_add(capcall_store::decisions::NewDecision {
+            readout_date: "2025-12-16".parse().unwrap(),
+            evidence: vec![],
+            ..seed_decision()
+        })
+        .unwrap();
+    p.decision_move(&incomplete.id, Status::Proposed).unwrap();
+    let err = p.decision_approve_and_supersede(&d.id, &incomplete.id).unwrap_err();
+    assert!(err.to_string().contains("missing evidence"), "{err}");
+    assert_eq!(p.decision(&d.id).unwrap().status, Status::Approved);
+    assert_eq!(p.decision(&incomplete.id).unwrap().status, Status::Proposed);
+    // --approve: approve the newer one and supersede in one transaction.
+    let sup = p.decision_approve_and_supersede(&d.id, &third.id).unwrap();
     assert_eq!(
         (sup.status, sup.superseded_by.as_deref()),
         (Status::Superseded, Some("DEC-2025-12-15-01"))
     );
+    assert_eq!(p.decision(&third.id).unwrap().status, Status::Approved);
+    assert!(p.audit_verify(None).unwrap().ok);
     let bad = p.decision_add(capcall_store::decisions::NewDecision {
         guardrails: vec!["grounded_score >> 4".into()],
         ..seed_decision()
@@ -739,7 +770,7 @@ fn another_applications_file_is_refused_byte_for_byte_untouched() {
     let before = file_bytes(&other);
     for access in [Access::Read, Access::Write] {
         let err = Portfolio::open(&other, access).err().expect("refused");
-        assert_eq!(err.code(), "not_a_portfolio", "{err}");
+        assert_eq!(err.code().as_str(), "not_a_portfolio", "{err}");
         assert!(err.to_string().contains("another application"), "{err}");
     }
     assert_eq!(file_bytes(&other), before, "not one byte changed");
@@ -763,7 +794,7 @@ fn another_applications_file_is_refused_byte_for_byte_untouched() {
     assert!(err.to_string().contains("application_id 0x4d2"), "{err}");
     let txt = write(d.path(), "notes.txt", "hello, this is not a database at all, but it is long enough to have a header...........................................................................");
     let err = Portfolio::open(&txt, Access::Read).err().unwrap();
-    assert_eq!(err.code(), "not_a_portfolio", "{err}");
+    assert_eq!(err.code().as_str(), "not_a_portfolio", "{err}");
 }
 
 #[test]
@@ -803,7 +834,7 @@ fn readers_never_write_and_older_files_are_read_through_memory() {
         assert!(read.is_ok(), "{:?}", read.err());
         assert_eq!(read.unwrap().use_cases().unwrap().len(), 12);
         let err = Portfolio::open(&file, Access::Write).err().expect("cannot write");
-        assert!(matches!(err.code(), "read_only" | "io"), "{err}");
+        assert!(matches!(err.code().as_str(), "read_only" | "io"), "{err}");
     }
     set_mode(&ro, 0o755);
     set_mode(&file, 0o644);
@@ -964,4 +995,75 @@ fn identity_is_the_configured_name_else_the_os_account_never_unknown() {
         std::env::set_var("CAPCALL_USER", u);
     }
     std::env::remove_var("CAPCALL_CONFIG");
+}
+
+#[test]
+fn demo_reset_refuses_to_wipe_approved_work_without_force() {
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    p.load_demo().unwrap(); // nothing approved yet: a plain reset is fine
+    p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
+    let d = p.decision_add(seed_decision()).unwrap();
+    p.decision_move(&d.id, capcall_core::decision::Status::Proposed)
+        .unwrap();
+    p.decision_move(&d.id, capcall_core::decision::Status::Approved)
+        .unwrap();
+    let rows = p.audit_history(None, None, 10_000).unwrap().len();
+    let err = p.load_demo().unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("approved scenario 'Q4-2025 capital call'")
+            && msg.contains("approved decision 'DEC-2025-09-14-01'")
+            && msg.contains("--force"),
+        "{msg}"
+    );
+    assert_eq!(
+        p.audit_history(None, None, 10_000).unwrap().len(),
+        rows,
+        "nothing written"
+    );
+    assert_eq!(
+        p.approved_scenario().unwrap().unwrap().meta.name,
+        capcall_core::demo::SCENARIO
+    );
+    assert!(
+        p.connection().is_autocommit(),
+        "the refused reset left no transaction open"
+    );
+    p.reset_to_demo(true).unwrap();
+    assert!(p.approved_scenario().unwrap().is_none());
+    assert_eq!(p.scenario(capcall_core::demo::SCENARIO).unwrap().meta.status, "draft");
+    assert!(p.audit_verify(None).unwrap().ok);
+}
+
+#[test]
+fn demo_reset_is_one_transaction() {
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    let f = write(dir.path(), "uc.csv", USE_CASES);
+    p.import(ImportKind::UseCases, &f, &mut no_progress()).unwrap();
+    let audit_rows = p.audit_history(None, None, 10_000).unwrap().len();
+    // Make the last step of the reset (the demo scenario's run parameters) fail.
+    p.connection()
+        .execute_batch(
+            "CREATE TEMP TRIGGER boom BEFORE UPDATE OF envelope_cents ON scenarios
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let err = p.load_demo().unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    assert!(p.connection().is_autocommit());
+    let ids: Vec<String> = p.use_cases().unwrap().into_iter().map(|r| r.use_case.id).collect();
+    assert_eq!(
+        ids,
+        ["ops-copilot", "summarizer"],
+        "the clear and the demo data rolled back"
+    );
+    assert!(p.scenarios().unwrap().is_empty(), "no demo scenario");
+    assert_eq!(p.audit_history(None, None, 10_000).unwrap().len(), audit_rows);
+    p.connection().execute_batch("DROP TRIGGER boom").unwrap();
+    p.load_demo().unwrap();
+    assert_eq!(p.scenarios().unwrap().len(), 1);
+    assert!(p.audit_verify(None).unwrap().ok);
 }

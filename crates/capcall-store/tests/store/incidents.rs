@@ -90,7 +90,7 @@ fn every_bad_cell_is_reported_and_nothing_is_written() {
     );
     let file = write(d.path(), "bad.csv", &text);
     let err = p.import_incidents(&file).unwrap_err();
-    assert_eq!(err.code(), "import_invalid");
+    assert_eq!(err.code().as_str(), "import_invalid");
     let StoreError::Import { errors, total } = &err else {
         panic!("{err}")
     };
@@ -228,12 +228,18 @@ fn summary_matches_a_hand_computation() {
     assert_eq!((only.portfolio.opened, only.portfolio.resolved), (2, 1));
     assert_eq!(p.incidents(q3, Some("summarizer")).unwrap().len(), 2);
     assert_eq!(p.incidents(DateRange::default(), None).unwrap().len(), 6);
-    assert_eq!(p.incident_summary(q3, Some("nobody")).unwrap_err().code(), "not_found");
+    assert_eq!(
+        p.incident_summary(q3, Some("nobody")).unwrap_err().code().as_str(),
+        "not_found"
+    );
     let backwards = DateRange {
         from: q3.to,
         to: q3.from,
     };
-    assert_eq!(p.incident_summary(backwards, None).unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        p.incident_summary(backwards, None).unwrap_err().code().as_str(),
+        "invalid_input"
+    );
 }
 
 #[test]
