@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
-use capcall_core::ucr::UcrPoint;
+use capcall_core::ucr::{QuarterChange, UcrPoint};
 use capcall_store::import::CsvPreview;
 use capcall_store::portfolio::{ScoreRun, UcrBy};
 use capcall_store::rubrics::RubricVersion;
@@ -140,6 +140,9 @@ pub struct UseCaseDetail {
     pub observations: Vec<Observation>,
     pub ucr_by_quarter: Vec<UcrPoint>,
     pub ucr_by_month: Vec<UcrPoint>,
+    /// The labelled q/q UCR figure (last complete quarter vs the one before;
+    /// the quarter in progress reported as partial), from the core.
+    pub ucr_change: QuarterChange,
 }
 
 #[tauri::command]
@@ -150,7 +153,10 @@ pub async fn use_case_detail(state: State<'_, AppState>, id: String, as_of: Opti
         let use_case = p.use_case(&id)?;
         let observations = p.observations(&id)?;
         let score = p.score(as_of, Some(&id), None)?.scores.remove(0);
+        let ucr_change = capcall_core::ucr::quarter_change(&observations, score.as_of)
+            .map_err(|e| capcall_store::StoreError::Invalid(format!("use case {id}: UCR: {e}")))?;
         Ok(UseCaseDetail {
+            ucr_change,
             ucr_by_quarter: p.ucr(&id, UcrBy::Quarter)?,
             ucr_by_month: p.ucr(&id, UcrBy::Month)?,
             use_case,

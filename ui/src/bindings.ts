@@ -608,6 +608,26 @@ export type Policy =
  */
 "highest-return"
 export type PortfolioInfo = { path: string; use_cases: number; observations: number; latest_observation: string | null; approved_scenario: string | null }
+/**
+ * The UCR of the last complete quarter as of a date, against the quarter
+ * before it: the one quarter-over-quarter figure every screen shows (the
+ * rubric's Economics uses the same two quarters). A partial quarter is never
+ * compared; `partial` reports the quarter in progress separately.
+ */
+export type QuarterChange = { 
+/**
+ * "2025-Q2": the last complete quarter.
+ */
+quarter: string; ucr: string | null; previous_quarter: string; previous_ucr: string | null; 
+/**
+ * Percent change, full precision; `None` when either UCR is unknown.
+ */
+change_pct: string | null; 
+/**
+ * The quarter in progress ("2025-Q3"), when rows fall in it, with its
+ * UCR so far: labelled partial wherever shown.
+ */
+partial_quarter: string | null; partial_ucr: string | null }
 export type Retirement = { use_case: string; name: string; sunset: string; freed_usd: string }
 export type Review = { name: string; when: string }
 /**
@@ -775,7 +795,12 @@ export type UseCase = { id: string; name: string; owner: string; wave: string; r
  * Current budget, USD per quarter.
  */
 budget_usd: string; levers: string[] }
-export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Observation[]; ucr_by_quarter: UcrPoint[]; ucr_by_month: UcrPoint[] }
+export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Observation[]; ucr_by_quarter: UcrPoint[]; ucr_by_month: UcrPoint[]; 
+/**
+ * The labelled q/q UCR figure (last complete quarter vs the one before;
+ * the quarter in progress reported as partial), from the core.
+ */
+ucr_change: QuarterChange }
 /**
  * A use case with the figures the portfolio board shows.
  */

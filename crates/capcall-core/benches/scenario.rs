@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time; it is not the domain
 //! Recompute benchmark: one scenario over 10,000 use cases in memory, the
 //! work the app does on every keystroke. Prints the median and p95 of 200
 //! runs per policy (goal: 1 ms; bar: 5 ms). Run: `cargo bench -p capcall-core`.

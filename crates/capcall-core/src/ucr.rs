@@ -131,6 +131,56 @@ pub fn by_period(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
         .collect()
 }
 
+/// The UCR of the last complete quarter as of a date, against the quarter
+/// before it: the one quarter-over-quarter figure every screen shows (the
+/// rubric's Economics uses the same two quarters). A partial quarter is never
+/// compared; `partial` reports the quarter in progress separately.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QuarterChange {
+    /// "2025-Q2": the last complete quarter.
+    pub quarter: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub ucr: Option<Decimal>,
+    pub previous_quarter: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub previous_ucr: Option<Decimal>,
+    /// Percent change, full precision; `None` when either UCR is unknown.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub change_pct: Option<Decimal>,
+    /// The quarter in progress ("2025-Q3"), when rows fall in it, with its
+    /// UCR so far: labelled partial wherever shown.
+    pub partial_quarter: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub partial_ucr: Option<Decimal>,
+}
+
+/// [`QuarterChange`] of `rows` as of `as_of`.
+pub fn quarter_change(rows: &[Observation], as_of: chrono::NaiveDate) -> Result<QuarterChange, MoneyError> {
+    let last = Quarter::last_complete(as_of);
+    let prev = last.prev();
+    let current = Quarter::of(as_of);
+    let ucr = ucr_in_quarter(rows, last)?;
+    let previous_ucr = ucr_in_quarter(rows, prev)?;
+    let in_progress = current != last
+        && rows
+            .iter()
+            .any(|o| current.contains(o.period_start) && o.period_start <= as_of);
+    Ok(QuarterChange {
+        quarter: last.label(),
+        ucr,
+        previous_quarter: prev.label(),
+        previous_ucr,
+        change_pct: pct_change(previous_ucr, ucr),
+        partial_quarter: in_progress.then(|| current.label()),
+        partial_ucr: if in_progress {
+            sums_where(rows, |d| current.contains(d) && d <= as_of)?.ucr()
+        } else {
+            None
+        },
+    })
+}
+
 /// Relative change `(new - old) / old` as a percentage; `None` when either
 /// is unknown or `old` is zero.
 pub fn pct_change(old: Option<Decimal>, new: Option<Decimal>) -> Option<Decimal> {
@@ -230,6 +280,25 @@ mod tests {
         assert_eq!(q[1].ucr, Some(Decimal::from_str("0.003").unwrap()));
         let change = pct_change(q[0].ucr, q[1].ucr).unwrap();
         assert_eq!(change, Decimal::from(-60));
+    }
+
+    #[test]
+    fn quarter_change_compares_complete_quarters_and_labels_the_partial_one() {
+        let rows = vec![
+            obs("2025-04-07", Some("100"), Some(10_000)),
+            obs("2025-07-07", Some("93"), Some(10_000)),
+            obs("2025-10-06", Some("10"), Some(10_000)),
+        ];
+        let c = quarter_change(&rows, "2025-10-20".parse().unwrap()).unwrap();
+        assert_eq!(
+            (c.quarter.as_str(), c.previous_quarter.as_str()),
+            ("2025-Q3", "2025-Q2")
+        );
+        assert_eq!(c.change_pct, Some(Decimal::from_str("-7").unwrap()));
+        assert_eq!(c.partial_quarter.as_deref(), Some("2025-Q4"));
+        assert_eq!(c.partial_ucr, Some(Decimal::from_str("0.001").unwrap()));
+        let at_end = quarter_change(&rows[..2], "2025-09-30".parse().unwrap()).unwrap();
+        assert_eq!((at_end.quarter.as_str(), at_end.partial_quarter), ("2025-Q3", None));
     }
 
     #[test]

@@ -16,7 +16,9 @@ function lineOption(dates: string[], series: { name: string; data: (number | nul
     legend: { top: 0 },
     grid: { left: 56, right: 16, top: 32, bottom: 28 },
     xAxis: { type: "category", data: dates },
-    yAxis: { type: "value", name: yName, scale: true },
+    // Honest axes: amounts, UCR, latency and users start at zero; only
+    // availability (which lives near 100%) zooms, and says so in its name.
+    yAxis: yName === "%" ? { type: "value", name: "% (zoomed)", scale: true } : { type: "value", name: yName, min: 0 },
     series: series.map((s) => ({ type: "line", name: s.name, data: s.data, symbol: "none", lineStyle: s.dashed ? { type: "dashed" } : undefined })),
   };
 }
@@ -45,7 +47,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
       tooltip: { trigger: "axis" },
       grid: { left: 64, right: 16, top: 24, bottom: 28 },
       xAxis: { type: "category", data: q.map((p) => p.period) },
-      yAxis: { type: "value", name: "USD / unit", scale: true },
+      yAxis: { type: "value", name: "USD / unit", min: 0 },
       series: [{ type: "bar", name: "UCR", data: q.map((p) => num(p.ucr)), itemStyle: { color: "#0ea5e9" } }],
     };
     const m = d.ucr_by_month;
@@ -53,8 +55,8 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
       quarter,
       month: lineOption(m.map((p) => p.period), [{ name: "UCR by month", data: m.map((p) => num(p.ucr)) }], "USD / unit"),
       spend: lineOption(dates, [
-        { name: "Spend", data: o.map((x) => num(x.spend_usd)) },
-        { name: "Forecast", data: o.map((x) => num(x.forecast_usd)), dashed: true },
+        { name: "Spend", data: o.map((x) => num(x.spend_usd)) }, // chart-position: pixels only
+        { name: "Forecast", data: o.map((x) => num(x.forecast_usd)), dashed: true }, // chart-position: pixels only
       ], "USD"),
       latency: lineOption(dates, [
         { name: "p95 latency", data: o.map((x) => num(x.p95_latency_ms)) },
@@ -75,9 +77,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
   if (!d || !charts) return <Loading />;
   const u = d.use_case;
   const q = d.ucr_by_quarter;
-  const last = q[q.length - 1];
-  const prev = q[q.length - 2];
-  const change = last?.ucr && prev?.ucr ? ((Number(last.ucr) - Number(prev.ucr)) / Number(prev.ucr)) * 100 : null;
+  const c = d.ucr_change;
   return (
     <div data-testid="detail">
       <button className="ghost" onClick={back}>
@@ -98,10 +98,18 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
             <div className="muted small">Budget / quarter</div>
             <div className="kpi-value">${formatMoney(u.budget_usd)}</div>
           </div>
-          <div className="kpi">
-            <div className="muted small">UCR {last?.period}</div>
-            <div className="kpi-value">{formatUcr(last?.ucr ?? null)}</div>
-            <div className="muted small">{formatPct(change)} q/q</div>
+          <div className="kpi" data-testid="ucr-kpi">
+            <div className="muted small">UCR {c.quarter} (last complete quarter)</div>
+            <div className="kpi-value">{formatUcr(c.ucr)}</div>
+            <div className="muted small">
+              {formatPct(c.change_pct)} vs {c.previous_quarter}
+              {c.partial_quarter && (
+                <>
+                  {" · "}
+                  {c.partial_quarter} so far (partial): {formatUcr(c.partial_ucr)}
+                </>
+              )}
+            </div>
           </div>
         </div>
       </div>
