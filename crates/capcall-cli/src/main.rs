@@ -71,11 +71,39 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Import a CSV file (all or nothing).
+    /// Import a CSV file (all or nothing); `import focus` takes several
+    /// FOCUS cost exports (CSV or .csv.gz) at once.
     Import {
         #[arg(value_enum)]
         what: ImportWhat,
-        file: PathBuf,
+        #[arg(required = true, num_args = 1.., value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// focus: the cost column (effective = EffectiveCost, billed = BilledCost).
+        #[arg(long, value_enum, default_value = "effective")]
+        cost: CostArg,
+        /// focus: map costs by this tag key from now on (default: application).
+        #[arg(long, value_name = "KEY")]
+        tag_key: Option<String>,
+        /// focus: exchange rates to the portfolio currency (date,currency,rate).
+        #[arg(long, value_name = "FILE")]
+        rates: Option<PathBuf>,
+    },
+    /// Mapping of imported costs to use cases (tag rules, versioned).
+    Mapping {
+        #[command(subcommand)]
+        command: MappingCommand,
+    },
+    /// Imported costs: per use case (or week, service, category), the
+    /// unallocated cost, and the total.
+    Costs {
+        /// First day (UTC, inclusive).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<NaiveDate>,
+        /// Last day (UTC, inclusive).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value = "use-case")]
+        by: CostsByArg,
     },
     /// Incidents opened in a window: count by severity, open ones, time to resolve, per use case and quarter.
     Incidents {
@@ -175,6 +203,32 @@ enum ImportWhat {
     UseCases,
     Observations,
     Incidents,
+    /// FOCUS cost exports (CSV, .csv.gz).
+    Focus,
+    /// Business metrics: use_case,period_start,units[,metric].
+    Units,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CostArg {
+    Effective,
+    Billed,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CostsByArg {
+    UseCase,
+    Week,
+    Service,
+    Category,
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    /// The current mapping: default tag key and explicit rules.
+    Show,
+    /// Add or change explicit rules from a CSV (tag_key,tag_value,use_case).
+    Import { file: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -436,7 +490,36 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
                 outln!("Demo portfolio: {u} use cases, {o} observations at {}", path.display());
             }
         }
-        Command::Import { what, file } => import(cli, *what, file)?,
+        Command::Import {
+            what: ImportWhat::Focus,
+            files,
+            cost,
+            tag_key,
+            rates,
+        } => import_focus(cli, files, *cost, tag_key.as_deref(), rates.as_deref())?,
+        Command::Import {
+            what,
+            files,
+            cost,
+            tag_key,
+            rates,
+        } => {
+            if files.len() != 1 || *cost != CostArg::Effective || tag_key.is_some() || rates.is_some() {
+                use clap::CommandFactory as _;
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "only `import focus` takes several files, --cost, --tag-key or --rates",
+                    )
+                    .exit();
+            }
+            match what {
+                ImportWhat::Units => import_units(cli, &files[0])?,
+                _ => import(cli, *what, &files[0])?,
+            }
+        }
+        Command::Mapping { command } => mapping(cli, command)?,
+        Command::Costs { from, to, by } => costs(cli, *from, *to, *by)?,
         Command::Incidents { from, to, use_case } => incidents(cli, *from, *to, use_case.as_deref())?,
         Command::Usecase {
             command: UsecaseCommand::List,
@@ -621,6 +704,7 @@ fn import(cli: &Cli, what: ImportWhat, file: &Path) -> Result<(), StoreError> {
         ImportWhat::UseCases => ImportKind::UseCases,
         ImportWhat::Observations => ImportKind::Observations,
         ImportWhat::Incidents => return import_incidents(cli, file),
+        ImportWhat::Focus | ImportWhat::Units => unreachable!("dispatched in run"),
     };
     let mut p = open(cli, Access::Write)?;
     let bar = if std::io::stderr().is_terminal() && !cli.json {
@@ -658,6 +742,202 @@ fn import(cli: &Cli, what: ImportWhat, file: &Path) -> Result<(), StoreError> {
             eprintln!(
                 "capcall: ignored unknown columns: {}",
                 report.ignored_columns.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `import focus FILE...`: streaming, with a progress bar over all files.
+fn import_focus(
+    cli: &Cli,
+    files: &[PathBuf],
+    cost: CostArg,
+    tag_key: Option<&str>,
+    rates: Option<&Path>,
+) -> Result<(), StoreError> {
+    use capcall_core::format::measured;
+    use capcall_store::focus::{CostColumn, FocusOptions};
+    let mut p = open(cli, Access::Write)?;
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = if std::io::stderr().is_terminal() && !cli.json {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        b.set_message(format!("importing {} FOCUS file(s)", files.len()));
+        Some(b)
+    } else {
+        None
+    };
+    let options = FocusOptions {
+        cost: match cost {
+            CostArg::Effective => CostColumn::Effective,
+            CostArg::Billed => CostColumn::Billed,
+        },
+        tag_key: tag_key.map(str::to_string),
+        rates: rates.map(Path::to_path_buf),
+    };
+    let result = p.import_focus(files, &options, &mut |pr| {
+        if let Some(b) = &bar {
+            b.set_position(pr.bytes_read);
+            b.set_message(format!("{} rows", pr.rows));
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = result?;
+    if cli.json {
+        print_json(&report);
+        return Ok(());
+    }
+    outln!(
+        "Imported {} FOCUS file(s): {} rows, {} {} ({}), {} stored lines; {} observation week(s) changed",
+        report.files.len(),
+        report.rows,
+        measured(report.total),
+        report.currency,
+        report.cost_column,
+        report.lines,
+        report.spend_weeks_changed
+    );
+    let mut t = Table::new(&["billing account", "billing period", "rows", "total", ""]);
+    t.right_align(&[2, 3]);
+    for bp in &report.billing_periods {
+        t.row(vec![
+            bp.billing_account.clone(),
+            format!("{} .. {}", bp.billing_period_start, bp.billing_period_end),
+            bp.rows.to_string(),
+            measured(bp.total),
+            if bp.replaced { "replaced".into() } else { "new".into() },
+        ]);
+    }
+    out!("{t}");
+    Ok(())
+}
+
+/// `import units FILE`.
+fn import_units(cli: &Cli, file: &Path) -> Result<(), StoreError> {
+    let mut p = open(cli, Access::Write)?;
+    let report = p.import_units(file)?;
+    if cli.json {
+        print_json(&report);
+        return Ok(());
+    }
+    outln!(
+        "Imported {}: units of {} periods ({} added, {} replaced)",
+        report.file,
+        report.rows,
+        report.added,
+        report.replaced
+    );
+    Ok(())
+}
+
+fn mapping(cli: &Cli, command: &MappingCommand) -> Result<(), StoreError> {
+    match command {
+        MappingCommand::Show => {
+            let p = open(cli, Access::Read)?;
+            let m = p.mapping()?;
+            if cli.json {
+                print_json(&m);
+                return Ok(());
+            }
+            outln!(
+                "Mapping version {}{}: tag key '{}' (value slugified = use case id), {} explicit rule(s), first match wins",
+                m.version,
+                m.created_by
+                    .as_ref()
+                    .map(|b| format!(" by {b} at {}", m.created_at.as_deref().unwrap_or("")))
+                    .unwrap_or_else(|| " (default)".into()),
+                m.mapping.tag_key,
+                m.mapping.rules.len()
+            );
+            if !m.mapping.rules.is_empty() {
+                let mut t = Table::new(&["tag key", "tag value", "use case"]);
+                for r in &m.mapping.rules {
+                    t.row(vec![r.tag_key.clone(), r.tag_value.clone(), r.use_case.clone()]);
+                }
+                out!("{t}");
+            }
+        }
+        MappingCommand::Import { file } => {
+            let mut p = open(cli, Access::Write)?;
+            let r = p.import_mapping(file)?;
+            if cli.json {
+                print_json(&r);
+                return Ok(());
+            }
+            outln!(
+                "Imported {}: {} rule(s), {} changed; mapping version {}; {} observation week(s) changed",
+                r.file,
+                r.rules_read,
+                r.rules_changed,
+                r.version,
+                r.spend_weeks_changed
+            );
+        }
+    }
+    Ok(())
+}
+
+fn costs(cli: &Cli, from: Option<NaiveDate>, to: Option<NaiveDate>, by: CostsByArg) -> Result<(), StoreError> {
+    use capcall_core::format::measured;
+    use capcall_store::focus::CostsBy;
+    let p = open(cli, Access::Read)?;
+    let by = match by {
+        CostsByArg::UseCase => CostsBy::UseCase,
+        CostsByArg::Week => CostsBy::Week,
+        CostsByArg::Service => CostsBy::Service,
+        CostsByArg::Category => CostsBy::Category,
+    };
+    let r = p.costs(from, to, by)?;
+    if cli.json {
+        print_json(&r);
+        return Ok(());
+    }
+    let label = match by {
+        CostsBy::UseCase => "use case",
+        CostsBy::Week => "week",
+        CostsBy::Service => "service",
+        CostsBy::Category => "charge category",
+    };
+    let mut t = Table::new(&[label, "allocated", "unallocated", "total"]);
+    t.right_align(&[1, 2, 3]);
+    for g in &r.groups {
+        t.row(vec![
+            g.key.clone(),
+            measured(g.allocated),
+            measured(g.unallocated),
+            measured(g.total),
+        ]);
+    }
+    t.row(vec![
+        "TOTAL".into(),
+        measured(r.allocated),
+        measured(r.unallocated),
+        measured(r.total),
+    ]);
+    out!("{t}");
+    outln!(
+        "Currency {}; mapping version {} (tag key '{}'). Exact amounts: --json.",
+        r.currency,
+        r.mapping_version,
+        r.tag_key
+    );
+    if !r.unallocated_by_tag_value.is_empty() && !r.unallocated.is_zero() {
+        outln!("Largest unallocated by '{}':", r.tag_key);
+        for u in r.unallocated_by_tag_value.iter().take(5) {
+            outln!(
+                "  {:<30} {}",
+                u.tag_value.as_deref().unwrap_or("(no tag)"),
+                measured(u.cost)
             );
         }
     }

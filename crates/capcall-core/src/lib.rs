@@ -8,6 +8,7 @@
 
 pub mod decision;
 pub mod demo;
+pub mod focus;
 pub mod format;
 pub mod incident;
 pub mod model;

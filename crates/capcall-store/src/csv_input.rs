@@ -98,21 +98,26 @@ pub(crate) fn open(path: &Path) -> Result<(CsvReader, u64)> {
         )));
     }
     let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let rdr = csv::ReaderBuilder::new()
+    Ok((open_reader(file), total_bytes))
+}
+
+/// [`open`] over any byte stream (a gzip decoder, for `.csv.gz`), with the
+/// same guarantees: physical lines, bounded records, the same settings.
+pub(crate) fn open_reader<R: Read>(inner: R) -> csv::Reader<Bounded<R>> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
         .from_reader(Bounded {
-            inner: file,
+            inner,
             line: 1,
             record_start_line: 1,
             record_bytes: 0,
             in_quotes: false,
             cell_start: true,
             just_closed: false,
-        });
-    Ok((rdr, total_bytes))
+        })
 }
 
 /// Trims ASCII whitespace (including a CRLF file's trailing `\r`).
@@ -205,8 +210,8 @@ fn loose(name: &str) -> String {
 /// trimmed; a name that matches a known column only loosely (case, spaces) is
 /// an error naming the expected column; a repeated name is an error; a
 /// required column that is missing is an error.
-pub(crate) fn read_header(
-    rdr: &mut CsvReader,
+pub(crate) fn read_header<R: Read>(
+    rdr: &mut csv::Reader<Bounded<R>>,
     known: &[&str],
     required: &[&str],
     errors: &mut Errors,
@@ -240,7 +245,11 @@ pub(crate) fn read_header(
                     1,
                     column,
                     name,
-                    format!("unknown column '{name}': did you mean '{expected}'? (column names are lower case)"),
+                    if expected.bytes().any(|b| b.is_ascii_uppercase()) {
+                        format!("unknown column '{name}': did you mean '{expected}'? (column names are case-sensitive)")
+                    } else {
+                        format!("unknown column '{name}': did you mean '{expected}'? (column names are lower case)")
+                    },
                 ),
                 None if !name.is_empty() => ignored.push(name.to_string()),
                 None => {}

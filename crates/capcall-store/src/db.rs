@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_frozen_records.sql",
         include_str!("../../../migrations/0005_frozen_records.sql"),
     ),
+    ("0006_costs.sql", include_str!("../../../migrations/0006_costs.sql")),
 ];
 
 /// The schema version this build writes.

@@ -368,6 +368,7 @@ impl Portfolio {
             tx.execute_batch(&format!(
                 "DROP TRIGGER IF EXISTS scenario_lines_frozen_delete; \
                  DELETE FROM scenarios; DELETE FROM incidents; DELETE FROM observations; \
+                 DELETE FROM cost_lines; DELETE FROM cost_periods; DELETE FROM cost_tag_sets; \
                  DELETE FROM use_case_levers; DELETE FROM use_cases; {SCENARIO_LINES_FROZEN_DELETE}"
             ))?;
             for (uc, rows) in capcall_core::demo::portfolio() {
