@@ -203,7 +203,7 @@ async function main() {
 
   step = "import: a bad file is rejected with line and column";
   const bad = path.join(work, "obs-bad.csv");
-  fs.writeFileSync(bad, "use_case,period_start,spend_usd,units\nops-copilot-w1-us,2025-09-15,100,1000\nops-copilot-w1-us,2025-09-22,12.345,1000\n");
+  fs.writeFileSync(bad, "use_case,period_start,spend_usd,units\nops-copilot-w1-us,2025-09-15,100,1000\nops-copilot-w1-us,2025-09-22,12.3.4,1000\n");
   await click("[data-nav=import]");
   await type("[data-testid=import-path]", bad);
   await click("h1");

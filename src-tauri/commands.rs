@@ -8,11 +8,12 @@ use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
 use capcall_core::ucr::{QuarterChange, UcrPoint};
+use capcall_store::board::Board;
 use capcall_store::import::CsvPreview;
-use capcall_store::portfolio::{ScoreRun, UcrBy};
+use capcall_store::portfolio::UcrBy;
 use capcall_store::rubrics::RubricVersion;
 use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
-use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio, UseCaseRow};
+use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -65,72 +66,42 @@ pub async fn portfolio_info(state: State<'_, AppState>) -> Res<PortfolioInfo> {
     })
 }
 
-/// One row of the portfolio board.
-#[derive(Serialize, specta::Type)]
-pub struct BoardRow {
-    pub row: UseCaseRow,
-    pub score: Score,
-    /// Monthly UCR, oldest first (unknown months as null), for the sparkline.
-    pub sparkline: Vec<Option<String>>,
+/// Saves the board's current view (`ids`, in the order shown) as CSV: to
+/// `path` when given (tests), else where the user picks in a save dialog.
+/// Returns the file written, or `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_board_csv(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    as_of: Option<String>,
+    ids: Vec<String>,
+    path: Option<String>,
+) -> Res<Option<String>> {
+    let as_of = date(as_of)?;
+    let text = with(&state, |p| p.board(as_of)?.to_csv(&ids))?;
+    let target = match path {
+        Some(p) => Some(PathBuf::from(p)),
+        None => app
+            .dialog()
+            .file()
+            .add_filter("CSV", &["csv"])
+            .set_file_name("portfolio-board.csv")
+            .blocking_save_file()
+            .and_then(|f| f.into_path().ok()),
+    };
+    let Some(target) = target else { return Ok(None) };
+    capcall_store::db::write_file(&target, text.as_bytes()).map_err(AppError::from)?;
+    Ok(Some(target.display().to_string()))
 }
 
-#[derive(Serialize, specta::Type)]
-pub struct Board {
-    pub as_of: String,
-    pub rubric_version: u32,
-    pub rubric_name: String,
-    pub rows: Vec<BoardRow>,
-}
-
+/// The portfolio board, assembled by the store (rows, scores, figures,
+/// sparklines, totals); this command only parses the date.
 #[tauri::command]
 #[specta::specta]
 pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<Board> {
     let as_of = date(as_of)?;
-    with(&state, |p| {
-        let rows = p.use_cases()?;
-        if rows.is_empty() {
-            return Ok(Board {
-                as_of: String::new(),
-                rubric_version: p.rubric()?.version,
-                rubric_name: p.rubric()?.name,
-                rows: vec![],
-            });
-        }
-        let ScoreRun {
-            as_of,
-            rubric_version,
-            rubric_name,
-            scores,
-        } = p.score(as_of, None, None)?;
-        // Sparklines: the 12 months up to the as-of date, from one aggregate query.
-        let from =
-            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of) - 1, chrono::Datelike::month(&as_of), 1)
-                .unwrap_or(as_of);
-        let last_month = as_of.format("%Y-%m").to_string();
-        let mut months = p.monthly_ucr_since(from)?;
-        let mut by_id: std::collections::HashMap<String, Score> =
-            scores.into_iter().map(|s| (s.use_case.clone(), s)).collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some(score) = by_id.remove(&row.use_case.id) else {
-                continue;
-            };
-            let sparkline = months
-                .remove(&row.use_case.id)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|(m, _)| *m <= last_month)
-                .map(|(_, u)| u.map(|u| u.to_string()))
-                .collect();
-            out.push(BoardRow { row, score, sparkline });
-        }
-        Ok(Board {
-            as_of: as_of.to_string(),
-            rubric_version,
-            rubric_name,
-            rows: out,
-        })
-    })
+    with(&state, |p| p.board(as_of))
 }
 
 #[derive(Serialize, specta::Type)]

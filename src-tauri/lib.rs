@@ -26,6 +26,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::portfolio_info,
         commands::board,
+        commands::export_board_csv,
         commands::use_case_detail,
         commands::pick_csv,
         commands::preview_csv,

@@ -99,3 +99,18 @@ fn error_codes_are_pinned_and_shared_with_the_ui() {
     assert_eq!(listed, texts);
     assert!(!bindings.contains("@ts-nocheck"), "bindings are type-checked");
 }
+
+/// Two Rust types exported under one TypeScript name would shadow each other
+/// in the UI; every exported type name is unique.
+#[test]
+fn exported_type_names_are_unique() {
+    let bindings = capcall_app::typescript_bindings();
+    let mut seen = std::collections::HashSet::new();
+    for line in bindings.lines() {
+        if let Some(rest) = line.strip_prefix("export type ") {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            assert!(seen.insert(name.clone()), "type {name} is exported twice");
+        }
+    }
+    assert!(seen.len() > 20);
+}

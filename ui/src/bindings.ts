@@ -14,9 +14,26 @@ async portfolioInfo() : Promise<Result<PortfolioInfo, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The portfolio board, assembled by the store (rows, scores, figures,
+ * sparklines, totals); this command only parses the date.
+ */
 async board(asOf: string | null) : Promise<Result<Board, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("board", { asOf }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the board's current view (`ids`, in the order shown) as CSV: to
+ * `path` when given (tests), else where the user picks in a save dialog.
+ * Returns the file written, or `None` if cancelled.
+ */
+async exportBoardCsv(asOf: string | null, ids: string[], path: string | null) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_board_csv", { asOf, ids, path }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -339,15 +356,32 @@ export type AuditDigest = { length: number; head: string }
  * One audit row.
  */
 export type AuditEntry = { seq: number; at: string; who: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null; hash: string }
-export type Board = { as_of: string; rubric_version: number; rubric_name: string; rows: BoardRow[] }
+/**
+ * The board as of a date.
+ */
+export type Board = { 
+/**
+ * The date actually used (the latest observation unless one was given);
+ * `None` for an empty portfolio.
+ */
+as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRow[]; totals: BoardTotals }
 /**
  * One row of the portfolio board.
  */
-export type BoardRow = { row: UseCaseRow; score: Score; 
+export type BoardRow = { row: UseCaseRow; score: Score; figures: RowFigures; 
 /**
- * Monthly UCR, oldest first (unknown months as null), for the sparkline.
+ * Monthly UCR of the 12 months to the as-of date, oldest first
+ * (unknown months as null), for the sparkline.
  */
 sparkline: (string | null)[] }
+/**
+ * Portfolio totals of the rows shown, exact.
+ */
+export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: string; forecast_usd: string; 
+/**
+ * Total spend against total forecast (use cases with both), percent.
+ */
+variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
 /**
  * The stable machine code of an error: what the CLI's `--json` errors and
@@ -630,6 +664,42 @@ change_pct: string | null;
 partial_quarter: string | null; partial_ucr: string | null }
 export type Retirement = { use_case: string; name: string; sunset: string; freed_usd: string }
 export type Review = { name: string; when: string }
+/**
+ * One use case's board figures as of a date.
+ */
+export type RowFigures = { 
+/**
+ * The last complete quarter the figures cover ("2025-Q2").
+ */
+quarter: string; 
+/**
+ * Spend of that quarter, exact (rows with spend).
+ */
+spend_usd: string | null; 
+/**
+ * Forecast of that quarter, exact (rows with forecast).
+ */
+forecast_usd: string | null; 
+/**
+ * Spend against forecast, percent, over rows that have both.
+ */
+variance_pct: string | null; 
+/**
+ * Spend above the quarterly budget (spend > budget).
+ */
+over_budget: boolean; 
+/**
+ * Spend minus budget (negative: under budget); `None` without spend.
+ */
+over_budget_by_usd: string | null; 
+/**
+ * The labelled UCR: last complete quarter, q/q, partial quarter apart.
+ */
+ucr: QuarterChange; 
+/**
+ * Open sev1 and sev2 incidents at the as-of date.
+ */
+open_sev1: number; open_sev2: number }
 /**
  * Every threshold of a rubric. Percentages are in percent (5 = 5%).
  */

@@ -6,6 +6,7 @@
 //! no filesystem and no clock access (dates are always passed in); its
 //! Cargo.toml proves it. Everything here is deterministic and unit-testable.
 
+pub mod board;
 pub mod decision;
 pub mod demo;
 pub mod focus;

@@ -8,6 +8,7 @@
 //! pure `capcall-core` crate.
 
 pub mod audit;
+pub mod board;
 pub mod config;
 mod csv_input;
 pub mod db;

@@ -1,30 +1,69 @@
 import { describe, expect, it } from "vitest";
 import type { BoardRow } from "../bindings";
-import { compareDecimal, distinct, filterRows, sortRows } from "./board";
+import { compareDecimal, compareText, distinct, filterRows, fold, sortRows } from "./board";
 
-function row(id: string, wave: string, region: string, overall: "Expand" | "Hold" | "Retire", budget: string, ucr: string | null): BoardRow {
+function row(id: string, name: string, wave: string, region: string, overall: "Expand" | "Hold" | "Retire", budget: string, ucr: string | null, spend: string | null = null, over = false): BoardRow {
   return {
-    row: { id, name: id.toUpperCase(), owner: "o", wave, region, status: "live", flag: null, budget_usd: budget, levers: [], observations: 1, latest_period: null, latest_ucr: ucr },
+    row: { id, name, owner: "o", wave, region, status: "live", flag: null, budget_usd: budget, levers: [], observations: 1, latest_period: null, latest_ucr: ucr },
     score: { use_case: id, as_of: "2025-09-08", rubric_version: 2, dimensions: [], overall, overall_explanation: "", ucr_last_quarter: null },
+    figures: {
+      quarter: "2025-Q2",
+      spend_usd: spend,
+      forecast_usd: null,
+      variance_pct: null,
+      over_budget: over,
+      over_budget_by_usd: null,
+      ucr: { quarter: "2025-Q2", ucr, previous_quarter: "2025-Q1", previous_ucr: null, change_pct: null, partial_quarter: null, partial_ucr: null },
+      open_sev1: 0,
+      open_sev2: 0,
+    },
     sparkline: [],
-  } as BoardRow;
+  } as unknown as BoardRow;
 }
 
-const rows = [row("a", "Wave 1", "EU", "Retire", "900.00", "0.01"), row("b", "Wave 2", "US", "Expand", "10000.00", null), row("c", "Wave 1", "US", "Hold", "50.00", "0.002")];
+const none = { text: "", wave: "", region: "", verdict: "", overBudget: false };
+const rows = [
+  row("a", "Warsaw Claims", "Wave 1", "EU", "Retire", "900.00", "0.01", "1000.5", true),
+  row("b", "São Paulo Support", "Wave 2", "US", "Expand", "10000.00", null),
+  row("c", "Łódź Invoice OCR", "Wave 1", "US", "Hold", "50.00", "0.002", "49.9999"),
+  row("d", "東京 Support Bot", "Wave 3", "APAC", "Hold", "50.00", "0.0020"),
+  row("e", "Zürich Triage", "Wave 2", "EU", "Expand", "-0.00", null),
+];
 
 describe("board", () => {
-  it("filters by wave, region, verdict and text", () => {
-    expect(filterRows(rows, { text: "", wave: "Wave 1", region: "", verdict: "" }).map((r) => r.row.id)).toEqual(["a", "c"]);
-    expect(filterRows(rows, { text: "", wave: "", region: "US", verdict: "Hold" }).map((r) => r.row.id)).toEqual(["c"]);
-    expect(filterRows(rows, { text: "B", wave: "", region: "", verdict: "" }).map((r) => r.row.id)).toEqual(["b"]);
+  it("filters by wave, region, verdict, over-budget and text", () => {
+    expect(filterRows(rows, { ...none, wave: "Wave 1" }).map((r) => r.row.id)).toEqual(["a", "c"]);
+    expect(filterRows(rows, { ...none, region: "US", verdict: "Hold" }).map((r) => r.row.id)).toEqual(["c"]);
+    expect(filterRows(rows, { ...none, overBudget: true }).map((r) => r.row.id)).toEqual(["a"]);
   });
-  it("sorts by verdict, budget and UCR (unknown last)", () => {
-    expect(sortRows(rows, "overall", false).map((r) => r.row.id)).toEqual(["b", "c", "a"]);
-    expect(sortRows(rows, "budget", true).map((r) => r.row.id)).toEqual(["b", "a", "c"]);
-    expect(sortRows(rows, "ucr", false).map((r) => r.row.id)).toEqual(["c", "a", "b"]);
+  it("searches without accents or case", () => {
+    expect(filterRows(rows, { ...none, text: "sao paulo" }).map((r) => r.row.id)).toEqual(["b"]);
+    expect(filterRows(rows, { ...none, text: "LODZ" }).map((r) => r.row.id)).toEqual(["c"]);
+    expect(filterRows(rows, { ...none, text: "zurich" }).map((r) => r.row.id)).toEqual(["e"]);
+    expect(filterRows(rows, { ...none, text: "東京" }).map((r) => r.row.id)).toEqual(["d"]);
+    expect(fold("Łódź São Zürich")).toBe("lodz sao zurich");
+  });
+  it("sorts names the way a reader expects: Łódź among the L's, before Warsaw", () => {
+    expect(sortRows(rows, "name", false).map((r) => r.row.name)).toEqual(["Łódź Invoice OCR", "São Paulo Support", "Warsaw Claims", "Zürich Triage", "東京 Support Bot"]);
+    expect(compareText("lodz", "Łódź")).not.toBe(0);
+  });
+  it("sorts by verdict, budget, spend and UCR exactly (unknown last)", () => {
+    expect(sortRows(rows, "overall", false).map((r) => r.row.id)).toEqual(["b", "e", "c", "d", "a"]);
+    expect(sortRows(rows, "budget", true).map((r) => r.row.id)).toEqual(["b", "a", "c", "d", "e"]);
+    expect(sortRows(rows, "spend", false).map((r) => r.row.id)).toEqual(["c", "a", "b", "e", "d"]);
+    expect(sortRows(rows, "spend", true).map((r) => r.row.id)).toEqual(["a", "c", "b", "e", "d"]);
+    expect(sortRows(rows, "ucr", false).map((r) => r.row.id)).toEqual(["c", "d", "a", "b", "e"]);
+  });
+  it("compares decimal strings exactly", () => {
+    expect(compareDecimal("0.1", "0.10")).toBe(0);
+    expect(compareDecimal("-0.00", "0")).toBe(0);
+    expect(compareDecimal("-12.5", "3")).toBe(-1);
+    expect(compareDecimal("10.01", "9.999")).toBe(1);
+    expect(compareDecimal("-10", "-9.5")).toBe(-1);
+    expect(compareDecimal("0.30000000000000001", "0.3")).toBe(1);
     expect(compareDecimal(null, "1")).toBe(1);
   });
-  it("lists distinct values sorted", () => {
-    expect(distinct(rows, (r) => r.row.region)).toEqual(["EU", "US"]);
+  it("lists distinct values in locale order", () => {
+    expect(distinct(rows, (r) => r.row.region)).toEqual(["APAC", "EU", "US"]);
   });
 });

@@ -1,10 +1,13 @@
 // Portfolio board: every use case with its five traffic lights, overall
-// verdict, budget, latest UCR and sparkline; filters, sort, keyboard.
+// verdict, budget against last quarter's spend and forecast, the labelled
+// UCR and its sparkline, open sev1/sev2 incidents; portfolio totals pinned
+// on top; filters, accent-insensitive search, locale-aware sort, keyboard,
+// CSV of the current view. Every figure comes from the core.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Board } from "../bindings";
 import { distinct, filterRows, sortRows, type BoardFilter, type SortKey } from "../lib/board";
-import { formatMoney, formatUcr } from "../lib/format";
+import { formatMoney, formatPct, formatUcr } from "../lib/format";
 import { Sparkline } from "../lib/Chart";
 import { Badge, ErrorBanner, Light, Loading } from "./common";
 
@@ -15,7 +18,9 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const [board, setBoard] = useState<Board | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [asOf, setAsOf] = useState("");
-  const [filter, setFilter] = useState<BoardFilter>({ text: "", wave: "", region: "", verdict: "" });
+  const [filter, setFilter] = useState<BoardFilter>({ text: "", wave: "", region: "", verdict: "", overBudget: false });
+  const [asOfText, setAsOfText] = useState("");
+  const [saved, setSaved] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "overall", desc: false });
   const [cursor, setCursor] = useState(0);
   const [page, setPage] = useState(0);
@@ -24,7 +29,10 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   useEffect(() => {
     setError(null);
     call(commands.board(asOf || null))
-      .then(setBoard)
+      .then((b) => {
+        setBoard(b);
+        setAsOfText(b.as_of ?? "");
+      })
       .catch((e) => setError(errorOf(e)));
   }, [asOf]);
 
@@ -90,7 +98,17 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         </div>
         <label className="field inline">
           As of
-          <input type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} aria-label="Score as of date" />
+          <input
+            className="date"
+            value={asOfText}
+            placeholder="YYYY-MM-DD"
+            inputMode="numeric"
+            onChange={(e) => setAsOfText(e.target.value)}
+            onBlur={() => /^\d{4}-\d{2}-\d{2}$/.test(asOfText.trim()) && asOfText.trim() !== board.as_of && setAsOf(asOfText.trim())}
+            onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+            aria-label="Score as of date (YYYY-MM-DD)"
+            data-testid="as-of-input"
+          />
         </label>
       </div>
       <div className="filters">
@@ -117,6 +135,29 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <option value="Hold">Hold</option>
           <option value="Retire">Retire</option>
         </select>
+        <label className="check">
+          <input type="checkbox" checked={filter.overBudget} onChange={(e) => setFilter({ ...filter, overBudget: e.target.checked })} /> Over budget only
+        </label>
+        <button
+          className="ghost"
+          data-testid="board-csv"
+          onClick={async () => {
+            try {
+              const file = await call(commands.exportBoardCsv(board.as_of, rows.map((r) => r.row.id), null));
+              setSaved(file);
+            } catch (e) {
+              setError(errorOf(e));
+            }
+          }}
+        >
+          Export view to CSV
+        </button>
+        {saved && <span className="muted small">Saved {saved}</span>}
+      </div>
+      <div className="legend muted small" data-testid="legend">
+        Lights, left to right: Value · SLOs · Safety · Economics · Adoption.{" "}
+        <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
+        Spend, forecast and UCR are for {board.totals.use_cases > 0 && board.rows[0] ? board.rows[0].figures.quarter : "the last complete quarter"}, the last complete quarter.
       </div>
       <table className="grid board" tabIndex={0} onKeyDown={onKey} ref={tableRef} data-testid="board">
         <thead>
@@ -127,8 +168,26 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">V · S · Sa · E · A</th>
             {header("overall", "Overall")}
             {header("budget", "Budget / qtr (USD)", "num")}
-            {header("ucr", "Latest UCR", "num")}
+            {header("spend", "Spend (USD)", "num")}
+            {header("variance", "vs forecast", "num")}
+            {header("ucr", "UCR (q/q)", "num")}
             <th>UCR trend (12 mo)</th>
+          </tr>
+          <tr className="totals" data-testid="board-totals">
+            <th colSpan={5}>
+              Portfolio: {board.totals.use_cases} use cases
+              {board.totals.over_budget > 0 && <span className="over"> · {board.totals.over_budget} over budget</span>}
+              {board.totals.open_sev1 + board.totals.open_sev2 > 0 && (
+                <span className="incident-mark">
+                  {" "}
+                  · open incidents: {board.totals.open_sev1} sev1, {board.totals.open_sev2} sev2
+                </span>
+              )}
+            </th>
+            <th className="num">{formatMoney(board.totals.budget_usd)}</th>
+            <th className="num" title={`exact: ${board.totals.spend_usd}`}>{formatMoney(board.totals.spend_usd)}</th>
+            <th className="num">{formatPct(board.totals.variance_pct)}</th>
+            <th colSpan={2} />
           </tr>
         </thead>
         <tbody>
@@ -138,6 +197,12 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                 <button className="link" onClick={() => open(r.row.id)}>
                   {r.row.name}
                 </button>
+                {r.figures.open_sev1 + r.figures.open_sev2 > 0 && (
+                  <span className="incident-mark" title={`open incidents: ${r.figures.open_sev1} sev1, ${r.figures.open_sev2} sev2`} data-testid="incident-mark">
+                    {" "}
+                    ⚠ {r.figures.open_sev1 > 0 ? `sev1×${r.figures.open_sev1}` : `sev2×${r.figures.open_sev2}`}
+                  </span>
+                )}
                 <div className="muted small">
                   {r.row.id} · {r.row.owner} · {r.row.status}
                 </div>
@@ -154,7 +219,15 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                 <Badge verdict={r.score.overall} />
               </td>
               <td className="num">{formatMoney(r.row.budget_usd)}</td>
-              <td className="num">{formatUcr(r.row.latest_ucr)}</td>
+              <td className={`num ${r.figures.over_budget ? "over" : ""}`} title={r.figures.spend_usd ? `exact: ${r.figures.spend_usd}; ${r.figures.over_budget ? "over" : "within"} budget by ${formatMoney(r.figures.over_budget_by_usd?.replace(/^-/, "") ?? null)}` : "no spend recorded"}>
+                {formatMoney(r.figures.spend_usd)}
+                {r.figures.over_budget && <span className="over-flag"> over</span>}
+              </td>
+              <td className="num">{formatPct(r.figures.variance_pct)}</td>
+              <td className="num" title={`${r.figures.ucr.quarter} vs ${r.figures.ucr.previous_quarter}${r.figures.ucr.partial_quarter ? `; ${r.figures.ucr.partial_quarter} so far (partial): ${formatUcr(r.figures.ucr.partial_ucr)}` : ""}`}>
+                {formatUcr(r.figures.ucr.ucr)}
+                <div className="muted small">{formatPct(r.figures.ucr.change_pct)}</div>
+              </td>
               <td className="spark">
                 <Sparkline values={r.sparkline} label={`UCR trend of ${r.row.name}`} />
               </td>

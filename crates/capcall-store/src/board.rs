@@ -1,0 +1,171 @@
+//! The portfolio board, assembled in one place for every shell: each use
+//! case's row, score, figures (from the core) and UCR sparkline, and the
+//! portfolio totals. The app renders it; the CLI can print it.
+
+use std::collections::HashMap;
+
+use capcall_core::board::{self, BoardTotals, RowFigures};
+use capcall_core::incident::{DateRange, Incident};
+use capcall_core::rubric::{self, Score};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::portfolio::{Portfolio, UseCaseRow};
+
+/// One row of the portfolio board.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BoardRow {
+    pub row: UseCaseRow,
+    pub score: Score,
+    pub figures: RowFigures,
+    /// Monthly UCR of the 12 months to the as-of date, oldest first
+    /// (unknown months as null), for the sparkline.
+    pub sparkline: Vec<Option<String>>,
+}
+
+/// The board as of a date.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Board {
+    /// The date actually used (the latest observation unless one was given);
+    /// `None` for an empty portfolio.
+    pub as_of: Option<NaiveDate>,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    pub rows: Vec<BoardRow>,
+    pub totals: BoardTotals,
+}
+
+impl Portfolio {
+    /// The portfolio board as of `as_of` (default: the latest observation).
+    pub fn board(&self, as_of: Option<NaiveDate>) -> Result<Board> {
+        let rubric = self.rubric()?;
+        let rows = self.use_cases()?;
+        let as_of = match as_of {
+            Some(d) => Some(d),
+            None => self.latest_observation_date()?,
+        };
+        let Some(as_of) = as_of.filter(|_| !rows.is_empty()) else {
+            return Ok(Board {
+                as_of: None,
+                rubric_version: rubric.version,
+                rubric_name: rubric.name,
+                rows: vec![],
+                totals: BoardTotals::default(),
+            });
+        };
+        let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
+        let privacy = self.privacy_records(as_of, &rubric.settings)?;
+        let mut incidents: HashMap<String, Vec<Incident>> = HashMap::new();
+        for i in self.incidents(DateRange::default(), None)? {
+            incidents.entry(i.use_case.clone()).or_default().push(i);
+        }
+        // Sparklines: the 12 months up to the as-of date, from one pass.
+        let from = NaiveDate::from_ymd_opt(as_of.year() - 1, as_of.month(), 1).unwrap_or(as_of);
+        let last_month = as_of.format("%Y-%m").to_string();
+        let mut months = self.monthly_ucr_since(from)?;
+        let mut by_id: HashMap<String, UseCaseRow> = rows.into_iter().map(|r| (r.use_case.id.clone(), r)).collect();
+        let mut out = Vec::with_capacity(inputs.len());
+        for (uc, obs) in &inputs {
+            let Some(row) = by_id.remove(&uc.id) else { continue };
+            let own = incidents.get(&uc.id).map(Vec::as_slice).unwrap_or(&[]);
+            let score =
+                rubric::evaluate_with_incidents(uc, obs, privacy.of(&uc.id), as_of, &rubric.settings, rubric.version);
+            let figures = board::row_figures(uc, obs, own, as_of)
+                .map_err(|e| StoreError::Invalid(format!("use case {}: {e}", uc.id)))?;
+            let sparkline = months
+                .remove(&uc.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(m, _)| *m <= last_month)
+                .map(|(_, u)| u.map(|u| u.to_string()))
+                .collect();
+            out.push(BoardRow {
+                row,
+                score,
+                figures,
+                sparkline,
+            });
+        }
+        out.sort_by(|a, b| a.row.use_case.id.cmp(&b.row.use_case.id));
+        let totals = board::totals(out.iter().map(|r| (&r.row.use_case, &r.figures)))
+            .map_err(|e| StoreError::Invalid(format!("board totals: {e}")))?;
+        Ok(Board {
+            as_of: Some(as_of),
+            rubric_version: rubric.version,
+            rubric_name: rubric.name,
+            rows: out,
+            totals,
+        })
+    }
+}
+
+impl Board {
+    /// The rows `ids` (the app's current filter and order) as CSV: exact
+    /// money, every cell through the CSV-injection rule, RFC 4180 quoting.
+    pub fn to_csv(&self, ids: &[String]) -> Result<String> {
+        let by_id: HashMap<&str, &BoardRow> = self.rows.iter().map(|r| (r.row.use_case.id.as_str(), r)).collect();
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(vec![]);
+        let head = [
+            "id",
+            "name",
+            "owner",
+            "wave",
+            "region",
+            "status",
+            "overall",
+            "budget_usd",
+            "quarter",
+            "spend_usd",
+            "forecast_usd",
+            "variance_pct",
+            "over_budget",
+            "ucr",
+            "ucr_change_pct",
+            "open_sev1",
+            "open_sev2",
+        ];
+        let csv_err = |e: csv::Error| StoreError::Invalid(format!("board CSV: {e}"));
+        w.write_record(head).map_err(csv_err)?;
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        for id in ids {
+            let Some(r) = by_id.get(id.as_str()) else {
+                return Err(StoreError::NotFound(format!("no use case '{id}' on the board")));
+            };
+            let (u, f) = (&r.row.use_case, &r.figures);
+            let cells = [
+                u.id.clone(),
+                u.name.clone(),
+                u.owner.clone(),
+                u.wave.clone(),
+                u.region.clone(),
+                u.status.as_str().to_string(),
+                r.score.overall.as_str().to_string(),
+                u.budget_usd.to_string(),
+                f.quarter.clone(),
+                opt(f.spend_usd.map(|m| m.to_string())),
+                opt(f.forecast_usd.map(|m| m.to_string())),
+                opt(f.variance_pct.map(|d| d.to_string())),
+                if f.over_budget { "yes" } else { "no" }.to_string(),
+                opt(f.ucr.ucr.map(|d| d.to_string())),
+                opt(f.ucr.change_pct.map(|d| d.to_string())),
+                f.open_sev1.to_string(),
+                f.open_sev2.to_string(),
+            ];
+            w.write_record(
+                cells
+                    .iter()
+                    .map(|c| capcall_core::format::csv_formula_safe(c).into_owned()),
+            )
+            .map_err(csv_err)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))
+    }
+}
