@@ -548,3 +548,75 @@ fn edits_need_a_writer_and_readers_see_them() {
     let mut r = Portfolio::open(&db, Access::Read).unwrap();
     assert!(r.use_case_set("summarizer", "budget_usd", "2", None).is_err());
 }
+
+#[test]
+fn an_edit_crosses_json_and_back_and_still_undoes_exactly() {
+    // The app keeps edits as JSON (IPC) and sends them back to undo/redo.
+    let (_d, mut p) = demo();
+    let id = "kb-search";
+    let state = p.use_case_state(id).unwrap();
+    let obs = p.observations(id).unwrap();
+    let period = obs[3].period_start;
+    let edits = vec![
+        p.use_case_set(id, "budget_usd", "0.07", None).unwrap(),
+        p.observation_correct(id, period, "units", "", "unknown after all")
+            .unwrap(),
+        p.use_case_retire(id, "2026-01-01".parse().unwrap(), "sunset").unwrap(),
+        p.use_case_remove(id, None).unwrap(),
+    ];
+    let wire: Vec<String> = edits.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+    let back: Vec<capcall_store::Edit> = wire.iter().map(|w| serde_json::from_str(w).unwrap()).collect();
+    assert_eq!(back, edits);
+    for e in back.iter().rev() {
+        p.edit_undo(e).unwrap();
+    }
+    assert_eq!(p.use_case_state(id).unwrap(), state);
+    assert_eq!(p.observations(id).unwrap(), obs);
+    for e in &back {
+        p.edit_redo(e).unwrap();
+    }
+    assert_eq!(p.use_case(id).unwrap_err().code(), Code::NotFound);
+    verified(&p);
+}
+
+#[test]
+fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
+    let (_d, db) = fresh();
+    let before_digest = {
+        let p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+        let d = p.audit_digest().unwrap();
+        drop(p);
+        // The file as the schema before 0007 had it.
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let v = capcall_store::db::MIGRATIONS
+            .iter()
+            .position(|(name, _)| *name == "0007_editing.sql")
+            .unwrap();
+        c.execute_batch(&format!(
+            "ALTER TABLE audit DROP COLUMN reason; ALTER TABLE use_cases DROP COLUMN sunset_date; \
+             PRAGMA user_version = {v};"
+        ))
+        .unwrap();
+        d
+    };
+    // A reader reads it through an in-memory migration; a writer migrates it.
+    let r = Portfolio::open(&db, Access::Read).unwrap();
+    verified(&r);
+    drop(r);
+    let mut p = Portfolio::open(&db, Access::Write).unwrap();
+    assert!(p.migrated_from_backup.is_some());
+    verified(&p);
+    assert_eq!(p.audit_digest().unwrap(), before_digest, "old rows hash as before");
+    p.use_case_retire("kb-search", "2025-11-01".parse().unwrap(), "done")
+        .unwrap();
+    verified(&p);
+    // The sunset date is part of the replayed record: a direct edit shows.
+    p.connection()
+        .execute(
+            "UPDATE use_cases SET sunset_date = '2030-01-01' WHERE id = 'kb-search'",
+            [],
+        )
+        .unwrap();
+    let v = p.audit_verify(None).unwrap();
+    assert!(!v.ok && v.mismatches.iter().any(|m| m.contains("kb-search")), "{v:?}");
+}
