@@ -355,7 +355,12 @@ export type AuditDigest = { length: number; head: string }
 /**
  * One audit row.
  */
-export type AuditEntry = { seq: number; at: string; who: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null; hash: string }
+export type AuditEntry = { seq: number; at: string; who: string; entity: string; entity_id: string; action: string; before: string | null; after: string | null; 
+/**
+ * Why, as the user typed it (edits, corrections, undo/redo); `None`
+ * for changes that carry no reason (imports, workflow moves).
+ */
+reason: string | null; hash: string }
 /**
  * The board as of a date.
  */
@@ -878,7 +883,11 @@ export type UseCaseRow = ({ id: string; name: string; owner: string; wave: strin
 /**
  * Current budget, USD per quarter.
  */
-budget_usd: string; levers: string[] }) & { observations: number; latest_period: string | null; 
+budget_usd: string; levers: string[] }) & { 
+/**
+ * When a retired use case's budget is freed (`usecase retire`).
+ */
+sunset_date: string | null; observations: number; latest_period: string | null; 
 /**
  * UCR of the latest row with spend and units.
  */

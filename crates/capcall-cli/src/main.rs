@@ -117,10 +117,15 @@ enum Command {
         #[arg(long, value_name = "ID")]
         use_case: Option<String>,
     },
-    /// Use cases.
+    /// Use cases: list, and edit in place (audited).
     Usecase {
         #[command(subcommand)]
         command: UsecaseCommand,
+    },
+    /// Observations: correct one value (audited as a correction).
+    Observation {
+        #[command(subcommand)]
+        command: ObservationCommand,
     },
     /// Verdict per dimension and overall, with explanations.
     Score {
@@ -271,6 +276,9 @@ enum ScenarioCommand {
     Clone { from: String, to: String },
     /// Scenarios, newest first.
     List,
+    /// Lines whose use case changed under the scenario (budget, retired,
+    /// removed) and use cases added since.
+    Drift { name: String },
 }
 
 #[derive(Subcommand)]
@@ -394,6 +402,82 @@ fn parse_pct_arg(s: &str) -> Result<rust_decimal::Decimal, String> {
 enum UsecaseCommand {
     /// Use cases with budget and latest UCR.
     List,
+    /// Add a use case (checked like a use_cases.csv row; audited).
+    Add {
+        /// Slug: lowercase letters, digits and '-'.
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        wave: String,
+        #[arg(long)]
+        region: String,
+        /// Budget per quarter, USD, whole cents.
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
+        budget: String,
+        /// pilot (default), live or sunsetting.
+        #[arg(long)]
+        status: Option<String>,
+        /// Feature flag name.
+        #[arg(long)]
+        flag: Option<String>,
+        /// A cost lever (repeatable).
+        #[arg(long = "lever", value_name = "L")]
+        levers: Vec<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Set one field (a use_cases.csv column: name, owner, wave, region,
+    /// status, flag, budget_usd, levers); an empty VALUE clears an optional one.
+    Set {
+        id: String,
+        field: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        /// Why (required for a status change).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Retire a use case: its budget is freed from the sunset date.
+    Retire {
+        id: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+        sunset: NaiveDate,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Remove a use case with its observations and incidents; refused when an
+    /// approved scenario, a decision or a plan refers to it (retire it then).
+    Remove {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Current budgets against the approved scenario's new budgets.
+    VsApproved,
+}
+
+#[derive(Subcommand)]
+enum ObservationCommand {
+    /// Correct one value of one observation row (spend_usd, forecast_usd,
+    /// units or a metric column of observations.csv); an empty VALUE is unknown.
+    Correct {
+        use_case: String,
+        #[arg(value_name = "PERIOD_START", value_parser = parse_date_arg)]
+        period_start: NaiveDate,
+        field: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Corrections typed by users (not imports), newest first.
+    Corrections {
+        #[arg(long, value_name = "ID")]
+        use_case: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -521,9 +605,9 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
         Command::Mapping { command } => mapping(cli, command)?,
         Command::Costs { from, to, by } => costs(cli, *from, *to, *by)?,
         Command::Incidents { from, to, use_case } => incidents(cli, *from, *to, use_case.as_deref())?,
-        Command::Usecase {
-            command: UsecaseCommand::List,
-        } => {
+        Command::Usecase { command } if !matches!(command, UsecaseCommand::List) => usecase_edit(cli, command)?,
+        Command::Observation { command } => observation_cmd(cli, command)?,
+        Command::Usecase { .. } => {
             let p = open(cli, Access::Read)?;
             let rows = p.use_cases()?;
             if cli.json {
@@ -1325,6 +1409,46 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
                 outln!("Cloned '{}' to '{}' (draft)", visible(from), visible(&sc.meta.name));
             }
         }
+        ScenarioCommand::Drift { name } => {
+            let p = open(cli, Access::Read)?;
+            let lines = p.scenario_drift(name)?;
+            if cli.json {
+                print_json(&json!({ "scenario": name, "lines": lines }));
+                return Ok(());
+            }
+            if lines.is_empty() {
+                outln!("Nothing changed under scenario '{}'", visible(name));
+                return Ok(());
+            }
+            let mut t = Table::new(&["USE CASE", "CHANGED", "SCENARIO BUDGET", "CURRENT BUDGET", "STATUS"]);
+            t.right_align(&[2, 3]);
+            for l in &lines {
+                let kinds: Vec<&str> = l
+                    .drift
+                    .iter()
+                    .map(|d| match d {
+                        capcall_store::edit::Drift::BudgetChanged => "budget",
+                        capcall_store::edit::Drift::Retired => "retired",
+                        capcall_store::edit::Drift::Removed => "removed",
+                        capcall_store::edit::Drift::Added => "added",
+                    })
+                    .collect();
+                t.row(vec![
+                    l.use_case.clone(),
+                    kinds.join(", "),
+                    l.scenario_budget_usd
+                        .map(|b| b.display_grouped())
+                        .unwrap_or_else(|| "-".into()),
+                    l.current_budget_usd
+                        .map(|b| b.display_grouped())
+                        .unwrap_or_else(|| "-".into()),
+                    l.current_status
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "removed".into()),
+                ]);
+            }
+            out!("{t}");
+        }
         ScenarioCommand::List => {
             let p = open(cli, Access::Read)?;
             let list = p.scenarios()?;
@@ -1560,6 +1684,223 @@ fn config_cmd(cli: &Cli, command: &ConfigCommand) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// " (reason: ...)" for a human line, or nothing.
+fn reason_note(reason: Option<&str>) -> String {
+    reason.map(|r| format!(" (reason: {})", visible(r))).unwrap_or_default()
+}
+
+fn audit_note(e: &capcall_store::Edit) -> String {
+    e.seq.map(|s| format!(" [audit #{s}]")).unwrap_or_default()
+}
+
+/// `usecase add|set|retire|remove|vs-approved`.
+fn usecase_edit(cli: &Cli, command: &UsecaseCommand) -> Result<(), StoreError> {
+    use capcall_store::edit::Change;
+    if let UsecaseCommand::VsApproved = command {
+        let p = open(cli, Access::Read)?;
+        let vs = p.budget_vs_approved()?;
+        if cli.json {
+            print_json(&json!({ "approved": vs }));
+            return Ok(());
+        }
+        let Some(vs) = vs else {
+            outln!("No approved scenario.");
+            return Ok(());
+        };
+        outln!(
+            "Current budgets against the approved scenario '{}'\n",
+            visible(&vs.scenario)
+        );
+        let mut t = Table::new(&["USE CASE", "STATUS", "CURRENT", "APPROVED NEW", "DIFFERENCE", "CHANGED"]);
+        t.right_align(&[2, 3, 4]);
+        let money = |m: Option<capcall_core::Planned>| m.map(|m| m.display_grouped()).unwrap_or_else(|| "-".into());
+        for l in &vs.lines {
+            t.row(vec![
+                l.use_case.clone(),
+                l.current_status
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|| "removed".into()),
+                money(l.current_budget_usd),
+                money(l.approved_new_budget_usd),
+                money(l.difference_usd),
+                if l.changed_since_approval { "yes" } else { "" }.into(),
+            ]);
+        }
+        t.row(vec![
+            "TOTAL".into(),
+            String::new(),
+            vs.current_total_usd.display_grouped(),
+            vs.approved_total_usd.display_grouped(),
+            vs.difference_usd.display_grouped(),
+            String::new(),
+        ]);
+        out!("{t}");
+        return Ok(());
+    }
+    let mut p = open(cli, Access::Write)?;
+    let edit = match command {
+        UsecaseCommand::List | UsecaseCommand::VsApproved => unreachable!("handled above"),
+        UsecaseCommand::Add {
+            id,
+            name,
+            owner,
+            wave,
+            region,
+            budget,
+            status,
+            flag,
+            levers,
+            reason,
+        } => p.use_case_add(capcall_store::NewUseCase {
+            id: id.clone(),
+            name: name.clone(),
+            owner: owner.clone(),
+            wave: wave.clone(),
+            region: region.clone(),
+            status: status.clone(),
+            flag: flag.clone(),
+            budget_usd: budget.clone(),
+            levers: levers.clone(),
+            reason: reason.clone(),
+        })?,
+        UsecaseCommand::Set {
+            id,
+            field,
+            value,
+            reason,
+        } => p.use_case_set(id, field, value, reason.as_deref())?,
+        UsecaseCommand::Retire { id, sunset, reason } => p.use_case_retire(id, *sunset, reason)?,
+        UsecaseCommand::Remove { id, reason } => p.use_case_remove(id, reason.as_deref())?,
+    };
+    if cli.json {
+        print_json(&edit);
+        return Ok(());
+    }
+    let Change::UseCase {
+        id,
+        before,
+        after,
+        removed,
+    } = &edit.change
+    else {
+        unreachable!("a use-case edit")
+    };
+    let id = visible(id);
+    let why = reason_note(edit.reason.as_deref());
+    let at = audit_note(&edit);
+    match (command, before, after) {
+        (UsecaseCommand::Add { .. }, _, Some(a)) => outln!(
+            "Added use case {id} ({}), {}, budget {}/quarter{why}{at}",
+            visible(&a.use_case.name),
+            a.use_case.status.as_str(),
+            a.use_case.budget_usd.display_grouped()
+        ),
+        (UsecaseCommand::Set { field, .. }, Some(b), Some(a)) => {
+            let show = |s: &capcall_store::UseCaseState| {
+                s.field(field)
+                    .map(|v| visible(&v).into_owned())
+                    .unwrap_or_else(|| "(empty)".into())
+            };
+            if edit.changed {
+                outln!("Set {id} {}: {} -> {}{why}{at}", visible(field), show(b), show(a));
+            } else {
+                outln!("{id} {} is already {}; nothing changed", visible(field), show(a));
+            }
+        }
+        (UsecaseCommand::Retire { .. }, _, Some(a)) => {
+            if edit.changed {
+                outln!(
+                    "Retired {id} from {}{why}{at}",
+                    a.sunset_date.map(|d| d.to_string()).unwrap_or_default()
+                );
+            } else {
+                outln!("{id} is already retired from that date; nothing changed");
+            }
+        }
+        _ => {
+            let h = removed.clone().unwrap_or_default();
+            outln!(
+                "Removed use case {id} with {} observation rows and {} incidents{why}{at}",
+                h.observations.len(),
+                h.incidents.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `observation correct|corrections`.
+fn observation_cmd(cli: &Cli, command: &ObservationCommand) -> Result<(), StoreError> {
+    match command {
+        ObservationCommand::Correct {
+            use_case,
+            period_start,
+            field,
+            value,
+            reason,
+        } => {
+            let mut p = open(cli, Access::Write)?;
+            let edit = p.observation_correct(use_case, *period_start, field, value, reason)?;
+            if cli.json {
+                print_json(&edit);
+                return Ok(());
+            }
+            let capcall_store::edit::Change::Observation { before, after, .. } = &edit.change else {
+                unreachable!("an observation edit")
+            };
+            let show = |v: &Option<String>| -> String {
+                v.as_deref()
+                    .map(|t| visible(t).into_owned())
+                    .unwrap_or_else(|| "unknown".into())
+            };
+            if edit.changed {
+                outln!(
+                    "Corrected {} {period_start} {}: {} -> {}{}{}",
+                    visible(use_case),
+                    visible(field),
+                    show(before),
+                    show(after),
+                    reason_note(edit.reason.as_deref()),
+                    audit_note(&edit)
+                );
+            } else {
+                outln!(
+                    "{} {period_start} {} is already {}; nothing changed",
+                    visible(use_case),
+                    visible(field),
+                    show(after)
+                );
+            }
+        }
+        ObservationCommand::Corrections { use_case } => {
+            let p = open(cli, Access::Read)?;
+            let list = p.observation_corrections(use_case.as_deref())?;
+            if cli.json {
+                print_json(&json!({ "corrections": list }));
+                return Ok(());
+            }
+            let mut t = Table::new(&[
+                "SEQ", "AT", "WHO", "USE CASE", "PERIOD", "FIELD", "BEFORE", "AFTER", "REASON",
+            ]);
+            for c in &list {
+                t.row(vec![
+                    c.seq.to_string(),
+                    c.at.clone(),
+                    c.who.clone(),
+                    c.use_case.clone(),
+                    c.period_start.clone(),
+                    c.field.clone(),
+                    c.before.clone().unwrap_or_else(|| "unknown".into()),
+                    c.after.clone().unwrap_or_else(|| "unknown".into()),
+                    c.reason.clone().unwrap_or_default(),
+                ]);
+            }
+            out!("{t}");
+        }
+    }
+    Ok(())
+}
+
 fn audit_cmd(cli: &Cli, command: &AuditCommand) -> Result<(), StoreError> {
     let p = open(cli, Access::Read)?;
     match command {
@@ -1592,7 +1933,7 @@ fn audit_cmd(cli: &Cli, command: &AuditCommand) -> Result<(), StoreError> {
                 print_json(&json!({ "audit": rows }));
                 return Ok(());
             }
-            let mut t = Table::new(&["SEQ", "AT", "WHO", "ENTITY", "ID", "ACTION"]);
+            let mut t = Table::new(&["SEQ", "AT", "WHO", "ENTITY", "ID", "ACTION", "REASON"]);
             for r in &rows {
                 t.row(vec![
                     r.seq.to_string(),
@@ -1601,6 +1942,7 @@ fn audit_cmd(cli: &Cli, command: &AuditCommand) -> Result<(), StoreError> {
                     r.entity.clone(),
                     r.entity_id.clone(),
                     r.action.clone(),
+                    r.reason.clone().unwrap_or_default(),
                 ]);
             }
             out!("{t}");

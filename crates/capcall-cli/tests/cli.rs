@@ -9,6 +9,9 @@ use tempfile::TempDir;
 #[path = "cli/incidents.rs"]
 mod incidents;
 
+#[path = "cli/editing.rs"]
+mod editing;
+
 fn capcall(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_capcall"))
         .arg("--db")

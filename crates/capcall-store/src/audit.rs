@@ -26,6 +26,9 @@ pub struct AuditEntry {
     pub action: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// Why, as the user typed it (edits, corrections, undo/redo); `None`
+    /// for changes that carry no reason (imports, workflow moves).
+    pub reason: Option<String>,
     pub hash: String,
 }
 
@@ -40,6 +43,7 @@ fn digest(
     action: &str,
     before: Option<&str>,
     after: Option<&str>,
+    reason: Option<&str>,
 ) -> String {
     let mut h = Sha256::new();
     for part in [
@@ -56,6 +60,12 @@ fn digest(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
+    // A reason (migration 0007) is hashed only when present, so every row
+    // written before it hashes exactly as it did.
+    if let Some(reason) = reason {
+        h.update((reason.len() as u64).to_le_bytes());
+        h.update(reason.as_bytes());
+    }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -68,6 +78,20 @@ pub fn append(
     before: Option<&str>,
     after: Option<&str>,
 ) -> Result<()> {
+    append_with_reason(conn, entity, id, action, before, after, None).map(|_| ())
+}
+
+/// Appends one change with the reason the user gave for it. Call inside the
+/// transaction that makes the change; returns the row's `seq`.
+pub fn append_with_reason(
+    conn: &Connection,
+    entity: &str,
+    id: &str,
+    action: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    reason: Option<&str>,
+) -> Result<i64> {
     let last: Option<(i64, String)> = conn
         .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -78,16 +102,16 @@ pub fn append(
         None => (1, GENESIS.to_string()),
     };
     let (at, who) = (now(), whoami());
-    let hash = digest(&prev, seq, &at, &who, entity, id, action, before, after);
+    let hash = digest(&prev, seq, &at, &who, entity, id, action, before, after, reason);
     conn.execute(
-        "INSERT INTO audit (seq, at, who, entity, entity_id, action, before, after, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![seq, at, who, entity, id, action, before, after, prev, hash],
+        "INSERT INTO audit (seq, at, who, entity, entity_id, action, before, after, prev_hash, hash, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![seq, at, who, entity, id, action, before, after, prev, hash, reason],
     )?;
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('audit_head', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [format!("{seq}:{hash}")],
     )?;
-    Ok(())
+    Ok(seq)
 }
 
 /// The trail's digest: its length and the hash of its last row. Kept outside
@@ -240,7 +264,7 @@ fn state_mismatches(conn: &Connection) -> Result<Vec<String>> {
 
 pub fn verify(conn: &Connection) -> Result<Verification> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, who, entity, entity_id, action, before, after, prev_hash, hash FROM audit ORDER BY seq",
+        "SELECT seq, at, who, entity, entity_id, action, before, after, prev_hash, hash, reason FROM audit ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
     let mut prev = GENESIS.to_string();
@@ -263,6 +287,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
         let (before, after): (Option<String>, Option<String>) = (r.get(6)?, r.get(7)?);
         let (prev_hash, hash): (String, String) = (r.get(8)?, r.get(9)?);
+        let reason: Option<String> = r.get(10)?;
         n += 1;
         if seq != expected_seq {
             return Ok(fail(
@@ -288,6 +313,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             &action,
             before.as_deref(),
             after.as_deref(),
+            reason.as_deref(),
         ) != hash
         {
             return Ok(fail(seq, n, format!("audit row {seq} ({entity} {id} {action} at {at}) was edited: its content no longer matches its hash")));
@@ -327,7 +353,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
 /// Audit rows for one entity (or all), newest first.
 pub fn history(conn: &Connection, entity: Option<&str>, id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, who, entity, entity_id, action, before, after, hash FROM audit \
+        "SELECT seq, at, who, entity, entity_id, action, before, after, hash, reason FROM audit \
          WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq DESC LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![entity, id, limit], |r| {
@@ -340,6 +366,7 @@ pub fn history(conn: &Connection, entity: Option<&str>, id: Option<&str>, limit:
             action: r.get(5)?,
             before: r.get(6)?,
             after: r.get(7)?,
+            reason: r.get(9)?,
             hash: r.get(8)?,
         })
     })?;

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/0005_frozen_records.sql"),
     ),
     ("0006_costs.sql", include_str!("../../../migrations/0006_costs.sql")),
+    ("0007_editing.sql", include_str!("../../../migrations/0007_editing.sql")),
 ];
 
 /// The schema version this build writes.

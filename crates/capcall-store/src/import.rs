@@ -357,6 +357,122 @@ fn parse_cell<'a>(kind: Kind, t: &'a str, use_cases: &HashMap<String, i64>) -> s
     })
 }
 
+/// One cell of a row, checked as every importer of these formats and every
+/// edit checks it: the CSV layer's cell rules (length, UTF-8, surrounding
+/// spaces trimmed), then "required, but empty", then the column's kind.
+fn check_cell<'a>(
+    c: &Column,
+    raw: &'a [u8],
+    use_cases: &HashMap<String, i64>,
+) -> std::result::Result<Cell<'a>, String> {
+    let text = csv_input::cell_text(raw)?;
+    if c.required && text.is_empty() {
+        return Err("required, but empty".into());
+    }
+    parse_cell(c.kind, text, use_cases)
+}
+
+/// A confidence interval's ends in order (`value_ci_low <= value_ci_high`);
+/// the message names the low end, as the importer reports it.
+fn check_ci_order(lo: &str, hi: &str) -> std::result::Result<(), String> {
+    if cmp_decimal(lo, hi) == std::cmp::Ordering::Greater {
+        return Err(format!("{lo} is above value_ci_high {hi}"));
+    }
+    Ok(())
+}
+
+/// A value checked for a column of `use_cases.csv` or `observations.csv`,
+/// ready to store: what an edit writes in place of an imported cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FieldValue {
+    /// Empty: unknown (optional columns only).
+    Null,
+    Int(i64),
+    /// Text in its stored form (measured money canonical, as imported).
+    Text(String),
+}
+
+impl FieldValue {
+    /// The value as the audit trail and an [`crate::edit::Edit`] show it:
+    /// `None` for unknown, integers in decimal, text as stored.
+    pub(crate) fn as_text(&self) -> Option<String> {
+        match self {
+            FieldValue::Null => None,
+            FieldValue::Int(v) => Some(v.to_string()),
+            FieldValue::Text(t) => Some(t.clone()),
+        }
+    }
+}
+
+impl rusqlite::ToSql for FieldValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            FieldValue::Null => rusqlite::types::Null.to_sql(),
+            FieldValue::Int(v) => v.to_sql(),
+            FieldValue::Text(t) => t.to_sql(),
+        }
+    }
+}
+
+/// The levers of a `levers` cell: `;`-separated, trimmed, empty ones dropped.
+pub(crate) fn split_levers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(';').map(str::trim).filter(|l| !l.is_empty())
+}
+
+/// Is `field` a column of `kind`'s format?
+pub(crate) fn is_column(kind: ImportKind, field: &str) -> bool {
+    let columns = match kind {
+        ImportKind::UseCases => USE_CASE_COLUMNS,
+        ImportKind::Observations => OBSERVATION_COLUMNS,
+    };
+    columns.iter().any(|c| c.name == field)
+}
+
+/// The columns of a format, by name, for the error that lists them.
+fn column_names(columns: &[Column]) -> String {
+    columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks `text` for the column `field` of `kind`'s format exactly as the
+/// importer checks that column's cell (the same function, the same
+/// messages). Use-case references are not resolved here: an edit names its
+/// use case separately. Errors are `field: message`, like the importer's
+/// `FILE:LINE:COLUMN: field: message` without the location.
+pub(crate) fn check_field(kind: ImportKind, field: &str, text: &str) -> std::result::Result<FieldValue, String> {
+    let columns = match kind {
+        ImportKind::UseCases => USE_CASE_COLUMNS,
+        ImportKind::Observations => OBSERVATION_COLUMNS,
+    };
+    let Some(c) = columns.iter().find(|c| c.name == field) else {
+        return Err(format!(
+            "'{field}' is not a column of {} (columns: {})",
+            if kind == ImportKind::UseCases {
+                "use_cases.csv"
+            } else {
+                "observations.csv"
+            },
+            column_names(columns)
+        ));
+    };
+    let no_refs = HashMap::new();
+    let cell = check_cell(c, text.as_bytes(), &no_refs).map_err(|m| format!("{field}: {m}"))?;
+    Ok(match cell {
+        Cell::Null => FieldValue::Null,
+        Cell::Int(v) => FieldValue::Int(v),
+        Cell::Text(t) => FieldValue::Text(t.to_string()),
+        Cell::Owned(t) => FieldValue::Text(t),
+    })
+}
+
+/// Checks a confidence interval after an edit of one of its ends, with the
+/// importer's message (`value_ci_low: LO is above value_ci_high HI`).
+pub(crate) fn check_field_ci(lo: Option<&str>, hi: Option<&str>) -> std::result::Result<(), String> {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => check_ci_order(lo, hi).map_err(|m| format!("value_ci_low: {m}")),
+        _ => Ok(()),
+    }
+}
+
 /// Imports a CSV file in one transaction. `progress` is called every few
 /// thousand rows and once at the end.
 pub(crate) fn import_csv(
@@ -551,21 +667,7 @@ fn read_rows(
         let mut row_ok = true;
         for (n, (c, ix)) in columns.iter().zip(&header.index).enumerate() {
             let Some(ix) = *ix else { continue };
-            let text = match csv_input::cell_text(&record[ix]) {
-                Ok(t) => t,
-                Err(message) => {
-                    st.errors.push(line, ix as u64 + 1, c.name, message);
-                    row_ok = false;
-                    continue;
-                }
-            };
-            if c.required && text.is_empty() {
-                st.errors
-                    .push(line, ix as u64 + 1, c.name, "required, but empty".into());
-                row_ok = false;
-                continue;
-            }
-            match parse_cell(c.kind, text, use_cases) {
+            match check_cell(c, &record[ix], use_cases) {
                 Ok(cell) => cells[n] = cell,
                 Err(message) => {
                     st.errors.push(line, ix as u64 + 1, c.name, message);
@@ -581,13 +683,8 @@ fn read_rows(
         match kind {
             ImportKind::Observations => {
                 if let (Cell::Text(lo), Cell::Text(hi)) = (&cells[8], &cells[9]) {
-                    if cmp_decimal(lo, hi) == std::cmp::Ordering::Greater {
-                        st.errors.push(
-                            line,
-                            col("value_ci_low"),
-                            "value_ci_low",
-                            format!("{lo} is above value_ci_high {hi}"),
-                        );
+                    if let Err(message) = check_ci_order(lo, hi) {
+                        st.errors.push(line, col("value_ci_low"), "value_ci_low", message);
                         continue;
                     }
                 }
@@ -696,13 +793,7 @@ fn write_batches(
                 };
                 del_levers.execute([pk])?;
                 if let Slot::Text(a, b) = row[8] {
-                    for (pos, lever) in batch
-                        .text(a, b)
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .enumerate()
-                    {
+                    for (pos, lever) in split_levers(batch.text(a, b)).enumerate() {
                         add_lever.execute(rusqlite::params![pk, pos as i64, lever])?;
                     }
                 }

@@ -13,6 +13,7 @@ pub mod config;
 mod csv_input;
 pub mod db;
 pub mod decisions;
+pub mod edit;
 pub mod error;
 pub mod focus;
 pub mod import;
@@ -24,6 +25,7 @@ pub mod rubrics;
 pub mod scenarios;
 mod state;
 
+pub use edit::{Change, Edit, NewUseCase, UseCaseState};
 pub use error::{CellError, Code, Result, StoreError};
 pub use import::{ImportKind, ImportProgress, ImportReport};
 pub use portfolio::{default_portfolio_path, Access, Portfolio, UseCaseRow};

@@ -55,6 +55,8 @@ pub fn default_portfolio_path() -> PathBuf {
 pub struct UseCaseRow {
     #[serde(flatten)]
     pub use_case: UseCase,
+    /// When a retired use case's budget is freed (`usecase retire`).
+    pub sunset_date: Option<NaiveDate>,
     pub observations: u32,
     pub latest_period: Option<NaiveDate>,
     /// UCR of the latest row with spend and units.
@@ -62,7 +64,7 @@ pub struct UseCaseRow {
     pub latest_ucr: Option<Decimal>,
 }
 
-const OBS_COLUMNS: &str = "period_start, spend_usd, forecast_usd, units, value_delta, value_target, value_hurdle, \
+pub(crate) const OBS_COLUMNS: &str = "period_start, spend_usd, forecast_usd, units, value_delta, value_target, value_hurdle, \
     value_ci_low, value_ci_high, p95_latency_ms, p95_latency_slo_ms, availability_pct, availability_slo_pct, \
     eval_status, grounded_score, privacy_incidents, dau, dau_target, task_success_pct, remediation_plan, remediation_due";
 
@@ -103,7 +105,7 @@ fn measured(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Measured>> {
         .transpose()
 }
 
-fn date(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+pub(crate) fn date(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     text(row, i)?
         .map(|t| import::parse_date(t).map_err(|_| corrupt(row, i, t, "a YYYY-MM-DD date")))
         .transpose()
@@ -422,7 +424,8 @@ impl Portfolio {
                     (SELECT count(*) FROM observations o WHERE o.use_case = u.pk),
                     (SELECT max(period_start) FROM observations o WHERE o.use_case = u.pk),
                     (SELECT spend_usd FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
-                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1)
+                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
+                    u.sunset_date
              FROM use_cases u ORDER BY u.id",
         )?;
         let levers = self.levers()?;
@@ -432,6 +435,7 @@ impl Portfolio {
             let units: Option<i64> = r.get(12)?;
             Ok(UseCaseRow {
                 use_case: use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
+                sunset_date: date(r, 13)?,
                 observations: r.get(9)?,
                 latest_period: date(r, 10)?,
                 latest_ucr: spend
@@ -800,16 +804,26 @@ impl Portfolio {
     }
 }
 
+/// The SELECT behind [`use_case_snapshots`]: `(id, snapshot)` of the use
+/// cases `WHERE` picks. A `sunset_date` (migration 0007) is added only when
+/// set, so a use case without one snapshots byte for byte as before.
+const USE_CASE_SNAPSHOT: &str = "SELECT id, CASE WHEN sd IS NULL THEN j ELSE json_set(j, '$.sunset_date', sd) END FROM ( \
+     SELECT u.id AS id, u.sunset_date AS sd, \
+     json_object('name', u.name, 'owner', u.owner, 'wave', u.wave, 'region', u.region, 'status', u.status, \
+     'flag', u.flag, 'budget_cents', u.budget_cents, 'levers', \
+     (SELECT json_group_array(lever) FROM (SELECT lever FROM use_case_levers l WHERE l.use_case = u.pk ORDER BY position))) AS j \
+     FROM use_cases u WHERE ?1 IS NULL OR u.id = ?1)";
+
 /// Each use case as JSON (id, fields, budget, levers), for audit before/after.
 pub(crate) fn use_case_snapshots(conn: &Connection) -> Result<std::collections::BTreeMap<String, String>> {
-    let mut stmt = conn.prepare(
-        "SELECT u.id, json_object('name', u.name, 'owner', u.owner, 'wave', u.wave, 'region', u.region, 'status', u.status, \
-         'flag', u.flag, 'budget_cents', u.budget_cents, 'levers', \
-         (SELECT json_group_array(lever) FROM (SELECT lever FROM use_case_levers l WHERE l.use_case = u.pk ORDER BY position))) \
-         FROM use_cases u",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut stmt = conn.prepare(USE_CASE_SNAPSHOT)?;
+    let rows = stmt.query_map([None::<&str>], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One use case's snapshot, exactly as [`use_case_snapshots`] gives it.
+pub(crate) fn use_case_snapshot(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn.query_row(USE_CASE_SNAPSHOT, [id], |r| r.get(1)).optional()?)
 }
 
 /// The trigger of `0001_init.sql` that freezes an approved scenario's lines,
@@ -856,7 +870,7 @@ pub fn plus_days(d: NaiveDate, days: u64) -> NaiveDate {
     d.checked_add_days(Days::new(days)).unwrap_or(d)
 }
 
-fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Result<UseCase> {
+pub(crate) fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Result<UseCase> {
     let status: String = r.get(o + 5)?;
     Ok(UseCase {
         id: r.get(o)?,

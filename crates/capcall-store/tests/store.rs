@@ -14,6 +14,9 @@ mod focus;
 #[path = "store/incidents.rs"]
 mod incidents;
 
+#[path = "store/editing.rs"]
+mod editing;
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
