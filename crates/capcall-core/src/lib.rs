@@ -8,7 +8,9 @@
 
 pub mod decision;
 pub mod demo;
+pub mod exchange;
 pub mod format;
+pub mod governance;
 pub mod incident;
 pub mod model;
 pub mod money;
