@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_frozen_records.sql",
         include_str!("../../../migrations/0005_frozen_records.sql"),
     ),
+    (
+        "0008_governance.sql",
+        include_str!("../../../migrations/0008_governance.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,7 @@ mod csv_input;
 pub mod db;
 pub mod decisions;
 pub mod error;
+pub mod exchange;
 pub mod import;
 pub mod incidents;
 pub mod lock;
