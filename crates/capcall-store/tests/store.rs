@@ -9,6 +9,8 @@ use capcall_core::rubric::Path as Verdict;
 use capcall_store::{Access, ImportKind, Portfolio, StoreError};
 use tempfile::TempDir;
 
+#[path = "store/governance.rs"]
+mod governance;
 #[path = "store/incidents.rs"]
 mod incidents;
 
