@@ -343,6 +343,11 @@ async boardDrawn() : Promise<Result<null, AppError>> {
 
 /** user-defined types **/
 
+/**
+ * Gaps accepted at a plan's approval: the reason, who, when, and the gaps
+ * as they stood. Stored with the plan and shown in the board pack.
+ */
+export type AcceptedGaps = { reason: string; accepted_by: string; accepted_at: string; gaps: Gap[] }
 export type AppError = { code: Code; message: string }
 /**
  * The trail's digest: its length and the hash of its last row. Kept outside
@@ -437,7 +442,11 @@ logged_at: string;
 /**
  * Hold only: when the work-off is due.
  */
-workoff_due: string | null; superseded_by: string | null }
+workoff_due: string | null; superseded_by: string | null; 
+/**
+ * Rejected only: why (recorded with the rejection).
+ */
+rejection_reason?: string | null }
 /**
  * A decision with what the log screen shows beside it.
  */
@@ -482,6 +491,14 @@ export type Formats = { md: boolean; csv: boolean; json: boolean; pdf: boolean }
  * How an Expand ask fared.
  */
 export type Funding = "funded" | "partly-funded" | "unfunded" | "not-applicable"
+/**
+ * One governance gap, in words.
+ */
+export type Gap = { kind: GapKind; use_case: string | null; decision: string | null; message: string }
+/**
+ * The kind of a governance gap.
+ */
+export type GapKind = "no_decision" | "path_mismatch" | "budget_mismatch" | "hold_without_workoff" | "milestone_outside_window" | "late_decision" | "incomplete_decision" | "retired_in_scenario"
 /**
  * `metric op number[/scale]`, e.g. `grounded_score >= 4.3/5`.
  */
@@ -597,6 +614,18 @@ remediation_due: string | null }
  */
 export type Op = "Le" | "Lt" | "Ge" | "Gt" | "Eq"
 /**
+ * Where an opened scenario came from: the file's header.
+ */
+export type OpenedFrom = { name: string; author: string; exported_at: string; schema_version: number; 
+/**
+ * The file's name (without its directory).
+ */
+file: string; 
+/**
+ * The rubric version the file's verdicts came from.
+ */
+rubric_version: number }
+/**
  * The result of running a scenario.
  */
 export type Outcome = { params: Params; lines: LineResult[]; totals: Totals }
@@ -634,6 +663,10 @@ export type PlanOutcome = { use_case: string; name: string;
  * What will be measured, e.g. "p95_latency_ms <= 1200".
  */
 targets: string[]; projected_value: string }
+/**
+ * Where a stored plan is in its workflow (workflow words, never verdicts).
+ */
+export type PlanStatus = "draft" | "approved" | "superseded"
 /**
  * How the pool is split among Expand asks.
  */
@@ -776,7 +809,17 @@ export type Scenario = { meta: ScenarioMeta; lines: LineInput[] }
 /**
  * A saved scenario's header.
  */
-export type ScenarioMeta = { name: string; status: string; created_at: string; created_by: string; as_of: string; rubric_version: number; approved_at: string | null; approved_by: string | null; cloned_from: string | null; params: Params }
+export type ScenarioMeta = { name: string; status: ScenarioStatus; created_at: string; created_by: string; as_of: string; rubric_version: number; approved_at: string | null; approved_by: string | null; cloned_from: string | null; params: Params; 
+/**
+ * The scenario file it was opened from, if any.
+ */
+opened_from: OpenedFrom | null }
+/**
+ * Where a saved scenario is in its workflow: a draft (editable), the
+ * approved one (frozen), or superseded by a later approval. Workflow words,
+ * never the verdicts' words (Expand, Hold, Retire, Opaque).
+ */
+export type ScenarioStatus = "draft" | "approved" | "superseded"
 /**
  * A scenario's inputs and its current result.
  */
@@ -800,7 +843,11 @@ export type Status = "Draft" | "Proposed" | "Approved" | "Rejected" | "Supersede
 /**
  * A stored plan.
  */
-export type StoredPlan = { id: number; status: string; built_at: string; built_by: string; approved_at: string | null; approved_by: string | null; plan: Plan }
+export type StoredPlan = { id: number; status: PlanStatus; built_at: string; built_by: string; approved_at: string | null; approved_by: string | null; plan: Plan; 
+/**
+ * The governance gaps accepted at approval, with the reason.
+ */
+accepted_gaps: AcceptedGaps | null }
 /**
  * Totals of a run; each equals the sum of its parts to the cent.
  */
@@ -869,7 +916,12 @@ export type UseCase = { id: string; name: string; owner: string; wave: string; r
 /**
  * Current budget, USD per quarter.
  */
-budget_usd: string; levers: string[] }
+budget_usd: string; levers: string[]; 
+/**
+ * When a sunsetting (or retired) use case's budget stops; a sunsetting
+ * use case's default scenario path is Retire from this date.
+ */
+sunset_date?: string | null }
 export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Observation[]; ucr_by_quarter: UcrPoint[]; ucr_by_month: UcrPoint[]; 
 /**
  * The labelled q/q UCR figure (last complete quarter vs the one before;
@@ -883,11 +935,12 @@ export type UseCaseRow = ({ id: string; name: string; owner: string; wave: strin
 /**
  * Current budget, USD per quarter.
  */
-budget_usd: string; levers: string[] }) & { 
+budget_usd: string; levers: string[]; 
 /**
- * When a retired use case's budget is freed (`usecase retire`).
+ * When a sunsetting (or retired) use case's budget stops; a sunsetting
+ * use case's default scenario path is Retire from this date.
  */
-sunset_date: string | null; observations: number; latest_period: string | null; 
+sunset_date?: string | null }) & { observations: number; latest_period: string | null; 
 /**
  * UCR of the latest row with spend and units.
  */

@@ -279,6 +279,17 @@ enum ScenarioCommand {
     /// Lines whose use case changed under the scenario (budget, retired,
     /// removed) and use cases added since.
     Drift { name: String },
+    /// Write a scenario as one self-describing JSON file (schema version,
+    /// author, as-of, rubric, inputs, the budgets and verdicts it assumed).
+    Export { name: String, file: PathBuf },
+    /// Open a scenario file as a draft scenario; shows what changed in this
+    /// portfolio since it was made.
+    Open {
+        file: PathBuf,
+        /// Name of the new scenario (default: the file's).
+        #[arg(long = "as", value_name = "NAME")]
+        as_name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -315,12 +326,61 @@ enum DecisionCommand {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
         workoff_due: Option<NaiveDate>,
     },
+    /// One Draft per Expand and Retire path of a scenario, with use case,
+    /// path, budget (the scenario's new budget), owner and milestones filled
+    /// in; paths a decision already covers are skipped (re-running adds nothing).
+    Draft {
+        /// The scenario to draft from.
+        #[arg(long, value_name = "NAME")]
+        from_scenario: String,
+        /// Date of the readout the decisions come from (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+        readout: Option<NaiveDate>,
+        /// Draft Hold paths too, each with a work-off due within the rubric's days.
+        #[arg(long)]
+        include_holds: bool,
+    },
+    /// Edit a Draft (each edit is an audited revision); a Proposed decision is no longer editable.
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
+        budget: Option<capcall_core::Planned>,
+        /// Add a link or file path (repeatable).
+        #[arg(long)]
+        evidence: Vec<String>,
+        /// Remove every evidence link first.
+        #[arg(long)]
+        clear_evidence: bool,
+        /// Add a guardrail `metric op number[/scale]` (repeatable).
+        #[arg(long)]
+        guardrail: Vec<String>,
+        /// Remove every guardrail first.
+        #[arg(long)]
+        clear_guardrails: bool,
+        /// name=YYYY-MM-DD: add a milestone or move the one with that name (repeatable).
+        #[arg(long)]
+        milestone: Vec<String>,
+        /// Remove the milestone with this name (repeatable).
+        #[arg(long, value_name = "NAME")]
+        remove_milestone: Vec<String>,
+        /// Hold: when the work-off is due.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+        workoff_due: Option<NaiveDate>,
+    },
     /// Draft -> Proposed.
     Propose { id: String },
     /// Proposed -> Approved (needs owner, budget, evidence; a Hold needs a work-off due).
     Approve { id: String },
-    /// Draft or Proposed -> Rejected.
-    Reject { id: String },
+    /// Draft or Proposed -> Rejected, with the reason (recorded and shown).
+    Reject {
+        id: String,
+        #[arg(long, value_name = "R")]
+        reason: String,
+    },
     /// Approved -> Superseded by a later decision, which must be Approved.
     Supersede {
         id: String,
@@ -347,10 +407,23 @@ enum DecisionCommand {
 enum PlanCommand {
     /// Build a draft plan from the approved scenario and approved decisions.
     Build,
-    /// Approve the newest draft plan as a whole.
-    Approve,
+    /// Approve the newest draft plan as a whole; refused while governance
+    /// gaps are open, unless they are accepted with a reason.
+    Approve {
+        /// Approve despite open gaps; the reason and the gaps are recorded
+        /// with the plan and shown in the board pack.
+        #[arg(long, value_name = "REASON")]
+        accept_gaps: Option<String>,
+    },
     /// The current plan.
     Show,
+    /// The governance gaps between a scenario's paths and the decision log
+    /// (exit 0 whatever it finds; `plan approve` is what refuses).
+    Check {
+        /// The scenario to check (default: the approved one).
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -679,6 +752,9 @@ fn run(cli: &Cli) -> Result<(), StoreError> {
                 t.row(row);
             }
             out!("{t}");
+            if !run.history.is_empty() {
+                outln!("Retired (history, not scored): {}", run.history.join(", "));
+            }
             if run.scores.len() <= 20 || use_case.is_some() {
                 for s in &run.scores {
                     outln!("\n{}: {}", s.use_case, s.overall_explanation);
@@ -1283,8 +1359,10 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
                 reserve_pct: *reserve_pct,
             };
             let out = p.scenario_run(name, &changes)?;
+            // Retired use cases: history, shown but out of next-quarter totals.
+            let history = p.retired_use_cases()?;
             if cli.json {
-                print_json(&json!({ "scenario": name, "outcome": out }));
+                print_json(&json!({ "scenario": name, "outcome": out, "history": history }));
                 return Ok(());
             }
             let mut lines = out.lines.clone();
@@ -1344,6 +1422,62 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             ]);
             outln!();
             out!("{s}");
+            if !history.is_empty() {
+                outln!(
+                    "\nRetired (history: no path, not in next-quarter totals): {}",
+                    history.join(", ")
+                );
+            }
+        }
+        ScenarioCommand::Export { name, file } => {
+            let p = open(cli, Access::Read)?;
+            let f = p.scenario_export(name, file)?;
+            if cli.json {
+                print_json(&json!({
+                    "file": file,
+                    "name": f.name,
+                    "schema_version": f.schema_version,
+                    "author": f.author,
+                    "exported_at": f.exported_at,
+                    "as_of": f.as_of,
+                    "rubric_version": f.rubric.version,
+                    "lines": f.lines.len(),
+                }));
+            } else {
+                outln!(
+                    "Wrote scenario '{}' ({} use cases, as of {}, rubric v{}) by {} to {}",
+                    visible(&f.name),
+                    f.lines.len(),
+                    f.as_of,
+                    f.rubric.version,
+                    visible(&f.author),
+                    file.display()
+                );
+            }
+        }
+        ScenarioCommand::Open { file, as_name } => {
+            let mut p = open(cli, Access::Write)?;
+            let o = p.scenario_open(file, as_name.as_deref())?;
+            if cli.json {
+                print_json(&o);
+                return Ok(());
+            }
+            outln!(
+                "Opened '{}' as a draft scenario: by {}, exported {}, as of {}, {} use cases",
+                visible(&o.scenario.meta.name),
+                visible(&o.author),
+                o.exported_at,
+                o.scenario.meta.as_of,
+                o.scenario.lines.len()
+            );
+            if o.changes.is_empty() {
+                outln!("Nothing changed in this portfolio since (budgets, verdicts, use cases, rubric).");
+            } else {
+                outln!("Changed in this portfolio since the file was made:");
+                for c in &o.changes {
+                    outln!("  {}", visible(&c.message));
+                }
+            }
         }
         ScenarioCommand::Compare { a, b } => {
             let mut p = open(cli, Access::Read)?;
@@ -1461,7 +1595,7 @@ fn scenario_cmd(cli: &Cli, command: &ScenarioCommand) -> Result<(), StoreError> 
             for m in &list {
                 t.row(vec![
                     m.name.clone(),
-                    m.status.clone(),
+                    m.status.as_str().into(),
                     m.as_of.to_string(),
                     format!("v{}", m.rubric_version),
                     m.params.policy.as_str().into(),
@@ -1525,7 +1659,105 @@ fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> 
         }
         DecisionCommand::Propose { id } => moved(cli, id, Status::Proposed)?,
         DecisionCommand::Approve { id } => moved(cli, id, Status::Approved)?,
-        DecisionCommand::Reject { id } => moved(cli, id, Status::Rejected)?,
+        DecisionCommand::Reject { id, reason } => {
+            let mut p = open(cli, Access::Write)?;
+            let d = p.decision_reject(id, reason)?;
+            if cli.json {
+                print_json(&d);
+            } else {
+                outln!(
+                    "{} is now Rejected: {}",
+                    visible(&d.id),
+                    visible(d.rejection_reason.as_deref().unwrap_or_default())
+                );
+            }
+        }
+        DecisionCommand::Draft {
+            from_scenario,
+            readout,
+            include_holds,
+        } => {
+            let mut p = open(cli, Access::Write)?;
+            let r = p.decision_draft_from_scenario(from_scenario, *readout, *include_holds)?;
+            if cli.json {
+                print_json(&r);
+                return Ok(());
+            }
+            outln!(
+                "Drafted {} decision{} from scenario '{}'; {} path{} already covered",
+                r.created.len(),
+                if r.created.len() == 1 { "" } else { "s" },
+                visible(&r.scenario),
+                r.skipped.len(),
+                if r.skipped.len() == 1 { "" } else { "s" }
+            );
+            if !r.created.is_empty() {
+                let mut t = Table::new(&[
+                    "ID",
+                    "STATUS",
+                    "PATH",
+                    "USE CASE",
+                    "OWNER",
+                    "BUDGET (USD)",
+                    "MILESTONES",
+                ]);
+                t.right_align(&[5]);
+                for d in &r.created {
+                    t.row(vec![
+                        d.id.clone(),
+                        d.status.as_str().into(),
+                        d.path.as_str().into(),
+                        d.use_case.clone().unwrap_or_default(),
+                        d.owner.clone(),
+                        d.budget_usd.map(|b| b.display_grouped()).unwrap_or_else(|| "-".into()),
+                        d.milestones
+                            .iter()
+                            .map(|m| format!("{} {}", m.name, m.date))
+                            .chain(d.workoff_due.map(|w| format!("work-off {w}")))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ]);
+                }
+                out!("{t}");
+            }
+            for s in &r.skipped {
+                outln!("  skipped {} ({}): {}", s.use_case, s.path.as_str(), s.reason);
+            }
+        }
+        DecisionCommand::Edit {
+            id,
+            title,
+            owner,
+            budget,
+            evidence,
+            clear_evidence,
+            guardrail,
+            clear_guardrails,
+            milestone,
+            remove_milestone,
+            workoff_due,
+        } => {
+            let edit = capcall_core::decision::DecisionEdit {
+                title: title.clone(),
+                owner: owner.clone(),
+                budget_usd: *budget,
+                workoff_due: *workoff_due,
+                evidence: clear_evidence.then(Vec::new),
+                add_evidence: evidence.clone(),
+                guardrails: clear_guardrails.then(Vec::new),
+                add_guardrails: guardrail.clone(),
+                milestones: None,
+                set_milestones: milestone.clone(),
+                remove_milestones: remove_milestone.clone(),
+            };
+            let mut p = open(cli, Access::Write)?;
+            let d = p.decision_edit(id, &edit)?;
+            if cli.json {
+                print_json(&d);
+            } else {
+                out!("{}", to_yaml(&d));
+            }
+        }
         DecisionCommand::Supersede { id, by, approve } => {
             let mut p = open(cli, Access::Write)?;
             let d = if *approve {
@@ -1574,7 +1806,10 @@ fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> 
                     .collect();
                 t.row(vec![
                     d.id.clone(),
-                    d.status.as_str().into(),
+                    match &d.rejection_reason {
+                        Some(r) => format!("{}: {r}", d.status.as_str()),
+                        None => d.status.as_str().into(),
+                    },
                     d.title.clone(),
                     d.owner.clone(),
                     d.budget_usd.map(|b| b.display_grouped()).unwrap_or_else(|| "-".into()),
@@ -1600,8 +1835,9 @@ fn decision_cmd(cli: &Cli, command: &DecisionCommand) -> Result<(), StoreError> 
 
 fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
     let stored = match command {
+        PlanCommand::Check { scenario } => return plan_check(cli, scenario.as_deref()),
         PlanCommand::Build => open(cli, Access::Write)?.plan_build()?,
-        PlanCommand::Approve => open(cli, Access::Write)?.plan_approve()?,
+        PlanCommand::Approve { accept_gaps } => open(cli, Access::Write)?.plan_approve_with(accept_gaps.as_deref())?,
         PlanCommand::Show => open(cli, Access::Read)?
             .plan_latest(false)?
             .ok_or_else(|| StoreError::NotFound("no plan yet: `capcall plan build`".into()))?,
@@ -1628,6 +1864,59 @@ fn plan_cmd(cli: &Cli, command: &PlanCommand) -> Result<(), StoreError> {
     );
     for m in &pl.milestones {
         outln!("  {}  {:<32} {}", m.date, visible(&m.name), visible(&m.owner));
+    }
+    if let Some(a) = &stored.accepted_gaps {
+        outln!(
+            "Approved with {} governance gap{} accepted by {} at {}: {}",
+            a.gaps.len(),
+            if a.gaps.len() == 1 { "" } else { "s" },
+            visible(&a.accepted_by),
+            a.accepted_at,
+            visible(&a.reason)
+        );
+        for g in &a.gaps {
+            outln!("  {}", visible(&g.message));
+        }
+    }
+    Ok(())
+}
+
+/// `plan check`: lists the gaps; exits 0 whatever it finds (a report, like
+/// `decision list --incomplete`); `plan approve` is what refuses.
+fn plan_check(cli: &Cli, scenario: Option<&str>) -> Result<(), StoreError> {
+    let p = open(cli, Access::Read)?;
+    let c = p.governance_check(scenario)?;
+    if cli.json {
+        print_json(&c);
+        return Ok(());
+    }
+    outln!(
+        "Governance check of scenario '{}' ({} paths; plan window {} to {}): {}",
+        visible(&c.scenario),
+        c.paths,
+        c.window_start,
+        c.window_end,
+        if c.clean {
+            "no gaps".to_string()
+        } else {
+            format!("{} gap{}", c.gaps.len(), if c.gaps.len() == 1 { "" } else { "s" })
+        }
+    );
+    if !c.gaps.is_empty() {
+        let mut t = Table::new(&["GAP", "USE CASE", "DECISION", "DETAIL"]);
+        for g in &c.gaps {
+            t.row(vec![
+                serde_json::to_value(g.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                    .unwrap_or_default(),
+                g.use_case.clone().unwrap_or_else(|| "-".into()),
+                g.decision.clone().unwrap_or_else(|| "-".into()),
+                g.message.clone(),
+            ]);
+        }
+        out!("{t}");
+        outln!("`capcall plan approve` refuses until these are closed, or accepted with --accept-gaps REASON.");
     }
     Ok(())
 }
@@ -1811,7 +2100,7 @@ fn usecase_edit(cli: &Cli, command: &UsecaseCommand) -> Result<(), StoreError> {
             if edit.changed {
                 outln!(
                     "Retired {id} from {}{why}{at}",
-                    a.sunset_date.map(|d| d.to_string()).unwrap_or_default()
+                    a.use_case.sunset_date.map(|d| d.to_string()).unwrap_or_default()
                 );
             } else {
                 outln!("{id} is already retired from that date; nothing changed");

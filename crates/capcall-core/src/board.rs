@@ -147,6 +147,7 @@ mod tests {
             flag: None,
             budget_usd: Planned::parse(budget).unwrap(),
             levers: vec![],
+            sunset_date: None,
         }
     }
 

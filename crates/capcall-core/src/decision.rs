@@ -319,6 +319,120 @@ pub struct Decision {
     /// Hold only: when the work-off is due.
     pub workoff_due: Option<NaiveDate>,
     pub superseded_by: Option<String>,
+    /// Rejected only: why (recorded with the rejection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+}
+
+/// Changes to a Draft decision; `None` (or an empty list) keeps the stored
+/// value. List fields: `evidence`/`guardrails`/`milestones` replace the
+/// whole list when given; the `add_*` lists then append to it; a milestone
+/// in `set_milestones` replaces the one with the same name, or is added;
+/// `remove_milestones` names milestones to drop.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct DecisionEdit {
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub budget_usd: Option<Planned>,
+    pub workoff_due: Option<NaiveDate>,
+    pub evidence: Option<Vec<String>>,
+    pub add_evidence: Vec<String>,
+    pub guardrails: Option<Vec<String>>,
+    pub add_guardrails: Vec<String>,
+    pub milestones: Option<Vec<String>>,
+    pub set_milestones: Vec<String>,
+    pub remove_milestones: Vec<String>,
+}
+
+/// Why an edit is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error(
+        "{id} is {status}; only a Draft can be edited (reject it and log a new one, or supersede it once approved)"
+    )]
+    NotDraft { id: String, status: &'static str },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Applies an edit to a Draft: every value is validated as `decision add`
+/// validates it. Returns the edited decision (equal to `d` when nothing
+/// changes); only a Draft is editable ("editable until proposed").
+pub fn apply_edit(d: &Decision, e: &DecisionEdit) -> Result<Decision, EditError> {
+    if d.status != Status::Draft {
+        return Err(EditError::NotDraft {
+            id: d.id.clone(),
+            status: d.status.as_str(),
+        });
+    }
+    let bad = EditError::Invalid;
+    let mut n = d.clone();
+    if let Some(t) = &e.title {
+        if t.trim().is_empty() {
+            return Err(bad("title must not be empty".into()));
+        }
+        n.title = t.trim().to_string();
+    }
+    if let Some(o) = &e.owner {
+        n.owner = o.trim().to_string();
+    }
+    if let Some(b) = e.budget_usd {
+        if b.is_negative() || !b.in_range() {
+            return Err(bad("budget_usd must be within 0..999,999,999,999.99".into()));
+        }
+        n.budget_usd = Some(b);
+    }
+    if let Some(w) = e.workoff_due {
+        n.workoff_due = Some(w);
+    }
+    if let Some(list) = &e.evidence {
+        n.evidence = list.clone();
+    }
+    n.evidence.extend(e.add_evidence.iter().cloned());
+    for (i, ev) in n.evidence.iter().enumerate() {
+        check_evidence(ev).map_err(|m| bad(format!("evidence {}: {m}", i + 1)))?;
+    }
+    n.evidence.dedup();
+    let parse_g = |g: &String| Guardrail::parse(g).map_err(|err| bad(format!("guardrail '{g}': {err}")));
+    if let Some(list) = &e.guardrails {
+        n.guardrails = list.iter().map(parse_g).collect::<Result<_, _>>()?;
+    }
+    for g in &e.add_guardrails {
+        n.guardrails.push(parse_g(g)?);
+    }
+    let parse_m = |m: &String| Milestone::parse(m).map_err(|err| bad(format!("milestone: {err}")));
+    if let Some(list) = &e.milestones {
+        n.milestones = list.iter().map(parse_m).collect::<Result<_, _>>()?;
+    }
+    for m in &e.set_milestones {
+        let m = parse_m(m)?;
+        match n.milestones.iter_mut().find(|x| x.name == m.name) {
+            Some(slot) => *slot = m,
+            None => n.milestones.push(m),
+        }
+    }
+    for name in &e.remove_milestones {
+        let before = n.milestones.len();
+        n.milestones.retain(|m| &m.name != name);
+        if n.milestones.len() == before {
+            return Err(bad(format!("{} has no milestone '{name}'", d.id)));
+        }
+    }
+    Ok(n)
+}
+
+/// A rejection's reason: required, at most 2,000 characters.
+pub fn check_rejection_reason(reason: &str) -> Result<String, String> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err("a rejection needs a reason (--reason)".into());
+    }
+    if r.chars().count() > 2000 {
+        return Err("the reason is longer than 2,000 characters".into());
+    }
+    Ok(r.to_string())
 }
 
 /// Default title: `EXPAND — Ops Copilot Wave 3 (EU)`.
@@ -487,6 +601,9 @@ pub fn to_yaml(d: &Decision) -> String {
             .collect(),
     );
     s.push_str(&format!("status: {}\n", d.status.as_str()));
+    if let Some(r) = &d.rejection_reason {
+        s.push_str(&format!("rejection_reason: {}\n", yaml_quoted(r)));
+    }
     s
 }
 
@@ -569,6 +686,7 @@ mod tests {
                 .unwrap(),
             workoff_due: None,
             superseded_by: None,
+            rejection_reason: None,
         }
     }
 
@@ -623,6 +741,89 @@ mod tests {
         assert_eq!(y.lines().count(), 9, "{y}");
         assert!(y.contains("owner: \"VP\\nsuperseded_by: DEC-X\"\n"), "{y}");
         assert!(!y.chars().any(|c| c.is_control() && c != '\n'), "{y:?}");
+    }
+
+    #[test]
+    fn only_a_draft_is_edited_and_every_value_is_validated() {
+        let d = entry("DEC-2025-09-14-01", Status::Draft, "2025-09-14");
+        let e = DecisionEdit {
+            owner: Some(" Ana Ruiz ".into()),
+            budget_usd: Some(Planned::from_dollars(570_000)),
+            add_evidence: vec!["https://dash.example/slo".into()],
+            add_guardrails: vec!["p95_latency_ms <= 1200".into()],
+            set_milestones: vec!["wave3_launch=2027-01-20".into()],
+            ..Default::default()
+        };
+        let n = apply_edit(&d, &e).unwrap();
+        assert_eq!(n.owner, "Ana Ruiz");
+        assert_eq!(n.budget_usd, Some(Planned::from_dollars(570_000)));
+        assert_eq!(n.evidence, vec!["e.md".to_string(), "https://dash.example/slo".into()]);
+        assert_eq!(n.guardrails.len(), 1);
+        // A milestone with the same name is replaced, not duplicated.
+        let moved = apply_edit(
+            &n,
+            &DecisionEdit {
+                set_milestones: vec!["wave3_launch=2027-02-01".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(moved.milestones.len(), 1);
+        assert_eq!(moved.milestones[0].date.to_string(), "2027-02-01");
+        let removed = apply_edit(
+            &moved,
+            &DecisionEdit {
+                remove_milestones: vec!["wave3_launch".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(removed.milestones.is_empty());
+        assert_eq!(apply_edit(&d, &DecisionEdit::default()).unwrap(), d, "no change");
+        for bad in [
+            DecisionEdit {
+                add_evidence: vec!["two words".into()],
+                ..Default::default()
+            },
+            DecisionEdit {
+                add_guardrails: vec!["p95 <= 1".into()],
+                ..Default::default()
+            },
+            DecisionEdit {
+                set_milestones: vec!["x=2025-02-30".into()],
+                ..Default::default()
+            },
+            DecisionEdit {
+                title: Some("  ".into()),
+                ..Default::default()
+            },
+            DecisionEdit {
+                remove_milestones: vec!["nope".into()],
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(apply_edit(&d, &bad), Err(EditError::Invalid(_))), "{bad:?}");
+        }
+        for s in [Status::Proposed, Status::Approved, Status::Rejected, Status::Superseded] {
+            let closed = entry("DEC-2025-09-14-01", s, "2025-09-14");
+            assert!(matches!(apply_edit(&closed, &e), Err(EditError::NotDraft { .. })));
+        }
+    }
+
+    #[test]
+    fn a_rejection_reason_is_required_and_shown_in_the_yaml() {
+        assert!(check_rejection_reason("  ").is_err());
+        assert_eq!(check_rejection_reason(" no evidence ").unwrap(), "no evidence");
+        let mut d = entry("DEC-2025-09-14-01", Status::Rejected, "2025-09-14");
+        d.rejection_reason = Some("budget: \"too high\"\nredo".into());
+        let y = to_yaml(&d);
+        assert!(
+            y.ends_with("rejection_reason: \"budget: \\\"too high\\\"\\nredo\"\n"),
+            "{y}"
+        );
+        // Absent from the JSON snapshot when there is none (older trails replay unchanged).
+        let json = serde_json::to_string(&entry("A", Status::Draft, "2025-09-14")).unwrap();
+        assert!(!json.contains("rejection_reason"));
     }
 
     #[test]

@@ -410,6 +410,7 @@ pub fn portfolio() -> Vec<(UseCase, Vec<Observation>)> {
                 flag: p.flag.map(Into::into),
                 budget_usd: Planned::from_dollars(p.budget),
                 levers: p.levers.iter().map(|s| s.to_string()).collect(),
+                sunset_date: None,
             };
             let rows = (0..WEEKS)
                 .map(|w| {

@@ -1060,6 +1060,7 @@ mod tests {
             flag: None,
             budget_usd: Planned::from_dollars(1000),
             levers: vec![],
+            sunset_date: None,
         }
     }
 

@@ -9,8 +9,10 @@
 pub mod board;
 pub mod decision;
 pub mod demo;
+pub mod exchange;
 pub mod focus;
 pub mod format;
+pub mod governance;
 pub mod incident;
 pub mod model;
 pub mod money;

@@ -36,6 +36,11 @@ impl Lifecycle {
     pub fn parse(s: &str) -> Option<Lifecycle> {
         Lifecycle::ALL.into_iter().find(|l| l.as_str() == s.trim())
     }
+    /// A retired use case is history: not scored, no scenario path, out of
+    /// next-quarter totals (PRODUCT.md, "Lifecycle matters").
+    pub fn is_history(self) -> bool {
+        self == Lifecycle::Retired
+    }
 }
 
 /// Latest evaluation status of a use case's safety evals.
@@ -80,6 +85,10 @@ pub struct UseCase {
     /// Current budget, USD per quarter.
     pub budget_usd: Planned,
     pub levers: Vec<String>,
+    /// When a sunsetting (or retired) use case's budget stops; a sunsetting
+    /// use case's default scenario path is Retire from this date.
+    #[serde(default)]
+    pub sunset_date: Option<NaiveDate>,
 }
 
 /// Is `id` a valid use-case slug (`[a-z0-9-]+`)?

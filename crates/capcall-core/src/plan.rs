@@ -15,6 +15,46 @@ use crate::scenario::{Outcome, Totals};
 /// The plan's JSON schema version (`plan.json`).
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Where a stored plan is in its workflow (workflow words, never verdicts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum PlanStatus {
+    Draft,
+    Approved,
+    Superseded,
+}
+
+impl PlanStatus {
+    pub const ALL: [PlanStatus; 3] = [PlanStatus::Draft, PlanStatus::Approved, PlanStatus::Superseded];
+    /// The stored and displayed word: `draft`, `approved`, `superseded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "draft",
+            PlanStatus::Approved => "approved",
+            PlanStatus::Superseded => "superseded",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PlanStatus> {
+        PlanStatus::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+impl std::fmt::Display for PlanStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The plan window: the 90 days from the quarter's first day (first and
+/// last day, inclusive).
+pub fn window(quarter_start: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (
+        quarter_start,
+        quarter_start.checked_add_days(Days::new(89)).unwrap_or(quarter_start),
+    )
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlanOutcome {
@@ -122,8 +162,7 @@ pub struct PlanError {
 }
 
 pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
-    let start = i.outcome.params.quarter_start;
-    let end = start.checked_add_days(Days::new(89)).unwrap_or(start);
+    let (start, end) = window(i.outcome.params.quarter_start);
     let uc = |id: &str| i.use_cases.iter().find(|u| u.id == id);
     let approved: Vec<&Decision> = i.decisions.iter().filter(|d| d.status == Status::Approved).collect();
     let decision_for = |id: &str| approved.iter().find(|d| d.use_case.as_deref() == Some(id));
@@ -208,16 +247,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
                 });
             }
             Path::Retire => {
-                let sunset = i
-                    .outcome
-                    .lines
-                    .iter()
-                    .find(|x| x.use_case == l.use_case)
-                    .and_then(|x| match &x.reason.detail {
-                        crate::scenario::Detail::Retire { sunset, .. } => *sunset,
-                        _ => None,
-                    })
-                    .unwrap_or(start);
+                let sunset = l.sunset(start).unwrap_or(start);
                 retirements.push(Retirement {
                     use_case: l.use_case.clone(),
                     name: l.name.clone(),

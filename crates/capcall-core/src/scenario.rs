@@ -41,6 +41,43 @@ use crate::rubric::Path;
 /// Days in the scenario quarter used for pro-rating sunsets.
 pub const QUARTER_DAYS: i64 = 90;
 
+/// Where a saved scenario is in its workflow: a draft (editable), the
+/// approved one (frozen), or superseded by a later approval. Workflow words,
+/// never the verdicts' words (Expand, Hold, Retire, Opaque).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioStatus {
+    Draft,
+    Approved,
+    Superseded,
+}
+
+impl ScenarioStatus {
+    pub const ALL: [ScenarioStatus; 3] = [
+        ScenarioStatus::Draft,
+        ScenarioStatus::Approved,
+        ScenarioStatus::Superseded,
+    ];
+    /// The stored and displayed word: `draft`, `approved`, `superseded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScenarioStatus::Draft => "draft",
+            ScenarioStatus::Approved => "approved",
+            ScenarioStatus::Superseded => "superseded",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ScenarioStatus> {
+        ScenarioStatus::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+impl std::fmt::Display for ScenarioStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How the pool is split among Expand asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -175,6 +212,17 @@ pub struct LineResult {
     pub net_decommission_cost_usd: Planned,
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub projected_value: Decimal,
+}
+
+impl LineResult {
+    /// Retire: the day the budget is freed from (the quarter's first day
+    /// when no sunset date was given); `None` for other paths.
+    pub fn sunset(&self, quarter_start: NaiveDate) -> Option<NaiveDate> {
+        match &self.reason.detail {
+            Detail::Retire { sunset, .. } => Some(sunset.unwrap_or(quarter_start)),
+            _ => None,
+        }
+    }
 }
 
 /// Totals of a run; each equals the sum of its parts to the cent.
@@ -390,6 +438,39 @@ fn input_err(uc: &str, field: &'static str, message: impl Into<String>) -> Scena
         field,
         message: message.into(),
     }
+}
+
+/// The reason recorded on a sunsetting use case's default Retire path.
+pub const SUNSETTING_REASON: &str = "lifecycle: sunsetting";
+
+/// A new scenario's line for a use case, by its lifecycle (PRODUCT.md,
+/// "Lifecycle matters"): a retired use case is history and gets no line; a
+/// sunsetting one defaults to Retire (an override with the reason
+/// [`SUNSETTING_REASON`]) from its sunset date when known; any other one
+/// starts from the rubric's verdict.
+pub fn default_line(uc: &crate::model::UseCase, verdict: Option<Path>, ucr: Option<Decimal>) -> Option<LineInput> {
+    use crate::model::Lifecycle;
+    let mut l = LineInput {
+        use_case: uc.id.clone(),
+        name: uc.name.clone(),
+        old_budget_usd: uc.budget_usd,
+        verdict,
+        ucr,
+        ..LineInput::default()
+    };
+    match uc.status {
+        Lifecycle::Retired => return None,
+        Lifecycle::Sunsetting => {
+            l.path_override = Some(Path::Retire);
+            l.reason = Some(match uc.sunset_date {
+                Some(d) => format!("{SUNSETTING_REASON} (sunset {d})"),
+                None => SUNSETTING_REASON.to_string(),
+            });
+            l.sunset_date = uc.sunset_date;
+        }
+        Lifecycle::Pilot | Lifecycle::Live => {}
+    }
+    Some(l)
 }
 
 /// Checks one line's inputs; errors name the use case and field.

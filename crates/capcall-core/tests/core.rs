@@ -109,6 +109,7 @@ fn use_case(levers: usize) -> UseCase {
         flag: None,
         budget_usd: m("1000"),
         levers: (0..levers).map(|i| format!("lever {i}")).collect(),
+        sunset_date: None,
     }
 }
 
@@ -839,6 +840,7 @@ mod decision_yaml {
             logged_at: super::d("2025-09-14").and_hms_opt(9, 0, 0).unwrap(),
             workoff_due: None,
             superseded_by: None,
+            rejection_reason: None,
         }
     }
 

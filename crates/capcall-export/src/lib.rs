@@ -22,7 +22,7 @@ mod render;
 use std::path::Path;
 
 use capcall_core::decision::Decision;
-use capcall_core::plan::Plan;
+use capcall_core::plan::{Plan, PlanStatus};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineResult};
 use capcall_core::ucr::UcrPoint;
@@ -98,12 +98,14 @@ pub struct Pack {
     /// The audit trail's digest when the pack was made (plan.json, the PDF
     /// footer), for `capcall audit verify --against`.
     pub audit_digest: capcall_store::audit::AuditDigest,
+    /// Governance gaps accepted when the plan was approved, with the reason.
+    pub accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
 }
 
 impl Pack {
     pub fn load(p: &Portfolio, draft: bool) -> Result<Pack, StoreError> {
         let stored = match p.plan_latest(true)? {
-            Some(s) if !draft || s.status == "approved" => s,
+            Some(s) if !draft || s.status == PlanStatus::Approved => s,
             _ if draft => p
                 .plan_latest(false)?
                 .ok_or_else(|| StoreError::Invalid("no plan to export: `capcall plan build` first".into()))?,
@@ -113,7 +115,7 @@ impl Pack {
                 ))
             }
         };
-        let is_draft = stored.status != "approved";
+        let is_draft = stored.status != PlanStatus::Approved;
         let plan = stored.plan;
         let sc = p.scenario(&plan.scenario)?;
         let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
@@ -123,6 +125,7 @@ impl Pack {
         Ok(Pack {
             draft: is_draft,
             approved_at: stored.approved_at,
+            accepted_gaps: stored.accepted_gaps,
             ucr_trend: p.portfolio_ucr_by_quarter(plan.as_of)?,
             lines: outcome.lines,
             plan,

@@ -92,6 +92,16 @@ pub fn readout_md(p: &Pack) -> String {
         txt(&pl.scenario),
         pl.rubric_version
     );
+    if let Some(a) = &p.accepted_gaps {
+        let _ = writeln!(
+            s,
+            "- Approved with **{} open governance gap{}** accepted by {}: {}",
+            a.gaps.len(),
+            if a.gaps.len() == 1 { "" } else { "s" },
+            txt(&a.accepted_by),
+            txt(&a.reason)
+        );
+    }
     let _ = writeln!(
         s,
         "- {} Expand · {} Hold · {} Retire\n",
@@ -548,6 +558,7 @@ pub fn plan_json(p: &Pack) -> String {
         "budgets": sorted_lines(p).into_iter().map(|l| Budget { use_case: &l.use_case, name: &l.name, path: l.path, old_budget_usd: l.old_budget_usd, new_budget_usd: l.new_budget_usd, delta_usd: l.delta_usd }).collect::<Vec<_>>(),
         "decisions": p.decisions().collect::<Vec<_>>(),
         "audit_digest": p.audit_digest,
+        "accepted_gaps": p.accepted_gaps,
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

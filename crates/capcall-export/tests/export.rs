@@ -39,7 +39,8 @@ fn demo_plan(dir: &Path, approve_plan: bool) -> Portfolio {
     p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
     p.plan_build().unwrap();
     if approve_plan {
-        p.plan_approve().unwrap();
+        p.plan_approve_with(Some("demo: the board accepts the open gaps"))
+            .unwrap();
     }
     p
 }
@@ -162,7 +163,7 @@ fn hostile_plan(dir: &Path) -> Portfolio {
     p.decision_move(&d.id, Status::Proposed).unwrap();
     p.decision_move(&d.id, Status::Approved).unwrap();
     p.plan_build().unwrap();
-    p.plan_approve().unwrap();
+    p.plan_approve_with(Some("hostile test")).unwrap();
     p
 }
 

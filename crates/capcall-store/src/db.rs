@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0006_costs.sql", include_str!("../../../migrations/0006_costs.sql")),
     ("0007_editing.sql", include_str!("../../../migrations/0007_editing.sql")),
+    (
+        "0008_governance.sql",
+        include_str!("../../../migrations/0008_governance.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -45,7 +45,7 @@ pub struct DecisionView {
 
 const COLUMNS: &str =
     "id, title, path, use_case, scenario, owner, budget_cents, evidence, guardrails, milestones, status, \
-    readout_date, logged_at, workoff_due, superseded_by";
+    readout_date, logged_at, workoff_due, superseded_by, rejection_reason";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -70,6 +70,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
         logged_at: chrono::NaiveDateTime::parse_from_str(&logged, "%Y-%m-%dT%H:%M:%SZ").unwrap_or_default(),
         workoff_due: r.get::<_, Option<String>>(13)?.and_then(|d| parse_date(&d).ok()),
         superseded_by: r.get(14)?,
+        rejection_reason: r.get(15)?,
     })
 }
 
@@ -78,6 +79,59 @@ pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<Decision>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
     let list = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(list)
+}
+
+/// One decision by id, inside a transaction.
+fn read(conn: &rusqlite::Connection, id: &str) -> Result<Decision> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("no decision '{id}'")))
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_default()
+}
+
+/// Inserts a new decision row.
+fn insert(conn: &rusqlite::Connection, seq: i64, d: &Decision) -> Result<()> {
+    conn.execute(
+        &format!("INSERT INTO decisions (seq, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        params![
+            seq,
+            d.id,
+            d.title,
+            d.path.as_str(),
+            d.use_case,
+            d.scenario,
+            d.owner,
+            d.budget_usd.map(|b| b.cents()).transpose()?,
+            json_list(&d.evidence),
+            json_list(&d.guardrails.iter().map(|g| g.to_string()).collect::<Vec<_>>()),
+            serde_json::to_string(&d.milestones).unwrap_or_default(),
+            d.status.as_str(),
+            d.readout_date.to_string(),
+            d.logged_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            d.workoff_due.map(|w| w.to_string()),
+            d.superseded_by,
+            d.rejection_reason,
+        ],
+    )?;
+    Ok(())
+}
+
+/// What drafting from a scenario did.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DraftReport {
+    pub scenario: String,
+    /// The new Draft decisions.
+    pub created: Vec<Decision>,
+    /// Paths a decision already covers.
+    pub skipped: Vec<capcall_core::governance::Skipped>,
 }
 
 fn snapshot(d: &Decision) -> String {
@@ -150,31 +204,172 @@ impl Portfolio {
             logged_at: now_utc().with_nanosecond_zero(),
             workoff_due: n.workoff_due,
             superseded_by: None,
+            rejection_reason: None,
         };
-        tx.execute(
-            &format!("INSERT INTO decisions (seq, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
-            params![
-                seq,
-                d.id,
-                d.title,
-                d.path.as_str(),
-                d.use_case,
-                d.scenario,
-                d.owner,
-                d.budget_usd.map(|b| b.cents()).transpose()?,
-                serde_json::to_string(&d.evidence).unwrap_or_default(),
-                serde_json::to_string(&d.guardrails.iter().map(|g| g.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
-                serde_json::to_string(&d.milestones).unwrap_or_default(),
-                d.status.as_str(),
-                day,
-                d.logged_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                d.workoff_due.map(|w| w.to_string()),
-                Option::<String>::None,
-            ],
-        )?;
+        insert(&tx, seq, &d)?;
         audit::append(&tx, "decision", &d.id, "add", None, Some(&snapshot(&d)))?;
         tx.commit()?;
         Ok(d)
+    }
+
+    /// Edits a Draft (`capcall_core::decision::apply_edit` validates and
+    /// refuses anything but a Draft). Each edit that changes something is one
+    /// audited revision with the decision before and after; an edit that
+    /// changes nothing writes nothing.
+    pub fn decision_edit(&mut self, id: &str, edit: &decision::DecisionEdit) -> Result<Decision> {
+        self.require_writer()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let d = read(&tx, id)?;
+        let n = decision::apply_edit(&d, edit).map_err(|e| match e {
+            decision::EditError::NotDraft { .. } => StoreError::Conflict(e.to_string()),
+            decision::EditError::Invalid(m) => StoreError::Invalid(format!("{id}: {m}")),
+        })?;
+        if n == d {
+            return Ok(d);
+        }
+        tx.execute(
+            "UPDATE decisions SET title = ?1, owner = ?2, budget_cents = ?3, evidence = ?4, guardrails = ?5, \
+             milestones = ?6, workoff_due = ?7 WHERE id = ?8",
+            params![
+                n.title,
+                n.owner,
+                n.budget_usd.map(|b| b.cents()).transpose()?,
+                json_list(&n.evidence),
+                json_list(&n.guardrails.iter().map(|g| g.to_string()).collect::<Vec<_>>()),
+                serde_json::to_string(&n.milestones).unwrap_or_default(),
+                n.workoff_due.map(|w| w.to_string()),
+                id
+            ],
+        )?;
+        let revision: i64 = tx.query_row(
+            "SELECT count(*) + 1 FROM audit WHERE entity = 'decision' AND entity_id = ?1 AND action LIKE 'edit (revision %'",
+            [id],
+            |r| r.get(0),
+        )?;
+        audit::append(
+            &tx,
+            "decision",
+            id,
+            &format!("edit (revision {revision})"),
+            Some(&snapshot(&d)),
+            Some(&snapshot(&n)),
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Rejects a Draft or Proposed decision, recording why.
+    pub fn decision_reject(&mut self, id: &str, reason: &str) -> Result<Decision> {
+        self.require_writer()?;
+        let reason = decision::check_rejection_reason(reason).map_err(StoreError::Invalid)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let d = read(&tx, id)?;
+        if !d.status.can_move_to(Status::Rejected) {
+            return Err(StoreError::Conflict(format!(
+                "{id} is {}; it cannot become Rejected",
+                d.status.as_str()
+            )));
+        }
+        tx.execute(
+            "UPDATE decisions SET status = 'Rejected', rejection_reason = ?1 WHERE id = ?2",
+            params![reason, id],
+        )?;
+        let after = Decision {
+            status: Status::Rejected,
+            rejection_reason: Some(reason),
+            ..d.clone()
+        };
+        audit::append(
+            &tx,
+            "decision",
+            id,
+            &format!("status {} -> Rejected", d.status.as_str()),
+            Some(&snapshot(&d)),
+            Some(&snapshot(&after)),
+        )?;
+        tx.commit()?;
+        Ok(after)
+    }
+
+    /// One Draft per Expand and Retire path of a scenario (and Hold with
+    /// `include_holds`) that no decision covers yet
+    /// (`capcall_core::governance::drafts_from_scenario`), all in one
+    /// transaction, each audited. Re-running drafts nothing twice.
+    pub fn decision_draft_from_scenario(
+        &mut self,
+        scenario: &str,
+        readout_date: Option<NaiveDate>,
+        include_holds: bool,
+    ) -> Result<DraftReport> {
+        use capcall_core::governance::{drafts_from_scenario, DraftInputs};
+        self.require_writer()?;
+        let sc = self.scenario(scenario)?;
+        let outcome = capcall_core::scenario::run(&sc.lines, &sc.meta.params)?;
+        let use_cases: Vec<_> = self.use_cases()?.into_iter().map(|r| r.use_case).collect();
+        let workoff_days = self.rubric()?.settings.workoff_days();
+        let now = now_utc().with_nanosecond_zero();
+        let readout = readout_date.unwrap_or(now.date());
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing = all(&tx)?;
+        let plan = drafts_from_scenario(&DraftInputs {
+            scenario,
+            outcome: &outcome,
+            use_cases: &use_cases,
+            decisions: &existing,
+            readout_date: readout,
+            workoff_days,
+            include_holds,
+        });
+        let day = readout.to_string();
+        let mut seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) FROM decisions WHERE readout_date = ?1",
+            [&day],
+            |r| r.get(0),
+        )?;
+        let mut created = vec![];
+        for spec in &plan.drafts {
+            seq += 1;
+            let d = Decision {
+                id: format!("DEC-{day}-{seq:02}"),
+                title: spec.title.clone(),
+                path: spec.path,
+                use_case: Some(spec.use_case.clone()),
+                scenario: Some(scenario.to_string()),
+                owner: spec.owner.clone(),
+                budget_usd: Some(spec.budget_usd),
+                evidence: vec![],
+                guardrails: vec![],
+                milestones: spec.milestones.clone(),
+                status: Status::Draft,
+                readout_date: readout,
+                logged_at: now,
+                workoff_due: spec.workoff_due,
+                superseded_by: None,
+                rejection_reason: None,
+            };
+            insert(&tx, seq, &d)?;
+            audit::append(
+                &tx,
+                "decision",
+                &d.id,
+                &format!("draft from scenario {scenario}"),
+                None,
+                Some(&snapshot(&d)),
+            )?;
+            created.push(d);
+        }
+        tx.commit()?;
+        Ok(DraftReport {
+            scenario: scenario.to_string(),
+            created,
+            skipped: plan.skipped,
+        })
     }
 
     pub fn decision(&self, id: &str) -> Result<Decision> {
@@ -220,6 +415,11 @@ impl Portfolio {
             return Err(StoreError::Invalid(
                 "use supersede with the superseding decision".into(),
             ));
+        }
+        if to == Status::Rejected {
+            return Err(StoreError::Invalid(format!(
+                "a rejection needs a reason: reject {id} with its reason (`capcall decision reject {id} --reason R`)"
+            )));
         }
         if !d.status.can_move_to(to) {
             return Err(StoreError::Conflict(format!(

@@ -68,9 +68,9 @@ pub struct NewUseCase {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UseCaseState {
+    /// The row, its sunset date included (`UseCase::sunset_date`).
     #[serde(flatten)]
     pub use_case: UseCase,
-    pub sunset_date: Option<NaiveDate>,
 }
 
 /// What a removal took with the use case, so undoing it restores them
@@ -285,12 +285,12 @@ fn load_state(conn: &Connection, id: &str) -> Result<Option<(i64, UseCaseState)>
             },
         )
         .optional()?;
-    let Some((pk, mut use_case, sunset_date)) = found else {
+    let Some((pk, mut use_case, _sunset_date)) = found else {
         return Ok(None);
     };
     let mut stmt = conn.prepare("SELECT lever FROM use_case_levers WHERE use_case = ?1 ORDER BY position")?;
     use_case.levers = stmt.query_map([pk], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(Some((pk, UseCaseState { use_case, sunset_date })))
+    Ok(Some((pk, UseCaseState { use_case })))
 }
 
 fn not_found(id: &str) -> StoreError {
@@ -371,7 +371,7 @@ fn write_state(conn: &Connection, s: &UseCaseState) -> Result<i64> {
     let pk = crate::portfolio::upsert_use_case(conn, &s.use_case)?;
     conn.execute(
         "UPDATE use_cases SET sunset_date = ?1 WHERE pk = ?2",
-        params![s.sunset_date.map(|d| d.to_string()), pk],
+        params![s.use_case.sunset_date.map(|d| d.to_string()), pk],
     )?;
     Ok(pk)
 }
@@ -639,7 +639,7 @@ impl UseCaseState {
     pub fn field(&self, field: &str) -> Option<String> {
         let u = &self.use_case;
         match field {
-            "sunset_date" => self.sunset_date.map(|d| d.to_string()),
+            "sunset_date" => self.use_case.sunset_date.map(|d| d.to_string()),
             _ => field_text(u, field),
         }
     }
@@ -738,8 +738,8 @@ impl Portfolio {
                     flag,
                     budget_usd: Planned::from_cents(cents),
                     levers,
+                    sunset_date: None,
                 },
-                sunset_date: None,
             };
             if load_state(conn, &id)?.is_some() {
                 return Err(StoreError::Conflict(format!(
@@ -803,7 +803,7 @@ impl Portfolio {
                         }
                         u.status = s;
                         // Back from retired: the sunset no longer applies.
-                        after.sunset_date = None;
+                        after.use_case.sunset_date = None;
                     }
                 }
                 other => return Err(invalid(format!("{other}: cannot be set"))),
@@ -826,7 +826,7 @@ impl Portfolio {
             let (_, before) = load_state(conn, id)?.ok_or_else(|| not_found(id))?;
             let mut after = before.clone();
             after.use_case.status = Lifecycle::Retired;
-            after.sunset_date = Some(sunset);
+            after.use_case.sunset_date = Some(sunset);
             Ok(Change::UseCase {
                 id: id.into(),
                 before: Some(before),

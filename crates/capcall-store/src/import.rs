@@ -128,6 +128,7 @@ const USE_CASE_COLUMNS: &[Column] = &[
     col("flag", Kind::OptText, false),
     col("budget_usd", Kind::Planned, true),
     col("levers", Kind::Levers, false),
+    col("sunset_date", Kind::OptDate, false),
 ];
 
 /// Order = the order of the INSERT's parameters (after `use_case`).
@@ -763,10 +764,10 @@ fn write_batches(
     };
     let mut uc = if kind == ImportKind::UseCases {
         Some(tx.prepare(
-            "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+            "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents, sunset_date) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
              owner = excluded.owner, wave = excluded.wave, region = excluded.region, status = excluded.status, \
-             flag = excluded.flag, budget_cents = excluded.budget_cents RETURNING pk",
+             flag = excluded.flag, budget_cents = excluded.budget_cents, sunset_date = excluded.sunset_date RETURNING pk",
         )?)
     } else {
         None
@@ -784,6 +785,7 @@ fn write_batches(
                 for (i, slot) in row[..8].iter().enumerate() {
                     bind(stmt, i + 1, &batch, *slot)?;
                 }
+                bind(stmt, 9, &batch, row[9])?; // sunset_date
                 let pk: i64 = {
                     let mut r = stmt.raw_query();
                     let row = r

@@ -15,6 +15,7 @@ pub mod db;
 pub mod decisions;
 pub mod edit;
 pub mod error;
+pub mod exchange;
 pub mod focus;
 pub mod import;
 pub mod incidents;

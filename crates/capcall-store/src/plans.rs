@@ -1,7 +1,8 @@
 //! Next-90 plans in SQLite: built from the approved scenario and approved
 //! decisions, approved as a whole; a newly approved plan supersedes the old.
 
-use capcall_core::plan::{self, Plan, PlanInputs};
+use capcall_core::governance::{self, AcceptedGaps, GapInputs, GovernanceCheck};
+use capcall_core::plan::{self, Plan, PlanInputs, PlanStatus};
 use capcall_core::scenario;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -16,12 +17,14 @@ use crate::portfolio::{now, Portfolio};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct StoredPlan {
     pub id: i64,
-    pub status: String,
+    pub status: PlanStatus,
     pub built_at: String,
     pub built_by: String,
     pub approved_at: Option<String>,
     pub approved_by: Option<String>,
     pub plan: Plan,
+    /// The governance gaps accepted at approval, with the reason.
+    pub accepted_gaps: Option<AcceptedGaps>,
 }
 
 impl Portfolio {
@@ -80,13 +83,15 @@ impl Portfolio {
     fn plan_get(&self, id: i64) -> Result<StoredPlan> {
         self.conn
             .query_row(
-                "SELECT id, status, built_at, built_by, approved_at, approved_by, content FROM plans WHERE id = ?1",
+                "SELECT id, status, built_at, built_by, approved_at, approved_by, content, accepted_gaps FROM plans WHERE id = ?1",
                 [id],
                 |r| {
                     let content: String = r.get(6)?;
+                    let status: String = r.get(1)?;
+                    let accepted: Option<String> = r.get(7)?;
                     Ok((
                         r.get(0)?,
-                        r.get(1)?,
+                        (status, accepted),
                         r.get(2)?,
                         r.get(3)?,
                         r.get(4)?,
@@ -96,12 +101,21 @@ impl Portfolio {
                 },
             )
             .optional()?
-            .map(|(id, status, built_at, built_by, approved_at, approved_by, content)| {
+            .map(|(id, (status, accepted), built_at, built_by, approved_at, approved_by, content)| {
                 let plan: Plan =
                     plan_from_json(&content).ok_or_else(|| StoreError::Invalid(format!("plan {id} cannot be read")))?;
+                let status = PlanStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Invalid(format!("plan {id}: stored status '{status}' is not a plan status")))?;
+                let accepted_gaps = accepted
+                    .map(|a| {
+                        serde_json::from_str(&a)
+                            .map_err(|e| StoreError::Invalid(format!("plan {id}: accepted gaps cannot be read: {e}")))
+                    })
+                    .transpose()?;
                 Ok::<_, StoreError>(StoredPlan {
                     id,
                     status,
+                    accepted_gaps,
                     built_at,
                     built_by,
                     approved_at,
@@ -124,8 +138,18 @@ impl Portfolio {
         id.map(|i| self.plan_get(i)).transpose()
     }
 
-    /// Approves the newest draft plan as a whole; the old approved plan is superseded.
+    /// Approves the newest draft plan as a whole; the old approved plan is
+    /// superseded. Refuses while its scenario has governance gaps
+    /// ([`Portfolio::governance_check`]); see [`Portfolio::plan_approve_with`].
     pub fn plan_approve(&mut self) -> Result<StoredPlan> {
+        self.plan_approve_with(None)
+    }
+
+    /// Approves the newest draft plan. With governance gaps open it refuses
+    /// (a conflict listing them) unless `accept_gaps` gives a reason; the
+    /// reason, who, when and the gaps are then stored with the plan (frozen
+    /// with it), audited, and shown in the board pack.
+    pub fn plan_approve_with(&mut self, accept_gaps: Option<&str>) -> Result<StoredPlan> {
         self.require_writer()?;
         let id: i64 = self
             .conn
@@ -136,17 +160,72 @@ impl Portfolio {
             )
             .optional()?
             .ok_or_else(|| StoreError::Invalid("no draft plan: build one first (`capcall plan build`)".into()))?;
+        let draft = self.plan_get(id)?;
+        let check = self.governance_check(Some(&draft.plan.scenario))?;
+        let accepted = match (check.clean, accept_gaps.map(str::trim)) {
+            (true, _) => None,
+            (false, Some(reason)) if !reason.is_empty() => Some(AcceptedGaps {
+                reason: reason.to_string(),
+                accepted_by: whoami(),
+                accepted_at: now(),
+                gaps: check.gaps.clone(),
+            }),
+            (false, _) => {
+                let mut msg = format!(
+                    "plan {id} has {} governance gap{}; close them (`capcall plan check`) or approve with --accept-gaps REASON:",
+                    check.gaps.len(),
+                    if check.gaps.len() == 1 { "" } else { "s" }
+                );
+                for g in &check.gaps {
+                    msg.push_str("\n  ");
+                    msg.push_str(&g.message);
+                }
+                return Err(StoreError::Conflict(msg));
+            }
+        };
+        let accepted_json = accepted
+            .as_ref()
+            .map(|a| serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string())))
+            .transpose()?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE plans SET status = 'superseded' WHERE status = 'approved'", [])?;
         tx.execute(
-            "UPDATE plans SET status = 'approved', approved_at = ?1, approved_by = ?2 WHERE id = ?3",
-            params![now(), whoami(), id],
+            "UPDATE plans SET status = 'approved', approved_at = ?1, approved_by = ?2, accepted_gaps = ?3 WHERE id = ?4",
+            params![now(), whoami(), accepted_json, id],
         )?;
-        audit::append(&tx, "plan", &id.to_string(), "approve", None, None)?;
+        let action = match &accepted {
+            Some(a) => format!("approve, accepting {} governance gaps", a.gaps.len()),
+            None => "approve".to_string(),
+        };
+        audit::append(&tx, "plan", &id.to_string(), &action, None, accepted_json.as_deref())?;
         tx.commit()?;
         self.plan_get(id)
+    }
+
+    /// The governance gaps of a scenario's paths against the decision log
+    /// (`capcall_core::governance::gaps`): `scenario`, else the approved one.
+    pub fn governance_check(&self, scenario: Option<&str>) -> Result<GovernanceCheck> {
+        let sc = match scenario {
+            Some(name) => self.scenario(name)?,
+            None => self.approved_scenario()?.ok_or_else(|| {
+                StoreError::Invalid("no approved scenario: give --scenario NAME or approve one first".into())
+            })?,
+        };
+        let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
+        let use_cases: Vec<_> = self.use_cases()?.into_iter().map(|r| r.use_case).collect();
+        let decisions = crate::decisions::all(&self.conn)?;
+        let workoff_days = crate::rubrics::load(&self.conn, sc.meta.rubric_version)?
+            .settings
+            .workoff_days();
+        Ok(governance::gaps(&GapInputs {
+            scenario: &sc.meta.name,
+            outcome: &outcome,
+            use_cases: &use_cases,
+            decisions: &decisions,
+            workoff_days,
+        }))
     }
 }
 

@@ -55,8 +55,6 @@ pub fn default_portfolio_path() -> PathBuf {
 pub struct UseCaseRow {
     #[serde(flatten)]
     pub use_case: UseCase,
-    /// When a retired use case's budget is freed (`usecase retire`).
-    pub sunset_date: Option<NaiveDate>,
     pub observations: u32,
     pub latest_period: Option<NaiveDate>,
     /// UCR of the latest row with spend and units.
@@ -154,6 +152,8 @@ pub struct ScoreRun {
     pub rubric_version: u32,
     pub rubric_name: String,
     pub scores: Vec<Score>,
+    /// Retired use cases: history, not scored (no verdict, no path).
+    pub history: Vec<String>,
 }
 
 impl Portfolio {
@@ -420,24 +420,22 @@ impl Portfolio {
     /// Every use case with its board figures, by id.
     pub fn use_cases(&self) -> Result<Vec<UseCaseRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT u.pk, u.id, u.name, u.owner, u.wave, u.region, u.status, u.flag, u.budget_cents,
+            "SELECT u.pk, u.id, u.name, u.owner, u.wave, u.region, u.status, u.flag, u.budget_cents, u.sunset_date,
                     (SELECT count(*) FROM observations o WHERE o.use_case = u.pk),
                     (SELECT max(period_start) FROM observations o WHERE o.use_case = u.pk),
                     (SELECT spend_usd FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
-                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1),
-                    u.sunset_date
+                    (SELECT units FROM observations o WHERE o.use_case = u.pk AND spend_usd IS NOT NULL AND units > 0 ORDER BY period_start DESC LIMIT 1)
              FROM use_cases u ORDER BY u.id",
         )?;
         let levers = self.levers()?;
         let rows = stmt.query_map([], |r| {
             let pk: i64 = r.get(0)?;
-            let spend = measured(r, 11)?;
-            let units: Option<i64> = r.get(12)?;
+            let spend = measured(r, 12)?;
+            let units: Option<i64> = r.get(13)?;
             Ok(UseCaseRow {
                 use_case: use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
-                sunset_date: date(r, 13)?,
-                observations: r.get(9)?,
-                latest_period: date(r, 10)?,
+                observations: r.get(10)?,
+                latest_period: date(r, 11)?,
                 latest_ucr: spend
                     .zip(units)
                     .and_then(|(s, u)| s.as_decimal().checked_div(Decimal::from(u))),
@@ -469,7 +467,7 @@ impl Portfolio {
         let found = self
             .conn
             .query_row(
-                "SELECT pk, id, name, owner, wave, region, status, flag, budget_cents FROM use_cases WHERE id = ?1",
+                "SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE id = ?1",
                 [id],
                 |r| Ok((r.get::<_, i64>(0)?, use_case_from_row(r, 1, vec![])?)),
             )
@@ -526,7 +524,7 @@ impl Portfolio {
         let from = window_first.min(quarter_first);
         let levers = self.levers()?;
         let mut ucs: Vec<(i64, UseCase, Vec<Observation>)> = {
-            let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
+            let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
             let rows = stmt.query_map([only], |r| {
                 let pk: i64 = r.get(0)?;
                 Ok((
@@ -538,10 +536,18 @@ impl Portfolio {
             rows.collect::<rusqlite::Result<_>>()?
         };
         if let Some(id) = only {
-            if ucs.is_empty() {
-                return Err(StoreError::NotFound(format!("no use case '{id}'")));
+            match ucs.first() {
+                None => return Err(StoreError::NotFound(format!("no use case '{id}'"))),
+                Some((_, uc, _)) if uc.status.is_history() => {
+                    return Err(StoreError::Invalid(format!(
+                        "{id} is retired: history, not scored (it gets no path and is out of next-quarter totals)"
+                    )))
+                }
+                Some(_) => {}
             }
         }
+        // Retired use cases are history: not scored, no path (PRODUCT.md).
+        ucs.retain(|(_, uc, _)| !uc.status.is_history());
         let index: std::collections::HashMap<i64, usize> = ucs.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
         let mut stmt = self.conn.prepare(&format!(
             // Driven by use_cases so each use case's rows come from a primary-key
@@ -600,12 +606,31 @@ impl Portfolio {
                 rubric::evaluate_with_incidents(uc, rows, privacy.of(&uc.id), as_of, &rubric.settings, rubric.version)
             })
             .collect();
+        let history = match use_case {
+            Some(_) => vec![],
+            None => self.retired_use_cases()?,
+        };
         Ok(ScoreRun {
             as_of,
             rubric_version: rubric.version,
             rubric_name: rubric.name,
             scores,
+            history,
         })
+    }
+
+    /// Ids of the retired use cases (history), by id.
+    pub fn retired_use_cases(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT id, status FROM use_cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = vec![];
+        for row in rows {
+            let (id, status) = row?;
+            if Lifecycle::parse(&status).is_some_and(Lifecycle::is_history) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// UCR history of a use case by quarter, month, or observation period.
@@ -882,16 +907,18 @@ pub(crate) fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> r
         flag: r.get(o + 6)?,
         budget_usd: Planned::from_cents(r.get(o + 7)?),
         levers,
+        sunset_date: date(r, o + 8)?,
     })
 }
 
 /// Inserts or replaces a use case (and its levers); returns its key.
 pub(crate) fn upsert_use_case(conn: &Connection, uc: &UseCase) -> Result<i64> {
     let pk: i64 = conn.query_row(
-        "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents, sunset_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, owner = excluded.owner, wave = excluded.wave, region = excluded.region,
-         status = excluded.status, flag = excluded.flag, budget_cents = excluded.budget_cents RETURNING pk",
-        rusqlite::params![uc.id, uc.name, uc.owner, uc.wave, uc.region, uc.status.as_str(), uc.flag, uc.budget_usd.cents()?],
+         status = excluded.status, flag = excluded.flag, budget_cents = excluded.budget_cents, sunset_date = excluded.sunset_date RETURNING pk",
+        rusqlite::params![uc.id, uc.name, uc.owner, uc.wave, uc.region, uc.status.as_str(), uc.flag, uc.budget_usd.cents()?,
+                          uc.sunset_date.map(|d| d.to_string())],
         |r| r.get(0),
     )?;
     conn.execute("DELETE FROM use_case_levers WHERE use_case = ?1", [pk])?;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use capcall_core::money::{parse_cents, parse_decimal, Planned};
 use capcall_core::rubric::Path as Route;
-use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy};
+use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy, ScenarioStatus};
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
@@ -25,7 +25,7 @@ use crate::portfolio::{now, Portfolio};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ScenarioMeta {
     pub name: String,
-    pub status: String,
+    pub status: ScenarioStatus,
     pub created_at: String,
     pub created_by: String,
     pub as_of: NaiveDate,
@@ -34,6 +34,22 @@ pub struct ScenarioMeta {
     pub approved_by: Option<String>,
     pub cloned_from: Option<String>,
     pub params: Params,
+    /// The scenario file it was opened from, if any.
+    pub opened_from: Option<OpenedFrom>,
+}
+
+/// Where an opened scenario came from: the file's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OpenedFrom {
+    pub name: String,
+    pub author: String,
+    pub exported_at: String,
+    pub schema_version: u32,
+    /// The file's name (without its directory).
+    pub file: String,
+    /// The rubric version the file's verdicts came from.
+    pub rubric_version: u32,
 }
 
 /// A scenario with its inputs.
@@ -197,10 +213,8 @@ impl Portfolio {
             Some(&format!("as of {as_of}, rubric v{}", rubric.version)),
         )?;
         {
-            let mut insert = tx.prepare(
-                "INSERT INTO scenario_lines (scenario, use_case, name, old_budget_cents, ucr, verdict) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
+            // Retired use cases are not in `inputs` (history: no path).
+            let mut lines = vec![];
             for (uc, rows) in &inputs {
                 let records = privacy.of(&uc.id);
                 let s = capcall_core::rubric::evaluate_with_incidents(
@@ -211,15 +225,11 @@ impl Portfolio {
                     &rubric.settings,
                     rubric.version,
                 );
-                insert.execute(params![
-                    id,
-                    uc.id,
-                    uc.name,
-                    uc.budget_usd.cents()?,
-                    s.ucr_last_quarter.map(|u| u.to_string()),
-                    s.overall.as_str()
-                ])?;
+                if let Some(line) = scenario::default_line(uc, Some(s.overall), s.ucr_last_quarter) {
+                    lines.push(line);
+                }
             }
+            write_lines(&tx, id, &lines)?;
         }
         tx.commit()?;
         self.scenario(name)
@@ -230,7 +240,7 @@ impl Portfolio {
         let (id, _) = self.scenario_id(name)?;
         let meta = self.conn.query_row(
             "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
-                    c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start
+                    c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start, s.status, s.opened_from
              FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from WHERE s.id = ?1",
             [id],
             |r| {
@@ -238,9 +248,18 @@ impl Portfolio {
                 let as_of: String = r.get(4)?;
                 let quarter: String = r.get(12)?;
                 let reserve: String = r.get(11)?;
+                let status: String = r.get(13)?;
+                let opened: Option<String> = r.get(14)?;
                 Ok(ScenarioMeta {
                     name: r.get(0)?,
-                    status: r.get(1)?,
+                    status: ScenarioStatus::parse(&status).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            13,
+                            rusqlite::types::Type::Text,
+                            format!("column status: stored value '{status}' is not a scenario status").into(),
+                        )
+                    })?,
+                    opened_from: opened.and_then(|o| serde_json::from_str(&o).ok()),
                     created_at: r.get(2)?,
                     created_by: r.get(3)?,
                     as_of: parse_date(&as_of).unwrap_or_default(),
@@ -428,7 +447,7 @@ impl Portfolio {
     pub fn scenario_approve(&mut self, name: &str) -> Result<ScenarioMeta> {
         self.require_writer()?;
         let sc = self.scenario(name)?;
-        if sc.meta.status == "approved" {
+        if sc.meta.status == ScenarioStatus::Approved {
             return Err(StoreError::Conflict(format!("scenario '{name}' is already approved")));
         }
         ensure_draft(&sc.meta)?;
@@ -522,7 +541,7 @@ impl Portfolio {
 }
 
 fn ensure_draft(meta: &ScenarioMeta) -> Result<()> {
-    if meta.status != "draft" {
+    if meta.status != ScenarioStatus::Draft {
         return Err(StoreError::Conflict(format!(
             "scenario '{}' is {} and frozen; clone it (`capcall scenario clone`) to change it",
             meta.name, meta.status
@@ -531,7 +550,7 @@ fn ensure_draft(meta: &ScenarioMeta) -> Result<()> {
     Ok(())
 }
 
-fn write_lines(tx: &rusqlite::Connection, id: i64, lines: &[LineInput]) -> Result<()> {
+pub(crate) fn write_lines(tx: &rusqlite::Connection, id: i64, lines: &[LineInput]) -> Result<()> {
     tx.execute("DELETE FROM scenario_lines WHERE scenario = ?1", [id])?;
     let mut stmt = tx.prepare(&format!(
         "INSERT INTO scenario_lines (scenario, {LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"

@@ -11,6 +11,8 @@ use tempfile::TempDir;
 
 #[path = "store/focus.rs"]
 mod focus;
+#[path = "store/governance.rs"]
+mod governance;
 #[path = "store/incidents.rs"]
 mod incidents;
 
@@ -505,7 +507,7 @@ fn plan_is_built_from_the_approved_scenario_and_decisions() {
     p.decision_move(&d.id, Status::Approved).unwrap();
     p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
     let plan = p.plan_build().unwrap();
-    assert_eq!(plan.status, "draft");
+    assert_eq!(plan.status, capcall_core::plan::PlanStatus::Draft);
     assert_eq!(plan.plan.decisions, vec![d.id.clone()]);
     assert!(plan.plan.milestones.iter().any(|m| m.name == "wave3_launch"));
     assert!(plan
@@ -515,10 +517,13 @@ fn plan_is_built_from_the_approved_scenario_and_decisions() {
         .any(|o| o.targets.contains(&"p95_latency_ms <= 1200".to_string())));
     assert!(plan.plan.totals.projected_ucr.is_some());
     assert_eq!(plan.plan.workoffs.len(), plan.plan.totals.hold_count as usize);
-    let approved = p.plan_approve().unwrap();
-    assert_eq!(approved.status, "approved");
+    // The demo scenario's paths are not all covered: approval needs a reason.
+    let refused = p.plan_approve().unwrap_err();
+    assert!(refused.to_string().contains("governance gap"), "{refused}");
+    let approved = p.plan_approve_with(Some("board meets today")).unwrap();
+    assert_eq!(approved.status, capcall_core::plan::PlanStatus::Approved);
     p.plan_build().unwrap();
-    p.plan_approve().unwrap();
+    p.plan_approve_with(Some("board meets today")).unwrap();
     assert_eq!(
         p.plan_latest(true).unwrap().unwrap().id,
         approved.id + 1,
@@ -1038,7 +1043,10 @@ fn demo_reset_refuses_to_wipe_approved_work_without_force() {
     );
     p.reset_to_demo(true).unwrap();
     assert!(p.approved_scenario().unwrap().is_none());
-    assert_eq!(p.scenario(capcall_core::demo::SCENARIO).unwrap().meta.status, "draft");
+    assert_eq!(
+        p.scenario(capcall_core::demo::SCENARIO).unwrap().meta.status,
+        capcall_core::scenario::ScenarioStatus::Draft
+    );
     assert!(p.audit_verify(None).unwrap().ok);
 }
 

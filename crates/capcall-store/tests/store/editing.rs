@@ -329,7 +329,8 @@ fn approve_everything(p: &mut Portfolio) {
     p.decision_move(&d.id, Status::Approved).unwrap();
     p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
     p.plan_build().unwrap();
-    p.plan_approve().unwrap();
+    p.plan_approve_with(Some("test: the demo's governance gaps are accepted"))
+        .unwrap();
 }
 
 #[test]
@@ -367,7 +368,7 @@ fn approved_records_never_change_and_the_board_sees_the_difference() {
     );
     let plan_after = p.plan_latest(true).unwrap().unwrap();
     assert_eq!(serde_json::to_string(&plan_after.plan).unwrap(), plan_json);
-    assert_eq!(plan_after.status, "approved");
+    assert_eq!(plan_after.status, capcall_core::plan::PlanStatus::Approved);
     // The difference from the approved scenario, exact.
     let vs = p.budget_vs_approved().unwrap().unwrap();
     let line = vs.lines.iter().find(|l| l.use_case == id).unwrap();
@@ -456,7 +457,7 @@ fn retire_records_the_sunset_and_drafts_show_what_changed_under_them() {
         .find(|r| r.use_case.id == "invoice-matching")
         .unwrap();
     assert_eq!(row.use_case.status, Lifecycle::Retired);
-    assert_eq!(row.sunset_date, Some("2025-12-31".parse().unwrap()));
+    assert_eq!(row.use_case.sunset_date, Some("2025-12-31".parse().unwrap()));
     let entry = &p.audit_history(Some("use_case"), Some("invoice-matching"), 1).unwrap()[0];
     assert_eq!(entry.action, "retire");
     assert_eq!(entry.reason.as_deref(), Some("replaced by ERP"));
@@ -493,12 +494,15 @@ fn retire_records_the_sunset_and_drafts_show_what_changed_under_them() {
     // leaving retired with `set status` clears the date too.
     p.edit_undo(&e).unwrap();
     let s = p.use_case_state("invoice-matching").unwrap();
-    assert_eq!((s.use_case.status, s.sunset_date), (Lifecycle::Live, None));
+    assert_eq!((s.use_case.status, s.use_case.sunset_date), (Lifecycle::Live, None));
     p.edit_redo(&e).unwrap();
     p.use_case_set("invoice-matching", "status", "sunsetting", Some("ERP delayed"))
         .unwrap();
     let s = p.use_case_state("invoice-matching").unwrap();
-    assert_eq!((s.use_case.status, s.sunset_date), (Lifecycle::Sunsetting, None));
+    assert_eq!(
+        (s.use_case.status, s.use_case.sunset_date),
+        (Lifecycle::Sunsetting, None)
+    );
     verified(&p);
 }
 
@@ -592,8 +596,12 @@ fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
             .iter()
             .position(|(name, _)| *name == "0007_editing.sql")
             .unwrap();
+        // Undo what 0007 and later migrations (0008) added.
         c.execute_batch(&format!(
-            "ALTER TABLE audit DROP COLUMN reason; ALTER TABLE use_cases DROP COLUMN sunset_date; \
+            "DROP TRIGGER decisions_rejection_reason_frozen; DROP TRIGGER plans_accepted_gaps_frozen; \
+             ALTER TABLE decisions DROP COLUMN rejection_reason; ALTER TABLE plans DROP COLUMN accepted_gaps; \
+             ALTER TABLE scenarios DROP COLUMN opened_from; \
+             ALTER TABLE audit DROP COLUMN reason; ALTER TABLE use_cases DROP COLUMN sunset_date; \
              PRAGMA user_version = {v};"
         ))
         .unwrap();
