@@ -111,6 +111,29 @@ async function main() {
   await sleep(800);
   await shot("02-use-case-detail");
 
+  step = "edit in place: a budget, undo, redo, an observation correction";
+  const budgetOf = (id) => capcall("usecase", "list").use_cases.find((u) => u.id === id).budget_usd;
+  const originalBudget = budgetOf("ops-copilot-w1-us");
+  await type("[data-testid=edit-value]", "123456.78");
+  await click("[data-testid=edit-save]");
+  await until("budget saved exactly", async () => budgetOf("ops-copilot-w1-us") === "123456.78");
+  await click("[data-testid=undo]");
+  await until("budget restored by undo", async () => budgetOf("ops-copilot-w1-us") === originalBudget);
+  await click("[data-testid=redo]");
+  await until("budget re-applied by redo", async () => budgetOf("ops-copilot-w1-us") === "123456.78");
+  await type("[data-testid=edit-value]", "12.345");
+  await click("[data-testid=edit-save]");
+  await until("an invalid budget refused with the importer's message", async () => (await text("[role=alert]")).includes("non-zero digit below the cent"));
+  await type("[data-testid=correct-value]", "18885.7030");
+  await type("[data-testid=correct-reason]", "provider re-issued the invoice");
+  await click("[data-testid=correct-save]");
+  await until("correction audited with its reason", async () =>
+    capcall("audit", "log", "--limit", "5").audit.some((a) => a.action === "correct spend_usd" && a.reason === "provider re-issued the invoice"),
+  );
+  if (!capcall("audit", "verify").ok) throw new Error("audit trail does not verify after edits");
+  await sleep(300);
+  await shot("02b-use-case-edited");
+
   step = "scenario modeller: override a path with a reason";
   await click("[data-nav=scenarios]");
   await find("[data-testid=capital-call]");
@@ -187,6 +210,11 @@ async function main() {
   await click("[data-nav=plan]");
   await click("[data-testid=build-plan]");
   await until("plan built", async () => (await text("[data-testid=plan-status]")) === "draft");
+  await find("[data-testid=governance]");
+  if ((await find("[data-testid=gap-list] li", { all: true })).length > 0) {
+    await type("[data-testid=accept-gaps]", "Board pre-read: remaining decisions are logged at the readout");
+  }
+  await shot("07b-governance");
   await click("[data-testid=approve-plan]");
   await until("plan approved", async () => (await text("[data-testid=plan-status]")) === "approved");
   await type("[data-testid=export-dir]", exportDir);

@@ -114,6 +114,8 @@ pub struct UseCaseDetail {
     /// The labelled q/q UCR figure (last complete quarter vs the one before;
     /// the quarter in progress reported as partial), from the core.
     pub ucr_change: QuarterChange,
+    /// The use case's incidents, oldest first.
+    pub incidents: Vec<capcall_core::incident::Incident>,
 }
 
 #[tauri::command]
@@ -126,7 +128,9 @@ pub async fn use_case_detail(state: State<'_, AppState>, id: String, as_of: Opti
         let score = p.score(as_of, Some(&id), None)?.scores.remove(0);
         let ucr_change = capcall_core::ucr::quarter_change(&observations, score.as_of)
             .map_err(|e| capcall_store::StoreError::Invalid(format!("use case {id}: UCR: {e}")))?;
+        let incidents = p.incidents(capcall_core::incident::DateRange::default(), Some(&id))?;
         Ok(UseCaseDetail {
+            incidents,
             ucr_change,
             ucr_by_quarter: p.ucr(&id, UcrBy::Quarter)?,
             ucr_by_month: p.ucr(&id, UcrBy::Month)?,
@@ -359,6 +363,41 @@ pub async fn move_decision(
     with(&state, |p| p.decision_move(&id, to))
 }
 
+/// Rejects a decision with the reason the user gave (recorded, shown in the log).
+#[tauri::command]
+#[specta::specta]
+pub async fn reject_decision(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> Res<capcall_core::decision::Decision> {
+    with(&state, |p| p.decision_reject(&id, &reason))
+}
+
+/// One Draft decision per Expand and Retire path of a scenario (and Holds
+/// with a work-off when asked), filled in from the scenario.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_decisions(
+    state: State<'_, AppState>,
+    scenario: String,
+    include_holds: bool,
+) -> Res<capcall_store::decisions::DraftReport> {
+    with(&state, |p| {
+        p.decision_draft_from_scenario(&scenario, None, include_holds)
+    })
+}
+
+/// The governance gaps of a scenario (default: the approved one).
+#[tauri::command]
+#[specta::specta]
+pub async fn governance_check(
+    state: State<'_, AppState>,
+    scenario: Option<String>,
+) -> Res<capcall_core::governance::GovernanceCheck> {
+    with(&state, |p| p.governance_check(scenario.as_deref()))
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn supersede_decision(
@@ -406,10 +445,102 @@ pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans:
     with(&state, |p| p.plan_build())
 }
 
+/// Approves the draft plan; with open governance gaps only when
+/// `accept_gaps` gives the reason (recorded with the approval).
 #[tauri::command]
 #[specta::specta]
-pub async fn approve_plan(state: State<'_, AppState>) -> Res<capcall_store::plans::StoredPlan> {
-    with(&state, |p| p.plan_approve())
+pub async fn approve_plan(
+    state: State<'_, AppState>,
+    accept_gaps: Option<String>,
+) -> Res<capcall_store::plans::StoredPlan> {
+    with(&state, |p| {
+        p.plan_approve_with(accept_gaps.as_deref().filter(|r| !r.trim().is_empty()))
+    })
+}
+
+// ---------------------------------------------------------------- editing
+
+/// Creates a use case, validated as the importer validates.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_use_case(
+    state: State<'_, AppState>,
+    use_case: capcall_store::edit::NewUseCase,
+) -> Res<capcall_store::edit::Edit> {
+    with(&state, |p| p.use_case_add(use_case))
+}
+
+/// Sets one `use_cases.csv` field of a use case (budget as whole cents).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_use_case(
+    state: State<'_, AppState>,
+    id: String,
+    field: String,
+    value: String,
+    reason: Option<String>,
+) -> Res<capcall_store::edit::Edit> {
+    with(&state, |p| p.use_case_set(&id, &field, &value, reason.as_deref()))
+}
+
+/// Retires a use case from a sunset date, with a reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn retire_use_case(
+    state: State<'_, AppState>,
+    id: String,
+    sunset: String,
+    reason: String,
+) -> Res<capcall_store::edit::Edit> {
+    let sunset = capcall_core::period::parse_iso_date(&sunset)
+        .map_err(|m| AppError::new(Code::InvalidInput, format!("sunset date: {m}")))?;
+    with(&state, |p| p.use_case_retire(&id, sunset, &reason))
+}
+
+/// Corrects one cell of an observation row, with a reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn correct_observation(
+    state: State<'_, AppState>,
+    use_case: String,
+    period_start: String,
+    field: String,
+    value: String,
+    reason: String,
+) -> Res<capcall_store::edit::Edit> {
+    let period = capcall_core::period::parse_iso_date(&period_start)
+        .map_err(|m| AppError::new(Code::InvalidInput, format!("period_start: {m}")))?;
+    with(&state, |p| {
+        p.observation_correct(&use_case, period, &field, &value, &reason)
+    })
+}
+
+/// Undoes an edit exactly (refused as a conflict if the record moved on).
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+    with(&state, |p| p.edit_undo(&edit))
+}
+
+/// Redoes an undone edit exactly.
+#[tauri::command]
+#[specta::specta]
+pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+    with(&state, |p| p.edit_redo(&edit))
+}
+
+/// Your name, recorded on approvals and in the audit trail.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_name() -> Res<String> {
+    Ok(capcall_store::config::whoami())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_user_name(name: String) -> Res<String> {
+    capcall_store::config::set("user.name", &name).map_err(AppError::from)?;
+    Ok(capcall_store::config::whoami())
 }
 
 /// Native folder dialog for the export; `None` if cancelled.

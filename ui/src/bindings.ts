@@ -39,6 +39,125 @@ async exportBoardCsv(asOf: string | null, ids: string[], path: string | null) : 
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Rejects a decision with the reason the user gave (recorded, shown in the log).
+ */
+async rejectDecision(id: string, reason: string) : Promise<Result<Decision, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reject_decision", { id, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One Draft decision per Expand and Retire path of a scenario (and Holds
+ * with a work-off when asked), filled in from the scenario.
+ */
+async draftDecisions(scenario: string, includeHolds: boolean) : Promise<Result<DraftReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("draft_decisions", { scenario, includeHolds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The governance gaps of a scenario (default: the approved one).
+ */
+async governanceCheck(scenario: string | null) : Promise<Result<GovernanceCheck, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("governance_check", { scenario }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a use case, validated as the importer validates.
+ */
+async addUseCase(useCase: NewUseCase) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_use_case", { useCase }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets one `use_cases.csv` field of a use case (budget as whole cents).
+ */
+async setUseCase(id: string, field: string, value: string, reason: string | null) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_use_case", { id, field, value, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Retires a use case from a sunset date, with a reason.
+ */
+async retireUseCase(id: string, sunset: string, reason: string) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retire_use_case", { id, sunset, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Corrects one cell of an observation row, with a reason.
+ */
+async correctObservation(useCase: string, periodStart: string, field: string, value: string, reason: string) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("correct_observation", { useCase, periodStart, field, value, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Undoes an edit exactly (refused as a conflict if the record moved on).
+ */
+async undoEdit(edit: Edit) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("undo_edit", { edit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Redoes an undone edit exactly.
+ */
+async redoEdit(edit: Edit) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("redo_edit", { edit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Your name, recorded on approvals and in the audit trail.
+ */
+async userName() : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("user_name") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setUserName(name: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_user_name", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async useCaseDetail(id: string, asOf: string | null) : Promise<Result<UseCaseDetail, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("use_case_detail", { id, asOf }) };
@@ -277,9 +396,13 @@ async buildPlan() : Promise<Result<StoredPlan, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async approvePlan() : Promise<Result<StoredPlan, AppError>> {
+/**
+ * Approves the draft plan; with open governance gaps only when
+ * `accept_gaps` gives the reason (recorded with the approval).
+ */
+async approvePlan(acceptGaps: string | null) : Promise<Result<StoredPlan, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("approve_plan") };
+    return { status: "ok", data: await TAURI_INVOKE("approve_plan", { acceptGaps }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -394,6 +517,19 @@ export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: st
 variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
 /**
+ * What one edit changed: a record's state before and after.
+ */
+export type Change = 
+/**
+ * A use case; `before: null` when it was added, `after: null` when it
+ * was removed (then `removed` holds its history).
+ */
+{ entity: "use_case"; id: string; before: UseCaseState | null; after: UseCaseState | null; removed?: RemovedHistory | null } | 
+/**
+ * One cell of one observation row, as stored text (`null`: unknown).
+ */
+{ entity: "observation"; use_case: string; period_start: string; field: string; before: string | null; after: string | null }
+/**
  * The stable machine code of an error: what the CLI's `--json` errors and
  * the app's `{code, message}` carry, and what the UI switches on
  * (exhaustively: the TypeScript union is generated from this enum).
@@ -476,6 +612,33 @@ missing: string[];
  */
 flags: string[] }
 /**
+ * What drafting from a scenario did.
+ */
+export type DraftReport = { scenario: string; 
+/**
+ * The new Draft decisions.
+ */
+created: Decision[]; 
+/**
+ * Paths a decision already covers.
+ */
+skipped: Skipped[] }
+/**
+ * One edit, as returned by every editing call: enough to show it, undo it
+ * ([`Portfolio::edit_undo`]) and redo it ([`Portfolio::edit_redo`]).
+ */
+export type Edit = { 
+/**
+ * The audit row that records it; `null` when nothing changed (the
+ * value was already that), and nothing was written.
+ */
+seq: number | null; 
+/**
+ * `add`, `set FIELD`, `retire`, `remove`, `correct FIELD`, or
+ * `undo ...`/`redo ...` of one of them: the audit row's action.
+ */
+action: string; reason: string | null; changed: boolean; change: Change }
+/**
  * Latest evaluation status of a use case's safety evals.
  */
 export type EvalStatus = "green" | "yellow" | "red"
@@ -499,6 +662,22 @@ export type Gap = { kind: GapKind; use_case: string | null; decision: string | n
  * The kind of a governance gap.
  */
 export type GapKind = "no_decision" | "path_mismatch" | "budget_mismatch" | "hold_without_workoff" | "milestone_outside_window" | "late_decision" | "incomplete_decision" | "retired_in_scenario"
+/**
+ * The gap check of a scenario's paths against the decision log.
+ */
+export type GovernanceCheck = { scenario: string; 
+/**
+ * The plan window (first and last day).
+ */
+window_start: string; window_end: string; 
+/**
+ * Paths checked (one per use case of the scenario).
+ */
+paths: number; gaps: Gap[]; 
+/**
+ * No gaps.
+ */
+clean: boolean }
 /**
  * `metric op number[/scale]`, e.g. `grounded_score >= 4.3/5`.
  */
@@ -540,6 +719,30 @@ replaced: number;
  */
 ignored_columns: string[] }
 export type ImportWhat = "use-cases" | "observations"
+/**
+ * One incident (a row of `incidents.csv`).
+ */
+export type Incident = { 
+/**
+ * The incident's id in the team's tracker.
+ */
+id: string; use_case: string; severity: Severity; 
+/**
+ * When it was opened, UTC.
+ */
+opened: string; 
+/**
+ * When it was closed, UTC; `None` while open.
+ */
+closed: string | null; title: string; 
+/**
+ * Personal data was exposed: a privacy incident for the rubric's Safety.
+ */
+privacy: boolean; 
+/**
+ * Link to the root-cause analysis.
+ */
+rca: string | null }
 /**
  * Lifecycle of a use case.
  */
@@ -592,6 +795,25 @@ export type Milestone = { name: string; date: string }
  * What `decision add` takes.
  */
 export type NewDecision = { path: Path | null; use_case: string | null; scenario: string | null; title: string | null; owner: string; budget_usd: string | null; evidence: string[]; guardrails: string[]; milestones: string[]; readout_date: string; workoff_due: string | null }
+/**
+ * A new use case as the app's form or `usecase add` gives it: text as
+ * typed, checked like a row of `use_cases.csv`.
+ */
+export type NewUseCase = { id: string; name: string; owner: string; wave: string; region: string; 
+/**
+ * pilot, live or sunsetting (default pilot); a new use case is not
+ * created retired.
+ */
+status: string | null; flag: string | null; 
+/**
+ * Planned money as typed ("120000", "1,200.50"): whole cents.
+ */
+budget_usd: string; 
+/**
+ * Cost levers, one per item (each item may itself be `;`-separated, as
+ * in the `levers` cell).
+ */
+levers?: string[]; reason: string | null }
 /**
  * One observation row: every metric of a use case for the period starting
  * at `period_start`. `None` means unknown, never zero.
@@ -700,6 +922,12 @@ change_pct: string | null;
  * UCR so far: labelled partial wherever shown.
  */
 partial_quarter: string | null; partial_ucr: string | null }
+/**
+ * What a removal took with the use case, so undoing it restores them
+ * exactly: observation rows as stored (the columns of `observations.csv`
+ * from `period_start` on, as text, `null` for unknown) and incidents.
+ */
+export type RemovedHistory = { observations: ((string | null)[])[]; incidents: Incident[] }
 export type Retirement = { use_case: string; name: string; sunset: string; freed_usd: string }
 export type Review = { name: string; when: string }
 /**
@@ -837,6 +1065,18 @@ ucr_last_quarter: string | null }
  */
 export type SettingChange = { key: string; value: string }
 /**
+ * How bad an incident is: `sev1` is the worst.
+ */
+export type Severity = "sev1" | "sev2" | "sev3" | "sev4"
+/**
+ * A path that got no new draft, and why.
+ */
+export type Skipped = { use_case: string; path: Path; 
+/**
+ * The decision that already covers it.
+ */
+decision: string; reason: string }
+/**
  * Workflow state: Draft -> Proposed -> Approved | Rejected; Approved -> Superseded.
  */
 export type Status = "Draft" | "Proposed" | "Approved" | "Rejected" | "Superseded"
@@ -927,7 +1167,11 @@ export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Obs
  * The labelled q/q UCR figure (last complete quarter vs the one before;
  * the quarter in progress reported as partial), from the core.
  */
-ucr_change: QuarterChange }
+ucr_change: QuarterChange; 
+/**
+ * The use case's incidents, oldest first.
+ */
+incidents: Incident[] }
 /**
  * A use case with the figures the portfolio board shows.
  */
@@ -945,6 +1189,24 @@ sunset_date?: string | null }) & { observations: number; latest_period: string |
  * UCR of the latest row with spend and units.
  */
 latest_ucr: string | null }
+/**
+ * Everything an edit can change about a use case: its `use_cases.csv` row
+ * and its sunset date.
+ */
+export type UseCaseState = 
+/**
+ * The row, its sunset date included (`UseCase::sunset_date`).
+ */
+({ id: string; name: string; owner: string; wave: string; region: string; status: Lifecycle; flag: string | null; 
+/**
+ * Current budget, USD per quarter.
+ */
+budget_usd: string; levers: string[]; 
+/**
+ * When a sunsetting (or retired) use case's budget stops; a sunsetting
+ * use case's default scenario path is Retire from this date.
+ */
+sunset_date?: string | null })
 /**
  * A dimension's verdict. `Opaque` = its inputs are missing.
  */

@@ -52,3 +52,6 @@ export class UndoStack {
     this.undone = [];
   }
 }
+
+/** The app's one undo history: scenario edits and portfolio edits share it (50 steps). */
+export const sharedUndo = new UndoStack(50);

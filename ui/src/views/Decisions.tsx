@@ -4,11 +4,9 @@
 import { useEffect, useMemo, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import { runAction } from "../lib/action";
-import type { AppError, AuditEntry, DecisionView, Path, Status, Verification } from "../bindings";
+import type { AppError, AuditEntry, DecisionView, Path, Verification } from "../bindings";
 import { formatMoney, looksLikeAmount } from "../lib/format";
-import { Badge, ErrorBanner, Loading } from "./common";
-
-const STATUS_TONE: Record<Status, string> = { Draft: "Opaque", Proposed: "Hold", Approved: "Expand", Rejected: "Retire", Superseded: "Opaque" };
+import { ErrorBanner, Loading, StateBadge } from "./common";
 
 export function DecisionsView({ onChanged }: { onChanged: () => void }) {
   const [list, setList] = useState<DecisionView[] | null>(null);
@@ -19,6 +17,9 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [history, setHistory] = useState<AuditEntry[]>([]);
   const [verification, setVerification] = useState<Verification | null>(null);
+  const [rejecting, setRejecting] = useState<{ id: string; reason: string } | null>(null);
+  const [scenarios, setScenarios] = useState<string[]>([]);
+  const [draftFrom, setDraftFrom] = useState("");
 
   const load = () =>
     call(commands.decisions())
@@ -28,6 +29,13 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
     load();
     call(commands.board(null))
       .then((b) => setUseCases(b.rows.map((r) => ({ id: r.row.id, name: r.row.name }))))
+      .catch(() => {});
+    call(commands.scenarios())
+      .then((list) => {
+        setScenarios(list.map((x) => x.name));
+        const preferred = list.find((x) => x.status === "approved") ?? list[0];
+        if (preferred) setDraftFrom(preferred.name);
+      })
       .catch(() => {});
   }, []);
   useEffect(() => {
@@ -63,6 +71,28 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
             <option value="late">Late only</option>
             <option value="incomplete">Incomplete only</option>
           </select>
+          {scenarios.length > 0 && (
+            <>
+              <select value={draftFrom} onChange={(e) => setDraftFrom(e.target.value)} aria-label="Scenario to draft decisions from">
+                {scenarios.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+              <button
+                onClick={() =>
+                  act(async () => {
+                    const r = await call(commands.draftDecisions(draftFrom, true));
+                    return `Drafted ${r.created.length} decision${r.created.length === 1 ? "" : "s"} from ${r.scenario}; ${r.skipped.length} path${r.skipped.length === 1 ? " was" : "s were"} already covered.`;
+                  })
+                }
+                data-testid="draft-from-scenario"
+              >
+                Draft decisions from scenario
+              </button>
+            </>
+          )}
           <button onClick={() => call(commands.auditVerify()).then(setVerification).catch((e) => setError(errorOf(e)))} data-testid="audit-verify">
             Verify audit trail
           </button>
@@ -70,7 +100,9 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
       </div>
       {verification && (
         <div className={verification.ok ? "notice" : "error"} data-testid="audit-result">
-          {verification.ok ? `Audit trail intact: ${verification.rows} rows, hash chain verified.` : `Audit trail broken: ${verification.problem}`}
+          {verification.ok
+            ? `Audit trail intact: ${verification.rows} rows, hash chain verified, stored records match it. Digest ${verification.digest.length}:${verification.digest.head.slice(0, 16)}…`
+            : `Audit trail broken: ${verification.problem}`}
         </div>
       )}
       {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
@@ -99,7 +131,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                   {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m) => `${m.name} ${m.date}`).join(" · ")}</div>}
                 </td>
                 <td>
-                  <Badge verdict={STATUS_TONE[d.status]} /> <span data-testid={`status-${d.id}`}>{d.status}</span>
+                  <StateBadge state={d.status} testid={`status-${d.id}`} />
                   {d.superseded_by && <div className="muted small">by {d.superseded_by}</div>}
                 </td>
                 <td>{d.owner || <span className="flag">missing</span>}</td>
@@ -126,7 +158,38 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                         Approve
                       </button>
                     )}
-                    {open && <button onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Rejected"))).id} rejected.`)}>Reject</button>}
+                    {open && rejecting?.id !== d.id && (
+                      <button onClick={() => setRejecting({ id: d.id, reason: "" })} data-testid={`reject-${d.id}`}>
+                        Reject…
+                      </button>
+                    )}
+                    {open && rejecting?.id === d.id && (
+                      <span className="row">
+                        <input
+                          autoFocus
+                          placeholder="Why is it rejected?"
+                          value={rejecting.reason}
+                          onChange={(e) => setRejecting({ id: d.id, reason: e.target.value })}
+                          aria-label={`Reason to reject ${d.id}`}
+                          data-testid={`reject-reason-${d.id}`}
+                        />
+                        <button
+                          disabled={!rejecting.reason.trim()}
+                          onClick={() =>
+                            act(async () => {
+                              const r = await call(commands.rejectDecision(d.id, rejecting.reason.trim()));
+                              setRejecting(null);
+                              return `${r.id} rejected: ${rejecting.reason.trim()}`;
+                            })
+                          }
+                        >
+                          Reject
+                        </button>
+                        <button className="ghost" onClick={() => setRejecting(null)}>
+                          Cancel
+                        </button>
+                      </span>
+                    )}
                     {d.status === "Approved" && (
                       <select
                         value=""

@@ -2,7 +2,8 @@
 // adoption against targets, and the rubric's explanation of each verdict.
 import { useEffect, useMemo, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, UseCaseDetail } from "../bindings";
+import type { AppError, Edit as StoreEdit, UseCaseDetail } from "../bindings";
+import { sharedUndo } from "../lib/undo";
 import { Chart, type ChartOption } from "../lib/Chart";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
 import { Badge, ErrorBanner, Light, Loading } from "./common";
@@ -23,13 +24,143 @@ function lineOption(dates: string[], series: { name: string; data: (number | nul
   };
 }
 
+const USE_CASE_FIELDS = ["budget_usd", "name", "owner", "wave", "region", "status", "flag", "levers"] as const;
+const OBSERVATION_FIELDS = ["spend_usd", "forecast_usd", "units", "value_delta", "p95_latency_ms", "availability_pct", "eval_status", "grounded_score", "privacy_incidents", "dau", "task_success_pct"] as const;
+
+/** Editing in place: every change goes through the store (the importer's validation, audited with its reason) and onto the shared undo history. */
+function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Promise<void>; setError: (e: AppError | null) => void }) {
+  const u = d.use_case;
+  const [field, setField] = useState<(typeof USE_CASE_FIELDS)[number]>("budget_usd");
+  const [value, setValue] = useState(u.budget_usd);
+  const [reason, setReason] = useState("");
+  const [sunset, setSunset] = useState("");
+  const [obsPeriod, setObsPeriod] = useState(d.observations[d.observations.length - 1]?.period_start ?? "");
+  const [obsField, setObsField] = useState<(typeof OBSERVATION_FIELDS)[number]>("spend_usd");
+  const [obsValue, setObsValue] = useState("");
+  const [obsReason, setObsReason] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
+  const [, setTick] = useState(0);
+
+  const current = (f: (typeof USE_CASE_FIELDS)[number]) => (f === "levers" ? u.levers.join("; ") : f === "flag" ? (u.flag ?? "") : String(u[f]));
+  const apply = async (label: string, run: () => Promise<StoreEdit>) => {
+    setError(null);
+    setNotice(null);
+    try {
+      const edit = await run();
+      if (edit.changed) {
+        sharedUndo.push({
+          label,
+          undo: async () => {
+            await call(commands.undoEdit(edit));
+            await reload();
+          },
+          redo: async () => {
+            await call(commands.redoEdit(edit));
+            await reload();
+          },
+        });
+        setNotice(`${label}: saved and audited.`);
+      } else setNotice("Nothing changed.");
+      await reload();
+    } catch (e) {
+      setError(errorOf(e));
+    }
+    setTick((t) => t + 1);
+  };
+  const step = async (what: "undo" | "redo") => {
+    setError(null);
+    try {
+      const label = what === "undo" ? await sharedUndo.undo() : await sharedUndo.redo();
+      setNotice(label ? `${what === "undo" ? "Undone" : "Redone"}: ${label}` : null);
+    } catch (e) {
+      setError(errorOf(e));
+    }
+    setTick((t) => t + 1);
+  };
+
+  return (
+    <div className="card" data-testid="edit-panel">
+      <h3>Edit</h3>
+      {notice && <div className="notice small" data-testid="edit-notice">{notice}</div>}
+      <div className="row wrap">
+        <select
+          value={field}
+          onChange={(e) => {
+            const f = e.target.value as (typeof USE_CASE_FIELDS)[number];
+            setField(f);
+            setValue(current(f));
+          }}
+          aria-label="Field"
+          data-testid="edit-field"
+        >
+          {USE_CASE_FIELDS.map((f) => (
+            <option key={f} value={f}>
+              {f}
+            </option>
+          ))}
+        </select>
+        <input value={value} onChange={(e) => setValue(e.target.value)} aria-label="New value" data-testid="edit-value" />
+        <input className="grow" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (needed for a status change)" aria-label="Reason" data-testid="edit-reason" />
+        <button className="primary" onClick={() => apply(`${u.id} ${field} → ${value}`, () => call(commands.setUseCase(u.id, field, value, reason.trim() || null)))} data-testid="edit-save">
+          Save
+        </button>
+      </div>
+      {u.status !== "retired" && (
+        <div className="row wrap">
+          <span className="muted small">Retire from</span>
+          <input className="date" value={sunset} onChange={(e) => setSunset(e.target.value)} placeholder="YYYY-MM-DD" aria-label="Sunset date" data-testid="retire-sunset" />
+          <button disabled={!sunset.trim() || !reason.trim()} title="Give a sunset date and a reason" onClick={() => apply(`${u.id} retired from ${sunset}`, () => call(commands.retireUseCase(u.id, sunset.trim(), reason.trim())))} data-testid="retire">
+            Retire…
+          </button>
+        </div>
+      )}
+      {d.observations.length > 0 && (
+        <div className="row wrap">
+          <span className="muted small">Correct</span>
+          <select value={obsPeriod} onChange={(e) => setObsPeriod(e.target.value)} aria-label="Observation period" data-testid="correct-period">
+            {[...d.observations].reverse().map((o) => (
+              <option key={o.period_start} value={o.period_start}>
+                {o.period_start}
+              </option>
+            ))}
+          </select>
+          <select value={obsField} onChange={(e) => setObsField(e.target.value as (typeof OBSERVATION_FIELDS)[number])} aria-label="Observation field" data-testid="correct-field">
+            {OBSERVATION_FIELDS.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+          <input value={obsValue} onChange={(e) => setObsValue(e.target.value)} placeholder="new value (empty = unknown)" aria-label="Corrected value" data-testid="correct-value" />
+          <input className="grow" value={obsReason} onChange={(e) => setObsReason(e.target.value)} placeholder="Reason for the correction" aria-label="Correction reason" data-testid="correct-reason" />
+          <button disabled={!obsReason.trim()} onClick={() => apply(`${u.id} ${obsPeriod} ${obsField} corrected`, () => call(commands.correctObservation(u.id, obsPeriod, obsField, obsValue, obsReason.trim())))} data-testid="correct-save">
+            Correct
+          </button>
+        </div>
+      )}
+      <div className="row">
+        <button disabled={!sharedUndo.canUndo()} onClick={() => step("undo")} data-testid="undo">
+          Undo{sharedUndo.peekUndo() ? `: ${sharedUndo.peekUndo()}` : ""}
+        </button>
+        <button disabled={!sharedUndo.canRedo()} onClick={() => step("redo")} data-testid="redo">
+          Redo
+        </button>
+        <span className="muted small">{sharedUndo.depth} step{sharedUndo.depth === 1 ? "" : "s"} to undo (of 50)</span>
+      </div>
+    </div>
+  );
+}
+
 export function DetailView({ id, back }: { id: string; back: () => void }) {
   const [d, setD] = useState<UseCaseDetail | null>(null);
   const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
+  const reload = () =>
     call(commands.useCaseDetail(id, null))
       .then(setD)
       .catch((e) => setError(errorOf(e)));
+  useEffect(() => {
+    reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && back();
@@ -73,7 +204,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
     };
   }, [d]);
 
-  if (error) return <ErrorBanner error={error} />;
+  if (error && !d) return <ErrorBanner error={error} />;
   if (!d || !charts) return <Loading />;
   const u = d.use_case;
   const q = d.ucr_by_quarter;
@@ -135,6 +266,42 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
           </tbody>
         </table>
         <div className="muted small">Cost levers: {u.levers.length ? u.levers.join(" · ") : "none recorded"}</div>
+      </div>
+      {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
+      <EditPanel d={d} reload={reload} setError={setError} />
+      <div className="card" data-testid="incidents">
+        <h3>Incidents</h3>
+        {d.incidents.length === 0 ? (
+          <p className="muted">No incidents recorded for this use case.</p>
+        ) : (
+          <table className="grid compact">
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>Severity</th>
+                <th>Opened (UTC)</th>
+                <th>Closed (UTC)</th>
+                <th>Title</th>
+                <th>RCA</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...d.incidents].reverse().map((i) => (
+                <tr key={i.id} className={i.closed ? "" : "open-incident"}>
+                  <td className="mono">{i.id}</td>
+                  <td>
+                    <span className={`sev sev-${i.severity}`}>{i.severity}</span>
+                    {i.privacy && <span className="flag"> privacy</span>}
+                  </td>
+                  <td>{i.opened.replace("T", " ").replace("Z", "")}</td>
+                  <td>{i.closed ? i.closed.replace("T", " ").replace("Z", "") : <strong>open</strong>}</td>
+                  <td>{i.title}</td>
+                  <td className="small">{i.rca ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </div>
       <div className="charts">
         <div className="card">

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import { runAction } from "../lib/action";
-import type { AppError, ExportReport, Formats, StoredPlan } from "../bindings";
+import type { AppError, ExportReport, Formats, GovernanceCheck, StoredPlan } from "../bindings";
 import { formatMoney } from "../lib/format";
 import { ErrorBanner, Loading } from "./common";
 
@@ -17,11 +17,17 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
   const [draft, setDraft] = useState(false);
   const [report, setReport] = useState<ExportReport | null>(null);
   const [busy, setBusy] = useState(false);
+  const [gaps, setGaps] = useState<GovernanceCheck | null>(null);
+  const [acceptReason, setAcceptReason] = useState("");
 
   const load = () =>
-    call(commands.plan())
-      .then(setPlan)
-      .catch((e) => setError(errorOf(e)));
+    Promise.all([
+      call(commands.plan()).then(setPlan),
+      // The governance panel: no approved scenario yet is not an error here.
+      call(commands.governanceCheck(null))
+        .then(setGaps)
+        .catch(() => setGaps(null)),
+    ]).catch((e) => setError(errorOf(e)));
   useEffect(() => {
     load();
   }, []);
@@ -67,13 +73,50 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
           <button onClick={() => act(async () => `Built plan ${(await call(commands.buildPlan())).id} (draft).`)} data-testid="build-plan">
             Build from approved scenario
           </button>
-          <button className="primary" disabled={!plan || plan.status !== "draft"} onClick={() => act(async () => `Approved plan ${(await call(commands.approvePlan())).id}.`)} data-testid="approve-plan">
-            Approve plan
+          <button
+            className="primary"
+            disabled={!plan || plan.status !== "draft" || (gaps !== null && !gaps.clean && acceptReason.trim() === "")}
+            title={gaps && !gaps.clean ? "Close the governance gaps, or give the reason they are accepted" : undefined}
+            onClick={() => act(async () => `Approved plan ${(await call(commands.approvePlan(gaps && !gaps.clean ? acceptReason.trim() : null))).id}.`)}
+            data-testid="approve-plan"
+          >
+            {gaps && !gaps.clean ? "Approve with accepted gaps" : "Approve plan"}
           </button>
         </div>
       </div>
       {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
       {notice && <div className="notice" data-testid="notice">{notice}</div>}
+      {gaps && (
+        <div className={`card governance ${gaps.clean ? "clean" : "gaps"}`} data-testid="governance">
+          <h3>
+            Governance · scenario {gaps.scenario} · window {gaps.window_start} → {gaps.window_end}
+          </h3>
+          {gaps.clean ? (
+            <p>Every path of the scenario has a decision in force that matches it. The plan can be approved.</p>
+          ) : (
+            <>
+              <p>
+                {gaps.gaps.length} gap{gaps.gaps.length === 1 ? "" : "s"} across {gaps.paths} paths. Close them in Decisions (draft from the scenario,
+                fix budgets, add work-offs), or approve with the reason they are accepted; the reason and the gaps are recorded with the approval and shown
+                in the board pack.
+              </p>
+              <ul className="gap-list" data-testid="gap-list">
+                {gaps.gaps.map((g, i) => (
+                  <li key={i}>
+                    <span className="gap-kind">{g.kind.replace(/-|_/g, " ")}</span> {g.message}
+                  </li>
+                ))}
+              </ul>
+              {plan?.status === "draft" && (
+                <label className="field">
+                  Accept the gaps because…
+                  <input className="grow" value={acceptReason} onChange={(e) => setAcceptReason(e.target.value)} placeholder="e.g. board meets before the decisions can be logged" data-testid="accept-gaps" />
+                </label>
+              )}
+            </>
+          )}
+        </div>
+      )}
       {pl && (
         <>
           <div className="totals four">

@@ -7,13 +7,13 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Comparison, LineInput, Outcome, Params, Path, Policy, ScenarioMeta, ScenarioView } from "../bindings";
 import { formatMoney, formatUcr, looksLikeAmount } from "../lib/format";
-import { UndoStack } from "../lib/undo";
-import { Badge, ErrorBanner, Loading } from "./common";
+import { sharedUndo } from "../lib/undo";
+import { Badge, ErrorBanner, Loading, StateBadge } from "./common";
 
 type MoneyField = "ask_usd" | "floor_usd" | "cap_usd" | "decommission_usd";
 type TextField = MoneyField | "return_per_usd" | "reason" | "sunset_date";
 
-const undo = new UndoStack(50);
+const undo = sharedUndo;
 
 function fieldError(field: TextField, text: string): string | null {
   if (text.trim() === "") return null;
@@ -216,7 +216,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
           <div className="card controls">
             <div className="row">
               <span>
-                <Badge verdict={view.scenario.meta.status === "approved" ? "Expand" : view.scenario.meta.status === "draft" ? "Hold" : "Retire"} /> {view.scenario.meta.status}
+                <StateBadge state={view.scenario.meta.status} />
                 {view.scenario.meta.approved_at ? ` ${view.scenario.meta.approved_at} by ${view.scenario.meta.approved_by}` : ""} · as of {view.scenario.meta.as_of} · rubric v
                 {view.scenario.meta.rubric_version} · quarter from {params.quarter_start}
               </span>

@@ -67,6 +67,21 @@ export function Badge({ verdict }: { verdict: string }) {
   return <span className={`badge ${verdict.toLowerCase()}`}>{verdict}</span>;
 }
 
+/**
+ * A workflow state (decisions, scenarios, plans). Never a verdict's word or
+ * colour: states are outlined chips with their own shapes (◇ draft, ◆
+ * proposed, ✓ approved, ✕ rejected, ↷ superseded) in neutral ink.
+ */
+export function StateBadge({ state, testid }: { state: string; testid?: string }) {
+  const key = state.toLowerCase();
+  const mark: Record<string, string> = { draft: "◇", proposed: "◆", approved: "✓", rejected: "✕", superseded: "↷" };
+  return (
+    <span className={`state state-${key}`} data-state={state}>
+      <span aria-hidden="true">{mark[key] ?? "•"}</span> <span data-testid={testid}>{state}</span>
+    </span>
+  );
+}
+
 export function Loading() {
   return <div className="muted loading">Loading…</div>;
 }
