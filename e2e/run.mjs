@@ -261,6 +261,22 @@ async function main() {
   await find("[data-testid=board] tbody tr");
   await sleep(500);
   await shot("12-board-dark");
+
+  step = "a small window (1024x700), both themes";
+  await wd("POST", s("/window/rect"), { width: 1024, height: 700 }).catch(() => {});
+  await sleep(500);
+  await shot("13-board-dark-1024");
+  await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=theme-toggle]').click()", args: [] });
+  await sleep(300);
+  await shot("14-board-light-1024");
+  await click("tr[data-id=contract-review] button.link");
+  await find("[data-testid=detail]");
+  await sleep(800);
+  await shot("15-detail-light-1024");
+  await click("[data-nav=plan]");
+  await find("[data-testid=governance]").catch(() => {});
+  await sleep(300);
+  await shot("16-plan-light-1024");
   console.log(`e2e: all steps passed; screenshots in ${shots}`);
 }
 

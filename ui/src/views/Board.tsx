@@ -135,6 +135,24 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <option value="Hold">Hold</option>
           <option value="Retire">Retire</option>
         </select>
+        <select value={sort.key} onChange={(e) => setSort({ key: e.target.value as SortKey, desc: false })} aria-label="Sort by">
+          {(
+            [
+              ["overall", "Sort: verdict"],
+              ["name", "Sort: name"],
+              ["wave", "Sort: wave"],
+              ["region", "Sort: region"],
+              ["budget", "Sort: budget"],
+              ["spend", "Sort: spend"],
+              ["variance", "Sort: vs forecast"],
+              ["ucr", "Sort: UCR"],
+            ] as [SortKey, string][]
+          ).map(([k, label]) => (
+            <option key={k} value={k}>
+              {label}
+            </option>
+          ))}
+        </select>
         <label className="check">
           <input type="checkbox" checked={filter.overBudget} onChange={(e) => setFilter({ ...filter, overBudget: e.target.checked })} /> Over budget only
         </label>
@@ -163,8 +181,6 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         <thead>
           <tr>
             {header("name", "Use case")}
-            {header("wave", "Wave")}
-            {header("region", "Region")}
             <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">V · S · Sa · E · A</th>
             {header("overall", "Overall")}
             {header("budget", "Budget / qtr (USD)", "num")}
@@ -173,8 +189,8 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             {header("ucr", "UCR (q/q)", "num")}
             <th>UCR trend (12 mo)</th>
           </tr>
-          <tr className="totals" data-testid="board-totals">
-            <th colSpan={5}>
+          <tr className="board-totals" data-testid="board-totals">
+            <th colSpan={3}>
               Portfolio: {board.totals.use_cases} use cases
               {board.totals.over_budget > 0 && <span className="over"> · {board.totals.over_budget} over budget</span>}
               {board.totals.open_sev1 + board.totals.open_sev2 > 0 && (
@@ -204,11 +220,9 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   </span>
                 )}
                 <div className="muted small">
-                  {r.row.id} · {r.row.owner} · {r.row.status}
+                  {r.row.id} · {r.row.owner} · {r.row.wave} · {r.row.region} · {r.row.status}
                 </div>
               </td>
-              <td>{r.row.wave}</td>
-              <td>{r.row.region}</td>
               <td className="lights">
                 {DIMS.map((d) => {
                   const s = r.score.dimensions.find((x) => x.dimension === d)!;
