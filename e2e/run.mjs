@@ -248,6 +248,27 @@ async function main() {
   await until("import report", async () => (await text("[data-testid=import-report]")).includes("1 added"));
   await shot("10-import-done");
 
+  step = "import a FOCUS cost export: allocated and unallocated cost on the board";
+  const focus = path.join(work, "focus-2025-05.csv");
+  fs.writeFileSync(
+    focus,
+    "\uFEFFBillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,BilledCost,EffectiveCost,BillingCurrency,ServiceName,Tags\r\n" +
+      'acct-1,2025-05-01T00:00:00Z,2025-06-01T00:00:00Z,2025-05-05T00:00:00Z,2025-05-06T00:00:00Z,Usage,12.0000001,12.0000001,USD,Azure OpenAI,"{""Application"":""Ops Copilot W1 US""}"\r\n' +
+      'acct-1,2025-05-01T00:00:00Z,2025-06-01T00:00:00Z,2025-05-05T00:00:00Z,2025-05-06T00:00:00Z,Usage,7.25,7.25,USD,Compute,"{""application"":""nobody-owns-this""}"\r\n',
+  );
+  await type("[data-testid=import-path]", focus);
+  await click("h1");
+  await click("[data-nav=import] ").catch(() => {});
+  await until("FOCUS detected", async () => (await find("select[aria-label='File kind']").then(() => true)));
+  await click("select[aria-label='File kind'] option[value=focus]");
+  await click("[data-testid=import-run]");
+  await until("FOCUS report", async () => (await text("[data-testid=focus-report]")).includes("2 charges"));
+  await shot("10b-focus-import");
+  const costs = capcall("costs");
+  if (costs.unallocated !== "7.25" || costs.total !== "19.2500001") throw new Error(`costs ${JSON.stringify(costs)}`);
+  await click("[data-nav=board]");
+  await until("unallocated on the board", async () => (await text("[data-testid=unallocated]")).includes("7.25"));
+
   step = "rubric settings";
   await click("[data-nav=rubric]");
   await type("input[aria-label=slo_workoff_days]", "21");

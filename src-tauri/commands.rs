@@ -160,6 +160,18 @@ pub async fn preview_csv(path: String) -> Res<CsvPreview> {
 pub enum ImportWhat {
     UseCases,
     Observations,
+    Incidents,
+    Units,
+    /// FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
+    Focus,
+}
+
+/// What an import did; `costs` for FOCUS imports (totals, billing periods,
+/// weeks whose spend changed).
+#[derive(Serialize, specta::Type)]
+pub struct ImportOutcome {
+    pub report: ImportReport,
+    pub costs: Option<capcall_store::focus::FocusReport>,
 }
 
 /// Imports a CSV all-or-nothing off the main thread, streaming progress.
@@ -170,17 +182,46 @@ pub async fn import_csv(
     what: ImportWhat,
     path: String,
     on_progress: Channel<ImportProgress>,
-) -> Res<ImportReport> {
-    let kind = match what {
-        ImportWhat::UseCases => ImportKind::UseCases,
-        ImportWhat::Observations => ImportKind::Observations,
-    };
+) -> Res<ImportOutcome> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         with(&state, |p| {
-            p.import(kind, &PathBuf::from(&path), &mut |pr| {
+            let file = PathBuf::from(path.trim());
+            let mut progress = |pr: ImportProgress| {
                 let _ = on_progress.send(pr);
-            })
+            };
+            let report = match what {
+                ImportWhat::UseCases => p.import(ImportKind::UseCases, &file, &mut progress)?,
+                ImportWhat::Observations => p.import(ImportKind::Observations, &file, &mut progress)?,
+                ImportWhat::Incidents => p.import_incidents(&file)?,
+                ImportWhat::Units => p.import_units(&file)?,
+                ImportWhat::Focus => {
+                    let files: Vec<PathBuf> = path
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(PathBuf::from)
+                        .collect();
+                    let costs = p.import_focus(&files, &Default::default(), &mut progress)?;
+                    let report = ImportReport {
+                        file: costs
+                            .files
+                            .iter()
+                            .map(|f| f.file.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        rows: costs.rows,
+                        added: costs.lines,
+                        replaced: 0,
+                        ignored_columns: vec![],
+                    };
+                    return Ok(ImportOutcome {
+                        report,
+                        costs: Some(costs),
+                    });
+                }
+            };
+            Ok(ImportOutcome { report, costs: None })
         })
     })
     .await

@@ -188,7 +188,7 @@ async previewCsv(path: string) : Promise<Result<CsvPreview, AppError>> {
 /**
  * Imports a CSV all-or-nothing off the main thread, streaming progress.
  */
-async importCsv(what: ImportWhat, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportReport, AppError>> {
+async importCsv(what: ImportWhat, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("import_csv", { what, path, onProgress }) };
 } catch (e) {
@@ -490,6 +490,14 @@ export type AuditEntry = { seq: number; at: string; who: string; entity: string;
  */
 reason: string | null; hash: string }
 /**
+ * One billing period of one billing account, as imported.
+ */
+export type BillingPeriodReport = { billing_account: string; billing_period_start: string; billing_period_end: string; rows: number; total: string; 
+/**
+ * A previous import of this period was replaced.
+ */
+replaced: boolean }
+/**
  * The board as of a date.
  */
 export type Board = { 
@@ -497,7 +505,12 @@ export type Board = {
  * The date actually used (the latest observation unless one was given);
  * `None` for an empty portfolio.
  */
-as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRow[]; totals: BoardTotals }
+as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRow[]; totals: BoardTotals; 
+/**
+ * Imported cost (FOCUS) of the same quarter that maps to no use case:
+ * shown beside the totals, never dropped; `None` when no cost data.
+ */
+unallocated_cost_usd: string | null }
 /**
  * One row of the portfolio board.
  */
@@ -647,6 +660,27 @@ export type EvalStatus = "green" | "yellow" | "red"
  */
 export type ExportReport = { dir: string; files: string[]; draft: boolean }
 /**
+ * One file of a FOCUS import.
+ */
+export type FocusFileReport = { file: string; rows: number; gzip: boolean }
+/**
+ * What `capcall import focus` did.
+ */
+export type FocusReport = { files: FocusFileReport[]; rows: number; cost_column: string; currency: string; 
+/**
+ * Sum of the imported cost column over every row (converted with
+ * `--rates` when given).
+ */
+total: string; billing_periods: BillingPeriodReport[]; 
+/**
+ * Aggregated lines stored.
+ */
+lines: number; 
+/**
+ * Observation weeks whose `spend_usd` changed.
+ */
+spend_weeks_changed: number; mapping_version: number }
+/**
  * Which files to write.
  */
 export type Formats = { md: boolean; csv: boolean; json: boolean; pdf: boolean }
@@ -695,6 +729,11 @@ state: string; actual: string | null; as_of: string | null }
  */
 export type GuardrailError = { column: number; message: string }
 /**
+ * What an import did; `costs` for FOCUS imports (totals, billing periods,
+ * weeks whose spend changed).
+ */
+export type ImportOutcome = { report: ImportReport; costs: FocusReport | null }
+/**
  * Progress of an import, reported every few thousand rows.
  */
 export type ImportProgress = { bytes_read: number; total_bytes: number; rows: number }
@@ -718,7 +757,11 @@ replaced: number;
  * Header columns that are not part of the format (ignored).
  */
 ignored_columns: string[] }
-export type ImportWhat = "use-cases" | "observations"
+export type ImportWhat = "use-cases" | "observations" | "incidents" | "units" | 
+/**
+ * FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
+ */
+"focus"
 /**
  * One incident (a row of `incidents.csv`).
  */

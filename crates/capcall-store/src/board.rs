@@ -36,6 +36,9 @@ pub struct Board {
     pub rubric_name: String,
     pub rows: Vec<BoardRow>,
     pub totals: BoardTotals,
+    /// Imported cost (FOCUS) of the same quarter that maps to no use case:
+    /// shown beside the totals, never dropped; `None` when no cost data.
+    pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
 }
 
 impl Portfolio {
@@ -54,6 +57,7 @@ impl Portfolio {
                 rubric_name: rubric.name,
                 rows: vec![],
                 totals: BoardTotals::default(),
+                unallocated_cost_usd: None,
             });
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
@@ -92,12 +96,26 @@ impl Portfolio {
         out.sort_by(|a, b| a.row.use_case.id.cmp(&b.row.use_case.id));
         let totals = board::totals(out.iter().map(|r| (&r.row.use_case, &r.figures)))
             .map_err(|e| StoreError::Invalid(format!("board totals: {e}")))?;
+        let q = capcall_core::period::Quarter::last_complete(as_of);
+        let has_costs: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM cost_lines)", [], |r| r.get(0))?;
+        let unallocated_cost_usd = if has_costs {
+            let end = q.next().start().pred_opt().unwrap_or(as_of);
+            Some(
+                self.costs(Some(q.start()), Some(end), crate::focus::CostsBy::UseCase)?
+                    .unallocated,
+            )
+        } else {
+            None
+        };
         Ok(Board {
             as_of: Some(as_of),
             rubric_version: rubric.version,
             rubric_name: rubric.name,
             rows: out,
             totals,
+            unallocated_cost_usd,
         })
     }
 }

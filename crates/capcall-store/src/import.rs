@@ -850,7 +850,19 @@ pub fn preview(path: &Path, limit: usize) -> Result<CsvPreview> {
     }
     let header = if rows.is_empty() { vec![] } else { rows.remove(0) };
     let has = |n: &str| header.iter().any(|h| h.trim() == n);
-    let looks_like = if has("use_case") && has("period_start") {
+    let looks_like = if has("ChargePeriodStart") || (has("BilledCost") && has("BillingAccountId")) {
+        Some("focus".to_string())
+    } else if has("severity") && has("opened") {
+        Some("incidents".to_string())
+    } else if has("use_case")
+        && has("period_start")
+        && has("units")
+        && header
+            .iter()
+            .all(|h| ["use_case", "period_start", "units", "metric"].contains(&h.trim()))
+    {
+        Some("units".to_string())
+    } else if has("use_case") && has("period_start") {
         Some("observations".to_string())
     } else if has("id") && has("budget_usd") {
         Some("use-cases".to_string())

@@ -201,7 +201,14 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               )}
             </th>
             <th className="num">{formatMoney(board.totals.budget_usd)}</th>
-            <th className="num" title={`exact: ${board.totals.spend_usd}`}>{formatMoney(board.totals.spend_usd)}</th>
+            <th className="num" title={`exact: ${board.totals.spend_usd}`}>
+              {formatMoney(board.totals.spend_usd)}
+              {board.unallocated_cost_usd !== null && (
+                <div className="muted small" title={`exact: ${board.unallocated_cost_usd}`} data-testid="unallocated">
+                  + {formatMoney(board.unallocated_cost_usd)} unallocated
+                </div>
+              )}
+            </th>
             <th className="num">{formatPct(board.totals.variance_pct)}</th>
             <th colSpan={2} />
           </tr>

@@ -3,7 +3,8 @@
 import { useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, CsvPreview, ImportProgress, ImportReport, ImportWhat } from "../bindings";
+import type { AppError, CsvPreview, ImportOutcome, ImportProgress, ImportWhat } from "../bindings";
+import { formatMoney } from "../lib/format";
 import { ErrorBanner } from "./common";
 
 export function ImportView({ onImported }: { onImported: () => void }) {
@@ -11,7 +12,9 @@ export function ImportView({ onImported }: { onImported: () => void }) {
   const [what, setWhat] = useState<ImportWhat>("observations");
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
-  const [report, setReport] = useState<ImportReport | null>(null);
+  const [outcome, setReport] = useState<ImportOutcome | null>(null);
+  const report = outcome?.report ?? null;
+  const costs = outcome?.costs ?? null;
   const [error, setError] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -22,9 +25,15 @@ export function ImportView({ onImported }: { onImported: () => void }) {
     setPreview(null);
     if (!p) return;
     try {
-      const pv = await call(commands.previewCsv(p));
+      const first = p.split(";")[0].trim();
+      if (first.endsWith(".gz")) {
+        setWhat("focus"); // compressed FOCUS export: no text preview
+        return;
+      }
+      const pv = await call(commands.previewCsv(first));
       setPreview(pv);
-      if (pv.looks_like === "observations" || pv.looks_like === "use-cases") setWhat(pv.looks_like);
+      const kinds: Record<string, ImportWhat> = { observations: "observations", "use-cases": "use-cases", incidents: "incidents", units: "units", focus: "focus" };
+      if (pv.looks_like && kinds[pv.looks_like]) setWhat(kinds[pv.looks_like]);
     } catch (e) {
       setError(errorOf(e));
     }
@@ -62,7 +71,10 @@ export function ImportView({ onImported }: { onImported: () => void }) {
       <div className="page-head">
         <div>
           <h1>Import</h1>
-          <div className="muted">use_cases.csv and observations.csv as FORMATS.md defines them. All or nothing: any bad cell rejects the whole file.</div>
+          <div className="muted">
+            use_cases.csv, observations.csv, incidents.csv, units, and FOCUS cost exports (CSV or .csv.gz; several files separated by “;”) as FORMATS.md
+            defines them. All or nothing: any bad cell rejects the whole import, named by file, line and column.
+          </div>
         </div>
       </div>
       <div className="card">
@@ -83,6 +95,9 @@ export function ImportView({ onImported }: { onImported: () => void }) {
           <select value={what} onChange={(e) => setWhat(e.target.value as ImportWhat)} aria-label="File kind">
             <option value="use-cases">use_cases.csv</option>
             <option value="observations">observations.csv</option>
+            <option value="incidents">incidents.csv</option>
+            <option value="units">units (use_case, period_start, units)</option>
+            <option value="focus">FOCUS cost export(s)</option>
           </select>
           <button className="primary" onClick={run} disabled={busy || !path} data-testid="import-run">
             Import
@@ -102,6 +117,13 @@ export function ImportView({ onImported }: { onImported: () => void }) {
         <div className="notice" data-testid="import-report">
           Imported {report.rows.toLocaleString("en-US")} rows from {report.file}: {report.added.toLocaleString("en-US")} added, {report.replaced.toLocaleString("en-US")} replaced.
           {report.ignored_columns.length > 0 && ` Ignored columns: ${report.ignored_columns.join(", ")}.`}
+          {costs && (
+            <div data-testid="focus-report">
+              FOCUS: {costs.files.length} file{costs.files.length === 1 ? "" : "s"}, {costs.rows.toLocaleString("en-US")} charges, total {formatMoney(costs.total)} {costs.currency} ({costs.cost_column}),{" "}
+              {costs.billing_periods.length} billing period{costs.billing_periods.length === 1 ? "" : "s"}; weekly spend changed in {costs.spend_weeks_changed} use-case weeks (mapping v{costs.mapping_version}). See
+              allocated and unallocated cost with <code>capcall costs</code>.
+            </div>
+          )}
         </div>
       )}
       {preview && (
