@@ -271,6 +271,8 @@ async function main() {
 
   step = "rubric settings";
   await click("[data-nav=rubric]");
+  await find("[data-testid=settings]");
+  await sleep(500);
   await type("input[aria-label=slo_workoff_days]", "21");
   await click("button.primary");
   await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);

@@ -306,6 +306,13 @@ pub async fn compare_scenarios(state: State<'_, AppState>, a: String, b: String)
     with(&state, |p| p.scenario_compare(&a, &b))
 }
 
+/// Every rubric setting with its label and range, from the core.
+#[tauri::command]
+#[specta::specta]
+pub async fn rubric_settings_info() -> Res<Vec<capcall_core::rubric::SettingInfo>> {
+    Ok(capcall_core::rubric::RubricSettings::info())
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn rubric_versions(state: State<'_, AppState>) -> Res<Vec<RubricVersion>> {

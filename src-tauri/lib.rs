@@ -37,6 +37,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::undo_edit,
         commands::redo_edit,
         commands::user_name,
+        commands::rubric_settings_info,
         commands::set_user_name,
         commands::use_case_detail,
         commands::pick_csv,

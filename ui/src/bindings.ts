@@ -150,6 +150,17 @@ async userName() : Promise<Result<string, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Every rubric setting with its label and range, from the core.
+ */
+async rubricSettingsInfo() : Promise<Result<SettingInfo[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rubric_settings_info") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async setUserName(name: string) : Promise<Result<string, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_user_name", { name }) };
@@ -603,7 +614,15 @@ export type DecisionView = { decision: Decision; within_24h: boolean;
 /**
  * What approval still needs (empty when complete).
  */
-missing: string[]; guardrails: GuardrailCheck[] }
+missing: string[]; guardrails: GuardrailCheck[]; 
+/**
+ * The workflow moves open to it now ([`Status::next`]).
+ */
+next: Status[]; 
+/**
+ * A Hold's work-off must be due within this many days (the rubric's).
+ */
+workoff_days: number }
 /**
  * The five dimensions, in the seed's order.
  */
@@ -1107,6 +1126,11 @@ ucr_last_quarter: string | null }
  * One threshold change.
  */
 export type SettingChange = { key: string; value: string }
+/**
+ * One rubric setting as the settings screen shows it: its key, what it
+ * means (the doc comment above, the one source of the label) and its range.
+ */
+export type SettingInfo = { key: string; label: string; min: string; max: string }
 /**
  * How bad an incident is: `sev1` is the worst.
  */

@@ -42,6 +42,11 @@ impl Status {
             .into_iter()
             .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
     }
+    /// Where the workflow can go from here, in order (what the app offers as
+    /// buttons; rejecting needs a reason, superseding a newer approved entry).
+    pub fn next(self) -> Vec<Status> {
+        Status::ALL.into_iter().filter(|to| self.can_move_to(*to)).collect()
+    }
     /// Is `self -> to` an allowed move?
     pub fn can_move_to(self, to: Status) -> bool {
         matches!(

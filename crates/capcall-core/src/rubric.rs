@@ -171,6 +171,32 @@ settings! {
     overall_retire_min: "2", ["1", "5"];
 }
 
+/// One rubric setting as the settings screen shows it: its key, what it
+/// means (the doc comment above, the one source of the label) and its range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SettingInfo {
+    pub key: String,
+    pub label: String,
+    pub min: String,
+    pub max: String,
+}
+
+impl RubricSettings {
+    /// Every setting with its label and range, in rubric order.
+    pub fn info() -> Vec<SettingInfo> {
+        Self::KEYS
+            .iter()
+            .map(|(key, min, max, doc)| SettingInfo {
+                key: key.to_string(),
+                label: doc.trim().to_string(),
+                min: min.to_string(),
+                max: max.to_string(),
+            })
+            .collect()
+    }
+}
+
 /// Why a rubric setting was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RubricError {

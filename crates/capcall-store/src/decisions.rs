@@ -41,6 +41,10 @@ pub struct DecisionView {
     /// What approval still needs (empty when complete).
     pub missing: Vec<String>,
     pub guardrails: Vec<GuardrailCheck>,
+    /// The workflow moves open to it now ([`Status::next`]).
+    pub next: Vec<Status>,
+    /// A Hold's work-off must be due within this many days (the rubric's).
+    pub workoff_days: u32,
 }
 
 const COLUMNS: &str =
@@ -397,6 +401,8 @@ impl Portfolio {
                     None => vec![],
                 };
                 Ok(DecisionView {
+                    next: d.status.next(),
+                    workoff_days: u32::try_from(days).unwrap_or(u32::MAX),
                     within_24h: decision::logged_within_24h(&d),
                     missing: decision::missing_for_approval(&d, days),
                     guardrails: d.guardrails.iter().map(|g| decision::check(g, &rows)).collect(),

@@ -148,22 +148,22 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                 <td>
                   {open && v.missing.length > 0 && <div className="small flag" data-testid={`missing-${d.id}`}>Needs: {v.missing.join("; ")}</div>}
                   <div className="row">
-                    {d.status === "Draft" && (
+                    {v.next.includes("Proposed") && (
                       <button onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Proposed"))).id} proposed.`)} data-testid={`propose-${d.id}`}>
                         Propose
                       </button>
                     )}
-                    {d.status === "Proposed" && (
+                    {v.next.includes("Approved") && (
                       <button className="primary" onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Approved"))).id} approved.`)} data-testid={`approve-${d.id}`}>
                         Approve
                       </button>
                     )}
-                    {open && rejecting?.id !== d.id && (
+                    {v.next.includes("Rejected") && rejecting?.id !== d.id && (
                       <button onClick={() => setRejecting({ id: d.id, reason: "" })} data-testid={`reject-${d.id}`}>
                         Reject…
                       </button>
                     )}
-                    {open && rejecting?.id === d.id && (
+                    {v.next.includes("Rejected") && rejecting?.id === d.id && (
                       <span className="row">
                         <input
                           autoFocus
@@ -190,7 +190,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                         </button>
                       </span>
                     )}
-                    {d.status === "Approved" && (
+                    {v.next.includes("Superseded") && (
                       <select
                         value=""
                         aria-label={`Supersede ${d.id}`}
@@ -231,7 +231,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
           </table>
         </div>
       )}
-      <DecisionForm useCases={useCases} onAdded={(id) => act(async () => `Logged ${id} as Draft.`)} onError={setError} />
+      <DecisionForm useCases={useCases} workoffDays={list[0]?.workoff_days ?? null} onAdded={(id) => act(async () => `Logged ${id} as Draft.`)} onError={setError} />
     </div>
   );
 }
@@ -240,7 +240,17 @@ function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-function DecisionForm({ useCases, onAdded, onError }: { useCases: { id: string; name: string }[]; onAdded: (id: string) => void; onError: (e: AppError) => void }) {
+function DecisionForm({
+  useCases,
+  workoffDays,
+  onAdded,
+  onError,
+}: {
+  useCases: { id: string; name: string }[];
+  workoffDays: number | null;
+  onAdded: (id: string) => void;
+  onError: (e: AppError) => void;
+}) {
   const [path, setPath] = useState<Path>("Expand");
   const [useCase, setUseCase] = useState("");
   const [title, setTitle] = useState("");
@@ -333,12 +343,12 @@ function DecisionForm({ useCases, onAdded, onError }: { useCases: { id: string; 
         </label>
         <label>
           Readout date
-          <input type="date" value={readout} onChange={(e) => setReadout(e.target.value)} data-testid="form-readout" />
+          <input className="date" value={readout} placeholder="YYYY-MM-DD" onChange={(e) => setReadout(e.target.value)} data-testid="form-readout" />
         </label>
         {path === "Hold" && (
           <label>
-            Work-off due (within 30 days)
-            <input type="date" value={workoff} onChange={(e) => setWorkoff(e.target.value)} />
+            Work-off due (within {workoffDays ?? "the rubric's"} days)
+            <input className="date" value={workoff} placeholder="YYYY-MM-DD" onChange={(e) => setWorkoff(e.target.value)} />
           </label>
         )}
       </div>

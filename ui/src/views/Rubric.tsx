@@ -2,25 +2,9 @@
 // version) and every version with what changed.
 import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, RubricSettings, RubricVersion } from "../bindings";
+import type { AppError, RubricVersion, SettingInfo } from "../bindings";
 import { ErrorBanner, Loading } from "./common";
 
-const LABELS: Record<string, string> = {
-  value_ci_low_min: "Value: stat-sig needs mean CI low above",
-  slo_window_days: "SLOs: trailing window (days)",
-  slo_headroom_pct: "SLOs: headroom, p95 ≤ % of SLO",
-  slo_chronic_breach_pct: "SLOs: chronic when more than % of rows breach",
-  slo_workoff_days: "SLOs: Hold work-off due within (days)",
-  safety_window_days: "Safety: privacy incident window (days)",
-  econ_expand_variance_pct: "Economics: Expand within ±% of forecast",
-  econ_hold_variance_pct: "Economics: Hold within ±% of forecast",
-  econ_min_levers: "Economics: cost levers needed for Hold",
-  adoption_window_days: "Adoption: trailing window (days)",
-  adoption_expand_task_success_pct: "Adoption: Expand needs task success above %",
-  adoption_retire_dau_pct: "Adoption: Retire below % of target DAU",
-  adoption_retire_task_success_pct: "Adoption: Retire below % task success",
-  overall_retire_min: "Overall: Retire when this many dimensions are Retire",
-};
 
 export function RubricView({ onChanged }: { onChanged: () => void }) {
   const [versions, setVersions] = useState<RubricVersion[] | null>(null);
@@ -28,6 +12,10 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<AppError | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  // Labels and ranges come from the core (RubricSettings::info), written once.
+  const [info, setInfo] = useState<SettingInfo[]>([]);
+  const [userName, setUserName] = useState("");
+  const [nameSaved, setNameSaved] = useState<string | null>(null);
 
   const load = () =>
     call(commands.rubricVersions())
@@ -38,6 +26,8 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
       .catch((e) => setError(errorOf(e)));
   useEffect(() => {
     load();
+    call(commands.rubricSettingsInfo()).then(setInfo).catch((e) => setError(errorOf(e)));
+    call(commands.userName()).then(setUserName).catch(() => {});
   }, []);
 
   if (!versions) return error ? <ErrorBanner error={error} /> : <Loading />;
@@ -72,6 +62,29 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
       </div>
       {error && <ErrorBanner error={error} />}
       {saved && <div className="notice">{saved}</div>}
+      <div className="card" data-testid="settings">
+        <h3>You</h3>
+        <div className="row">
+          <label className="field inline">
+            Your name (on approvals and in the audit trail)
+            <input value={userName} onChange={(e) => setUserName(e.target.value)} aria-label="Your name" data-testid="user-name" />
+          </label>
+          <button
+            onClick={() =>
+              call(commands.setUserName(userName))
+                .then((n) => {
+                  setUserName(n);
+                  setNameSaved(`Recorded as ${n} from now on.`);
+                })
+                .catch((e) => setError(errorOf(e)))
+            }
+            data-testid="user-name-save"
+          >
+            Save
+          </button>
+          {nameSaved && <span className="muted small">{nameSaved}</span>}
+        </div>
+      </div>
       <div className="card">
         <table className="grid compact">
           <thead>
@@ -79,18 +92,23 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
               <th>Setting</th>
               <th>Key</th>
               <th className="num">Value</th>
+              <th className="num">Range</th>
             </tr>
           </thead>
           <tbody>
-            {Object.keys(settings).map((k) => (
+            {(info.length ? info.map((i) => i.key) : Object.keys(settings)).map((k) => {
+              const meta = info.find((i) => i.key === k);
+              return (
               <tr key={k} className={draft[k] !== settings[k] ? "changed" : ""}>
-                <td>{LABELS[k] ?? k}</td>
+                <td>{meta?.label ?? k}</td>
                 <td className="muted mono">{k}</td>
                 <td className="num">
                   <input className="num-input" value={draft[k] ?? ""} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} aria-label={k} />
                 </td>
+                <td className="num muted small">{meta ? `${meta.min} … ${meta.max}` : ""}</td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
         <div className="row">
@@ -118,7 +136,7 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
           </thead>
           <tbody>
             {[...versions].reverse().map((v, i, all) => {
-              const prev = all[i + 1]?.settings as RubricSettings | undefined;
+              const prev = all[i + 1]?.settings as RubricVersion["settings"] | undefined;
               const diff = prev
                 ? Object.entries(v.settings as unknown as Record<string, string>)
                     .filter(([k, val]) => (prev as unknown as Record<string, string>)[k] !== val)
