@@ -52,29 +52,69 @@ const COLUMNS: &str =
     readout_date, logged_at, workoff_due, superseded_by, rejection_reason";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
-    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-    let guardrails: Vec<String> = serde_json::from_str(&json(8)?).unwrap_or_default();
+    use crate::portfolio::stored;
+    let id: String = r.get(0)?;
+    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    let json_list = |i: usize, column: &str| -> rusqlite::Result<Vec<String>> {
+        let t = text(i)?;
+        stored("decisions", &id, column, &t, serde_json::from_str::<Vec<String>>(&t))
+    };
+    let guardrails = json_list(8, "guardrails")?
+        .iter()
+        .map(|g| {
+            stored(
+                "decisions",
+                &id,
+                "guardrails",
+                g,
+                Guardrail::parse(g).map_err(|e| e.message),
+            )
+        })
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let milestones_text = text(9)?;
     let path: String = r.get(2)?;
     let status: String = r.get(10)?;
     let readout: String = r.get(11)?;
     let logged: String = r.get(12)?;
+    let workoff: Option<String> = r.get(13)?;
     Ok(Decision {
-        id: r.get(0)?,
         title: r.get(1)?,
-        path: Route::parse(&path).unwrap_or(Route::Hold),
+        path: stored("decisions", &id, "path", &path, Route::parse(&path).ok_or("not a path"))?,
         use_case: r.get(3)?,
         scenario: r.get(4)?,
         owner: r.get(5)?,
         budget_usd: r.get::<_, Option<i64>>(6)?.map(Planned::from_cents),
-        evidence: serde_json::from_str(&json(7)?).unwrap_or_default(),
-        guardrails: guardrails.iter().filter_map(|g| Guardrail::parse(g).ok()).collect(),
-        milestones: serde_json::from_str(&json(9)?).unwrap_or_default(),
-        status: Status::parse(&status).unwrap_or(Status::Draft),
-        readout_date: parse_date(&readout).unwrap_or_default(),
-        logged_at: chrono::NaiveDateTime::parse_from_str(&logged, "%Y-%m-%dT%H:%M:%SZ").unwrap_or_default(),
-        workoff_due: r.get::<_, Option<String>>(13)?.and_then(|d| parse_date(&d).ok()),
+        evidence: json_list(7, "evidence")?,
+        guardrails,
+        milestones: stored(
+            "decisions",
+            &id,
+            "milestones",
+            &milestones_text,
+            serde_json::from_str(&milestones_text),
+        )?,
+        status: stored(
+            "decisions",
+            &id,
+            "status",
+            &status,
+            Status::parse(&status).ok_or("not a status"),
+        )?,
+        readout_date: stored("decisions", &id, "readout_date", &readout, parse_date(&readout))?,
+        logged_at: stored(
+            "decisions",
+            &id,
+            "logged_at",
+            &logged,
+            chrono::NaiveDateTime::parse_from_str(&logged, "%Y-%m-%dT%H:%M:%SZ"),
+        )?,
+        workoff_due: workoff
+            .as_deref()
+            .map(|d| stored("decisions", &id, "workoff_due", d, parse_date(d)))
+            .transpose()?,
         superseded_by: r.get(14)?,
         rejection_reason: r.get(15)?,
+        id,
     })
 }
 

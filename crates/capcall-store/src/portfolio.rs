@@ -80,6 +80,24 @@ fn text<'r>(row: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     }
 }
 
+/// A stored value of `table`'s row `row` that does not parse: an error
+/// naming table, row, column and value, never a silent default.
+pub(crate) fn stored<T, E: std::fmt::Display>(
+    table: &str,
+    row: &str,
+    column: &str,
+    value: &str,
+    parsed: std::result::Result<T, E>,
+) -> rusqlite::Result<T> {
+    parsed.map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("{table} row {row}, column {column}: stored value '{value}' is not valid ({e})").into(),
+        )
+    })
+}
+
 /// A stored value that does not parse: an error naming the column and the
 /// value, never a silent default (the caller names the table and row).
 fn corrupt(row: &Row<'_>, i: usize, value: &str, expected: &str) -> rusqlite::Error {
@@ -903,7 +921,13 @@ pub(crate) fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> r
         owner: r.get(o + 2)?,
         wave: r.get(o + 3)?,
         region: r.get(o + 4)?,
-        status: Lifecycle::parse(&status).unwrap_or(Lifecycle::Live),
+        status: stored(
+            "use_cases",
+            &r.get::<_, String>(o)?,
+            "status",
+            &status,
+            Lifecycle::parse(&status).ok_or("not a lifecycle"),
+        )?,
         flag: r.get(o + 6)?,
         budget_usd: Planned::from_cents(r.get(o + 7)?),
         levers,

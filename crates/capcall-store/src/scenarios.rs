@@ -18,6 +18,7 @@ use crate::csv_input;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
 use crate::lock::whoami;
+use crate::portfolio::stored;
 use crate::portfolio::{now, Portfolio};
 
 /// A saved scenario's header.
@@ -259,19 +260,22 @@ impl Portfolio {
                             format!("column status: stored value '{status}' is not a scenario status").into(),
                         )
                     })?,
-                    opened_from: opened.and_then(|o| serde_json::from_str(&o).ok()),
+                    opened_from: opened
+                        .as_deref()
+                        .map(|o| stored("scenarios", name, "opened_from", o, serde_json::from_str(o)))
+                        .transpose()?,
                     created_at: r.get(2)?,
                     created_by: r.get(3)?,
-                    as_of: parse_date(&as_of).unwrap_or_default(),
+                    as_of: stored("scenarios", name, "as_of", &as_of, parse_date(&as_of))?,
                     rubric_version: r.get(5)?,
                     approved_at: r.get(6)?,
                     approved_by: r.get(7)?,
                     cloned_from: r.get(8)?,
                     params: Params {
-                        policy: Policy::parse(&policy).unwrap_or(Policy::HighestReturn),
+                        policy: stored("scenarios", name, "policy", &policy, Policy::parse(&policy).ok_or("not a policy"))?,
                         envelope_usd: Planned::from_cents(r.get(10)?),
-                        reserve_pct: Decimal::from_str_exact(&reserve).unwrap_or_default(),
-                        quarter_start: parse_date(&quarter).unwrap_or_default(),
+                        reserve_pct: stored("scenarios", name, "reserve_pct", &reserve, Decimal::from_str_exact(&reserve))?,
+                        quarter_start: stored("scenarios", name, "quarter_start", &quarter, parse_date(&quarter))?,
                     },
                 })
             },
@@ -281,9 +285,12 @@ impl Portfolio {
         ))?;
         let lines = stmt
             .query_map([id], |r| {
+                let uc: String = r.get(0)?;
+                let row = format!("{name}/{uc}");
                 let dec = |i: usize| -> rusqlite::Result<Option<Decimal>> {
-                    Ok(r.get::<_, Option<String>>(i)?
-                        .and_then(|t| Decimal::from_str_exact(&t).ok()))
+                    r.get::<_, Option<String>>(i)?
+                        .map(|t| stored("scenario_lines", &row, "decimal", &t, Decimal::from_str_exact(&t)))
+                        .transpose()
                 };
                 let money = |i: usize| -> rusqlite::Result<Option<Planned>> {
                     Ok(r.get::<_, Option<i64>>(i)?.map(Planned::from_cents))
@@ -301,7 +308,10 @@ impl Portfolio {
                     floor_usd: money(9)?,
                     cap_usd: money(10)?,
                     decommission_usd: money(11)?,
-                    sunset_date: r.get::<_, Option<String>>(12)?.and_then(|t| parse_date(&t).ok()),
+                    sunset_date: r
+                        .get::<_, Option<String>>(12)?
+                        .map(|t| stored("scenario_lines", &row, "sunset_date", &t, parse_date(&t)))
+                        .transpose()?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -1080,3 +1080,54 @@ fn demo_reset_is_one_transaction() {
     assert_eq!(p.scenarios().unwrap().len(), 1);
     assert!(p.audit_verify(None).unwrap().ok);
 }
+
+#[test]
+fn corrupt_stored_values_are_errors_naming_table_row_and_column() {
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let d = p.decision_add(seed_decision()).unwrap();
+    let c = p.connection();
+    c.execute(
+        "UPDATE decisions SET readout_date = '14/09/2025' WHERE id = ?1",
+        [&d.id],
+    )
+    .unwrap();
+    let err = p.decision(&d.id).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "decisions row {}, column readout_date: stored value '14/09/2025'",
+            d.id
+        )),
+        "{err}"
+    );
+    // CHECK constraints guard the status; someone editing the file can lift them.
+    c.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    c.execute(
+        "UPDATE decisions SET readout_date = '2025-09-14', status = 'Maybe' WHERE id = ?1",
+        [&d.id],
+    )
+    .unwrap();
+    let err = p.decision(&d.id).unwrap_err().to_string();
+    assert!(err.contains("column status: stored value 'Maybe'"), "{err}");
+    c.execute("UPDATE decisions SET status = 'Draft' WHERE id = ?1", [&d.id])
+        .unwrap();
+    c.execute(
+        "UPDATE scenarios SET policy = 'random' WHERE name = ?1",
+        [capcall_core::demo::SCENARIO],
+    )
+    .unwrap();
+    let err = p.scenario(capcall_core::demo::SCENARIO).unwrap_err().to_string();
+    assert!(
+        err.contains("scenarios row Q4-2025 capital call, column policy: stored value 'random'"),
+        "{err}"
+    );
+    c.execute_batch(
+        "UPDATE use_cases SET status = 'zombie' WHERE id = 'kb-search'; PRAGMA ignore_check_constraints = OFF;",
+    )
+    .unwrap();
+    let err = p.use_cases().unwrap_err().to_string();
+    assert!(
+        err.contains("use_cases row kb-search, column status: stored value 'zombie'"),
+        "{err}"
+    );
+}
