@@ -220,7 +220,28 @@ impl Pack {
         // Retired use cases are history: out of next-quarter figures, even in
         // a scenario saved before they were retired.
         let retired = |id: &str| use_cases.iter().any(|u| u.id == id && u.status.is_history());
-        let inputs: Vec<_> = sc.lines.iter().filter(|l| !retired(&l.use_case)).cloned().collect();
+        // A sunsetting use case is on the Retire path (from its sunset date)
+        // unless the scenario chose its path explicitly, with a reason.
+        let inputs: Vec<_> = sc
+            .lines
+            .iter()
+            .filter(|l| !retired(&l.use_case))
+            .map(|l| {
+                let mut l = l.clone();
+                let sunsetting = use_cases
+                    .iter()
+                    .find(|u| u.id == l.use_case && u.status == capcall_core::Lifecycle::Sunsetting);
+                if let (Some(u), None) = (sunsetting, l.path_override) {
+                    l.path_override = Some(capcall_core::rubric::Path::Retire);
+                    l.reason = Some(match u.sunset_date {
+                        Some(d) => format!("{} (sunset {d})", scenario::SUNSETTING_REASON),
+                        None => scenario::SUNSETTING_REASON.to_string(),
+                    });
+                    l.sunset_date = l.sunset_date.or(u.sunset_date);
+                }
+                l
+            })
+            .collect();
         let outcome = scenario::run(&inputs, &sc.meta.params)?;
         // One computation: the plan's totals are this run's totals.
         plan.totals = outcome.totals.clone();

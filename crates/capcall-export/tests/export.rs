@@ -679,3 +679,35 @@ fn no_slide_carries_more_than_ten_table_rows_or_bullets() {
     assert!(ceo.contains("privacy incident"), "{ceo}");
     assert!(ceo.contains("Knowledge Base Search: chronic SLO breaches"), "{ceo}");
 }
+
+#[test]
+fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut p = demo_plan(tmp.path(), true);
+    // After the plan: one Hold is retired, another starts sunsetting.
+    p.use_case_retire(
+        "marketing-copy",
+        "2025-09-01".parse().unwrap(),
+        "replaced by the agency",
+    )
+    .unwrap();
+    p.use_case_set("hr-policy-bot", "status", "sunsetting", Some("moving to the HR suite"))
+        .unwrap();
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, false).unwrap();
+    let csv = std::fs::read_to_string(out.join("budgets.csv")).unwrap();
+    assert!(!csv.contains("marketing-copy"), "{csv}");
+    assert!(csv.contains("hr-policy-bot,HR Policy Q&A,retire,"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    let t = &json["plan"]["totals"];
+    assert_eq!(t["hold_count"], 3, "5 Holds less one retired, less one sunsetting");
+    assert_eq!(t["retire_count"], 4);
+    let budgets = json["budgets"].as_array().unwrap();
+    let old = capcall_core::Planned::sum(budgets.iter().map(|b| money_at(b, &["old_budget_usd"]))).unwrap();
+    assert_eq!(old, money_at(t, &["old_budget_usd"]));
+    assert_eq!(old, capcall_core::Planned::from_dollars(2_480_000 - 70_000));
+    let ceo = std::fs::read_to_string(out.join("comms/ceo_note.md")).unwrap();
+    assert!(ceo.contains("hold 3 while"), "{ceo}");
+    assert!(!ceo.contains("Marketing Copy Generator"), "{ceo}");
+}
