@@ -711,3 +711,52 @@ fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire(
     assert!(ceo.contains("hold 3 while"), "{ceo}");
     assert!(!ceo.contains("Marketing Copy Generator"), "{ceo}");
 }
+
+#[test]
+fn an_envelope_that_funds_every_ask_states_one_capital_call() {
+    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
+    std::env::set_var("CAPCALL_USER", "vp-ops");
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write).unwrap();
+    p.scenario_run(
+        capcall_core::demo::SCENARIO,
+        &capcall_store::scenarios::ParamChanges {
+            envelope_usd: Some(capcall_core::Planned::from_dollars(1_000_000)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
+    p.plan_build().unwrap();
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, true).unwrap();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("plan.json")).unwrap();
+    let f = &json["funding"];
+    assert_eq!(f["envelope_funds_every_ask"], serde_json::Value::Bool(true));
+    let call = money_at(&json["plan"]["totals"], &["next_capital_call_usd"]);
+    assert_eq!(money_at(f, &["within_envelope", "capital_call_usd"]), call);
+    assert_eq!(f["within_envelope"], f["fully_funded"]);
+    let shown = format!(
+        "**Next capital call: ${}** funds every Expand path in full",
+        call.display_grouped()
+    );
+    let readout = read("exec_scale_readout.md");
+    assert!(readout.contains(&shown), "{readout}");
+    assert!(!readout.contains("Fully funded"));
+    let mut known = std::collections::BTreeSet::new();
+    json_money(&json, &mut known);
+    for file in [
+        "exec_scale_readout.md",
+        "next_90_plan.md",
+        "comms/ceo_note.md",
+        "comms/elt_bullets.md",
+    ] {
+        for amount in dollar_amounts(&read(file)) {
+            assert!(
+                known.contains(&amount),
+                "{file}: ${amount} is not a figure of plan.json"
+            );
+        }
+    }
+}
