@@ -696,7 +696,8 @@ fn ask_slide(p: &Pack) -> String {
     );
     let _ = writeln!(
         s,
-        "- Within the envelope, reallocated to Expand: **{}** of {} asked; reserve {}",
+        "- {}eallocated to Expand: **{}** of {} asked; reserve {}",
+        if st.shortfall { "Within the envelope, r" } else { "R" },
         usd(t.reallocated_usd),
         usd(t.requested_usd),
         usd(t.reserve_usd)
