@@ -22,6 +22,7 @@ mod render;
 use std::path::Path;
 
 use capcall_core::decision::Decision;
+use capcall_core::money::Planned;
 use capcall_core::plan::{Plan, PlanStatus};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineResult};
@@ -100,6 +101,102 @@ pub struct Pack {
     pub audit_digest: capcall_store::audit::AuditDigest,
     /// Governance gaps accepted when the plan was approved, with the reason.
     pub accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
+    /// Incidents opened up to the plan's as-of date (every use case in the pack).
+    pub incidents: Vec<capcall_core::incident::Incident>,
+    /// Each use case's UCR in the last complete quarter against the one before.
+    pub ucr_changes: std::collections::BTreeMap<String, capcall_core::ucr::QuarterChange>,
+    /// Observation rows per use case (for evidence sentences).
+    pub observations: std::collections::BTreeMap<String, Vec<capcall_core::Observation>>,
+    /// The one computation every file of the pack reads its money from.
+    pub story: Story,
+}
+
+/// One use case's budget under both funding views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Budget {
+    pub use_case: String,
+    pub name: String,
+    pub path: capcall_core::rubric::Path,
+    pub old_budget_usd: Planned,
+    /// Within the envelope: what the scenario allocates.
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
+    /// Fully funded: every Expand ask (after its cap) granted in full.
+    pub fully_funded_new_budget_usd: Planned,
+    pub fully_funded_delta_usd: Planned,
+}
+
+/// A capital call and the budget total that goes with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Funding {
+    /// New money asked of the board.
+    pub capital_call_usd: Planned,
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
+}
+
+/// The capital call, the budgets and their totals, computed once from the
+/// scenario run and read by every renderer (slides, CSV, JSON, comms, PDF).
+///
+/// When the envelope funds every Expand ask (`envelope_shortfall_usd` is
+/// zero) both views are the same and `shortfall` is false. Otherwise the
+/// board sees both, labelled: **within the envelope** (capital call = the
+/// envelope, budgets as allocated) and **fully funded** (capital call =
+/// `next_capital_call_usd`, each Expand at its old budget plus its ask).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Story {
+    pub shortfall: bool,
+    pub old_budget_usd: Planned,
+    pub within_envelope: Funding,
+    pub fully_funded: Funding,
+    /// In display order.
+    pub budgets: Vec<Budget>,
+}
+
+impl Story {
+    /// Builds the story from one scenario run; every total is the exact sum
+    /// of its lines (checked), never a second computation.
+    pub fn new(lines: &[LineResult], t: &scenario::Totals) -> Result<Story, capcall_core::money::MoneyError> {
+        let mut sorted: Vec<&LineResult> = lines.iter().collect();
+        sorted.sort_by(|a, b| scenario::display_order(a, b));
+        let mut budgets = vec![];
+        for l in sorted {
+            let (full_new, full_delta) = if l.path == capcall_core::rubric::Path::Expand {
+                let full_delta = l.delta_usd.checked_add(l.requested_usd.checked_sub(l.allocated_usd)?)?;
+                (l.old_budget_usd.checked_add(full_delta)?, full_delta)
+            } else {
+                (l.new_budget_usd, l.delta_usd)
+            };
+            budgets.push(Budget {
+                use_case: l.use_case.clone(),
+                name: l.name.clone(),
+                path: l.path,
+                old_budget_usd: l.old_budget_usd,
+                new_budget_usd: l.new_budget_usd,
+                delta_usd: l.delta_usd,
+                fully_funded_new_budget_usd: full_new,
+                fully_funded_delta_usd: full_delta,
+            });
+        }
+        let shortfall = t.envelope_shortfall_usd.is_positive();
+        let sum = |f: fn(&Budget) -> Planned| Planned::sum(budgets.iter().map(f));
+        let story = Story {
+            shortfall,
+            old_budget_usd: sum(|b| b.old_budget_usd)?,
+            within_envelope: Funding {
+                capital_call_usd: t.envelope_usd.min(t.next_capital_call_usd),
+                new_budget_usd: sum(|b| b.new_budget_usd)?,
+                delta_usd: sum(|b| b.delta_usd)?,
+            },
+            fully_funded: Funding {
+                capital_call_usd: t.next_capital_call_usd,
+                new_budget_usd: sum(|b| b.fully_funded_new_budget_usd)?,
+                delta_usd: sum(|b| b.fully_funded_delta_usd)?,
+            },
+            budgets,
+        };
+        Ok(story)
+    }
 }
 
 impl Pack {
@@ -117,11 +214,80 @@ impl Pack {
         };
         let is_draft = stored.status != PlanStatus::Approved;
         let plan = stored.plan;
+        let mut plan = plan;
         let sc = p.scenario(&plan.scenario)?;
-        let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
-        let scores = p.score(Some(plan.as_of), None, Some(plan.rubric_version))?.scores;
+        let use_cases: Vec<capcall_core::UseCase> = p.use_cases()?.into_iter().map(|r| r.use_case).collect();
+        // Retired use cases are history: out of next-quarter figures, even in
+        // a scenario saved before they were retired.
+        let retired = |id: &str| use_cases.iter().any(|u| u.id == id && u.status.is_history());
+        // A sunsetting use case is on the Retire path (from its sunset date)
+        // unless the scenario chose its path explicitly, with a reason.
+        let inputs: Vec<_> = sc
+            .lines
+            .iter()
+            .filter(|l| !retired(&l.use_case))
+            .map(|l| {
+                let mut l = l.clone();
+                let sunsetting = use_cases
+                    .iter()
+                    .find(|u| u.id == l.use_case && u.status == capcall_core::Lifecycle::Sunsetting);
+                if let (Some(u), None) = (sunsetting, l.path_override) {
+                    l.path_override = Some(capcall_core::rubric::Path::Retire);
+                    l.reason = Some(match u.sunset_date {
+                        Some(d) => format!("{} (sunset {d})", scenario::SUNSETTING_REASON),
+                        None => scenario::SUNSETTING_REASON.to_string(),
+                    });
+                    l.sunset_date = l.sunset_date.or(u.sunset_date);
+                }
+                l
+            })
+            .collect();
+        let outcome = scenario::run(&inputs, &sc.meta.params)?;
+        // One computation: the plan's totals are this run's totals.
+        plan.totals = outcome.totals.clone();
+        let story = Story::new(&outcome.lines, &outcome.totals)
+            .map_err(|e| StoreError::Invalid(format!("budgets do not add up: {e}")))?;
+        let check = |what: &str, a: Planned, b: Planned| {
+            if a == b {
+                Ok(())
+            } else {
+                Err(StoreError::Invalid(format!("{what}: lines sum to {a}, totals say {b}")))
+            }
+        };
+        check("old budgets", story.old_budget_usd, plan.totals.old_budget_usd)?;
+        check(
+            "new budgets",
+            story.within_envelope.new_budget_usd,
+            plan.totals.new_budget_usd,
+        )?;
+        check("budget changes", story.within_envelope.delta_usd, plan.totals.delta_usd)?;
+        let scores = p
+            .score(Some(plan.as_of), None, Some(plan.rubric_version))?
+            .scores
+            .into_iter()
+            .filter(|s| !retired(&s.use_case))
+            .collect();
         let decisions: Vec<DecisionView> = p.decisions()?;
-        let use_cases = p.use_cases()?.into_iter().map(|r| r.use_case).collect();
+        let all_incidents = p.incidents(
+            capcall_core::incident::DateRange {
+                from: None,
+                to: Some(plan.as_of),
+            },
+            None,
+        )?;
+        let mut ucr_changes = std::collections::BTreeMap::new();
+        let mut observations = std::collections::BTreeMap::new();
+        for l in &outcome.lines {
+            let rows = p.observations(&l.use_case)?;
+            let qc = capcall_core::ucr::quarter_change(&rows, plan.as_of)
+                .map_err(|e| StoreError::Invalid(format!("{}: UCR: {e}", l.use_case)))?;
+            ucr_changes.insert(l.use_case.clone(), qc);
+            observations.insert(l.use_case.clone(), rows);
+        }
+        let incidents = all_incidents
+            .into_iter()
+            .filter(|i| outcome.lines.iter().any(|l| l.use_case == i.use_case))
+            .collect();
         Ok(Pack {
             draft: is_draft,
             approved_at: stored.approved_at,
@@ -133,6 +299,10 @@ impl Pack {
             scores,
             use_cases,
             audit_digest: p.audit_digest()?,
+            incidents,
+            ucr_changes,
+            observations,
+            story,
         })
     }
 

@@ -67,6 +67,340 @@ fn dim<'a>(p: &'a Pack, id: &str, d: Dimension) -> Option<&'a capcall_core::rubr
     p.scores.iter().find(|s| s.use_case == id).map(|s| s.dimension(d))
 }
 
+/// At most this many table rows (header excluded) on one slide; longer
+/// tables continue on "… (continued)" slides with the header repeated.
+pub const MAX_SLIDE_ROWS: usize = 10;
+
+/// A table split over slides of at most [`MAX_SLIDE_ROWS`] rows, each slide
+/// opened with `---` and titled (`title (continued)` after the first);
+/// `intro` goes under the first title only, `after` after the last table.
+fn table_slides(title: &str, intro: &str, header: &str, rows: &[String], after: &str) -> String {
+    let mut s = String::new();
+    let chunks: Vec<&[String]> = if rows.is_empty() {
+        vec![&[]]
+    } else {
+        rows.chunks(MAX_SLIDE_ROWS).collect()
+    };
+    let n = chunks.len();
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let _ = write!(s, "---\n\n## {title}{}\n\n", if i == 0 { "" } else { " (continued)" });
+        if i == 0 && !intro.is_empty() {
+            let _ = write!(s, "{intro}\n\n");
+        }
+        s.push_str(header);
+        for r in chunk {
+            s.push_str(r);
+            s.push('\n');
+        }
+        s.push('\n');
+        if i + 1 == n && !after.is_empty() {
+            let _ = write!(s, "{after}\n\n");
+        }
+    }
+    s
+}
+
+/// Bullets split over slides of at most [`MAX_SLIDE_ROWS`] bullets.
+fn bullet_slides(title: &str, bullets: &[String]) -> String {
+    let mut s = String::new();
+    for (i, chunk) in bullets.chunks(MAX_SLIDE_ROWS).enumerate() {
+        let _ = write!(s, "---\n\n## {title}{}\n\n", if i == 0 { "" } else { " (continued)" });
+        for b in chunk {
+            let _ = writeln!(s, "- {b}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// A number for a sentence: at most one decimal, no trailing zeros.
+fn num1(d: Decimal) -> String {
+    d.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        .normalize()
+        .to_string()
+}
+
+/// A percentage without its sign ("8.3%").
+fn pct_abs(d: Decimal) -> String {
+    fmt_pct(d.abs()).trim_start_matches('+').to_string()
+}
+
+/// "UCR fell 8.3% quarter on quarter to $0.0071 per unit in 2025-Q2".
+pub fn ucr_sentence(p: &Pack, id: &str) -> String {
+    let Some(q) = p.ucr_changes.get(id) else {
+        return "UCR unknown".into();
+    };
+    let partial = q
+        .partial_quarter
+        .as_ref()
+        .map(|pq| match q.partial_ucr {
+            Some(u) => format!("; ${} in {pq} so far (partial quarter)", fmt_ucr(u)),
+            None => String::new(),
+        })
+        .unwrap_or_default();
+    let main = match (q.ucr, q.change_pct) {
+        (Some(u), Some(c)) if c.is_zero() => {
+            format!(
+                "UCR held at ${} per unit in {} quarter on quarter",
+                fmt_ucr(u),
+                q.quarter
+            )
+        }
+        (Some(u), Some(c)) => format!(
+            "UCR {} {} quarter on quarter to ${} per unit in {}",
+            if c.is_sign_negative() { "fell" } else { "rose" },
+            pct_abs(c),
+            fmt_ucr(u),
+            q.quarter
+        ),
+        (Some(u), None) => format!(
+            "UCR ${} per unit in {} (no {} figure to compare)",
+            fmt_ucr(u),
+            q.quarter,
+            q.previous_quarter
+        ),
+        (None, _) => format!("UCR unknown in {}", q.quarter),
+    };
+    format!("{main}{partial}")
+}
+
+/// The value evidence of the last complete quarter in a sentence.
+pub fn value_sentence(p: &Pack, id: &str) -> String {
+    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
+    let rows: Vec<&capcall_core::Observation> = p
+        .observations
+        .get(id)
+        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
+        .unwrap_or_default();
+    let mean = |f: fn(&capcall_core::Observation) -> Option<Decimal>| {
+        capcall_core::ucr::mean(rows.iter().filter_map(|o| f(o)))
+    };
+    let (delta, target, ci_low) = (
+        mean(|o| o.value_delta),
+        mean(|o| o.value_target),
+        mean(|o| o.value_ci_low),
+    );
+    let Some(delta) = delta else {
+        return format!("No value measured in {} (opaque)", last.label());
+    };
+    let vs = match target {
+        Some(t) if delta >= t => format!(", above its target of {}", num1(t)),
+        Some(t) => format!(", below its target of {}", num1(t)),
+        None => ", with no target set".into(),
+    };
+    let sig = match ci_low {
+        Some(c) if c > Decimal::ZERO => "; statistically significant",
+        Some(_) => "; not statistically significant",
+        None => "",
+    };
+    format!(
+        "The KPI improved by {} on average in {}{vs}{sig}",
+        num1(delta),
+        last.label()
+    )
+}
+
+/// Trailing-90-day SLO record in a sentence.
+pub fn slo_sentence(p: &Pack, id: &str) -> String {
+    let w = capcall_core::Window::trailing(p.plan.as_of, 90);
+    let rows: Vec<&capcall_core::Observation> = p
+        .observations
+        .get(id)
+        .map(|r| {
+            r.iter()
+                .filter(|o| w.contains(o.period_start))
+                .filter(|o| {
+                    o.p95_latency_ms.zip(o.p95_latency_slo_ms).is_some()
+                        || o.availability_pct.zip(o.availability_slo_pct).is_some()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if rows.is_empty() {
+        return format!("No SLO data in the 90 days to {}", p.plan.as_of);
+    }
+    let weekly = rows
+        .windows(2)
+        .all(|w| (w[1].period_start - w[0].period_start).num_days() == 7);
+    let unit = if weekly { "weeks" } else { "reporting periods" };
+    let breaches = rows
+        .iter()
+        .filter(|o| {
+            o.p95_latency_ms
+                .zip(o.p95_latency_slo_ms)
+                .is_some_and(|(v, slo)| v > slo)
+                || o.availability_pct
+                    .zip(o.availability_slo_pct)
+                    .is_some_and(|(a, slo)| a < slo)
+        })
+        .count();
+    let n = rows.len();
+    if breaches == 0 {
+        format!("Met its SLOs in all {n} {unit} to {}", p.plan.as_of)
+    } else {
+        format!("Breached its SLOs in {breaches} of {n} {unit} to {}", p.plan.as_of)
+    }
+}
+
+/// `workoff_lodz-invoice-ocr` → "Work-off: Łódź Invoice OCR" (the use
+/// case's name), `sunset_x` → "Sunset: …", `wave3_launch` → "Wave3 launch".
+pub fn milestone_name(p: &Pack, raw: &str) -> String {
+    for (prefix, label) in [("workoff_", "Work-off"), ("sunset_", "Sunset")] {
+        if let Some(id) = raw.strip_prefix(prefix) {
+            if let Some(u) = p.use_cases.iter().find(|u| u.id == id) {
+                return format!("{label}: {}", u.name);
+            }
+        }
+    }
+    const ACRONYMS: [&str; 16] = [
+        "eu", "us", "uk", "ai", "slo", "slos", "pii", "hr", "ucr", "api", "ux", "kpi", "ocr", "llm", "elt", "ceo",
+    ];
+    let words: Vec<String> = raw
+        .split(['_', ' '])
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, w)| {
+            if ACRONYMS.contains(&w.to_lowercase().as_str()) {
+                if w.eq_ignore_ascii_case("slos") {
+                    "SLOs".to_string()
+                } else {
+                    w.to_uppercase()
+                }
+            } else if i == 0 {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// The red flags a board must hear about, one sentence each, grouped by
+/// kind: red safety evals, privacy incidents (trailing 90 days), chronic
+/// SLO breaches, then spend over budget in the last complete quarter (the
+/// board's rule, `capcall_core::board::row_figures`).
+pub fn red_flags(p: &Pack) -> Vec<String> {
+    let as_of = p.plan.as_of;
+    let w = capcall_core::Window::trailing(as_of, 90);
+    let (mut evals, mut privacy, mut slos, mut over) = (vec![], vec![], vec![], vec![]);
+    let mut quarter = String::new();
+    for l in sorted_lines(p) {
+        let name = l.name.as_str();
+        let rows = p.observations.get(&l.use_case).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(o) = rows
+            .iter()
+            .rfind(|o| o.period_start <= as_of && o.eval_status.is_some())
+        {
+            if o.eval_status == Some(capcall_core::EvalStatus::Red) {
+                evals.push(format!("{name}: safety evals red as of {}", o.period_start));
+            }
+        }
+        let mut records: Vec<String> = p
+            .incidents
+            .iter()
+            .filter(|i| i.use_case == l.use_case && i.privacy && w.contains(i.opened_on()))
+            .map(|i| format!("{} opened {}", i.id, i.opened_on()))
+            .collect();
+        records.sort();
+        let reported: u32 = rows
+            .iter()
+            .filter(|o| w.contains(o.period_start))
+            .filter_map(|o| o.privacy_incidents)
+            .sum();
+        if !records.is_empty() {
+            privacy.push(format!(
+                "{name}: {} privacy incident{} in the 90 days to {as_of} ({})",
+                records.len(),
+                if records.len() == 1 { "" } else { "s" },
+                records.join(", ")
+            ));
+        } else if reported > 0 {
+            privacy.push(format!(
+                "{name}: {reported} privacy incident{} reported in the 90 days to {as_of}",
+                if reported == 1 { "" } else { "s" }
+            ));
+        }
+        if dim(p, &l.use_case, Dimension::Slos).is_some_and(|d| d.verdict == Verdict::Retire) {
+            let said = slo_sentence(p, &l.use_case).replacen("Breached its SLOs", "SLOs breached", 1);
+            slos.push(format!("{name}: chronic SLO breaches ({said})"));
+        }
+        let Some(uc) = p.use_cases.iter().find(|u| u.id == l.use_case) else {
+            continue;
+        };
+        let mine: Vec<capcall_core::Incident> = p
+            .incidents
+            .iter()
+            .filter(|i| i.use_case == l.use_case)
+            .cloned()
+            .collect();
+        if let Ok(f) = capcall_core::board::row_figures(uc, rows, &mine, as_of) {
+            quarter = f.quarter.clone();
+            if f.over_budget {
+                let pct = f
+                    .spend_usd
+                    .and_then(|s| pct_change(Some(uc.budget_usd.as_decimal()), Some(s.as_decimal())))
+                    .map(fmt_pct)
+                    .unwrap_or_default();
+                over.push(format!("{name} {pct}"));
+            }
+        }
+    }
+    let mut out = evals;
+    out.append(&mut privacy);
+    out.append(&mut slos);
+    if !over.is_empty() {
+        out.push(format!(
+            "{} use case{} spent over budget in {quarter}: {}",
+            over.len(),
+            if over.len() == 1 { "" } else { "s" },
+            over.join(", ")
+        ));
+    }
+    out
+}
+
+/// Incidents of the last complete quarter and the quarter so far, in
+/// sentences per use case (`capcall_core::incident::sentences`).
+pub fn incident_sentences(p: &Pack) -> Vec<String> {
+    let as_of = p.plan.as_of;
+    let range = capcall_core::incident::DateRange {
+        from: None,
+        to: Some(as_of),
+    };
+    let last = capcall_core::Quarter::last_complete(as_of);
+    let current = capcall_core::Quarter::of(as_of);
+    let mut quarters = vec![last];
+    if current != last {
+        quarters.push(current);
+    }
+    let mut out = vec![];
+    for l in sorted_lines(p) {
+        let mine: Vec<&capcall_core::Incident> = p.incidents.iter().filter(|i| i.use_case == l.use_case).collect();
+        let mut said = vec![];
+        for q in &quarters {
+            said.extend(
+                capcall_core::incident::sentences(mine.iter().copied(), *q, range)
+                    .into_iter()
+                    .filter(|s| !s.starts_with("No incidents")),
+            );
+        }
+        if !said.is_empty() {
+            out.push(format!("**{}**: {}", txt(&l.name), txt(&said.join("; "))));
+        }
+    }
+    out
+}
+
+/// Is this UCR-trend period the quarter in progress at the as-of date?
+fn is_partial_quarter(p: &Pack, period: &str) -> bool {
+    let current = capcall_core::Quarter::of(p.plan.as_of);
+    current != capcall_core::Quarter::last_complete(p.plan.as_of) && period == current.label()
+}
+
 /// Marp slides for the readout agenda.
 pub fn readout_md(p: &Pack) -> String {
     let pl = &p.plan;
@@ -108,116 +442,139 @@ pub fn readout_md(p: &Pack) -> String {
         t.expand_count, t.hold_count, t.retire_count
     );
     s.push_str(draft_banner(p));
-    s.push_str("---\n\n## The ask\n\n");
-    let _ = writeln!(
-        s,
-        "- **Next capital call: {}** funds every Expand path in full",
-        usd(t.next_capital_call_usd)
-    );
-    let _ = writeln!(
-        s,
-        "- Retiring {} use cases frees **{}** (net of {} decommissioning)",
-        t.retire_count,
-        usd(t.freed_usd),
-        usd(t.decommission_usd)
-    );
-    let _ = writeln!(
-        s,
-        "- Reallocated to Expand: **{}** of {} asked; reserve {}",
-        usd(t.reallocated_usd),
-        usd(t.requested_usd),
-        usd(t.reserve_usd)
-    );
-    let _ = writeln!(
-        s,
-        "- Projected value: **{}**; portfolio UCR {} → {} USD/unit\n",
-        value_usd(t.projected_value),
-        ucr(t.current_ucr),
-        ucr(t.projected_ucr)
-    );
-    s.push_str("---\n\n## Value realized\n\n| Use case | Value | Evidence (last quarter) |\n|---|---|---|\n");
-    for l in sorted_lines(p) {
-        if let Some(d) = dim(p, &l.use_case, Dimension::Value) {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} |",
-                cell(&l.name),
-                d.verdict.as_str(),
-                cell(&d.explanation)
-            );
-        }
+    s.push_str(&ask_slide(p));
+    let value_rows: Vec<String> = sorted_lines(p)
+        .into_iter()
+        .filter_map(|l| {
+            dim(p, &l.use_case, Dimension::Value).map(|d| {
+                format!(
+                    "| {} | {} | {}. {}. |",
+                    cell(&l.name),
+                    d.verdict.as_str(),
+                    cell(&value_sentence(p, &l.use_case)),
+                    cell(&ucr_sentence(p, &l.use_case))
+                )
+            })
+        })
+        .collect();
+    s.push_str(&table_slides(
+        "Value realized",
+        "",
+        "| Use case | Value | Evidence |\n|---|---|---|\n",
+        &value_rows,
+        "",
+    ));
+    let slo_rows: Vec<String> = sorted_lines(p)
+        .into_iter()
+        .filter_map(|l| {
+            dim(p, &l.use_case, Dimension::Slos).map(|d| {
+                format!(
+                    "| {} | {} | {} |",
+                    cell(&l.name),
+                    d.verdict.as_str(),
+                    cell(&slo_sentence(p, &l.use_case))
+                )
+            })
+        })
+        .collect();
+    s.push_str(&table_slides(
+        "SLO adherence",
+        "",
+        "| Use case | SLOs | Trailing 90 days |\n|---|---|---|\n",
+        &slo_rows,
+        "",
+    ));
+    let mut bullets: Vec<String> = red_flags(p).iter().map(|f| format!("Red flag — {}", txt(f))).collect();
+    bullets.extend(incident_sentences(p));
+    if bullets.is_empty() {
+        bullets.push(format!(
+            "No incidents, red evals, privacy incidents, chronic SLO breaches or over-budget use cases to {}.",
+            p.plan.as_of
+        ));
     }
-    s.push_str("\n---\n\n## SLO adherence\n\n| Use case | SLOs | Trailing 90 days |\n|---|---|---|\n");
-    for l in sorted_lines(p) {
-        if let Some(d) = dim(p, &l.use_case, Dimension::Slos) {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} |",
-                cell(&l.name),
-                d.verdict.as_str(),
-                cell(&d.explanation)
-            );
-        }
-    }
-    s.push_str("\n---\n\n## Incident summary\n\n");
-    let mut any = false;
-    for l in sorted_lines(p) {
-        let safety = dim(p, &l.use_case, Dimension::Safety);
-        let slos = dim(p, &l.use_case, Dimension::Slos);
-        if let Some(d) = safety.filter(|d| d.verdict != Verdict::Expand) {
-            any = true;
-            let _ = writeln!(
-                s,
-                "- **{}** — safety {}: {}",
-                txt(&l.name),
-                d.verdict.as_str(),
-                txt(&d.explanation)
-            );
-        }
-        if let Some(d) = slos.filter(|d| d.verdict == Verdict::Retire) {
-            any = true;
-            let _ = writeln!(
-                s,
-                "- **{}** — chronic SLO breaches: {}",
-                txt(&l.name),
-                txt(&d.explanation)
-            );
-        }
-    }
-    if !any {
-        s.push_str("- No safety or SLO incidents in the trailing 90 days.\n");
-    }
-    s.push_str("\n---\n\n## UCR trend\n\n![Portfolio UCR by quarter](ucr_trend.svg)\n\n| Quarter | UCR (USD/unit) | q/q |\n|---|---:|---:|\n");
+    s.push_str(&bullet_slides("Incident summary", &bullets));
+    let mut trend_rows = vec![];
     let mut prev = None;
     for q in &p.ucr_trend {
-        let change = pct_change(prev, q.ucr).map(fmt_pct).unwrap_or_else(|| "—".into());
-        let _ = writeln!(s, "| {} | {} | {} |", q.period, ucr(q.ucr), change);
+        let partial = is_partial_quarter(p, &q.period);
+        let change = if partial {
+            "— (partial, not compared)".to_string()
+        } else {
+            pct_change(prev, q.ucr).map(fmt_pct).unwrap_or_else(|| "—".into())
+        };
+        let label = if partial {
+            format!("{} (partial, to {})", q.period, pl.as_of)
+        } else {
+            q.period.clone()
+        };
+        trend_rows.push(format!("| {label} | {} | {change} |", ucr(q.ucr)));
         prev = q.ucr;
     }
-    s.push_str("\n---\n\n## Decisions: Expand / Hold / Retire\n\n| Path | Use case | Budget now | Next quarter | Change |\n|---|---|---:|---:|---:|\n");
-    for l in sorted_lines(p) {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} |",
-            l.path.as_str(),
-            cell(&l.name),
-            usd(l.old_budget_usd),
-            usd(l.new_budget_usd),
-            usd(l.delta_usd)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "| | **Total** | **{}** | **{}** | **{}** |",
-        usd(t.old_budget_usd),
-        usd(t.new_budget_usd),
-        usd(t.delta_usd)
-    );
+    // The chart takes the first slide; the table follows on its own.
+    s.push_str("---\n\n## UCR trend\n\n![Portfolio UCR by quarter](ucr_trend.svg)\n\n");
+    s.push_str(&table_slides(
+        "UCR trend by quarter",
+        "",
+        "| Quarter | UCR (USD/unit) | q/q |\n|---|---:|---:|\n",
+        &trend_rows,
+        "",
+    ));
+    let st = &p.story;
+    let (header, total) = if st.shortfall {
+        (
+            "| Path | Use case | Budget now | Within the envelope | Fully funded |\n|---|---|---:|---:|---:|\n"
+                .to_string(),
+            format!(
+                "| | **Total** | **{}** | **{}** | **{}** |",
+                usd(st.old_budget_usd),
+                usd(st.within_envelope.new_budget_usd),
+                usd(st.fully_funded.new_budget_usd)
+            ),
+        )
+    } else {
+        (
+            "| Path | Use case | Budget now | Next quarter | Change |\n|---|---|---:|---:|---:|\n".to_string(),
+            format!(
+                "| | **Total** | **{}** | **{}** | **{}** |",
+                usd(st.old_budget_usd),
+                usd(st.within_envelope.new_budget_usd),
+                usd(st.within_envelope.delta_usd)
+            ),
+        )
+    };
+    let mut rows: Vec<String> = st
+        .budgets
+        .iter()
+        .map(|b| {
+            if st.shortfall {
+                format!(
+                    "| {} | {} | {} | {} | {} |",
+                    b.path.as_str(),
+                    cell(&b.name),
+                    usd(b.old_budget_usd),
+                    usd(b.new_budget_usd),
+                    usd(b.fully_funded_new_budget_usd)
+                )
+            } else {
+                format!(
+                    "| {} | {} | {} | {} | {} |",
+                    b.path.as_str(),
+                    cell(&b.name),
+                    usd(b.old_budget_usd),
+                    usd(b.new_budget_usd),
+                    usd(b.delta_usd)
+                )
+            }
+        })
+        .collect();
+    rows.push(total);
     let logged: Vec<_> = p.decisions().filter(|d| d.status == Status::Approved).collect();
-    if !logged.is_empty() {
-        s.push_str("\nLogged decisions: ");
-        s.push_str(
-            &logged
+    let after = if logged.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Logged decisions: {}",
+            logged
                 .iter()
                 .map(|d| {
                     format!(
@@ -229,17 +586,32 @@ pub fn readout_md(p: &Pack) -> String {
                     )
                 })
                 .collect::<Vec<_>>()
-                .join("; "),
-        );
-        s.push('\n');
-    }
-    s.push_str("\n---\n\n## Next 90 days\n\n");
-    for m in pl.milestones.iter().take(8) {
-        let _ = writeln!(s, "- {} — {} ({})", m.date, txt(&m.name), txt(&m.owner));
-    }
-    let _ = writeln!(
-        s,
-        "- {} risk work-offs due by {}",
+                .join("; ")
+        )
+    };
+    let intro = if st.shortfall {
+        format!(
+            "Next-quarter budgets within the {} envelope and fully funded ({} capital call).",
+            usd(p.plan.totals.envelope_usd),
+            usd(st.fully_funded.capital_call_usd)
+        )
+    } else {
+        String::new()
+    };
+    s.push_str(&table_slides(
+        "Decisions: Expand / Hold / Retire",
+        &intro,
+        &header,
+        &rows,
+        &after,
+    ));
+    let mut bullets: Vec<String> = pl
+        .milestones
+        .iter()
+        .map(|m| format!("{} — {} ({})", m.date, txt(&milestone_name(p, &m.name)), txt(&m.owner)))
+        .collect();
+    bullets.push(format!(
+        "{} risk work-offs due by {}",
         pl.workoffs.len(),
         pl.workoffs
             .iter()
@@ -247,35 +619,115 @@ pub fn readout_md(p: &Pack) -> String {
             .max()
             .map(|d| d.to_string())
             .unwrap_or_else(|| "—".into())
-    );
+    ));
     for r in &pl.cadence {
-        let _ = writeln!(s, "- {}: {}", txt(&r.name), txt(&r.when));
+        bullets.push(format!("{}: {}", txt(&r.name), txt(&r.when)));
     }
-    s.push_str("\n---\n\n## Evidence\n\n");
+    s.push_str(&bullet_slides("Next 90 days", &bullets));
     let mut evidence: Vec<(&str, &str)> = p
         .decisions()
         .flat_map(|d| d.evidence.iter().map(move |e| (d.id.as_str(), e.as_str())))
         .collect();
     evidence.sort();
     evidence.dedup();
-    if evidence.is_empty() {
-        s.push_str("- No evidence logged yet.\n");
+    let mut bullets: Vec<String> = evidence
+        .into_iter()
+        .map(|(id, e)| {
+            let (e, id) = (txt(e), txt(id));
+            format!("[{e}]({e}) ({id})")
+        })
+        .collect();
+    if bullets.is_empty() {
+        bullets.push("No evidence logged yet.".into());
     }
-    for (id, e) in evidence {
-        let (e, id) = (txt(e), txt(id));
-        let _ = writeln!(s, "- [{e}]({e}) ({id})");
+    s.push_str(&bullet_slides("Evidence", &bullets));
+    s
+}
+
+/// "The ask": one capital call when the envelope funds every Expand ask;
+/// otherwise both options side by side, labelled, for the board to choose.
+fn ask_slide(p: &Pack) -> String {
+    let t = &p.plan.totals;
+    let st = &p.story;
+    let mut s = String::from("---\n\n## The ask\n\n");
+    if st.shortfall {
+        let _ = writeln!(
+            s,
+            "The {} envelope does not fund every Expand ask in full. The board chooses:\n",
+            usd(t.envelope_usd)
+        );
+        s.push_str("| | Within the envelope | Fully funded |\n|---|---:|---:|\n");
+        let _ = writeln!(
+            s,
+            "| **Capital call** | **{}** | **{}** |",
+            usd(st.within_envelope.capital_call_usd),
+            usd(st.fully_funded.capital_call_usd)
+        );
+        let _ = writeln!(
+            s,
+            "| Budget next quarter | {} | {} |",
+            usd(st.within_envelope.new_budget_usd),
+            usd(st.fully_funded.new_budget_usd)
+        );
+        let _ = writeln!(
+            s,
+            "| Change vs this quarter | {} | {} |",
+            usd(st.within_envelope.delta_usd),
+            usd(st.fully_funded.delta_usd)
+        );
+        let _ = writeln!(
+            s,
+            "| Expand asks left unfunded | {} | $0.00 |\n",
+            usd(t.unfunded_asks_usd)
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "- **Next capital call: {}** funds every Expand path in full",
+            usd(st.within_envelope.capital_call_usd)
+        );
     }
+    let _ = writeln!(
+        s,
+        "- Retiring {} use cases frees **{}** (net of {} decommissioning)",
+        t.retire_count,
+        usd(t.freed_usd),
+        usd(t.decommission_usd)
+    );
+    let _ = writeln!(
+        s,
+        "- {}eallocated to Expand: **{}** of {} asked; reserve {}",
+        if st.shortfall { "Within the envelope, r" } else { "R" },
+        usd(t.reallocated_usd),
+        usd(t.requested_usd),
+        usd(t.reserve_usd)
+    );
+    let _ = writeln!(
+        s,
+        "- Projected value: **{}**; portfolio UCR {} → {} USD/unit\n",
+        value_usd(t.projected_value),
+        ucr(t.current_ucr),
+        ucr(t.projected_ucr)
+    );
     s
 }
 
 /// The portfolio UCR by quarter as an SVG line chart. Coordinates are
 /// computed in exact decimals and printed with 1 decimal.
 pub fn ucr_svg(p: &Pack) -> String {
-    let pts: Vec<(&str, Decimal)> = p
+    let labels: Vec<(String, Option<Decimal>)> = p
         .ucr_trend
         .iter()
-        .filter_map(|q| q.ucr.map(|u| (q.period.as_str(), u)))
+        .map(|q| {
+            let label = if is_partial_quarter(p, &q.period) {
+                format!("{} (partial)", q.period)
+            } else {
+                q.period.clone()
+            };
+            (label, q.ucr)
+        })
         .collect();
+    let pts: Vec<(&str, Decimal)> = labels.iter().filter_map(|(l, u)| u.map(|u| (l.as_str(), u))).collect();
     let (w, h, left, right, top, bottom) = (720, 320, 80, 20, 40, 50);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\" font-weight=\"bold\" fill=\"#0f172a\">Portfolio UCR by quarter (USD per unit){}</text>\n",
@@ -285,8 +737,9 @@ pub fn ucr_svg(p: &Pack) -> String {
         s.push_str("<text x=\"80\" y=\"160\">No UCR data</text>\n</svg>\n");
         return s;
     }
+    // Honest axis: the y-axis starts at zero.
     let max = pts.iter().map(|p| p.1).max().unwrap_or(Decimal::ONE);
-    let min = pts.iter().map(|p| p.1).min().unwrap_or(Decimal::ZERO);
+    let min = Decimal::ZERO;
     let span = if max > min { max - min } else { Decimal::ONE };
     let plot_w = Decimal::from(w - left - right);
     let plot_h = Decimal::from(h - top - bottom);
@@ -400,6 +853,69 @@ pub fn decision_log_md(p: &Pack) -> String {
     s
 }
 
+/// An Expand outcome in a sentence from the data: its guardrails when a
+/// decision names them, else the value and unit cost it must hold.
+fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
+    let generic = targets.iter().all(|t| t.starts_with("hold every traffic light"));
+    if !generic {
+        return format!("Hold the guardrails {}", targets.join("; "));
+    }
+    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
+    let rows: Vec<&capcall_core::Observation> = p
+        .observations
+        .get(id)
+        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
+        .unwrap_or_default();
+    let target = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_target));
+    let value = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_delta));
+    let mut parts = vec![];
+    match (target, value) {
+        (Some(t), Some(v)) => parts.push(format!(
+            "keep the KPI at or above its target of {} ({} in {})",
+            num1(t),
+            num1(v),
+            last.label()
+        )),
+        (Some(t), None) => parts.push(format!("reach the KPI target of {}", num1(t))),
+        _ => parts.push("measure the KPI against a target".into()),
+    }
+    if let Some(u) = p
+        .ucr_changes
+        .get(id)
+        .and_then(|q| q.ucr.map(|u| (u, q.quarter.clone())))
+    {
+        parts.push(format!(
+            "keep unit cost at or below ${} per unit ({})",
+            fmt_ucr(u.0),
+            u.1
+        ));
+    }
+    let mut sentence = parts.join(" and ");
+    if let Some(f) = sentence.get(0..1) {
+        sentence = f.to_uppercase() + &sentence[1..];
+    }
+    format!("{sentence}; re-scored at the next readout")
+}
+
+/// The capital call in words: one figure, or both labelled.
+fn call_words(p: &Pack) -> String {
+    let st = &p.story;
+    if st.shortfall {
+        format!(
+            "Capital call **{}** within the envelope (budgets {}), or **{}** fully funded (budgets {})",
+            usd(st.within_envelope.capital_call_usd),
+            usd(st.within_envelope.new_budget_usd),
+            usd(st.fully_funded.capital_call_usd),
+            usd(st.fully_funded.new_budget_usd)
+        )
+    } else {
+        format!(
+            "Next capital call **{}** funds every Expand ask",
+            usd(st.within_envelope.capital_call_usd)
+        )
+    }
+}
+
 /// The next-90 plan document.
 pub fn plan_md(p: &Pack) -> String {
     let pl = &p.plan;
@@ -407,7 +923,7 @@ pub fn plan_md(p: &Pack) -> String {
     s.push_str(draft_banner(p));
     let _ = writeln!(
         s,
-        "Built from scenario **{}** (rubric v{}, data as of {}){}. Next capital call **{}**; reallocated {}.\n",
+        "Built from scenario **{}** (rubric v{}, data as of {}){}. {}; reallocated {}.\n",
         txt(&pl.scenario),
         pl.rubric_version,
         pl.as_of,
@@ -415,7 +931,7 @@ pub fn plan_md(p: &Pack) -> String {
             .as_ref()
             .map(|a| format!(", approved {a}"))
             .unwrap_or_default(),
-        usd(pl.totals.next_capital_call_usd),
+        call_words(p),
         usd(pl.totals.reallocated_usd)
     );
     s.push_str("## Outcomes\n\n| Use case | Targets | Projected value |\n|---|---|---:|\n");
@@ -424,7 +940,7 @@ pub fn plan_md(p: &Pack) -> String {
             s,
             "| {} | {} | {} |",
             cell(&o.name),
-            cell(&o.targets.join("; ")),
+            cell(&outcome_words(p, &o.use_case, &o.targets)),
             usd(o.projected_value)
         );
     }
@@ -434,7 +950,7 @@ pub fn plan_md(p: &Pack) -> String {
             s,
             "| {} | {} | {} | {} |",
             m.date,
-            cell(&m.name),
+            cell(&milestone_name(p, &m.name)),
             cell(&m.owner),
             cell(&m.decision)
         );
@@ -499,30 +1015,44 @@ pub fn plan_md(p: &Pack) -> String {
     s
 }
 
-/// Per use case old/new budget and delta, then a TOTAL row equal to the
-/// scenario's totals. Plain decimals (a machine format: no separators).
+/// Per use case old/new budget and delta within the envelope, then the
+/// fully funded new budget and delta (equal when the envelope funds every
+/// ask), then a CAPITAL_CALL row (the two calls in the new-budget columns)
+/// and the TOTAL row last, all from [`crate::Story`].
+/// Plain decimals (a machine format: no separators).
 pub fn budgets_csv(p: &Pack) -> String {
-    let mut s = String::from("use_case,name,path,old_budget_usd,new_budget_usd,delta_usd\n");
-    for l in sorted_lines(p) {
+    let mut s = String::from(
+        "use_case,name,path,old_budget_usd,new_budget_usd,delta_usd,fully_funded_new_budget_usd,fully_funded_delta_usd\n",
+    );
+    let st = &p.story;
+    for b in &st.budgets {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{}",
-            csv_field(&l.use_case),
-            csv_field(&l.name),
-            l.path.as_str().to_ascii_lowercase(),
-            csv_field(&l.old_budget_usd.to_string()),
-            csv_field(&l.new_budget_usd.to_string()),
-            csv_field(&l.delta_usd.to_string())
+            "{},{},{},{},{},{},{},{}",
+            csv_field(&b.use_case),
+            csv_field(&b.name),
+            b.path.as_str().to_ascii_lowercase(),
+            csv_field(&b.old_budget_usd.to_string()),
+            csv_field(&b.new_budget_usd.to_string()),
+            csv_field(&b.delta_usd.to_string()),
+            csv_field(&b.fully_funded_new_budget_usd.to_string()),
+            csv_field(&b.fully_funded_delta_usd.to_string())
         );
     }
-    let t = &p.plan.totals;
+    let draft = if p.draft { "DRAFT" } else { "" };
     let _ = writeln!(
         s,
-        "TOTAL,{},,{},{},{}",
-        if p.draft { "DRAFT" } else { "" },
-        csv_field(&t.old_budget_usd.to_string()),
-        csv_field(&t.new_budget_usd.to_string()),
-        csv_field(&t.delta_usd.to_string())
+        "CAPITAL_CALL,{draft},,,{},,{},",
+        st.within_envelope.capital_call_usd, st.fully_funded.capital_call_usd
+    );
+    let _ = writeln!(
+        s,
+        "TOTAL,{draft},,{},{},{},{},{}",
+        st.old_budget_usd,
+        st.within_envelope.new_budget_usd,
+        st.within_envelope.delta_usd,
+        st.fully_funded.new_budget_usd,
+        st.fully_funded.delta_usd
     );
     s
 }
@@ -541,21 +1071,18 @@ fn csv_field(v: &str) -> String {
 
 /// The whole plan with budgets and decisions; money as strings.
 pub fn plan_json(p: &Pack) -> String {
-    #[derive(serde::Serialize)]
-    struct Budget<'a> {
-        use_case: &'a str,
-        name: &'a str,
-        path: Path,
-        old_budget_usd: Planned,
-        new_budget_usd: Planned,
-        delta_usd: Planned,
-    }
     let doc = serde_json::json!({
         "schema_version": capcall_core::plan::SCHEMA_VERSION,
         "status": if p.draft { "DRAFT" } else { "approved" },
         "approved_at": p.approved_at,
         "plan": p.plan,
-        "budgets": sorted_lines(p).into_iter().map(|l| Budget { use_case: &l.use_case, name: &l.name, path: l.path, old_budget_usd: l.old_budget_usd, new_budget_usd: l.new_budget_usd, delta_usd: l.delta_usd }).collect::<Vec<_>>(),
+        "budgets": p.story.budgets,
+        "funding": serde_json::json!({
+            "envelope_funds_every_ask": !p.story.shortfall,
+            "old_budget_usd": p.story.old_budget_usd,
+            "within_envelope": p.story.within_envelope,
+            "fully_funded": p.story.fully_funded,
+        }),
         "decisions": p.decisions().collect::<Vec<_>>(),
         "audit_digest": p.audit_digest,
         "accepted_gaps": p.accepted_gaps,
@@ -567,16 +1094,15 @@ pub fn plan_json(p: &Pack) -> String {
 
 pub fn ceo_note(p: &Pack) -> String {
     let t = &p.plan.totals;
-    let expand: Vec<&str> = sorted_lines(p)
-        .into_iter()
-        .filter(|l| l.path == Path::Expand)
-        .map(|l| l.name.as_str())
-        .collect();
-    let retire: Vec<&str> = sorted_lines(p)
-        .into_iter()
-        .filter(|l| l.path == Path::Retire)
-        .map(|l| l.name.as_str())
-        .collect();
+    let st = &p.story;
+    let names = |path: Path| -> Vec<&str> {
+        st.budgets
+            .iter()
+            .filter(|b| b.path == path)
+            .map(|b| b.name.as_str())
+            .collect()
+    };
+    let (expand, retire) = (names(Path::Expand), names(Path::Retire));
     let mut s = String::from("# CEO note (draft for review)\n\n");
     s.push_str(draft_banner(p));
     let _ = writeln!(
@@ -590,30 +1116,80 @@ pub fn ceo_note(p: &Pack) -> String {
         t.retire_count,
         md_text(&retire.join(", "))
     );
-    let _ = writeln!(
-        s,
-        "Retirements free {} that we move to the highest-return paths. To fund every expansion in full we are asking the board for a capital call of {}. \
-         We expect {} of value from the reallocated dollars, and our unit cost to move from {} to {} USD per request.\n",
-        usd(t.freed_usd),
-        usd(t.next_capital_call_usd),
-        value_usd(t.projected_value),
-        ucr(t.current_ucr),
-        ucr(t.projected_ucr)
-    );
-    s.push_str("Scale did not compromise our guardrails: every expansion carries SLO, safety and unit-cost guardrails that we review weekly.\n");
+    if st.shortfall {
+        let _ = writeln!(
+            s,
+            "Retirements free {}. Within the envelope we ask the board for a capital call of {}, \
+             which leaves {} of expansion asks unfunded (next-quarter budgets {}). \
+             Funding every expansion in full needs a capital call of {} (next-quarter budgets {}). \
+             The board chooses between the two. Within the envelope we expect {} of value, \
+             and our unit cost to move from {} to {} USD per unit.\n",
+            usd(t.freed_usd),
+            usd(st.within_envelope.capital_call_usd),
+            usd(t.unfunded_asks_usd),
+            usd(st.within_envelope.new_budget_usd),
+            usd(st.fully_funded.capital_call_usd),
+            usd(st.fully_funded.new_budget_usd),
+            value_usd(t.projected_value),
+            ucr(t.current_ucr),
+            ucr(t.projected_ucr)
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "Retirements free {} that we move to the highest-return paths. To fund every expansion in full we are asking the board for a capital call of {} (next-quarter budgets {}). \
+             We expect {} of value from the reallocated dollars, and our unit cost to move from {} to {} USD per unit.\n",
+            usd(t.freed_usd),
+            usd(st.within_envelope.capital_call_usd),
+            usd(st.within_envelope.new_budget_usd),
+            value_usd(t.projected_value),
+            ucr(t.current_ucr),
+            ucr(t.projected_ucr)
+        );
+    }
+    let flags = red_flags(p);
+    if flags.is_empty() {
+        let _ = writeln!(
+            s,
+            "No red flags as of {}: no red safety evals, privacy incidents, chronic SLO breaches or over-budget use cases. \
+             Every expansion carries SLO, safety and unit-cost guardrails that we review weekly.",
+            p.plan.as_of
+        );
+    } else {
+        s.push_str("Red flags the board should know about:\n\n");
+        for f in &flags {
+            let _ = writeln!(s, "- {}", md_text(f));
+        }
+        s.push_str(
+            "\nEach has an owner and a work-off or retirement in the next-90 plan; we review the guardrails weekly.\n",
+        );
+    }
     s
 }
 
 pub fn elt_bullets(p: &Pack) -> String {
     let t = &p.plan.totals;
+    let st = &p.story;
     let mut s = String::from("# ELT bullets\n\n");
     s.push_str(draft_banner(p));
-    let _ = writeln!(
-        s,
-        "- Capital call: {} (envelope shortfall {})",
-        usd(t.next_capital_call_usd),
-        usd(t.envelope_shortfall_usd)
-    );
+    if st.shortfall {
+        let _ = writeln!(
+            s,
+            "- Capital call within the envelope: {} (budgets next quarter {}); fully funded: {} (budgets {}); envelope shortfall {}",
+            usd(st.within_envelope.capital_call_usd),
+            usd(st.within_envelope.new_budget_usd),
+            usd(st.fully_funded.capital_call_usd),
+            usd(st.fully_funded.new_budget_usd),
+            usd(t.envelope_shortfall_usd)
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "- Capital call: {} funds every Expand ask (budgets next quarter {})",
+            usd(st.within_envelope.capital_call_usd),
+            usd(st.within_envelope.new_budget_usd)
+        );
+    }
     let _ = writeln!(
         s,
         "- Reallocated {} from {} retirements; reserve {}",
@@ -626,8 +1202,17 @@ pub fn elt_bullets(p: &Pack) -> String {
         "- Decisions: {} Expand, {} Hold, {} Retire",
         t.expand_count, t.hold_count, t.retire_count
     );
+    for f in red_flags(p) {
+        let _ = writeln!(s, "- Red flag: {}", md_text(&f));
+    }
     for m in p.plan.milestones.iter().take(5) {
-        let _ = writeln!(s, "- {}: {} ({})", m.date, md_text(&m.name), md_text(&m.owner));
+        let _ = writeln!(
+            s,
+            "- {}: {} ({})",
+            m.date,
+            md_text(&milestone_name(p, &m.name)),
+            md_text(&m.owner)
+        );
     }
     let _ = writeln!(
         s,
@@ -705,21 +1290,51 @@ pub fn readout_pdf(p: &Pack) -> Vec<u8> {
     let mut y = 600.0;
     pg.text(50.0, y, 13.0, true, "Totals");
     y -= 22.0;
-    for (k, v) in [
-        ("Next capital call", usd(t.next_capital_call_usd)),
-        ("Freed by retirements (net)", usd(t.freed_usd)),
-        ("Decommission costs", usd(t.decommission_usd)),
-        ("Envelope (new money)", usd(t.envelope_usd)),
-        ("Reserve", usd(t.reserve_usd)),
-        ("Reallocated to Expand", usd(t.reallocated_usd)),
-        ("Expand asks after caps", usd(t.requested_usd)),
-        ("Budget this quarter", usd(t.old_budget_usd)),
-        ("Budget next quarter", usd(t.new_budget_usd)),
-        ("Projected value", value_usd(t.projected_value)),
-    ] {
-        pg.text(60.0, y, 11.0, k == "Next capital call", k);
-        pg.text_right(400.0, y, 11.0, k == "Next capital call", &v);
-        pg.line(60.0, y - 5.0, 400.0, y - 5.0, 0.3, 0.85);
+    let st = &p.story;
+    let mut rows: Vec<(String, String)> = if st.shortfall {
+        vec![
+            (
+                "Capital call within the envelope".into(),
+                usd(st.within_envelope.capital_call_usd),
+            ),
+            (
+                "Capital call fully funded".into(),
+                usd(st.fully_funded.capital_call_usd),
+            ),
+            (
+                "Budget next quarter within the envelope".into(),
+                usd(st.within_envelope.new_budget_usd),
+            ),
+            (
+                "Budget next quarter fully funded".into(),
+                usd(st.fully_funded.new_budget_usd),
+            ),
+            ("Expand asks left unfunded".into(), usd(t.unfunded_asks_usd)),
+        ]
+    } else {
+        vec![
+            (
+                "Next capital call (funds every ask)".into(),
+                usd(st.within_envelope.capital_call_usd),
+            ),
+            ("Budget next quarter".into(), usd(st.within_envelope.new_budget_usd)),
+        ]
+    };
+    rows.extend([
+        ("Freed by retirements (net)".to_string(), usd(t.freed_usd)),
+        ("Decommission costs".into(), usd(t.decommission_usd)),
+        ("Envelope (new money)".into(), usd(t.envelope_usd)),
+        ("Reserve".into(), usd(t.reserve_usd)),
+        ("Reallocated to Expand".into(), usd(t.reallocated_usd)),
+        ("Expand asks after caps".into(), usd(t.requested_usd)),
+        ("Budget this quarter".into(), usd(st.old_budget_usd)),
+        ("Projected value".into(), value_usd(t.projected_value)),
+    ]);
+    for (k, v) in &rows {
+        let bold = k.starts_with("Capital call") || k.starts_with("Next capital call");
+        pg.text(60.0, y, 11.0, bold, k);
+        pg.text_right(440.0, y, 11.0, bold, v);
+        pg.line(60.0, y - 5.0, 440.0, y - 5.0, 0.3, 0.85);
         y -= 20.0;
     }
     pg.text(
@@ -742,24 +1357,39 @@ pub fn readout_pdf(p: &Pack) -> Vec<u8> {
     for (x, h) in cols {
         pg.text(x, y, 9.0, true, h);
     }
-    for (x, h) in [(400.0, "Budget now"), (475.0, "Next quarter"), (545.0, "Change")] {
+    let (h2, h3) = if st.shortfall {
+        ("Within envelope", "Fully funded")
+    } else {
+        ("Next quarter", "Change")
+    };
+    for (x, h) in [(400.0, "Budget now"), (475.0, h2), (545.0, h3)] {
         pg.text_right(x, y, 9.0, true, h);
     }
     pg.line(50.0, y - 4.0, 545.0, y - 4.0, 0.6, 0.4);
     y -= 16.0;
-    for l in sorted_lines(p) {
-        pg.text(50.0, y, 9.0, false, l.path.as_str());
-        pg.text(100.0, y, 9.0, false, &l.name);
-        pg.text_right(400.0, y, 9.0, false, &usd(l.old_budget_usd));
-        pg.text_right(475.0, y, 9.0, false, &usd(l.new_budget_usd));
-        pg.text_right(545.0, y, 9.0, false, &usd(l.delta_usd));
+    for b in &st.budgets {
+        let third = if st.shortfall {
+            b.fully_funded_new_budget_usd
+        } else {
+            b.delta_usd
+        };
+        pg.text(50.0, y, 9.0, false, b.path.as_str());
+        pg.text(100.0, y, 9.0, false, &b.name);
+        pg.text_right(400.0, y, 9.0, false, &usd(b.old_budget_usd));
+        pg.text_right(475.0, y, 9.0, false, &usd(b.new_budget_usd));
+        pg.text_right(545.0, y, 9.0, false, &usd(third));
         y -= 14.0;
     }
+    let third = if st.shortfall {
+        st.fully_funded.new_budget_usd
+    } else {
+        st.within_envelope.delta_usd
+    };
     pg.line(50.0, y + 10.0, 545.0, y + 10.0, 0.6, 0.4);
     pg.text(100.0, y, 9.0, true, "Total");
-    pg.text_right(400.0, y, 9.0, true, &usd(t.old_budget_usd));
-    pg.text_right(475.0, y, 9.0, true, &usd(t.new_budget_usd));
-    pg.text_right(545.0, y, 9.0, true, &usd(t.delta_usd));
+    pg.text_right(400.0, y, 9.0, true, &usd(st.old_budget_usd));
+    pg.text_right(475.0, y, 9.0, true, &usd(st.within_envelope.new_budget_usd));
+    pg.text_right(545.0, y, 9.0, true, &usd(third));
     y -= 36.0;
     pg.text(50.0, y, 13.0, true, "Decision log");
     y -= 18.0;
@@ -787,17 +1417,26 @@ pub fn readout_pdf(p: &Pack) -> Vec<u8> {
     // UCR chart and plan highlights.
     let mut pg = Page::new();
     pg.text(50.0, 790.0, 16.0, true, &format!("UCR trend and next 90 days{draft}"));
-    let pts: Vec<(&str, Decimal)> = p
+    let labels: Vec<(String, Option<Decimal>)> = p
         .ucr_trend
         .iter()
-        .filter_map(|q| q.ucr.map(|u| (q.period.as_str(), u)))
+        .map(|q| {
+            let label = if is_partial_quarter(p, &q.period) {
+                format!("{} (partial)", q.period)
+            } else {
+                q.period.clone()
+            };
+            (label, q.ucr)
+        })
         .collect();
+    let pts: Vec<(&str, Decimal)> = labels.iter().filter_map(|(l, u)| u.map(|u| (l.as_str(), u))).collect();
     let (cx, cy, cw, ch) = (80.0f32, 520.0f32, 460.0f32, 220.0f32);
     pg.line(cx, cy, cx + cw, cy, 0.8, 0.5);
     pg.line(cx, cy, cx, cy + ch, 0.8, 0.5);
     if !pts.is_empty() {
+        // Honest axis: the y-axis starts at zero.
         let max = pts.iter().map(|p| p.1).max().unwrap_or(Decimal::ONE);
-        let min = pts.iter().map(|p| p.1).min().unwrap_or(Decimal::ZERO);
+        let min = Decimal::ZERO;
         let span = if max > min { max - min } else { Decimal::ONE };
         let n = Decimal::from((pts.len().max(2) - 1) as i64);
         let px = |i: usize, v: Decimal| -> (f32, f32) {
@@ -818,7 +1457,26 @@ pub fn readout_pdf(p: &Pack) -> Vec<u8> {
     pg.text(50.0, y, 13.0, true, "Milestones");
     y -= 16.0;
     for m in pl.milestones.iter().take(14) {
-        pg.text(60.0, y, 9.0, false, &format!("{}  {}  ({})", m.date, m.name, m.owner));
+        pg.text(
+            60.0,
+            y,
+            9.0,
+            false,
+            &format!("{}  {}  ({})", m.date, milestone_name(p, &m.name), m.owner),
+        );
+        y -= 13.0;
+    }
+    if pl.milestones.len() > 14 {
+        pg.text(
+            60.0,
+            y,
+            9.0,
+            false,
+            &format!(
+                "... and {} more milestones in next_90_plan.md",
+                pl.milestones.len() - 14
+            ),
+        );
         y -= 13.0;
     }
     y -= 10.0;

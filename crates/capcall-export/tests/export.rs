@@ -243,13 +243,18 @@ fn budgets_csv_totals_equal_the_scenario_totals() {
     export(&p, &tmp.path().join("out"), Formats::parse("csv").unwrap(), false).unwrap();
     let csv = std::fs::read_to_string(tmp.path().join("out/budgets.csv")).unwrap();
     let plan = p.plan_latest(true).unwrap().unwrap().plan;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let cols = ["old_budget_usd", "new_budget_usd", "delta_usd"].map(|c| header.iter().position(|h| *h == c).unwrap());
     let mut sums = [capcall_core::Planned::ZERO; 3];
     let mut total_row = None;
     for line in csv.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
-        let money: Vec<capcall_core::Planned> = cells[cells.len() - 3..]
+        if cells[0] == "CAPITAL_CALL" {
+            continue;
+        }
+        let money: Vec<capcall_core::Planned> = cols
             .iter()
-            .map(|c| capcall_core::Planned::parse(c).unwrap())
+            .map(|&i| capcall_core::Planned::parse(cells[i]).unwrap())
             .collect();
         if cells[0] == "TOTAL" {
             total_row = Some(money);
@@ -423,4 +428,335 @@ fn a_failure_while_writing_leaves_the_old_pack_untouched() {
         assert_eq!(&std::fs::read(out.join(f)).unwrap(), bytes, "{f} changed");
     }
     assert!(entries(tmp.path()).iter().all(|e| !e.starts_with(".capcall-export-")));
+}
+
+/// Every money figure in a JSON document, to the cent (strings and numbers).
+fn json_money(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    let mut add = |s: &str| {
+        if let Ok(d) = s.parse::<rust_decimal::Decimal>() {
+            let c = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
+            out.insert(format!("{c:.2}"));
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => add(s),
+        serde_json::Value::Number(n) => add(&n.to_string()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_money(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| json_money(x, out)),
+        _ => {}
+    }
+}
+
+/// Every `$1,234.56` in a text (amounts with exactly two decimals; UCRs such
+/// as `$0.0071 per unit` have more and are not money totals), as `1234.56`.
+fn dollar_amounts(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    for (i, _) in text.match_indices('$') {
+        let rest = &text[i + 1..];
+        let neg = i > 0 && text[..i].ends_with('-');
+        let tok: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+            .collect();
+        let tok = tok.trim_end_matches(['.', ',']).replace(',', "");
+        let Some((_, cents)) = tok.split_once('.') else {
+            continue;
+        };
+        if cents.len() == 2 {
+            out.push(format!("{}{tok}", if neg { "-" } else { "" }));
+        }
+    }
+    out
+}
+
+fn money_at(v: &serde_json::Value, path: &[&str]) -> capcall_core::Planned {
+    let mut x = v;
+    for k in path {
+        x = &x[*k];
+    }
+    capcall_core::Planned::parse(x.as_str().unwrap_or_else(|| panic!("{path:?} is not a money string"))).unwrap()
+}
+
+#[test]
+fn every_total_in_every_file_reconciles_with_plan_json_to_the_cent() {
+    use capcall_core::Planned;
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = demo_plan(tmp.path(), true);
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, false).unwrap();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("plan.json")).unwrap();
+    let t = &json["plan"]["totals"];
+    let f = &json["funding"];
+    let shortfall = money_at(t, &["envelope_shortfall_usd"]).is_positive();
+    assert!(
+        shortfall,
+        "the demo's envelope leaves asks unfunded: both views are shown"
+    );
+    assert_eq!(f["envelope_funds_every_ask"], serde_json::Value::Bool(!shortfall));
+
+    // plan.json itself: the budgets add up to both views' totals and calls.
+    let budgets = json["budgets"].as_array().unwrap();
+    let sum = |k: &str| Planned::sum(budgets.iter().map(|b| money_at(b, &[k]))).unwrap();
+    let within = money_at(f, &["within_envelope", "new_budget_usd"]);
+    let full = money_at(f, &["fully_funded", "new_budget_usd"]);
+    assert_eq!(sum("old_budget_usd"), money_at(t, &["old_budget_usd"]));
+    assert_eq!(sum("old_budget_usd"), money_at(f, &["old_budget_usd"]));
+    assert_eq!(sum("new_budget_usd"), money_at(t, &["new_budget_usd"]));
+    assert_eq!(sum("new_budget_usd"), within);
+    assert_eq!(sum("delta_usd"), money_at(t, &["delta_usd"]));
+    assert_eq!(sum("delta_usd"), money_at(f, &["within_envelope", "delta_usd"]));
+    assert_eq!(sum("fully_funded_new_budget_usd"), full);
+    assert_eq!(
+        sum("fully_funded_delta_usd"),
+        money_at(f, &["fully_funded", "delta_usd"])
+    );
+    assert_eq!(
+        full.checked_sub(within).unwrap(),
+        money_at(t, &["unfunded_asks_usd"]),
+        "fully funded = within the envelope + the unfunded asks"
+    );
+    let call_within = money_at(f, &["within_envelope", "capital_call_usd"]);
+    let call_full = money_at(f, &["fully_funded", "capital_call_usd"]);
+    assert_eq!(call_full, money_at(t, &["next_capital_call_usd"]));
+    assert_eq!(call_within, money_at(t, &["envelope_usd"]));
+    assert_eq!(
+        call_full.checked_sub(call_within).unwrap(),
+        money_at(t, &["envelope_shortfall_usd"])
+    );
+    // Lines add up to the scenario's totals, as stored in the plan.
+    let stored = p.plan_latest(true).unwrap().unwrap().plan.totals;
+    assert_eq!(stored.new_budget_usd, within);
+    assert_eq!(stored.next_capital_call_usd, call_full);
+
+    // budgets.csv: every row is plan.json's budget row; TOTAL and CAPITAL_CALL rows.
+    let csv = read("budgets.csv");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let money_cols = [
+        "old_budget_usd",
+        "new_budget_usd",
+        "delta_usd",
+        "fully_funded_new_budget_usd",
+        "fully_funded_delta_usd",
+    ];
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        match cells[0] {
+            "TOTAL" => {
+                let want = [
+                    money_at(f, &["old_budget_usd"]),
+                    within,
+                    money_at(f, &["within_envelope", "delta_usd"]),
+                    full,
+                    money_at(f, &["fully_funded", "delta_usd"]),
+                ];
+                for (c, w) in money_cols.iter().zip(want) {
+                    assert_eq!(Planned::parse(cells[col(c)]).unwrap(), w, "TOTAL {c}");
+                }
+            }
+            "CAPITAL_CALL" => {
+                assert_eq!(Planned::parse(cells[col("new_budget_usd")]).unwrap(), call_within);
+                assert_eq!(
+                    Planned::parse(cells[col("fully_funded_new_budget_usd")]).unwrap(),
+                    call_full
+                );
+            }
+            id => {
+                let b = budgets.iter().find(|b| b["use_case"] == id).unwrap();
+                for c in money_cols {
+                    assert_eq!(Planned::parse(cells[col(c)]).unwrap(), money_at(b, &[c]), "{id} {c}");
+                }
+                rows += 1;
+            }
+        }
+    }
+    assert_eq!(rows, budgets.len());
+
+    // Every dollar figure in every text file of the pack is a figure of plan.json.
+    let mut known = std::collections::BTreeSet::new();
+    json_money(&json, &mut known);
+    let mut texts: Vec<(String, String)> = [
+        "exec_scale_readout.md",
+        "decision_log.md",
+        "next_90_plan.md",
+        "comms/ceo_note.md",
+        "comms/elt_bullets.md",
+        "comms/customer_stories.md",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), read(f)))
+    .collect();
+    if let Ok(o) = std::process::Command::new("pdftotext")
+        .arg(out.join("exec_scale_readout.pdf"))
+        .arg("-")
+        .output()
+    {
+        texts.push((
+            "exec_scale_readout.pdf".into(),
+            String::from_utf8_lossy(&o.stdout).into(),
+        ));
+    }
+    for (name, text) in &texts {
+        for amount in dollar_amounts(text) {
+            assert!(
+                known.contains(&amount),
+                "{name}: ${amount} is not a figure of plan.json"
+            );
+        }
+    }
+    // The two capital calls, labelled, in the slides, the plan and the comms.
+    let usd = |m: Planned| format!("${}", m.display_grouped());
+    let readout = read("exec_scale_readout.md");
+    assert!(readout.contains(&format!(
+        "| **Capital call** | **{}** | **{}** |",
+        usd(call_within),
+        usd(call_full)
+    )));
+    assert!(readout.contains(&format!(
+        "| | **Total** | **{}** | **{}** | **{}** |",
+        usd(money_at(f, &["old_budget_usd"])),
+        usd(within),
+        usd(full)
+    )));
+    for file in [
+        "exec_scale_readout.md",
+        "next_90_plan.md",
+        "comms/ceo_note.md",
+        "comms/elt_bullets.md",
+    ] {
+        let text = read(file);
+        assert!(
+            !text.contains("funds every Expand"),
+            "{file} claims every ask is funded"
+        );
+        for m in [call_within, call_full, within, full] {
+            assert!(text.contains(&usd(m)), "{file} lacks {}", usd(m));
+        }
+    }
+}
+
+#[test]
+fn no_slide_carries_more_than_ten_table_rows_or_bullets() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let p = demo_plan(tmp.path(), true);
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::parse("md").unwrap(), false).unwrap();
+    let md = std::fs::read_to_string(out.join("exec_scale_readout.md")).unwrap();
+    // Front matter, then one slide per `---` separator.
+    let slides: Vec<&str> = md.split("\n---\n").skip(2).collect();
+    assert!(slides.len() >= 10, "{} slides", slides.len());
+    let mut continued = 0;
+    for slide in &slides {
+        let title = slide.lines().find(|l| l.starts_with("## ")).unwrap_or("");
+        let table_rows = slide
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .count()
+            .saturating_sub(2 * slide.lines().filter(|l| l.starts_with("|---")).count());
+        let bullets = slide.lines().filter(|l| l.starts_with("- ")).count();
+        assert!(table_rows <= 10, "{title}: {table_rows} table rows");
+        assert!(bullets <= 10, "{title}: {bullets} bullets");
+        if title.ends_with("(continued)") {
+            continued += 1;
+            assert!(
+                slide.lines().filter(|l| l.starts_with("|---")).count() <= 1,
+                "continued slides repeat the header once"
+            );
+        }
+    }
+    assert!(continued >= 2, "the 12-row tables continue on a second slide");
+    // Milestones read as names, not ids; partial quarters are labelled.
+    assert!(md.contains("Sunset: Sales Email Drafter"), "{md}");
+    assert!(!md.contains("workoff_") && !md.contains("sunset_"));
+    assert!(md.contains("2025-Q3 (partial, to 2025-09-08)"));
+    assert!(md.contains("quarter on quarter"));
+    // The CEO note names the red flags instead of claiming none.
+    let ceo = std::fs::read_to_string(out.join("comms/ceo_note.md")).unwrap();
+    assert!(!ceo.contains("did not compromise"));
+    assert!(ceo.contains("Contract Review Assistant: safety evals red"), "{ceo}");
+    assert!(ceo.contains("privacy incident"), "{ceo}");
+    assert!(ceo.contains("Knowledge Base Search: chronic SLO breaches"), "{ceo}");
+}
+
+#[test]
+fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut p = demo_plan(tmp.path(), true);
+    // After the plan: one Hold is retired, another starts sunsetting.
+    p.use_case_retire(
+        "marketing-copy",
+        "2025-09-01".parse().unwrap(),
+        "replaced by the agency",
+    )
+    .unwrap();
+    p.use_case_set("hr-policy-bot", "status", "sunsetting", Some("moving to the HR suite"))
+        .unwrap();
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, false).unwrap();
+    let csv = std::fs::read_to_string(out.join("budgets.csv")).unwrap();
+    assert!(!csv.contains("marketing-copy"), "{csv}");
+    assert!(csv.contains("hr-policy-bot,HR Policy Q&A,retire,"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    let t = &json["plan"]["totals"];
+    assert_eq!(t["hold_count"], 3, "5 Holds less one retired, less one sunsetting");
+    assert_eq!(t["retire_count"], 4);
+    let budgets = json["budgets"].as_array().unwrap();
+    let old = capcall_core::Planned::sum(budgets.iter().map(|b| money_at(b, &["old_budget_usd"]))).unwrap();
+    assert_eq!(old, money_at(t, &["old_budget_usd"]));
+    assert_eq!(old, capcall_core::Planned::from_dollars(2_480_000 - 70_000));
+    let ceo = std::fs::read_to_string(out.join("comms/ceo_note.md")).unwrap();
+    assert!(ceo.contains("hold 3 while"), "{ceo}");
+    assert!(!ceo.contains("Marketing Copy Generator"), "{ceo}");
+}
+
+#[test]
+fn an_envelope_that_funds_every_ask_states_one_capital_call() {
+    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
+    std::env::set_var("CAPCALL_USER", "vp-ops");
+    let tmp = tempfile::TempDir::new().unwrap();
+    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write).unwrap();
+    p.scenario_run(
+        capcall_core::demo::SCENARIO,
+        &capcall_store::scenarios::ParamChanges {
+            envelope_usd: Some(capcall_core::Planned::from_dollars(1_000_000)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
+    p.plan_build().unwrap();
+    let out = tmp.path().join("out");
+    export(&p, &out, Formats::ALL, true).unwrap();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("plan.json")).unwrap();
+    let f = &json["funding"];
+    assert_eq!(f["envelope_funds_every_ask"], serde_json::Value::Bool(true));
+    let call = money_at(&json["plan"]["totals"], &["next_capital_call_usd"]);
+    assert_eq!(money_at(f, &["within_envelope", "capital_call_usd"]), call);
+    assert_eq!(f["within_envelope"], f["fully_funded"]);
+    let shown = format!(
+        "**Next capital call: ${}** funds every Expand path in full",
+        call.display_grouped()
+    );
+    let readout = read("exec_scale_readout.md");
+    assert!(readout.contains(&shown), "{readout}");
+    assert!(!readout.contains("Fully funded"));
+    let mut known = std::collections::BTreeSet::new();
+    json_money(&json, &mut known);
+    for file in [
+        "exec_scale_readout.md",
+        "next_90_plan.md",
+        "comms/ceo_note.md",
+        "comms/elt_bullets.md",
+    ] {
+        for amount in dollar_amounts(&read(file)) {
+            assert!(
+                known.contains(&amount),
+                "{file}: ${amount} is not a figure of plan.json"
+            );
+        }
+    }
 }
