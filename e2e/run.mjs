@@ -105,6 +105,20 @@ async function main() {
   await until("3 Retire rows", async () => (await find("[data-testid=board] tbody tr", { all: true })).length === 3);
   await click("[data-testid=verdict-filter] option[value='']");
 
+  step = "add a use case with the form (the importer's validation)";
+  await click("[data-testid=add-use-case]");
+  for (const [k, v] of [["id", "zurich-claims"], ["name", "Zürich Claims Triage"], ["owner", "COO"], ["wave", "Wave 4"], ["region", "EU"], ["budget_usd", "120000.005"]]) {
+    await type(`[data-testid=new-${k}]`, v);
+  }
+  await click("[data-testid=new-save]");
+  await until("sub-cent budget refused", async () => (await text("[data-testid=add-form] [role=alert]")).includes("non-zero digit below the cent"));
+  await type("[data-testid=new-budget_usd]", "120000.000");
+  await click("[data-testid=new-save]");
+  await until("use case stored", async () => capcall("usecase", "list").use_cases.some((u) => u.id === "zurich-claims" && u.budget_usd === "120000.00"));
+  await type("[aria-label=Search]", "zurich");
+  await until("accent-insensitive search finds it", async () => (await find("[data-testid=board] tbody tr", { all: true })).length === 1);
+  await type("[aria-label=Search]", " ");
+
   step = "open a use case";
   await click("tr[data-id=ops-copilot-w1-us] button.link");
   await find("[data-testid=detail]");
@@ -272,8 +286,13 @@ async function main() {
   step = "rubric settings";
   await click("[data-nav=rubric]");
   await find("[data-testid=settings]");
-  await sleep(500);
-  await type("input[aria-label=slo_workoff_days]", "21");
+  // The view may still be settling (a reload after the import above): type
+  // until the field holds the value, then save.
+  const valueOf = async (css) => wd("GET", s(`/element/${await find(css)}/property/value`));
+  for (let i = 0; i < 5 && (await valueOf("input[aria-label=slo_workoff_days]")) !== "21"; i++) {
+    await sleep(300);
+    await type("input[aria-label=slo_workoff_days]", "21");
+  }
   await click("button.primary");
   await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);
   await shot("11-rubric");

@@ -531,6 +531,18 @@ pub async fn set_use_case(
     with(&state, |p| p.use_case_set(&id, &field, &value, reason.as_deref()))
 }
 
+/// Removes a use case nothing approved refers to; otherwise a conflict that
+/// names what refers to it (the app then offers retiring instead).
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_use_case(
+    state: State<'_, AppState>,
+    id: String,
+    reason: Option<String>,
+) -> Res<capcall_store::edit::Edit> {
+    with(&state, |p| p.use_case_remove(&id, reason.as_deref()))
+}
+
 /// Retires a use case from a sunset date, with a reason.
 #[tauri::command]
 #[specta::specta]

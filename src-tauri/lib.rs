@@ -33,6 +33,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::add_use_case,
         commands::set_use_case,
         commands::retire_use_case,
+        commands::remove_use_case,
         commands::correct_observation,
         commands::undo_edit,
         commands::redo_edit,

@@ -107,6 +107,18 @@ async retireUseCase(id: string, sunset: string, reason: string) : Promise<Result
 }
 },
 /**
+ * Removes a use case nothing approved refers to; otherwise a conflict that
+ * names what refers to it (the app then offers retiring instead).
+ */
+async removeUseCase(id: string, reason: string | null) : Promise<Result<Edit, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_use_case", { id, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Corrects one cell of an observation row, with a reason.
  */
 async correctObservation(useCase: string, periodStart: string, field: string, value: string, reason: string) : Promise<Result<Edit, AppError>> {

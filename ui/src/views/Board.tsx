@@ -10,9 +10,77 @@ import { distinct, filterRows, sortRows, type BoardFilter, type SortKey } from "
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
 import { Sparkline } from "../lib/Chart";
 import { Badge, ErrorBanner, Light, Loading } from "./common";
+import { sharedUndo } from "../lib/undo";
 
 const PAGE = 200;
 const DIMS = ["value", "slos", "safety", "economics", "adoption"] as const;
+
+/** A new use case, validated by the store exactly as the importer validates a row. */
+function AddUseCase({ onAdded }: { onAdded: (id: string) => void }) {
+  const [shown, setShown] = useState(false);
+  const [f, setF] = useState({ id: "", name: "", owner: "", wave: "", region: "", budget_usd: "", status: "pilot", levers: "" });
+  const [error, setError] = useState<AppError | null>(null);
+  if (!shown)
+    return (
+      <button className="ghost" onClick={() => setShown(true)} data-testid="add-use-case">
+        + Add use case
+      </button>
+    );
+  const field = (k: keyof typeof f, label: string, placeholder = "") => (
+    <label className="field">
+      {label}
+      <input value={f[k]} placeholder={placeholder} onChange={(e) => setF({ ...f, [k]: e.target.value })} data-testid={`new-${k}`} />
+    </label>
+  );
+  const save = async () => {
+    setError(null);
+    try {
+      const edit = await call(
+        commands.addUseCase({ ...f, flag: null, status: f.status, levers: f.levers ? [f.levers] : [], reason: null, budget_usd: f.budget_usd }),
+      );
+      sharedUndo.push({
+        label: `add ${f.id}`,
+        undo: async () => void (await call(commands.undoEdit(edit))),
+        redo: async () => void (await call(commands.redoEdit(edit))),
+      });
+      setShown(false);
+      onAdded(f.id);
+    } catch (e) {
+      setError(errorOf(e));
+    }
+  };
+  return (
+    <div className="card" data-testid="add-form">
+      <h3>New use case</h3>
+      {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
+      <div className="form-grid">
+        {field("id", "Id", "lowercase-slug")}
+        {field("name", "Name")}
+        {field("owner", "Owner")}
+        {field("wave", "Wave", "Wave 4")}
+        {field("region", "Region", "EU")}
+        {field("budget_usd", "Budget / quarter (USD)", "120000.00")}
+        {field("levers", "Cost levers (; separated)", "prompt caching; batching")}
+        <label className="field">
+          Status
+          <select value={f.status} onChange={(e) => setF({ ...f, status: e.target.value })}>
+            <option value="pilot">pilot</option>
+            <option value="live">live</option>
+            <option value="sunsetting">sunsetting</option>
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <button className="primary" onClick={save} data-testid="new-save">
+          Add
+        </button>
+        <button className="ghost" onClick={() => setShown(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
 
 export function BoardView({ open }: { open: (id: string) => void }) {
   const [board, setBoard] = useState<Board | null>(null);
@@ -21,6 +89,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const [filter, setFilter] = useState<BoardFilter>({ text: "", wave: "", region: "", verdict: "", overBudget: false });
   const [asOfText, setAsOfText] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
+  const [reloadKey, setReloadKey] = useState(0);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "overall", desc: false });
   const [cursor, setCursor] = useState(0);
   const [page, setPage] = useState(0);
@@ -34,7 +103,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         setAsOfText(b.as_of ?? "");
       })
       .catch((e) => setError(errorOf(e)));
-  }, [asOf]);
+  }, [asOf, reloadKey]);
 
   const rows = useMemo(() => (board ? sortRows(filterRows(board.rows, filter), sort.key, sort.desc) : []), [board, filter, sort]);
   const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
@@ -171,6 +240,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           Export view to CSV
         </button>
         {saved && <span className="muted small">Saved {saved}</span>}
+        <AddUseCase onAdded={(id) => { setSaved(null); setReloadKey((k) => k + 1); setFilter({ ...filter, text: id }); }} />
       </div>
       <div className="legend muted small" data-testid="legend">
         Lights, left to right: Value · SLOs · Safety · Economics · Adoption.{" "}

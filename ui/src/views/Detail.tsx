@@ -138,6 +138,16 @@ function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Pr
           </button>
         </div>
       )}
+      <div className="row wrap">
+        <button
+          className="ghost"
+          onClick={() => apply(`${u.id} removed`, () => call(commands.removeUseCase(u.id, reason.trim() || null)))}
+          title="Only when no approved scenario, decision or plan refers to it; otherwise retire it"
+          data-testid="remove"
+        >
+          Delete use case…
+        </button>
+      </div>
       <div className="row">
         <button disabled={!sharedUndo.canUndo()} onClick={() => step("undo")} data-testid="undo">
           Undo{sharedUndo.peekUndo() ? `: ${sharedUndo.peekUndo()}` : ""}
