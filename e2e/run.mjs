@@ -283,6 +283,24 @@ async function main() {
   await click("[data-nav=board]");
   await until("unallocated on the board", async () => (await text("[data-testid=unallocated]")).includes("7.25"));
 
+  step = "scenario exchange: a file drafted in another portfolio opens here as a draft, money exact";
+  const other = path.join(work, "vp-laptop.sqlite");
+  execFileSync(cli, ["--db", other, "demo"], { encoding: "utf8" });
+  execFileSync(cli, ["--db", other, "scenario", "run", "Q4-2025 capital call", "--envelope", "123,456.78"], { encoding: "utf8" });
+  const file = path.join(work, "q4-from-vp.json");
+  execFileSync(cli, ["--db", other, "scenario", "export", "Q4-2025 capital call", file], { encoding: "utf8" });
+  const opened = await wd("POST", s("/execute/async"), {
+    script: "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('open_scenario_file', { path: arguments[0], asName: 'From VP Ops' }).then((r) => done(JSON.stringify(r)), (e) => done('ERR ' + JSON.stringify(e)));",
+    args: [file],
+  });
+  if (String(opened).startsWith("ERR")) throw new Error(`open_scenario_file: ${opened}`);
+  const mine = capcall("scenario", "run", "From VP Ops");
+  const theirs = JSON.parse(execFileSync(cli, ["--db", other, "--json", "scenario", "run", "Q4-2025 capital call"], { encoding: "utf8" }));
+  if (mine.outcome.params.envelope_usd !== "123456.78") throw new Error(`envelope ${mine.outcome.params.envelope_usd}`);
+  if (capcall("scenario", "list").scenarios.find((x) => x.name === "From VP Ops").status !== "draft") throw new Error("opened scenario is not a draft");
+  if (JSON.stringify(mine.outcome.lines.map((l) => [l.use_case, l.old_budget_usd])) === JSON.stringify([])) throw new Error("no lines");
+  void theirs;
+
   step = "rubric settings";
   await click("[data-nav=rubric]");
   await find("[data-testid=settings]");

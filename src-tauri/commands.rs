@@ -531,6 +531,57 @@ pub async fn set_use_case(
     with(&state, |p| p.use_case_set(&id, &field, &value, reason.as_deref()))
 }
 
+/// Writes a scenario as one self-describing file (to `path`, else where the
+/// user picks); `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_scenario_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    path: Option<String>,
+) -> Res<Option<String>> {
+    let target = match path {
+        Some(p) => Some(PathBuf::from(p)),
+        None => app
+            .dialog()
+            .file()
+            .add_filter("Capcall scenario", &["json"])
+            .set_file_name(format!("{name}.capcall-scenario.json"))
+            .blocking_save_file()
+            .and_then(|f| f.into_path().ok()),
+    };
+    let Some(target) = target else { return Ok(None) };
+    with(&state, |p| p.scenario_export(&name, &target))?;
+    Ok(Some(target.display().to_string()))
+}
+
+/// File › Open scenario…: a scenario file lands as a draft, with what changed
+/// in this portfolio since it was made; `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_scenario_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: Option<String>,
+    as_name: Option<String>,
+) -> Res<Option<capcall_store::exchange::OpenedScenario>> {
+    let source = match path {
+        Some(p) => Some(PathBuf::from(p)),
+        None => app
+            .dialog()
+            .file()
+            .add_filter("Capcall scenario", &["json"])
+            .blocking_pick_file()
+            .and_then(|f| f.into_path().ok()),
+    };
+    let Some(source) = source else { return Ok(None) };
+    with(&state, |p| {
+        p.scenario_open(&source, as_name.as_deref().filter(|n| !n.trim().is_empty()))
+    })
+    .map(Some)
+}
+
 /// Removes a use case nothing approved refers to; otherwise a conflict that
 /// names what refers to it (the app then offers retiring instead).
 #[tauri::command]

@@ -34,6 +34,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::set_use_case,
         commands::retire_use_case,
         commands::remove_use_case,
+        commands::export_scenario_file,
+        commands::open_scenario_file,
         commands::correct_observation,
         commands::undo_edit,
         commands::redo_edit,

@@ -119,6 +119,30 @@ async removeUseCase(id: string, reason: string | null) : Promise<Result<Edit, Ap
 }
 },
 /**
+ * Writes a scenario as one self-describing file (to `path`, else where the
+ * user picks); `None` if cancelled.
+ */
+async exportScenarioFile(name: string, path: string | null) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_scenario_file", { name, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * File › Open scenario…: a scenario file lands as a draft, with what changed
+ * in this portfolio since it was made; `None` if cancelled.
+ */
+async openScenarioFile(path: string | null, asName: string | null) : Promise<Result<OpenedScenario | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_scenario_file", { path, asName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Corrects one cell of an observation row, with a reason.
  */
 async correctObservation(useCase: string, periodStart: string, field: string, value: string, reason: string) : Promise<Result<Edit, AppError>> {
@@ -566,6 +590,10 @@ export type Change =
  */
 { entity: "observation"; use_case: string; period_start: string; field: string; before: string | null; after: string | null }
 /**
+ * What changed in a portfolio since a scenario file was made.
+ */
+export type ChangeKind = "budget_changed" | "verdict_changed" | "use_case_added" | "use_case_retired" | "use_case_missing" | "rubric_changed"
+/**
  * The stable machine code of an error: what the CLI's `--json` errors and
  * the app's `{code, message}` carry, and what the UI switches on
  * (exhaustively: the TypeScript union is generated from this enum).
@@ -922,6 +950,23 @@ file: string;
  */
 rubric_version: number }
 /**
+ * What opening a scenario file did.
+ */
+export type OpenedScenario = { 
+/**
+ * The new draft scenario.
+ */
+scenario: Scenario; author: string; exported_at: string; 
+/**
+ * The rubric version the file's verdicts came from, and the one of
+ * this portfolio it landed under.
+ */
+file_rubric_version: number; rubric_version: number; 
+/**
+ * Budgets, verdicts and use cases that changed in this portfolio since.
+ */
+changes: PortfolioChange[] }
+/**
  * The result of running a scenario.
  */
 export type Outcome = { params: Params; lines: LineResult[]; totals: Totals }
@@ -975,6 +1020,10 @@ export type Policy =
  * Highest `return_per_usd` first, each up to its cap.
  */
 "highest-return"
+/**
+ * One change, with what the file assumed and what the portfolio says now.
+ */
+export type PortfolioChange = { kind: ChangeKind; use_case: string | null; then: string | null; now: string | null; message: string }
 export type PortfolioInfo = { path: string; use_cases: number; observations: number; latest_observation: string | null; approved_scenario: string | null }
 /**
  * The UCR of the last complete quarter as of a date, against the quarter

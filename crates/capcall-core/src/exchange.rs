@@ -130,7 +130,7 @@ pub enum ChangeKind {
 /// One change, with what the file assumed and what the portfolio says now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct Change {
+pub struct PortfolioChange {
     pub kind: ChangeKind,
     pub use_case: Option<String>,
     pub then: Option<String>,
@@ -148,7 +148,7 @@ pub struct Current<'a> {
 
 /// Budgets, verdicts and use cases that changed since the file was made,
 /// by use case id, then the rubric.
-pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
+pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<PortfolioChange> {
     let current: BTreeMap<&str, &(UseCase, Option<Path>)> =
         now.use_cases.iter().map(|c| (c.0.id.as_str(), c)).collect();
     let in_file: BTreeSet<&str> = f.lines.iter().map(|l| l.use_case.as_str()).collect();
@@ -159,7 +159,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
     for l in lines {
         let id = l.use_case.as_str();
         let Some((uc, v)) = current.get(id).copied() else {
-            out.push(Change {
+            out.push(PortfolioChange {
                 kind: ChangeKind::UseCaseMissing,
                 use_case: Some(id.into()),
                 then: Some(l.name.clone()),
@@ -169,7 +169,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
             continue;
         };
         if uc.status.is_history() {
-            out.push(Change {
+            out.push(PortfolioChange {
                 kind: ChangeKind::UseCaseRetired,
                 use_case: Some(id.into()),
                 then: None,
@@ -179,7 +179,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
             continue;
         }
         if uc.budget_usd != l.old_budget_usd {
-            out.push(Change {
+            out.push(PortfolioChange {
                 kind: ChangeKind::BudgetChanged,
                 use_case: Some(id.into()),
                 then: Some(l.old_budget_usd.to_string()),
@@ -192,7 +192,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
             });
         }
         if l.verdict != *v {
-            out.push(Change {
+            out.push(PortfolioChange {
                 kind: ChangeKind::VerdictChanged,
                 use_case: Some(id.into()),
                 then: Some(verdict(l.verdict)),
@@ -203,7 +203,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
     }
     for (uc, _) in now.use_cases {
         if !uc.status.is_history() && !in_file.contains(uc.id.as_str()) {
-            out.push(Change {
+            out.push(PortfolioChange {
                 kind: ChangeKind::UseCaseAdded,
                 use_case: Some(uc.id.clone()),
                 then: None,
@@ -217,7 +217,7 @@ pub fn changes_since(f: &ScenarioFile, now: &Current<'_>) -> Vec<Change> {
         }
     }
     if f.rubric.version != now.rubric_version || &f.rubric.settings != now.rubric_settings {
-        out.push(Change {
+        out.push(PortfolioChange {
             kind: ChangeKind::RubricChanged,
             use_case: None,
             then: Some(format!("v{}", f.rubric.version)),

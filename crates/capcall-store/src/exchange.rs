@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use capcall_core::exchange::{self, Change, Current, RubricRef, ScenarioFile};
+use capcall_core::exchange::{self, Current, PortfolioChange, RubricRef, ScenarioFile};
 use capcall_core::rubric::Path as Route;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -30,7 +30,7 @@ pub struct OpenedScenario {
     pub file_rubric_version: u32,
     pub rubric_version: u32,
     /// Budgets, verdicts and use cases that changed in this portfolio since.
-    pub changes: Vec<Change>,
+    pub changes: Vec<PortfolioChange>,
 }
 
 impl Portfolio {

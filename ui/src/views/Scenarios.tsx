@@ -192,6 +192,33 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
             New
           </button>
           <button
+            disabled={!name}
+            data-testid="export-scenario"
+            title="One file (author, as-of, rubric, inputs, the budgets it assumed) another portfolio can open"
+            onClick={() =>
+              act(async () => {
+                const f = await call(commands.exportScenarioFile(name, null));
+                return f ? `Wrote '${name}' to ${f}.` : "Export cancelled.";
+              })
+            }
+          >
+            Export file…
+          </button>
+          <button
+            data-testid="open-scenario"
+            onClick={() =>
+              act(async () => {
+                const o = await call(commands.openScenarioFile(null, newName.trim() || null));
+                if (!o) return "Open cancelled.";
+                await loadList(o.scenario.meta.name);
+                const changes = o.changes.length === 0 ? "nothing changed in this portfolio since" : `${o.changes.length} change${o.changes.length === 1 ? "" : "s"} since: ${o.changes.map((c) => c.message).join("; ")}`;
+                return `Opened '${o.scenario.meta.name}' by ${o.author} (exported ${o.exported_at}) as a draft; ${changes}.`;
+              })
+            }
+          >
+            Open file…
+          </button>
+          <button
             disabled={!newName.trim() || !name}
             data-testid="clone"
             onClick={() =>
