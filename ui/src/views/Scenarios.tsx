@@ -236,7 +236,12 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
       </div>
       {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
       {notice && <div className="notice" data-testid="notice">{notice}</div>}
-      {!view || !params || !t ? (
+      {list !== null && list.length === 0 ? (
+        <div className="empty" data-testid="no-scenarios">
+          <h2>No scenario yet</h2>
+          <p>Type a name above and press New: the scenario starts from the rubric's verdicts (Retire frees budget, Expand asks for more). Or open a scenario file someone sent you.</p>
+        </div>
+      ) : !view || !params || !t ? (
         <Loading />
       ) : (
         <>
