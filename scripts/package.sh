@@ -24,17 +24,26 @@ meta_version=$(python3 -c 'import xml.etree.ElementTree as E; print(E.parse("pac
 [ "$meta_version" = "$VERSION" ] || {
   echo "package: packaging/app.capcall.desktop.metainfo.xml newest <release> is $meta_version, Cargo's version is $VERSION" >&2; exit 1; }
 
-echo "== release build of the CLI ($VERSION)"
-cargo build --release --locked -p capcall-cli
-mkdir -p packaging/build
-# The .deb takes the CLI from here (bundle.linux.deb.files in tauri.conf.json).
-strip -o packaging/build/capcall "$TARGET/release/capcall"
-
-echo "== release build of the app + .deb (tauri build --bundles deb)"
-rm -rf "$TARGET/release/bundle/deb"
+echo "== release build of the UI, the app and the CLI ($VERSION)"
+npm --prefix ui run build --silent
 # bundle.active is false in tauri.conf.json so that plain `cargo build` and
-# `tauri dev` never bundle; it is switched on for this build only.
-packaging/node_modules/.bin/tauri build --ci --bundles deb --config '{"bundle":{"active":true}}' -- --locked
+# `tauri dev` never bundle; it is switched on for this build only. The UI is
+# built above: run from here, the Tauri CLI would take packaging/ (the first
+# package.json it finds) as the directory for beforeBuildCommand.
+CONFIG='{"bundle":{"active":true},"build":{"beforeBuildCommand":""}}'
+tauri=packaging/node_modules/.bin/tauri
+# App and CLI in one cargo invocation, so the crates they share are built
+# once, with the same features (the Tauri CLI sets the app's build env).
+"$tauri" build --ci --no-bundle --config "$CONFIG" -- --locked -p capcall-app -p capcall-cli
+# The .deb takes the CLI from packaging/build (bundle.linux.deb.files) and
+# the app from the target dir; both stripped of their symbol tables.
+mkdir -p packaging/build
+strip -o packaging/build/capcall "$TARGET/release/capcall"
+strip "$TARGET/release/capcall-app"
+
+echo "== .deb (tauri bundle --bundles deb)"
+rm -rf "$TARGET/release/bundle/deb"
+"$tauri" bundle --ci --bundles deb --config "$CONFIG"
 
 DEB=$(ls "$TARGET"/release/bundle/deb/*_"$VERSION"_*.deb)
 deb_version=$(dpkg-deb -f "$DEB" Version)
