@@ -5,6 +5,8 @@
 # the desktop entry and the AppStream metainfo, remove the package and check
 # nothing it installed is left under /usr.
 # Needs root (or sudo) for apt. CAPCALL_SKIP_PACKAGE=1 skips the stage.
+# CAPCALL_PACKAGE_E2E=0 skips its end-to-end journey; CAPCALL_DEB=FILE checks that
+# package instead of building one.
 # usage: scripts/package-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +15,17 @@ start=$SECONDS
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 apt_get() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get "$@"; }
 fail() { echo "package-check: FAIL: $*" >&2; exit 1; }
+if [ "${CAPCALL_PACKAGE_E2E:-1}" = 1 ]; then scripts/setup.sh --package --e2e; else scripts/setup.sh --package; fi
 
-scripts/package.sh
-TARGET=${CARGO_TARGET_DIR:-target}
-VERSION=$(cargo pkgid -p capcall-app | sed 's/.*[@#]//')
-DEB=$(realpath "$(ls "$TARGET"/release/bundle/deb/*_"$VERSION"_*.deb)")
+if [ -n "${CAPCALL_DEB:-}" ]; then
+  DEB=$(realpath "$CAPCALL_DEB")   # check a package built earlier (no build)
+  VERSION=$(dpkg-deb -f "$DEB" Version)
+else
+  scripts/package.sh
+  TARGET=${CARGO_TARGET_DIR:-target}
+  VERSION=$(cargo pkgid -p capcall-app | sed 's/.*[@#]//')
+  DEB=$(realpath "$(ls "$TARGET"/release/bundle/deb/*_"$VERSION"_*.deb)")
+fi
 PKG=$(dpkg-deb -f "$DEB" Package)
 
 echo "== package: metadata"
@@ -25,13 +33,13 @@ depends=$(dpkg-deb -f "$DEB" Depends)
 for d in libwebkit2gtk-4.1-0 libgtk-3-0; do
   grep -qE "(^|, )$d( |,|$)" <<< "$depends" || fail "Depends lacks $d: $depends"
 done
-contents=$(dpkg-deb -c "$DEB" | awk '{print $6}')
-for f in ./usr/bin/capcall-app ./usr/bin/capcall ./usr/share/metainfo/app.capcall.desktop.metainfo.xml \
-  ./usr/share/icons/hicolor/32x32/apps/capcall-app.png ./usr/share/icons/hicolor/128x128/apps/capcall-app.png \
-  ./usr/share/icons/hicolor/256x256/apps/capcall-app.png ./usr/share/icons/hicolor/512x512/apps/capcall-app.png; do
+contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|; s|^\([^/]\)|/\1|')
+for f in /usr/bin/capcall-app /usr/bin/capcall /usr/share/metainfo/app.capcall.desktop.metainfo.xml \
+  /usr/share/icons/hicolor/{32x32,64x64,128x128,256x256,512x512}/apps/capcall-app.png; do
   grep -qx "$f" <<< "$contents" || fail "$f not in the package"
 done
-desktop_in_deb=$(grep -E '^\./usr/share/applications/.*\.desktop$' <<< "$contents") || fail "no .desktop entry in the package"
+desktop=$(grep -E '^/usr/share/applications/[^/]+\.desktop$' <<< "$contents") || fail "no .desktop entry in the package"
+echo "Depends: $depends; $(grep -c . <<< "$contents") paths; $(du -h "$DEB" | cut -f1) $(basename "$DEB")"
 
 if dpkg -s "$PKG" 2> /dev/null | grep -q '^Status: install ok installed'; then
   echo "== package: $PKG was installed before this check; removing it first"
@@ -61,7 +69,6 @@ capcall --db "$work/demo.sqlite" demo | tail -n 3
 capcall --db "$work/demo.sqlite" score > /dev/null
 
 echo "== package: desktop entry and metainfo"
-desktop=${desktop_in_deb#.}
 cat "$desktop"
 desktop-file-validate "$desktop" || fail "desktop-file-validate $desktop"
 echo "desktop-file-validate $desktop: ok"
