@@ -2,9 +2,10 @@
 # Desktop app benchmark: cold start of the release build to the portfolio
 # board drawn, and memory (RSS) of all app processes (the app and its WebKit
 # web/network processes), with the demo portfolio and with a 10,000-use-case
-# portfolio. Runs under Xvfb. usage: bench/app.sh   (needs xvfb, python3)
+# portfolio. Runs under Xvfb. usage: bench/app.sh   (installs what it needs: scripts/setup.sh --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
 OUT=${BENCH_OUT:-bench/out}
 mkdir -p "$OUT"
 npm --prefix ui run build --silent

@@ -8,9 +8,11 @@
 # checked against the file's exact per-use-case sums, computed here).
 #
 # usage: bench/focus.sh [ROWS] [USE_CASES]   (default 2000000 rows, 200 use cases)
-# needs: python3 (venv, pip), GNU time (/usr/bin/time), cargo
+# needs: cargo; the rest (python3-venv, GNU time, sqlite3) comes from scripts/setup.sh --bench,
+# DuckDB from PyPI into bench/out/venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
 ROWS=${1:-2000000}
 NUC=${2:-200}
 OUT=${BENCH_OUT:-bench/out}

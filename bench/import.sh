@@ -6,9 +6,10 @@
 # file is what users bring: CRLF line ends and sub-cent spend (4 decimals).
 #
 # usage: bench/import.sh [USE_CASES] [WEEKS]    (default 10000 x 104 = 1.04 M rows)
-# needs: sqlite3, GNU time (/usr/bin/time), python3, cargo
+# needs: cargo; sqlite3, GNU time and python3 come from scripts/setup.sh --bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
 N=${1:-10000}
 W=${2:-104}
 OUT=${BENCH_OUT:-bench/out}

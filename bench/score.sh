@@ -5,9 +5,10 @@
 #   - capcall scenario new (score + save every line)
 #   - capcall scenario run --json (load, allocate, print JSON)
 # and the in-memory recompute (cargo bench -p capcall-core).
-# usage: bench/score.sh      needs: hyperfine, python3, cargo
+# usage: bench/score.sh      needs: cargo; hyperfine, sqlite3, python3 come from scripts/setup.sh --bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
 OUT=${BENCH_OUT:-bench/out}
 mkdir -p "$OUT"
 cargo build --release -q -p capcall-cli

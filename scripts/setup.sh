@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# Installs what Capcall needs on Debian/Ubuntu, idempotently: system libraries
+# Installs what Capcall needs on Debian/Ubuntu, idempotently (nothing is
+# fetched when everything is already there): system libraries
 # for Tauri (WebKitGTK), Xvfb and WebKitWebDriver for the end-to-end tests,
 # sqlite3 for the benchmarks, the UI's npm packages, and tauri-driver.
-# usage: scripts/setup.sh [--e2e]
+#   --e2e      also Xvfb, WebKitWebDriver, tauri-driver (end-to-end tests)
+#   --package  also the pinned Tauri CLI (packaging/) and the package checkers
+#              (desktop-file-validate, appstreamcli)
+#   --bench    also what bench/*.sh use: hyperfine, sqlite3, GNU time, python3-venv, Xvfb
+# usage: scripts/setup.sh [--e2e] [--package] [--bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+e2e=0 package=0 bench=0
+for a in "$@"; do
+  case "$a" in
+    --e2e) e2e=1 ;;
+    --package) package=1 ;;
+    --bench) bench=1 ;;
+    *) echo "usage: scripts/setup.sh [--e2e] [--package] [--bench]" >&2; exit 2 ;;
+  esac
+done
 need_apt=()
-have() { dpkg -s "$1" > /dev/null 2>&1; }
+have() { dpkg -s "$1" 2> /dev/null | grep -q '^Status: install ok installed'; }
 for p in libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config; do
   have "$p" || need_apt+=("$p")
 done
-if [ "${1:-}" = "--e2e" ]; then
+if [ $e2e = 1 ]; then
   for p in xvfb webkit2gtk-driver sqlite3 time xauth poppler-utils; do have "$p" || need_apt+=("$p"); done
+fi
+if [ $package = 1 ]; then
+  for p in desktop-file-utils appstream xvfb xauth; do have "$p" || need_apt+=("$p"); done
+fi
+if [ $bench = 1 ]; then
+  for p in hyperfine sqlite3 time python3 python3-venv xvfb xauth procps; do have "$p" || need_apt+=("$p"); done
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -21,6 +41,9 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   npm --prefix ui ci --no-audit --no-fund --loglevel=error
 fi
-if [ "${1:-}" = "--e2e" ] && ! command -v tauri-driver > /dev/null; then
+if [ $package = 1 ] && { [ ! -x packaging/node_modules/.bin/tauri ] || [ packaging/package-lock.json -nt packaging/node_modules/.package-lock.json ]; }; then
+  npm --prefix packaging ci --no-audit --no-fund --loglevel=error
+fi
+if [ $e2e = 1 ] && ! command -v tauri-driver > /dev/null; then
   cargo install tauri-driver --locked --quiet
 fi

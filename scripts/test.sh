@@ -2,7 +2,10 @@
 # Runs every check and test: formatting, clippy, Rust unit/integration/property
 # tests (incl. the bindings freshness test), the UI's Vitest tests, and the
 # end-to-end journey of the real app under Xvfb. One cargo target dir, one
-# build, the E2E runs on that build.
+# build, the E2E runs on that build. Then the package stage: a release build,
+# the .deb installed, used and removed (scripts/package-check.sh; needs root or
+# sudo; CAPCALL_SKIP_PACKAGE=1 skips it; time budget CAPCALL_PACKAGE_TIMEOUT,
+# default 1800 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --e2e
@@ -15,4 +18,6 @@ echo "== vitest"; npm --prefix ui test --silent
 echo "== e2e (debug build of the app, under Xvfb)"
 cargo build --locked -p capcall-app -p capcall-cli
 E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-e2e/screenshots}" xvfb-run -a -s "-screen 0 1440x900x24" node e2e/run.mjs target/debug/capcall-app target/debug/capcall
+echo "== package (.deb: release build, install, use, remove)"
+timeout "${CAPCALL_PACKAGE_TIMEOUT:-1800}" scripts/package-check.sh
 echo "== all tests passed"
