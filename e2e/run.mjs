@@ -151,6 +151,7 @@ async function main() {
   step = "scenario modeller: override a path with a reason";
   await click("[data-nav=scenarios]");
   await find("[data-testid=capital-call]");
+  await until("the draft shows the budget edited under it", async () => (await text("[data-testid=drift]")).includes("Ops Copilot Wave 1 (US)"));
   const freedBefore = await text("[data-testid=freed]");
   await shot("03-scenario-before");
   await click("[data-testid=path-hr-policy-bot] option[value=Retire]");
@@ -282,6 +283,7 @@ async function main() {
   if (costs.unallocated !== "7.25" || costs.total !== "19.2500001") throw new Error(`costs ${JSON.stringify(costs)}`);
   await click("[data-nav=board]");
   await until("unallocated on the board", async () => (await text("[data-testid=unallocated]")).includes("7.25"));
+  await until("difference from the approved plan", async () => (await text("[data-testid=vs-approved-ops-copilot-w1-us]")).includes("vs approved"));
 
   step = "scenario exchange: a file drafted in another portfolio opens here as a draft, money exact";
   const other = path.join(work, "vp-laptop.sqlite");
@@ -307,9 +309,14 @@ async function main() {
   // The view may still be settling (a reload after the import above): type
   // until the field holds the value, then save.
   const valueOf = async (css) => wd("GET", s(`/element/${await find(css)}/property/value`));
-  for (let i = 0; i < 5 && (await valueOf("input[aria-label=slo_workoff_days]")) !== "21"; i++) {
+  for (let i = 0; i < 10; i++) {
+    try {
+      if ((await valueOf("input[aria-label=slo_workoff_days]")) === "21") break;
+      await type("input[aria-label=slo_workoff_days]", "21");
+    } catch {
+      // the view re-rendered under us (stale element): try again
+    }
     await sleep(300);
-    await type("input[aria-label=slo_workoff_days]", "21");
   }
   await click("button.primary");
   await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);
@@ -329,7 +336,7 @@ async function main() {
   await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=theme-toggle]').click()", args: [] });
   await sleep(300);
   await shot("14-board-light-1024");
-  await click("tr[data-id=contract-review] button.link");
+  await wd("POST", s("/execute/sync"), { script: "document.querySelector('tr[data-id=contract-review] button.link').scrollIntoView(); document.querySelector('tr[data-id=contract-review] button.link').click()", args: [] });
   await find("[data-testid=detail]");
   await sleep(800);
   await shot("15-detail-light-1024");

@@ -582,6 +582,14 @@ pub async fn open_scenario_file(
     .map(Some)
 }
 
+/// How a draft scenario's lines differ from the portfolio now (budgets
+/// edited, use cases retired, removed or added since it was made).
+#[tauri::command]
+#[specta::specta]
+pub async fn scenario_drift(state: State<'_, AppState>, name: String) -> Res<Vec<capcall_store::edit::LineDrift>> {
+    with(&state, |p| p.scenario_drift(&name))
+}
+
 /// Removes a use case nothing approved refers to; otherwise a conflict that
 /// names what refers to it (the app then offers retiring instead).
 #[tauri::command]

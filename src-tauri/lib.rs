@@ -34,6 +34,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::set_use_case,
         commands::retire_use_case,
         commands::remove_use_case,
+        commands::scenario_drift,
         commands::export_scenario_file,
         commands::open_scenario_file,
         commands::correct_observation,

@@ -119,6 +119,18 @@ async removeUseCase(id: string, reason: string | null) : Promise<Result<Edit, Ap
 }
 },
 /**
+ * How a draft scenario's lines differ from the portfolio now (budgets
+ * edited, use cases retired, removed or added since it was made).
+ */
+async scenarioDrift(name: string) : Promise<Result<LineDrift[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scenario_drift", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Writes a scenario as one self-describing file (to `path`, else where the
  * user picks); `None` if cancelled.
  */
@@ -520,6 +532,35 @@ async boardDrawn() : Promise<Result<null, AppError>> {
 export type AcceptedGaps = { reason: string; accepted_by: string; accepted_at: string; gaps: Gap[] }
 export type AppError = { code: Code; message: string }
 /**
+ * One use case's current budget against the approved scenario.
+ */
+export type ApprovedDifference = { use_case: string; name: string; 
+/**
+ * `null` when the use case was removed.
+ */
+current_status: Lifecycle | null; 
+/**
+ * `null` when the use case was removed.
+ */
+current_budget_usd: string | null; 
+/**
+ * The budget the approved scenario started from (`null`: not in it).
+ */
+approved_old_budget_usd: string | null; 
+/**
+ * The approved scenario's new budget (`null`: not in it).
+ */
+approved_new_budget_usd: string | null; 
+/**
+ * `current - approved new` (`null` when either is missing).
+ */
+difference_usd: string | null; 
+/**
+ * The budget moved since the scenario was made (`current != approved old`),
+ * or the use case is new or removed since.
+ */
+changed_since_approval: boolean }
+/**
  * The trail's digest: its length and the hash of its last row. Kept outside
  * the file (printed by `audit verify`, written into every board pack), it
  * proves later that the trail still extends it: nothing was rewritten or
@@ -557,7 +598,12 @@ as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRo
  * Imported cost (FOCUS) of the same quarter that maps to no use case:
  * shown beside the totals, never dropped; `None` when no cost data.
  */
-unallocated_cost_usd: string | null }
+unallocated_cost_usd: string | null; 
+/**
+ * Current budgets against the approved scenario's new budgets (the
+ * approved plan), when one is approved.
+ */
+vs_approved: BudgetVsApproved | null }
 /**
  * One row of the portfolio board.
  */
@@ -576,6 +622,18 @@ export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: st
  */
 variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
+/**
+ * The board's "difference from the approved plan".
+ */
+export type BudgetVsApproved = { scenario: string; approved_at: string | null; lines: ApprovedDifference[]; 
+/**
+ * Sum of current budgets of the use cases that exist.
+ */
+current_total_usd: string; 
+/**
+ * Sum of the approved new budgets.
+ */
+approved_total_usd: string; difference_usd: string }
 /**
  * What one edit changed: a record's state before and after.
  */
@@ -695,6 +753,26 @@ created: Decision[];
  * Paths a decision already covers.
  */
 skipped: Skipped[] }
+/**
+ * How one line of a scenario differs from the portfolio now.
+ */
+export type Drift = 
+/**
+ * The use case's budget is not the one the scenario started from.
+ */
+"budget-changed" | 
+/**
+ * The use case is retired now.
+ */
+"retired" | 
+/**
+ * The use case no longer exists.
+ */
+"removed" | 
+/**
+ * A use case that the scenario has no line for (added since).
+ */
+"added"
 /**
  * One edit, as returned by every editing call: enough to show it, undo it
  * ([`Portfolio::edit_undo`]) and redo it ([`Portfolio::edit_redo`]).
@@ -849,6 +927,22 @@ rca: string | null }
  * Lifecycle of a use case.
  */
 export type Lifecycle = "pilot" | "live" | "sunsetting" | "retired"
+/**
+ * One line of a scenario that changed under it.
+ */
+export type LineDrift = { use_case: string; name: string; 
+/**
+ * Every way it differs (a retired use case may also have a new budget).
+ */
+drift: Drift[]; 
+/**
+ * The budget the scenario's line started from (`null`: no line).
+ */
+scenario_budget_usd: string | null; 
+/**
+ * The use case's budget now (`null`: removed).
+ */
+current_budget_usd: string | null; current_status: Lifecycle | null }
 /**
  * One use case's inputs to a scenario.
  */

@@ -39,6 +39,9 @@ pub struct Board {
     /// Imported cost (FOCUS) of the same quarter that maps to no use case:
     /// shown beside the totals, never dropped; `None` when no cost data.
     pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
+    /// Current budgets against the approved scenario's new budgets (the
+    /// approved plan), when one is approved.
+    pub vs_approved: Option<crate::edit::BudgetVsApproved>,
 }
 
 impl Portfolio {
@@ -58,6 +61,7 @@ impl Portfolio {
                 rows: vec![],
                 totals: BoardTotals::default(),
                 unallocated_cost_usd: None,
+                vs_approved: None,
             });
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
@@ -116,6 +120,7 @@ impl Portfolio {
             rows: out,
             totals,
             unallocated_cost_usd,
+            vs_approved: self.budget_vs_approved()?,
         })
     }
 }

@@ -257,7 +257,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             {header("spend", "Spend (USD)", "num")}
             {header("variance", "vs forecast", "num")}
             {header("ucr", "UCR (q/q)", "num")}
-            <th>UCR trend (12 mo)</th>
+            <th className="spark">UCR trend (12 mo)</th>
           </tr>
           <tr className="board-totals" data-testid="board-totals">
             <th colSpan={3}>
@@ -280,7 +280,8 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               )}
             </th>
             <th className="num">{formatPct(board.totals.variance_pct)}</th>
-            <th colSpan={2} />
+            <th />
+            <th className="spark" />
           </tr>
         </thead>
         <tbody>
@@ -309,7 +310,18 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               <td>
                 <Badge verdict={r.score.overall} />
               </td>
-              <td className="num">{formatMoney(r.row.budget_usd)}</td>
+              <td className="num">
+                {formatMoney(r.row.budget_usd)}
+                {(() => {
+                  const a = board.vs_approved?.lines.find((l) => l.use_case === r.row.id);
+                  return a && a.difference_usd && a.difference_usd !== "0.00" ? (
+                    <div className="muted small" title={`approved plan (${board.vs_approved?.scenario}): ${formatMoney(a.approved_new_budget_usd)}`} data-testid={`vs-approved-${r.row.id}`}>
+                      {a.difference_usd.startsWith("-") ? "" : "+"}
+                      {formatMoney(a.difference_usd)} vs approved
+                    </div>
+                  ) : null;
+                })()}
+              </td>
               <td className={`num ${r.figures.over_budget ? "over" : ""}`} title={r.figures.spend_usd ? `exact: ${r.figures.spend_usd}; ${r.figures.over_budget ? "over" : "within"} budget by ${formatMoney(r.figures.over_budget_by_usd?.replace(/^-/, "") ?? null)}` : "no spend recorded"}>
                 {formatMoney(r.figures.spend_usd)}
                 {r.figures.over_budget && <span className="over-flag"> over</span>}

@@ -8,6 +8,7 @@ import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Comparison, LineInput, Outcome, Params, Path, Policy, ScenarioMeta, ScenarioView } from "../bindings";
 import { formatMoney, formatUcr, looksLikeAmount } from "../lib/format";
 import { sharedUndo } from "../lib/undo";
+import type { LineDrift } from "../bindings";
 import { Badge, ErrorBanner, Loading, StateBadge } from "./common";
 
 type MoneyField = "ask_usd" | "floor_usd" | "cap_usd" | "decommission_usd";
@@ -32,6 +33,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const [list, setList] = useState<ScenarioMeta[] | null>(null);
   const [name, setName] = useState<string>("");
   const [view, setView] = useState<ScenarioView | null>(null);
+  const [drift, setDrift] = useState<LineDrift[]>([]);
   const [lines, setLines] = useState<LineInput[]>([]);
   const [params, setParams] = useState<Params | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -59,6 +61,12 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
 
   const apply = (v: ScenarioView) => {
     setView(v);
+    // A draft shows which of its lines the portfolio changed under it.
+    if (v.scenario.meta.status === "draft")
+      call(commands.scenarioDrift(v.scenario.meta.name))
+        .then(setDrift)
+        .catch(() => setDrift([]));
+    else setDrift([]);
     setLines(v.scenario.lines);
     setParams(v.scenario.meta.params);
     setOutcome(v.outcome);
@@ -236,6 +244,19 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
       </div>
       {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
       {notice && <div className="notice" data-testid="notice">{notice}</div>}
+      {drift.length > 0 && (
+        <div className="card governance gaps" data-testid="drift">
+          <h3>Changed under this draft since it was made</h3>
+          <ul className="gap-list">
+            {drift.map((d) => (
+              <li key={d.use_case}>
+                <span className="gap-kind">{d.drift.join(", ").replace(/-/g, " ")}</span> {d.name}: scenario started from {formatMoney(d.scenario_budget_usd)}, now {formatMoney(d.current_budget_usd)}
+                {d.current_status ? ` (${d.current_status})` : " (removed)"}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {list !== null && list.length === 0 ? (
         <div className="empty" data-testid="no-scenarios">
           <h2>No scenario yet</h2>
