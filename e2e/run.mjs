@@ -219,6 +219,23 @@ async function main() {
   if (capcall("decision", "show", logged).status !== "Approved") throw new Error("decision not approved in the store");
   await click("[data-testid=audit-verify]");
   await until("audit intact", async () => (await text("[data-testid=audit-result]")).includes("intact"));
+
+  step = "decisions: draft one per path from the scenario, reject one with a reason";
+  const before = capcall("decision", "list").decisions.length;
+  await click("[data-testid=draft-from-scenario]");
+  await until("drafts created", async () => (await text("[data-testid=notice]")).includes("Drafted"));
+  const drafts = capcall("decision", "list").decisions.slice(before).map((v) => v.decision);
+  if (drafts.length === 0 || drafts.some((d) => d.status !== "Draft" || !d.use_case)) throw new Error(`drafts ${JSON.stringify(drafts)}`);
+  const sc = capcall("scenario", "run", "Q4-2025 capital call").outcome.lines;
+  for (const d of drafts.filter((x) => x.path !== "Hold")) {
+    const line = sc.find((l) => l.use_case === d.use_case);
+    if (!line || line.new_budget_usd !== d.budget_usd) throw new Error(`draft ${d.id} budget ${d.budget_usd} vs scenario ${line && line.new_budget_usd}`);
+  }
+  const victim = drafts[0].id;
+  await click(`[data-testid='reject-${victim}']`);
+  await type(`[data-testid='reject-reason-${victim}']`, "Duplicate of the logged Wave 3 decision");
+  await click(`[data-testid='reject-reason-${victim}'] ~ button`);
+  await until("rejected with its reason", async () => capcall("decision", "show", victim).rejection_reason === "Duplicate of the logged Wave 3 decision");
   await shot("07-decisions");
 
   step = "plan and export: build, approve, export, files on disk";
