@@ -302,6 +302,8 @@ async function main() {
   await until("unallocated on the board", async () => (await text("[data-testid=unallocated]")).includes("7.25"));
   await until("difference from the approved plan", async () => (await text("[data-testid=vs-approved-ops-copilot-w1-us]")).includes("vs approved"));
 
+  await sleep(1500); // let the app's deferred refresh after the import settle
+
   step = "scenario exchange: a file drafted in another portfolio opens here as a draft, money exact";
   const other = path.join(work, "vp-laptop.sqlite");
   execFileSync(cli, ["--db", other, "demo"], { encoding: "utf8" });
@@ -335,7 +337,16 @@ async function main() {
     }
     await sleep(300);
   }
-  await click("button.primary");
+  // The save button may be re-rendered under us too: retry a stale click.
+  for (let i = 0; i < 10; i++) {
+    try {
+      await click("button.primary");
+      break;
+    } catch (e) {
+      if (!String(e.message).includes("stale")) throw e;
+      await sleep(300);
+    }
+  }
   await until("new rubric version", async () => capcall("rubric", "show").versions[0].version === 3);
   await shot("11-rubric");
 
