@@ -72,7 +72,7 @@ enum Command {
         force: bool,
     },
     /// Import a CSV file (all or nothing); `import focus` takes several
-    /// FOCUS cost exports (CSV or .csv.gz) at once.
+    /// FOCUS cost exports (CSV, .csv.gz or Parquet) at once.
     Import {
         #[arg(value_enum)]
         what: ImportWhat,
@@ -208,7 +208,7 @@ enum ImportWhat {
     UseCases,
     Observations,
     Incidents,
-    /// FOCUS cost exports (CSV, .csv.gz).
+    /// FOCUS cost exports (CSV, .csv.gz, Parquet).
     Focus,
     /// Business metrics: use_case,period_start,units[,metric].
     Units,

@@ -147,6 +147,15 @@ impl Errors {
     }
 
     pub fn push(&mut self, line: u64, column: u64, field: &str, message: String) {
+        self.push_located(None, line, column, field, message);
+    }
+
+    /// A bad cell of a Parquet file: row group and row (from 1), column.
+    pub fn push_in_group(&mut self, group: u64, row: u64, column: u64, field: &str, message: String) {
+        self.push_located(Some(group), row, column, field, message);
+    }
+
+    fn push_located(&mut self, row_group: Option<u64>, line: u64, column: u64, field: &str, message: String) {
         self.total += 1;
         if self.list.len() < MAX_REPORTED {
             self.list.push(CellError {
@@ -155,6 +164,7 @@ impl Errors {
                 column,
                 field: field.to_string(),
                 message,
+                row_group,
             });
         }
     }

@@ -3,7 +3,9 @@
 //! spend derived from them, `capcall costs` and `capcall import units`.
 //!
 //! **Import.** Every file is read once, streaming, through the one CSV layer
-//! (`csv_input`; a `.csv.gz` file through a gzip decoder). Each charge is
+//! (`csv_input`; a `.csv.gz` file through a gzip decoder; a Parquet file row
+//! group by row group, see [`parquet`], its cells turned into the text a CSV
+//! export holds so both go through one row logic). Each charge is
 //! added, exactly, to an aggregate keyed by (billing account, billing period
 //! start, UTC day, tag set, service, charge category, billing currency); a
 //! charge spanning several days is split by time overlap first
@@ -24,6 +26,8 @@
 //! had derived spend and no longer has any mapped cost gets `spend_usd`
 //! NULL again (and its row is removed when the derivation created it and it
 //! holds nothing else).
+
+mod parquet;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -92,6 +96,7 @@ pub struct FocusFileReport {
     pub file: String,
     pub rows: u64,
     pub gzip: bool,
+    pub parquet: bool,
 }
 
 /// One billing period of one billing account, as imported.
@@ -501,6 +506,18 @@ const C_CURRENCY: usize = 8;
 const C_SERVICE: usize = 9;
 const C_TAGS: usize = 10;
 const C_ALLOCATED: usize = 11;
+/// Columns a row is read from (`ResourceId` is known, not used).
+const C_USED: usize = 12;
+/// One row's cells, by column (`COLUMNS` order); `None` for a null or absent cell.
+type Cells<'a> = [Option<&'a str>; C_USED];
+
+/// The columns a file must have when `cost_col` is imported.
+fn required_columns(cost_col: usize) -> impl Iterator<Item = usize> {
+    [
+        C_ACCOUNT, C_BP_START, C_BP_END, C_CH_START, C_CH_END, C_CATEGORY, C_CURRENCY, cost_col,
+    ]
+    .into_iter()
+}
 
 /// Counts the bytes read from the file (before decompression) for progress.
 struct Counting<R> {
@@ -839,10 +856,7 @@ impl Run<'_, '_> {
         let n = file.read(&mut magic).map_err(|e| StoreError::io(path, e))?;
         let name = path.to_string_lossy().to_ascii_lowercase();
         if (n == 4 && &magic == b"PAR1") || name.ends_with(".parquet") {
-            return Err(StoreError::Invalid(format!(
-                "{}: Parquet is not supported yet; export CSV (or .csv.gz) from your provider",
-                path.display()
-            )));
+            return self.read_parquet(path, file, done_bytes, progress, total_bytes);
         }
         let gzip = n >= 2 && magic[..2] == [0x1f, 0x8b];
         let count = Rc::new(Cell::new(0u64));
@@ -875,17 +889,11 @@ impl Run<'_, '_> {
         total_bytes: u64,
     ) -> Result<FocusFileReport> {
         let mut errors = Errors::new(path);
-        let cost_col = match self.column {
-            CostColumn::Effective => C_EFFECTIVE,
-            CostColumn::Billed => C_BILLED,
-        };
-        let required: Vec<&str> = [
-            C_ACCOUNT, C_BP_START, C_BP_END, C_CH_START, C_CH_END, C_CATEGORY, C_CURRENCY, cost_col,
-        ]
-        .iter()
-        .map(|c| COLUMNS[*c])
-        .collect();
+        let cost_col = self.cost_col();
+        let required: Vec<&str> = required_columns(cost_col).map(|c| COLUMNS[c]).collect();
         let header = csv_input::read_header(rdr, COLUMNS, &required, &mut errors)?;
+        // The cost column not imported is not read.
+        let other_cost = if cost_col == C_BILLED { C_EFFECTIVE } else { C_BILLED };
         let mut record = csv::ByteRecord::new();
         let mut rows = 0u64;
         let mut physical_rows = 0u64;
@@ -926,7 +934,27 @@ impl Run<'_, '_> {
                 );
                 continue;
             }
-            match self.read_row(&record, &header.index, cost_col) {
+            let mut cells: Cells = [None; C_USED];
+            let mut bad = None;
+            for (c, slot) in cells.iter_mut().enumerate() {
+                if c == other_cost {
+                    continue;
+                }
+                if let Some(ix) = header.index[c] {
+                    match csv_input::cell_text(&record[ix]) {
+                        Ok(t) => *slot = nullable(t),
+                        Err(m) => {
+                            bad = Some(RowError::Cell(c, m));
+                            break;
+                        }
+                    }
+                }
+            }
+            let result = match bad {
+                Some(e) => Err(e),
+                None => self.read_row(&cells, cost_col),
+            };
+            match result {
                 Ok(()) => {}
                 Err(RowError::Cell(c, m)) => {
                     let ix = header.index[c].unwrap_or(0);
@@ -949,25 +977,22 @@ impl Run<'_, '_> {
             file: path.display().to_string(),
             rows,
             gzip,
+            parquet: false,
         })
     }
 
-    fn read_row(
-        &mut self,
-        record: &csv::ByteRecord,
-        index: &[Option<usize>],
-        cost_col: usize,
-    ) -> std::result::Result<(), RowError> {
-        let cell = |c: usize| -> std::result::Result<Option<&str>, RowError> {
-            match index[c] {
-                None => Ok(None),
-                Some(ix) => csv_input::cell_text(&record[ix])
-                    .map(nullable)
-                    .map_err(|m| RowError::Cell(c, m)),
-            }
-        };
+    fn cost_col(&self) -> usize {
+        match self.column {
+            CostColumn::Effective => C_EFFECTIVE,
+            CostColumn::Billed => C_BILLED,
+        }
+    }
+
+    /// Adds one row, given its cells (null cells as `None`), whatever the
+    /// file's format.
+    fn read_row(&mut self, cells: &Cells, cost_col: usize) -> std::result::Result<(), RowError> {
         let required = |c: usize| -> std::result::Result<&str, RowError> {
-            cell(c)?.ok_or_else(|| RowError::Cell(c, "required, but null".into()))
+            cells[c].ok_or_else(|| RowError::Cell(c, "required, but null".into()))
         };
         let datetime = |c: usize| -> std::result::Result<i64, RowError> {
             parse_datetime(required(c)?).map_err(|m| RowError::Cell(c, m))
@@ -987,10 +1012,10 @@ impl Run<'_, '_> {
         let cost_text = required(cost_col)?;
         let cost = Measured::from_canonical(cost_text).map_err(|e| RowError::Cell(cost_col, e.to_string()))?;
         let currency = required(C_CURRENCY)?;
-        let service = cell(C_SERVICE)?.unwrap_or("");
-        let tags = cell(C_TAGS)?;
-        let allocated = cell(C_ALLOCATED)?;
-        let tag_set = self.tag_set(tags, allocated).map_err(|(c, m)| RowError::Cell(c, m))?;
+        let service = cells[C_SERVICE].unwrap_or("");
+        let tag_set = self
+            .tag_set(cells[C_TAGS], cells[C_ALLOCATED])
+            .map_err(|(c, m)| RowError::Cell(c, m))?;
         let cost = self
             .convert(cost, currency, epoch_day(ch_start))
             .map_err(|m| RowError::Cell(C_CURRENCY, m))?;
@@ -1052,7 +1077,7 @@ fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
 }
 
 impl Portfolio {
-    /// Imports FOCUS cost exports (CSV or `.csv.gz`), all files in one
+    /// Imports FOCUS cost exports (CSV, `.csv.gz` or Parquet), all files in one
     /// transaction, all or nothing; then re-derives weekly spend.
     pub fn import_focus(
         &mut self,

@@ -62,6 +62,7 @@ impl Errors {
                 column,
                 field: field.to_string(),
                 message: message.into(),
+                row_group: None,
             });
         }
     }

@@ -11,6 +11,8 @@ use tempfile::TempDir;
 
 #[path = "store/focus.rs"]
 mod focus;
+#[path = "store/focus_parquet.rs"]
+mod focus_parquet;
 #[path = "store/governance.rs"]
 mod governance;
 #[path = "store/incidents.rs"]

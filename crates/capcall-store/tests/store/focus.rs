@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 
 use super::{fresh, no_progress, write, OBSERVATIONS, USE_CASES};
 
-const HEADER: &str = "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
+pub(super) const HEADER: &str =
+    "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
 ChargeCategory,BilledCost,EffectiveCost,BillingCurrency,ServiceName,ResourceId,Tags,AllocatedTags,ListCost";
 
 /// One CSV row, quoting cells that need it.
@@ -33,11 +34,11 @@ fn row(cells: &[&str]) -> String {
         .join(",")
 }
 
-const JUL: (&str, &str) = ("2025-07-01T00:00:00Z", "2025-08-01T00:00:00Z");
+pub(super) const JUL: (&str, &str) = ("2025-07-01T00:00:00Z", "2025-08-01T00:00:00Z");
 const AUG: (&str, &str) = ("2025-08-01T00:00:00Z", "2025-09-01T00:00:00Z");
 
 #[allow(clippy::too_many_arguments)]
-fn charge(
+pub(super) fn charge(
     bp: (&str, &str),
     start: &str,
     end: &str,
@@ -67,7 +68,7 @@ fn charge(
 }
 
 /// July's export: every charge category, tag variants, nulls, E-notation.
-fn july() -> String {
+pub(super) fn july() -> String {
     let lines = [
         // Usage, 12 decimals, tag key as written.
         charge(
@@ -194,7 +195,7 @@ fn july() -> String {
 }
 
 /// August's export: a correction of a July charge, billed in August.
-fn august() -> String {
+pub(super) fn august() -> String {
     let lines = [charge(
         AUG,
         "2025-07-08T00:00:00Z",
@@ -209,11 +210,11 @@ fn august() -> String {
     format!("{HEADER}\r\n{}\r\n", lines.join("\r\n"))
 }
 
-fn d(s: &str) -> Decimal {
+pub(super) fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn setup() -> (tempfile::TempDir, Portfolio) {
+pub(super) fn setup() -> (tempfile::TempDir, Portfolio) {
     let (dir, db) = fresh();
     let mut p = Portfolio::create(&db).unwrap();
     p.import(
@@ -231,19 +232,19 @@ fn setup() -> (tempfile::TempDir, Portfolio) {
     (dir, p)
 }
 
-fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::focus::FocusReport {
+pub(super) fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::focus::FocusReport {
     p.import_focus(files, &FocusOptions::default(), &mut no_progress())
         .unwrap()
 }
 
-fn import_errors(p: &mut Portfolio, files: &[PathBuf], options: &FocusOptions) -> Vec<String> {
+pub(super) fn import_errors(p: &mut Portfolio, files: &[PathBuf], options: &FocusOptions) -> Vec<String> {
     match p.import_focus(files, options, &mut no_progress()) {
         Err(StoreError::Import { errors, .. }) => errors.iter().map(|e| e.to_string()).collect(),
         other => panic!("expected located errors, got {other:?}"),
     }
 }
 
-fn uc(r: &CostReport, id: &str) -> Decimal {
+pub(super) fn uc(r: &CostReport, id: &str) -> Decimal {
     r.use_cases
         .iter()
         .find(|u| u.id == id)
@@ -262,7 +263,7 @@ fn spend(p: &Portfolio, id: &str, week: &str) -> Option<String> {
 }
 
 /// Everything the import writes, as text, for idempotence checks.
-fn snapshot(p: &Portfolio) -> Vec<String> {
+pub(super) fn snapshot(p: &Portfolio) -> Vec<String> {
     let mut out = vec![];
     for sql in [
         "SELECT billing_account || '|' || billing_period_start || '|' || day || '|' || t.tags || '|' || \
@@ -279,7 +280,7 @@ fn snapshot(p: &Portfolio) -> Vec<String> {
     out
 }
 
-fn gzip(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(super) fn gzip(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::default());
     enc.write_all(text.as_bytes()).unwrap();
@@ -594,16 +595,13 @@ fn bad_cells_are_located_and_nothing_is_written() {
     let near = write(dir.path(), "near.csv", "BillingAccountID,BillingPeriodStart\n");
     let e = import_errors(&mut p, &[near], &FocusOptions::default());
     assert!(e[0].contains("did you mean 'BillingAccountId'"), "{e:?}");
-    // Parquet: a clear error.
+    // Not Parquet after all: a clear error.
     let pq = dir.path().join("x.parquet");
     std::fs::write(&pq, b"PAR1....").unwrap();
     let e = p
         .import_focus(&[pq], &FocusOptions::default(), &mut no_progress())
         .unwrap_err();
-    assert!(
-        e.to_string().contains("Parquet is not supported yet; export CSV"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("x.parquet: not a readable Parquet file"), "{e}");
 }
 
 #[test]
