@@ -139,6 +139,49 @@ impl Mapping {
         (None, Resolution::Unallocated)
     }
 
+    /// The mapping as it would be stored: keys, values and use cases trimmed,
+    /// or the first problem, naming the rule (from 1): an empty tag key,
+    /// key or value, a use case that does not exist, or a rule for the same
+    /// (tag key, tag value) as an earlier one (it could never match).
+    pub fn checked(&self, is_use_case: impl Fn(&str) -> bool) -> Result<Mapping, String> {
+        let tag_key = self.tag_key.trim();
+        if tag_key.is_empty() {
+            return Err("the default tag key is empty".into());
+        }
+        let mut rules: Vec<Rule> = Vec::with_capacity(self.rules.len());
+        for (i, r) in self.rules.iter().enumerate() {
+            let n = i + 1;
+            let rule = Rule {
+                tag_key: r.tag_key.trim().to_string(),
+                tag_value: r.tag_value.trim().to_string(),
+                use_case: r.use_case.trim().to_string(),
+            };
+            if rule.tag_key.is_empty() {
+                return Err(format!("rule {n}: the tag key is empty"));
+            }
+            if rule.tag_value.is_empty() {
+                return Err(format!("rule {n}: the tag value is empty"));
+            }
+            if !is_use_case(&rule.use_case) {
+                return Err(format!("rule {n}: unknown use case '{}'", rule.use_case));
+            }
+            if let Some(first) = rules
+                .iter()
+                .position(|e| key_matches(&e.tag_key, &rule.tag_key) && key_matches(&e.tag_value, &rule.tag_value))
+            {
+                return Err(format!(
+                    "rule {n}: same tag key and value as rule {} (case and surrounding spaces are ignored)",
+                    first + 1
+                ));
+            }
+            rules.push(rule);
+        }
+        Ok(Mapping {
+            tag_key: tag_key.to_string(),
+            rules,
+        })
+    }
+
     /// Adds or replaces rules keyed by (tag key, tag value), both compared
     /// with case and surrounding spaces ignored; a replaced rule keeps its
     /// place, new ones go last. Returns how many rules changed.

@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use capcall_core::focus::{
-    day_date, epoch_day, format_datetime, parse_datetime, slugify, split_by_days, week_start, Mapping, Rule, TagSet,
-    DEFAULT_TAG_KEY,
+    day_date, epoch_day, format_datetime, key_matches, parse_datetime, slugify, split_by_days, week_start, Mapping,
+    Rule, TagSet, DEFAULT_TAG_KEY,
 };
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
@@ -131,6 +131,46 @@ pub struct FocusReport {
     pub mapping_version: i64,
 }
 
+/// What a FOCUS import would do ([`Portfolio::preview_focus`]): the
+/// import's report and the costs of the billing periods it imports, mapped.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FocusPreview {
+    pub import: FocusReport,
+    pub costs: CostReport,
+}
+
+/// One use case's cost under the current mapping and a proposed one.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MappingMove {
+    pub id: String,
+    pub before: Measured,
+    pub after: Measured,
+    /// `after - before`.
+    pub difference: Measured,
+}
+
+/// What a mapping change would move, over every imported cost, before it is
+/// applied. `total` is the same before and after; only its split changes.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MappingPreview {
+    pub currency: String,
+    /// The current version (the proposal would be the next one).
+    pub version: i64,
+    pub before: Mapping,
+    pub after: Mapping,
+    /// Rules added, changed or removed, and 1 for a changed tag key.
+    pub rules_changed: u64,
+    pub total: Measured,
+    /// Every use case with cost before or after, by id.
+    pub use_cases: Vec<MappingMove>,
+    pub unallocated_before: Measured,
+    pub unallocated_after: Measured,
+    pub unallocated_difference: Measured,
+}
+
 /// A mapping version.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -193,6 +233,14 @@ pub struct UnallocatedValue {
     pub cost: Measured,
 }
 
+/// Unallocated cost by service (`ServiceName`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UnallocatedService {
+    pub service: String,
+    pub cost: Measured,
+}
+
 /// What `capcall costs` shows. `total = allocated + unallocated`, exactly.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -207,6 +255,8 @@ pub struct CostReport {
     pub use_cases: Vec<UseCaseCost>,
     pub groups: Vec<CostGroup>,
     pub unallocated_by_tag_value: Vec<UnallocatedValue>,
+    /// The largest unallocated amounts by service (at most 20).
+    pub unallocated_by_service: Vec<UnallocatedService>,
     pub mapping_version: i64,
     pub tag_key: String,
 }
@@ -1060,6 +1110,285 @@ impl From<StoreError> for RowError {
     }
 }
 
+/// The rules of a mapping CSV (`tag_key,tag_value,use_case`), checked:
+/// every cell present, the use case known, no (key, value) twice.
+fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
+    let use_cases = use_case_pks(conn)?;
+    let (mut rdr, _) = csv_input::open(file)?;
+    let mut errors = Errors::new(file);
+    let names = ["tag_key", "tag_value", "use_case"];
+    let header = csv_input::read_header(&mut rdr, &names, &names, &mut errors)?;
+    let mut rules: Vec<Rule> = vec![];
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if errors.push_csv(&e, n + 2) {
+                    break;
+                }
+                continue;
+            }
+        }
+        n += 1;
+        let line = record.position().map_or(n + 1, |p| p.line());
+        if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
+            continue;
+        }
+        let mut cells = [""; 3];
+        let mut ok = true;
+        for (k, name) in names.iter().enumerate() {
+            let ix = header.index[k].unwrap_or(0);
+            match record.get(ix).map(csv_input::cell_text).unwrap_or(Ok("")) {
+                Ok("") => {
+                    errors.push(line, ix as u64 + 1, name, "required, but empty".into());
+                    ok = false;
+                }
+                Ok(t) => cells[k] = t,
+                Err(m) => {
+                    errors.push(line, ix as u64 + 1, name, m);
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let uc_col = header.index[2].unwrap_or(0) as u64 + 1;
+        if !is_slug(cells[2]) || !use_cases.contains_key(cells[2]) {
+            errors.push(
+                line,
+                uc_col,
+                "use_case",
+                format!("unknown use case '{}' (import it in use_cases.csv first)", cells[2]),
+            );
+            continue;
+        }
+        let key = (cells[0].to_lowercase(), cells[1].to_lowercase());
+        if let Some(first) = seen.insert(key, line) {
+            errors.push(
+                line,
+                header.index[1].unwrap_or(0) as u64 + 1,
+                "tag_value",
+                format!("duplicate rule for this tag key and value (also line {first})"),
+            );
+            continue;
+        }
+        rules.push(Rule {
+            tag_key: cells[0].to_string(),
+            tag_value: cells[1].to_string(),
+            use_case: cells[2].to_string(),
+        });
+    }
+    errors.into_result()?;
+    Ok(rules)
+}
+
+/// Imported costs in `[from, to]` (UTC days, inclusive), mapped with `mv`;
+/// with `only`, just the lines of those (billing account, billing period
+/// start).
+fn cost_report(
+    conn: &Connection,
+    mv: &MappingVersion,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by: CostsBy,
+    only: Option<&HashSet<(String, String)>>,
+) -> Result<CostReport> {
+    let use_cases = use_case_pks(conn)?;
+    let names: HashMap<i64, String> = use_cases.iter().map(|(k, v)| (*v, k.clone())).collect();
+    let sets = resolve_tag_sets(conn, &mv.mapping, &use_cases)?;
+    let from_s = from.map(|d| d.to_string()).unwrap_or_default();
+    let to_s = to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
+    let mut stmt = conn.prepare(
+        "SELECT day, tag_set, service, category, cost, billing_account, billing_period_start FROM cost_lines \
+             WHERE day >= ?1 AND day <= ?2",
+    )?;
+    let mut rows = stmt.query(params![from_s, to_s])?;
+    let (mut allocated, mut unallocated) = (Measured::ZERO, Measured::ZERO);
+    let mut per_uc: BTreeMap<String, Measured> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
+    let mut by_value: HashMap<Option<String>, Measured> = HashMap::new();
+    let mut week_of: HashMap<String, String> = HashMap::new();
+    let mut by_service: HashMap<String, Measured> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        if let Some(only) = only {
+            if !only.contains(&(r.get(5)?, r.get(6)?)) {
+                continue;
+            }
+        }
+        let day: String = r.get(0)?;
+        let tag_set: i64 = r.get(1)?;
+        let cost = Measured::from_canonical(text_at(r, 4)?).map_err(capcall_core::MoneyError::from)?;
+        let (pk, value) = sets.get(&tag_set).cloned().unwrap_or((None, None));
+        let uc = pk.and_then(|p| names.get(&p).cloned());
+        let group = match by {
+            CostsBy::UseCase => None,
+            CostsBy::Week => Some(match week_of.get(&day) {
+                Some(w) => w.clone(),
+                None => {
+                    let w = week_start(parse_date(&day).map_err(StoreError::Invalid)?).to_string();
+                    week_of.insert(day.clone(), w.clone());
+                    w
+                }
+            }),
+            CostsBy::Service => Some(r.get::<_, String>(2)?),
+            CostsBy::Category => Some(r.get::<_, String>(3)?),
+        };
+        match &uc {
+            Some(id) => {
+                add(&mut allocated, cost)?;
+                add(per_uc.entry(id.clone()).or_default(), cost)?;
+            }
+            None => {
+                add(&mut unallocated, cost)?;
+                add(by_value.entry(value).or_default(), cost)?;
+                add(by_service.entry(r.get(2)?).or_default(), cost)?;
+            }
+        }
+        if let Some(g) = group {
+            let e = groups.entry(g).or_default();
+            add(if uc.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
+        }
+    }
+    let total = allocated.checked_add(unallocated)?;
+    let use_cases: Vec<UseCaseCost> = per_uc.into_iter().map(|(id, cost)| UseCaseCost { id, cost }).collect();
+    let groups: Vec<CostGroup> = if by == CostsBy::UseCase {
+        let mut g: Vec<CostGroup> = use_cases
+            .iter()
+            .map(|u| CostGroup {
+                key: u.id.clone(),
+                allocated: u.cost,
+                unallocated: Measured::ZERO,
+                total: u.cost,
+            })
+            .collect();
+        g.push(CostGroup {
+            key: "(unallocated)".into(),
+            allocated: Measured::ZERO,
+            unallocated,
+            total: unallocated,
+        });
+        g
+    } else {
+        groups
+            .into_iter()
+            .map(|(key, (a, u))| {
+                Ok(CostGroup {
+                    key,
+                    allocated: a,
+                    unallocated: u,
+                    total: a.checked_add(u)?,
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut by_value: Vec<UnallocatedValue> = by_value
+        .into_iter()
+        .map(|(tag_value, cost)| UnallocatedValue { tag_value, cost })
+        .collect();
+    by_value.sort_by(|a, b| {
+        b.cost
+            .as_decimal()
+            .abs()
+            .cmp(&a.cost.as_decimal().abs())
+            .then_with(|| a.tag_value.cmp(&b.tag_value))
+    });
+    by_value.truncate(20);
+    let mut by_service: Vec<UnallocatedService> = by_service
+        .into_iter()
+        .map(|(service, cost)| UnallocatedService { service, cost })
+        .collect();
+    by_service.sort_by(|a, b| {
+        b.cost
+            .as_decimal()
+            .abs()
+            .cmp(&a.cost.as_decimal().abs())
+            .then_with(|| a.service.cmp(&b.service))
+    });
+    by_service.truncate(20);
+    Ok(CostReport {
+        currency: portfolio_currency(conn)?,
+        from,
+        to,
+        by,
+        total,
+        allocated,
+        unallocated,
+        use_cases,
+        groups,
+        unallocated_by_tag_value: by_value,
+        unallocated_by_service: by_service,
+        mapping_version: mv.version,
+        tag_key: mv.mapping.tag_key.clone(),
+    })
+}
+
+/// How many rules differ between two mappings, keyed by (tag key, tag
+/// value) with case and surrounding spaces ignored: added, removed, or
+/// pointing to another use case; plus one when the default tag key differs.
+fn rules_changed(before: &Mapping, after: &Mapping) -> u64 {
+    let keyed = |m: &Mapping| -> HashMap<(String, String), String> {
+        m.rules
+            .iter()
+            .map(|r| {
+                (
+                    (r.tag_key.trim().to_lowercase(), r.tag_value.trim().to_lowercase()),
+                    r.use_case.clone(),
+                )
+            })
+            .collect()
+    };
+    let (b, a) = (keyed(before), keyed(after));
+    let differing = a.iter().filter(|(k, uc)| b.get(*k) != Some(*uc)).count();
+    let removed = b.keys().filter(|k| !a.contains_key(*k)).count();
+    (differing + removed) as u64 + u64::from(!key_matches(&before.tag_key, &after.tag_key))
+}
+
+/// What changing the current mapping to `after` would move.
+fn mapping_preview(conn: &Connection, after: &Mapping) -> Result<MappingPreview> {
+    let mv = current_mapping(conn)?;
+    let old = cost_report(conn, &mv, None, None, CostsBy::UseCase, None)?;
+    let proposed = MappingVersion {
+        mapping: after.clone(),
+        ..mv.clone()
+    };
+    let new = cost_report(conn, &proposed, None, None, CostsBy::UseCase, None)?;
+    let mut ids: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
+    for u in &old.use_cases {
+        ids.entry(u.id.clone()).or_default().0 = u.cost;
+    }
+    for u in &new.use_cases {
+        ids.entry(u.id.clone()).or_default().1 = u.cost;
+    }
+    let use_cases = ids
+        .into_iter()
+        .map(|(id, (before, after))| {
+            Ok(MappingMove {
+                id,
+                before,
+                after,
+                difference: after.checked_sub(before)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(MappingPreview {
+        currency: old.currency,
+        version: mv.version,
+        rules_changed: rules_changed(&mv.mapping, after),
+        before: mv.mapping,
+        after: after.clone(),
+        total: old.total,
+        use_cases,
+        unallocated_before: old.unallocated,
+        unallocated_after: new.unallocated,
+        unallocated_difference: new.unallocated.checked_sub(old.unallocated)?,
+    })
+}
+
 /// Sets the mapping's default tag key when it differs (a new, audited version).
 fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
     let key = key.trim();
@@ -1085,6 +1414,32 @@ impl Portfolio {
         options: &FocusOptions,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<FocusReport> {
+        Ok(self.run_focus(files, options, progress, false)?.0)
+    }
+
+    /// What importing these files would do, without writing anything: the
+    /// import runs in a transaction that is rolled back after the costs of
+    /// the imported billing periods (per use case, unallocated, by tag value
+    /// and by service) are computed with the mapping the import would use.
+    /// Located errors exactly as [`Portfolio::import_focus`].
+    pub fn preview_focus(
+        &mut self,
+        files: &[PathBuf],
+        options: &FocusOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<FocusPreview> {
+        let (import, costs) = self.run_focus(files, options, progress, true)?;
+        let costs = costs.ok_or_else(|| StoreError::Invalid("no preview computed".into()))?;
+        Ok(FocusPreview { import, costs })
+    }
+
+    fn run_focus(
+        &mut self,
+        files: &[PathBuf],
+        options: &FocusOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+        dry_run: bool,
+    ) -> Result<(FocusReport, Option<CostReport>)> {
         self.require_writer()?;
         if files.is_empty() {
             return Err(StoreError::Invalid("no FOCUS file given".into()));
@@ -1181,10 +1536,21 @@ impl Portfolio {
                 spend_weeks_changed: changed,
                 mapping_version,
             };
+            if dry_run {
+                let only: HashSet<(String, String)> = report
+                    .billing_periods
+                    .iter()
+                    .map(|b| (b.billing_account.clone(), b.billing_period_start.clone()))
+                    .collect();
+                let mv = current_mapping(&tx)?;
+                let costs = cost_report(&tx, &mv, None, None, CostsBy::UseCase, Some(&only))?;
+                drop(tx); // rolled back: nothing written
+                return Ok((report, Some(costs)));
+            }
             let summary = serde_json::to_string(&report).unwrap_or_default();
             crate::audit::append(&tx, "import", "focus", "import", None, Some(&summary))?;
             tx.commit()?;
-            Ok(report)
+            Ok((report, None))
         })();
         self.conn.pragma_update(None, "cache_size", -8_192)?;
         result
@@ -1204,6 +1570,61 @@ impl Portfolio {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// What importing this mapping CSV would move (nothing is written).
+    pub fn preview_mapping_file(&self, file: &Path) -> Result<MappingPreview> {
+        let rules = read_rules(&self.conn, file)?;
+        let mut after = current_mapping(&self.conn)?.mapping;
+        after.merge(&rules);
+        mapping_preview(&self.conn, &after)
+    }
+
+    /// What replacing the current mapping by `mapping` would move (nothing
+    /// is written). The mapping is checked as [`Portfolio::set_mapping`] does.
+    pub fn preview_mapping(&self, mapping: &Mapping) -> Result<MappingPreview> {
+        let mapping = self.checked_mapping(mapping)?;
+        mapping_preview(&self.conn, &mapping)
+    }
+
+    fn checked_mapping(&self, mapping: &Mapping) -> Result<Mapping> {
+        let use_cases = use_case_pks(&self.conn)?;
+        mapping
+            .checked(|id| use_cases.contains_key(id))
+            .map_err(StoreError::Invalid)
+    }
+
+    /// Replaces the current mapping (the editor's rules and tag key) by a
+    /// new, audited version with `reason`, and re-derives weekly spend. The
+    /// same mapping again changes nothing (no new version).
+    pub fn set_mapping(&mut self, mapping: &Mapping, reason: &str) -> Result<MappingReport> {
+        self.require_writer()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(
+                "a reason is required to change the mapping (it goes into the audit trail)".into(),
+            ));
+        }
+        let mapping = self.checked_mapping(mapping)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = current_mapping(&tx)?;
+        let changed = rules_changed(&before.mapping, &mapping);
+        let mut version = before.version;
+        let mut weeks = 0;
+        if before.mapping != mapping {
+            version = save_mapping(&tx, &before, &mapping, reason)?;
+            weeks = derive_spend(&tx)?;
+        }
+        tx.commit()?;
+        Ok(MappingReport {
+            file: String::new(),
+            rules_read: mapping.rules.len() as u64,
+            rules_changed: changed,
+            version,
+            spend_weeks_changed: weeks,
+        })
+    }
+
     /// Imports explicit mapping rules (`tag_key,tag_value,use_case`): rules
     /// are keyed by (tag key, tag value), case and surrounding spaces
     /// ignored; a changed or new rule makes a new, audited mapping version
@@ -1214,77 +1635,7 @@ impl Portfolio {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let use_cases = use_case_pks(&tx)?;
-        let (mut rdr, _) = csv_input::open(file)?;
-        let mut errors = Errors::new(file);
-        let names = ["tag_key", "tag_value", "use_case"];
-        let header = csv_input::read_header(&mut rdr, &names, &names, &mut errors)?;
-        let mut rules: Vec<Rule> = vec![];
-        let mut seen: HashMap<(String, String), u64> = HashMap::new();
-        let mut record = csv::ByteRecord::new();
-        let mut n = 0u64;
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    if errors.push_csv(&e, n + 2) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            n += 1;
-            let line = record.position().map_or(n + 1, |p| p.line());
-            if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-                continue;
-            }
-            let mut cells = [""; 3];
-            let mut ok = true;
-            for (k, name) in names.iter().enumerate() {
-                let ix = header.index[k].unwrap_or(0);
-                match record.get(ix).map(csv_input::cell_text).unwrap_or(Ok("")) {
-                    Ok("") => {
-                        errors.push(line, ix as u64 + 1, name, "required, but empty".into());
-                        ok = false;
-                    }
-                    Ok(t) => cells[k] = t,
-                    Err(m) => {
-                        errors.push(line, ix as u64 + 1, name, m);
-                        ok = false;
-                    }
-                }
-            }
-            if !ok {
-                continue;
-            }
-            let uc_col = header.index[2].unwrap_or(0) as u64 + 1;
-            if !is_slug(cells[2]) || !use_cases.contains_key(cells[2]) {
-                errors.push(
-                    line,
-                    uc_col,
-                    "use_case",
-                    format!("unknown use case '{}' (import it in use_cases.csv first)", cells[2]),
-                );
-                continue;
-            }
-            let key = (cells[0].to_lowercase(), cells[1].to_lowercase());
-            if let Some(first) = seen.insert(key, line) {
-                errors.push(
-                    line,
-                    header.index[1].unwrap_or(0) as u64 + 1,
-                    "tag_value",
-                    format!("duplicate rule for this tag key and value (also line {first})"),
-                );
-                continue;
-            }
-            rules.push(Rule {
-                tag_key: cells[0].to_string(),
-                tag_value: cells[1].to_string(),
-                use_case: cells[2].to_string(),
-            });
-        }
-        errors.into_result()?;
+        let rules = read_rules(&tx, file)?;
         let before = current_mapping(&tx)?;
         let mut mapping = before.mapping.clone();
         let changed = mapping.merge(&rules);
@@ -1312,112 +1663,7 @@ impl Portfolio {
     /// current mapping.
     pub fn costs(&self, from: Option<NaiveDate>, to: Option<NaiveDate>, by: CostsBy) -> Result<CostReport> {
         let mv = current_mapping(&self.conn)?;
-        let use_cases = use_case_pks(&self.conn)?;
-        let names: HashMap<i64, String> = use_cases.iter().map(|(k, v)| (*v, k.clone())).collect();
-        let sets = resolve_tag_sets(&self.conn, &mv.mapping, &use_cases)?;
-        let from_s = from.map(|d| d.to_string()).unwrap_or_default();
-        let to_s = to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
-        let mut stmt = self
-            .conn
-            .prepare("SELECT day, tag_set, service, category, cost FROM cost_lines WHERE day >= ?1 AND day <= ?2")?;
-        let mut rows = stmt.query(params![from_s, to_s])?;
-        let (mut allocated, mut unallocated) = (Measured::ZERO, Measured::ZERO);
-        let mut per_uc: BTreeMap<String, Measured> = BTreeMap::new();
-        let mut groups: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
-        let mut by_value: HashMap<Option<String>, Measured> = HashMap::new();
-        let mut week_of: HashMap<String, String> = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let day: String = r.get(0)?;
-            let tag_set: i64 = r.get(1)?;
-            let cost = Measured::from_canonical(text_at(r, 4)?).map_err(capcall_core::MoneyError::from)?;
-            let (pk, value) = sets.get(&tag_set).cloned().unwrap_or((None, None));
-            let uc = pk.and_then(|p| names.get(&p).cloned());
-            let group = match by {
-                CostsBy::UseCase => None,
-                CostsBy::Week => Some(match week_of.get(&day) {
-                    Some(w) => w.clone(),
-                    None => {
-                        let w = week_start(parse_date(&day).map_err(StoreError::Invalid)?).to_string();
-                        week_of.insert(day.clone(), w.clone());
-                        w
-                    }
-                }),
-                CostsBy::Service => Some(r.get::<_, String>(2)?),
-                CostsBy::Category => Some(r.get::<_, String>(3)?),
-            };
-            match &uc {
-                Some(id) => {
-                    add(&mut allocated, cost)?;
-                    add(per_uc.entry(id.clone()).or_default(), cost)?;
-                }
-                None => {
-                    add(&mut unallocated, cost)?;
-                    add(by_value.entry(value).or_default(), cost)?;
-                }
-            }
-            if let Some(g) = group {
-                let e = groups.entry(g).or_default();
-                add(if uc.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
-            }
-        }
-        let total = allocated.checked_add(unallocated)?;
-        let use_cases: Vec<UseCaseCost> = per_uc.into_iter().map(|(id, cost)| UseCaseCost { id, cost }).collect();
-        let groups: Vec<CostGroup> = if by == CostsBy::UseCase {
-            let mut g: Vec<CostGroup> = use_cases
-                .iter()
-                .map(|u| CostGroup {
-                    key: u.id.clone(),
-                    allocated: u.cost,
-                    unallocated: Measured::ZERO,
-                    total: u.cost,
-                })
-                .collect();
-            g.push(CostGroup {
-                key: "(unallocated)".into(),
-                allocated: Measured::ZERO,
-                unallocated,
-                total: unallocated,
-            });
-            g
-        } else {
-            groups
-                .into_iter()
-                .map(|(key, (a, u))| {
-                    Ok(CostGroup {
-                        key,
-                        allocated: a,
-                        unallocated: u,
-                        total: a.checked_add(u)?,
-                    })
-                })
-                .collect::<Result<_>>()?
-        };
-        let mut by_value: Vec<UnallocatedValue> = by_value
-            .into_iter()
-            .map(|(tag_value, cost)| UnallocatedValue { tag_value, cost })
-            .collect();
-        by_value.sort_by(|a, b| {
-            b.cost
-                .as_decimal()
-                .abs()
-                .cmp(&a.cost.as_decimal().abs())
-                .then_with(|| a.tag_value.cmp(&b.tag_value))
-        });
-        by_value.truncate(20);
-        Ok(CostReport {
-            currency: portfolio_currency(&self.conn)?,
-            from,
-            to,
-            by,
-            total,
-            allocated,
-            unallocated,
-            use_cases,
-            groups,
-            unallocated_by_tag_value: by_value,
-            mapping_version: mv.version,
-            tag_key: mv.mapping.tag_key,
-        })
+        cost_report(&self.conn, &mv, from, to, by, None)
     }
 
     /// Imports business metrics (`use_case,period_start,units[,metric]`),

@@ -633,3 +633,125 @@ fn units_replace_the_units_of_a_period() {
     assert!(e.contains("bad.csv:2:1: use_case: unknown use case 'nope'"), "{e}");
     assert!(e.contains("bad.csv:2:3: units: '-1' is not a whole number >= 0"), "{e}");
 }
+
+#[test]
+fn previews_show_what_would_move_and_write_nothing() {
+    let (dir, mut p) = setup();
+    let jul = write(dir.path(), "jul.csv", &july());
+    let empty = snapshot(&p);
+    let pv = p
+        .preview_focus(std::slice::from_ref(&jul), &FocusOptions::default(), &mut no_progress())
+        .unwrap();
+    assert_eq!(snapshot(&p), empty, "a preview writes nothing");
+    assert_eq!(pv.import.rows, 10);
+    assert_eq!(uc(&pv.costs, "ops-copilot"), d("106.873456939012"));
+    assert_eq!(uc(&pv.costs, "summarizer"), d("11.9"));
+    assert_eq!(pv.costs.unallocated.as_decimal(), d("3.51"));
+    assert_eq!(pv.costs.total, pv.import.total);
+    let services: Vec<(String, Decimal)> = pv
+        .costs
+        .unallocated_by_service
+        .iter()
+        .map(|s| (s.service.clone(), s.cost.as_decimal()))
+        .collect();
+    assert_eq!(services, [("Azure OpenAI".to_string(), d("3.51"))]);
+    // Errors as the import's.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        &format!(
+            "{HEADER}\n{}\n",
+            charge(JUL, "x", "y", "Usage", "1", "1", "USD", "", "")
+        ),
+    );
+    assert!(p
+        .preview_focus(&[bad], &FocusOptions::default(), &mut no_progress())
+        .is_err());
+    // Importing for real gives what the preview said.
+    import(&mut p, &[jul]);
+    let now = p.costs(None, None, CostsBy::UseCase).unwrap();
+    assert_eq!(
+        (&now.use_cases, now.unallocated),
+        (&pv.costs.use_cases, pv.costs.unallocated)
+    );
+
+    // A mapping file, previewed: per use case before, after, difference.
+    let rules = write(
+        dir.path(),
+        "rules.csv",
+        "tag_key,tag_value,use_case\nTeam, X ,summarizer\napplication,unknown-app,ops-copilot\n",
+    );
+    let stored = snapshot(&p);
+    let mp = p.preview_mapping_file(&rules).unwrap();
+    assert_eq!(snapshot(&p), stored);
+    assert_eq!(p.mapping().unwrap().version, 0);
+    assert_eq!(mp.rules_changed, 2);
+    let moves: Vec<(String, Decimal, Decimal, Decimal)> = mp
+        .use_cases
+        .iter()
+        .map(|m| {
+            (
+                m.id.clone(),
+                m.before.as_decimal(),
+                m.after.as_decimal(),
+                m.difference.as_decimal(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (
+                "ops-copilot".into(),
+                d("106.873456939012"),
+                d("107.373456939012"),
+                d("0.5")
+            ),
+            ("summarizer".into(), d("11.9"), d("12.9"), d("1")),
+        ]
+    );
+    assert_eq!(
+        (
+            mp.unallocated_before.as_decimal(),
+            mp.unallocated_after.as_decimal(),
+            mp.unallocated_difference.as_decimal()
+        ),
+        (d("3.51"), d("2.01"), d("-1.5"))
+    );
+
+    // The editor: apply the previewed mapping with a reason.
+    assert!(p.set_mapping(&mp.after, "  ").is_err());
+    let r = p.set_mapping(&mp.after, "map team x").unwrap();
+    assert_eq!((r.version, r.rules_changed), (1, 2));
+    let c = p.costs(None, None, CostsBy::UseCase).unwrap();
+    assert_eq!(
+        (uc(&c, "summarizer"), c.unallocated.as_decimal()),
+        (d("12.9"), d("2.01"))
+    );
+    assert_eq!(p.set_mapping(&mp.after, "again").unwrap().version, 1);
+    let note: String = p
+        .connection()
+        .query_row("SELECT note FROM cost_mappings WHERE version = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(note, "map team x");
+    // Remove the second rule: previewed, then applied.
+    let mut fewer = mp.after.clone();
+    fewer.rules.truncate(1);
+    let pv2 = p.preview_mapping(&fewer).unwrap();
+    assert_eq!((pv2.rules_changed, pv2.unallocated_after.as_decimal()), (1, d("2.51")));
+    p.set_mapping(&fewer, "unknown-app is not ops").unwrap();
+    assert_eq!(
+        p.costs(None, None, CostsBy::UseCase).unwrap().unallocated.as_decimal(),
+        d("2.51")
+    );
+    // Bad rules are named.
+    let mut bad = fewer.clone();
+    bad.rules[0].use_case = "nope".into();
+    let e = p.preview_mapping(&bad).unwrap_err().to_string();
+    assert_eq!(e, "rule 1: unknown use case 'nope'");
+    bad.rules[0].use_case = "summarizer".into();
+    bad.rules.push(bad.rules[0].clone());
+    bad.rules[1].tag_value = " x".into();
+    let e = p.set_mapping(&bad, "dup").unwrap_err().to_string();
+    assert!(e.starts_with("rule 2: same tag key and value as rule 1"), "{e}");
+}
