@@ -233,7 +233,13 @@ enum MappingCommand {
     /// The current mapping: default tag key and explicit rules.
     Show,
     /// Add or change explicit rules from a CSV (tag_key,tag_value,use_case).
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Show what the rules would move (cost per use case before, after,
+        /// difference; unallocated before and after) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1027,7 +1033,42 @@ fn mapping(cli: &Cli, command: &MappingCommand) -> Result<(), StoreError> {
                 out!("{t}");
             }
         }
-        MappingCommand::Import { file } => {
+        MappingCommand::Import { file, dry_run: true } => {
+            use capcall_core::format::measured;
+            let p = open(cli, Access::Read)?;
+            let r = p.preview_mapping_file(file)?;
+            if cli.json {
+                print_json(&r);
+                return Ok(());
+            }
+            let mut t = Table::new(&["use case", "before", "after", "difference"]);
+            t.right_align(&[1, 2, 3]);
+            for m in r.use_cases.iter().filter(|m| !m.difference.is_zero()) {
+                t.row(vec![
+                    m.id.clone(),
+                    measured(m.before),
+                    measured(m.after),
+                    measured(m.difference),
+                ]);
+            }
+            t.row(vec![
+                "(unallocated)".into(),
+                measured(r.unallocated_before),
+                measured(r.unallocated_after),
+                measured(r.unallocated_difference),
+            ]);
+            out!("{t}");
+            outln!(
+                "Dry run of {}: {} rule(s) would change (mapping version {} -> {}); total {} {} unchanged. Nothing was written.",
+                file.display(),
+                r.rules_changed,
+                r.version,
+                if r.rules_changed > 0 { r.version + 1 } else { r.version },
+                measured(r.total),
+                r.currency
+            );
+        }
+        MappingCommand::Import { file, dry_run: false } => {
             let mut p = open(cli, Access::Write)?;
             let r = p.import_mapping(file)?;
             if cli.json {
