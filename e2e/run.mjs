@@ -83,6 +83,29 @@ async function shot(name) {
   const png = await wd("GET", s("/screenshot"));
   fs.writeFileSync(path.join(shots, `${name}.png`), Buffer.from(png, "base64"));
 }
+// NAME-light, NAME-dark at the current size (1440x900), then NAME-dark-1024
+// and NAME-light-1024 at 1024x700, with `css` scrolled into view; back to
+// light at 1440x900.
+async function shotsBothThemesAndSizes(name, css) {
+  const toggle = () => wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=theme-toggle]').click()", args: [] });
+  const show = () => wd("POST", s("/execute/sync"), { script: `document.querySelector(${JSON.stringify(css)}).scrollIntoView({ block: "center" })`, args: [] });
+  await show();
+  await sleep(300);
+  await shot(`${name}-light`);
+  await toggle();
+  await sleep(300);
+  await shot(`${name}-dark`);
+  await wd("POST", s("/window/rect"), { width: 1024, height: 700 }).catch(() => {});
+  await sleep(500);
+  await show();
+  await sleep(300);
+  await shot(`${name}-dark-1024`);
+  await toggle();
+  await sleep(300);
+  await shot(`${name}-light-1024`);
+  await wd("POST", s("/window/rect"), { width: 1440, height: 900 }).catch(() => {});
+  await sleep(500);
+}
 const capcall = (...args) => JSON.parse(execFileSync(cli, ["--db", db, "--json", ...args], { encoding: "utf8" }));
 
 async function main() {
@@ -293,6 +316,13 @@ async function main() {
   await click("[data-nav=import] ").catch(() => {});
   await until("FOCUS detected", async () => (await find("select[aria-label='File kind']").then(() => true)));
   await click("select[aria-label='File kind'] option[value=focus]");
+  // A FOCUS import is previewed (a dry run in the store) before Import commits it.
+  await click("[data-testid=focus-preview-run]");
+  await until("FOCUS preview", async () => (await text("[data-testid=focus-preview]")).includes("2 charges"));
+  if ((await text("[data-testid=focus-preview-unallocated]")) !== "7.25") throw new Error("preview: unallocated");
+  if (!(await text("[data-testid=focus-preview-services]")).includes("Compute")) throw new Error("preview: unallocated by service");
+  if (capcall("costs").total !== "0") throw new Error("the preview wrote costs");
+  await shotsBothThemesAndSizes("10a-focus-preview", "[data-testid=focus-preview]");
   await click("[data-testid=import-run]");
   await until("FOCUS report", async () => (await text("[data-testid=focus-report]")).includes("2 charges"));
   await shot("10b-focus-import");
@@ -303,6 +333,25 @@ async function main() {
   await until("difference from the approved plan", async () => (await text("[data-testid=vs-approved-ops-copilot-w1-us]")).includes("vs approved"));
 
   await sleep(1500); // let the app's deferred refresh after the import settle
+
+  step = "cost mapping editor: a rule previewed (what moves), then applied with a reason";
+  await click("[data-nav=import]");
+  await find("[data-testid=cost-mapping] [data-testid=rule-new-value]");
+  await sleep(500);
+  await type("[data-testid=rule-new-value]", "nobody-owns-this");
+  await click("select[aria-label='New rule use case'] option[value=ops-copilot-w1-us]");
+  await click("[data-testid=rule-add]");
+  await click("[data-testid=mapping-preview]");
+  await until("mapping preview", async () => (await text("[data-testid=mapping-preview-unallocated-after]")) === "0.00");
+  if (!(await text("[data-testid=mapping-preview-result]")).includes("ops-copilot-w1-us")) throw new Error("mapping preview: the use case that moves");
+  if (capcall("costs").unallocated !== "7.25") throw new Error("the mapping preview wrote");
+  await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=cost-mapping]').scrollIntoView()", args: [] });
+  await shotsBothThemesAndSizes("10c-mapping-preview", "[data-testid=mapping-preview-result]");
+  await type("[data-testid=mapping-reason]", "nobody-owns-this is the W1 US copilot's");
+  await click("[data-testid=mapping-apply]");
+  await until("mapping applied", async () => capcall("costs").unallocated === "0");
+  if (capcall("mapping", "show").version !== 1) throw new Error("mapping version");
+  await sleep(1000);
 
   step = "scenario exchange: a file drafted in another portfolio opens here as a draft, money exact";
   const other = path.join(work, "vp-laptop.sqlite");

@@ -1043,7 +1043,7 @@ fn mapping(cli: &Cli, command: &MappingCommand) -> Result<(), StoreError> {
             }
             let mut t = Table::new(&["use case", "before", "after", "difference"]);
             t.right_align(&[1, 2, 3]);
-            for m in r.use_cases.iter().filter(|m| !m.difference.is_zero()) {
+            for m in r.use_cases.iter().filter(|m| m.moved) {
                 t.row(vec![
                     m.id.clone(),
                     measured(m.before),

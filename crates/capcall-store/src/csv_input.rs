@@ -286,6 +286,39 @@ pub(crate) fn read_header<R: Read>(
     })
 }
 
+/// Reads every record after the header, blank lines skipped, calling
+/// `row(line, record, errors)` for each (its physical line, from 1); a
+/// malformed record is pushed to `errors`, and reading stops at an IO error
+/// or when `row` returns `false`.
+pub(crate) fn each_record<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    errors: &mut Errors,
+    mut row: impl FnMut(u64, &csv::ByteRecord, &mut Errors) -> bool,
+) {
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if errors.push_csv(&e, n + 2) {
+                    break;
+                }
+                continue;
+            }
+        }
+        n += 1;
+        let line = record.position().map_or(n + 1, |p| p.line());
+        if record.len() == 1 && trim(&record[0]).is_empty() {
+            continue;
+        }
+        if !row(line, &record, errors) {
+            break;
+        }
+    }
+}
+
 /// The trimmed UTF-8 text of a cell, or why not.
 pub(crate) fn cell_text(raw: &[u8]) -> std::result::Result<&str, String> {
     let t = trim(raw);

@@ -18,9 +18,13 @@
 //! the same export again (or its `.gz`) changes nothing, and an export split
 //! into several files is imported by giving all of them at once.
 //!
-//! **Spend.** After every import and mapping change, each use case's weekly
+//! **Spend.** After every import and mapping change, each use case's
 //! `observations.spend_usd` is recomputed from the stored costs with the
-//! current mapping ([`derive_spend`]): for every (use case, ISO week) with
+//! current mapping ([`derive_spend`]), per the use case's observation
+//! periods: ISO weeks (Monday, UTC) unless the use case's own rows are
+//! months or weeks starting on another day ([`Cadence::of`], FORMATS.md
+//! "unless the use case's existing rows say otherwise"). For every (use
+//! case, period) with
 //! mapped costs, `spend_usd` is their exact sum (the observation row is
 //! created when absent; only `spend_usd` changes when present). A week that
 //! had derived spend and no longer has any mapped cost gets `spend_usd`
@@ -37,8 +41,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use capcall_core::focus::{
-    day_date, epoch_day, format_datetime, key_matches, parse_datetime, slugify, split_by_days, week_start, Mapping,
-    Rule, TagSet, DEFAULT_TAG_KEY,
+    day_date, epoch_day, format_datetime, key_matches, parse_datetime, slugify, split_by_days, week_start, Cadence,
+    Mapping, Rule, TagSet, DEFAULT_TAG_KEY,
 };
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
@@ -138,6 +142,9 @@ pub struct FocusReport {
 pub struct FocusPreview {
     pub import: FocusReport,
     pub costs: CostReport,
+    /// The unallocated cost as a percentage of the total, one decimal
+    /// (`None` when the total is zero).
+    pub unallocated_pct: Option<String>,
 }
 
 /// One use case's cost under the current mapping and a proposed one.
@@ -149,6 +156,8 @@ pub struct MappingMove {
     pub after: Measured,
     /// `after - before`.
     pub difference: Measured,
+    /// The difference is not zero.
+    pub moved: bool,
 }
 
 /// What a mapping change would move, over every imported cost, before it is
@@ -403,6 +412,22 @@ pub(crate) fn derive_spend(conn: &Connection) -> Result<u64> {
     let mapping = current_mapping(conn)?.mapping;
     let use_cases = use_case_pks(conn)?;
     let sets = resolve_tag_sets(conn, &mapping, &use_cases)?;
+    // Each use case's periods, from its own rows (not those this derivation created).
+    let cadences: HashMap<i64, Cadence> = {
+        let mut stmt = conn.prepare(
+            "SELECT o.use_case, o.period_start FROM observations o WHERE NOT EXISTS (SELECT 1 FROM cost_spend_weeks w \
+             WHERE w.use_case = o.use_case AND w.week_start = o.period_start AND w.created = 1) \
+             ORDER BY o.use_case, o.period_start",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut starts: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let start = parse_date(text_at(r, 1)?).map_err(StoreError::Invalid)?;
+            starts.entry(r.get(0)?).or_default().push(start);
+        }
+        starts.into_iter().map(|(pk, s)| (pk, Cadence::of(&s))).collect()
+    };
+    let iso = Cadence::Weekly(chrono::Weekday::Mon);
     let mut weekly: BTreeMap<(i64, NaiveDate), Measured> = BTreeMap::new();
     {
         let mut stmt = conn.prepare("SELECT day, tag_set, cost FROM cost_lines")?;
@@ -414,15 +439,15 @@ pub(crate) fn derive_spend(conn: &Connection) -> Result<u64> {
                 continue;
             };
             let day_text = text_at(r, 0)?;
-            let week = match day_cache.get(day_text) {
-                Some(w) => *w,
+            let day = match day_cache.get(day_text) {
+                Some(d) => *d,
                 None => {
                     let d = parse_date(day_text).map_err(StoreError::Invalid)?;
-                    let w = week_start(d);
-                    day_cache.insert(day_text.to_string(), w);
-                    w
+                    day_cache.insert(day_text.to_string(), d);
+                    d
                 }
             };
+            let week = cadences.get(pk).copied().unwrap_or(iso).period_start(day);
             let cost = Measured::from_canonical(text_at(r, 2)?).map_err(capcall_core::MoneyError::from)?;
             add(weekly.entry((*pk, week)).or_default(), cost)?;
         }
@@ -627,30 +652,13 @@ fn read_rates(path: &Path) -> Result<Rates> {
     )?;
     let ix = |k: usize| header.index[k].unwrap_or(0);
     let mut rates: Rates = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                if errors.push_csv(&e, rows + 2) {
-                    break;
-                }
-                continue;
-            }
-        }
-        rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
-        if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-            continue;
-        }
+    csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
         let cell = |k: usize| record.get(ix(k)).map(csv_input::cell_text).unwrap_or(Ok(""));
         let date = match cell(0).and_then(parse_date) {
             Ok(d) => d,
             Err(m) => {
                 errors.push(line, ix(0) as u64 + 1, "date", m);
-                continue;
+                return true;
             }
         };
         let currency = match cell(1) {
@@ -662,11 +670,11 @@ fn read_rates(path: &Path) -> Result<Rates> {
                     "currency",
                     format!("'{t}' is not an ISO 4217 code (e.g. EUR)"),
                 );
-                continue;
+                return true;
             }
             Err(m) => {
                 errors.push(line, ix(1) as u64 + 1, "currency", m);
-                continue;
+                return true;
             }
         };
         let rate = match cell(2).and_then(|t| {
@@ -682,16 +690,17 @@ fn read_rates(path: &Path) -> Result<Rates> {
                     "rate",
                     format!("{r} is out of range (0 < rate < 1000000)"),
                 );
-                continue;
+                return true;
             }
             Err(m) => {
                 errors.push(line, ix(2) as u64 + 1, "rate", m);
-                continue;
+                return true;
             }
         };
         let day = (date - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days();
         rates.entry(currency).or_default().insert(day, rate);
-    }
+        true
+    });
     errors.into_result()?;
     Ok(rates)
 }
@@ -1120,24 +1129,7 @@ fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
     let header = csv_input::read_header(&mut rdr, &names, &names, &mut errors)?;
     let mut rules: Vec<Rule> = vec![];
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let mut n = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                if errors.push_csv(&e, n + 2) {
-                    break;
-                }
-                continue;
-            }
-        }
-        n += 1;
-        let line = record.position().map_or(n + 1, |p| p.line());
-        if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-            continue;
-        }
+    csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
         let mut cells = [""; 3];
         let mut ok = true;
         for (k, name) in names.iter().enumerate() {
@@ -1155,7 +1147,7 @@ fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
             }
         }
         if !ok {
-            continue;
+            return true;
         }
         let uc_col = header.index[2].unwrap_or(0) as u64 + 1;
         if !is_slug(cells[2]) || !use_cases.contains_key(cells[2]) {
@@ -1165,7 +1157,7 @@ fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
                 "use_case",
                 format!("unknown use case '{}' (import it in use_cases.csv first)", cells[2]),
             );
-            continue;
+            return true;
         }
         let key = (cells[0].to_lowercase(), cells[1].to_lowercase());
         if let Some(first) = seen.insert(key, line) {
@@ -1175,14 +1167,15 @@ fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
                 "tag_value",
                 format!("duplicate rule for this tag key and value (also line {first})"),
             );
-            continue;
+            return true;
         }
         rules.push(Rule {
             tag_key: cells[0].to_string(),
             tag_value: cells[1].to_string(),
             use_case: cells[2].to_string(),
         });
-    }
+        true
+    });
     errors.into_result()?;
     Ok(rules)
 }
@@ -1367,11 +1360,13 @@ fn mapping_preview(conn: &Connection, after: &Mapping) -> Result<MappingPreview>
     let use_cases = ids
         .into_iter()
         .map(|(id, (before, after))| {
+            let difference = after.checked_sub(before)?;
             Ok(MappingMove {
                 id,
                 before,
                 after,
-                difference: after.checked_sub(before)?,
+                difference,
+                moved: !difference.is_zero(),
             })
         })
         .collect::<Result<_>>()?;
@@ -1430,7 +1425,12 @@ impl Portfolio {
     ) -> Result<FocusPreview> {
         let (import, costs) = self.run_focus(files, options, progress, true)?;
         let costs = costs.ok_or_else(|| StoreError::Invalid("no preview computed".into()))?;
-        Ok(FocusPreview { import, costs })
+        let unallocated_pct = capcall_core::focus::share_pct(costs.unallocated, costs.total);
+        Ok(FocusPreview {
+            import,
+            costs,
+            unallocated_pct,
+        })
     }
 
     fn run_focus(
@@ -1680,26 +1680,9 @@ impl Portfolio {
         let mut errors = Errors::new(file);
         let names = ["use_case", "period_start", "units", "metric"];
         let header = csv_input::read_header(&mut rdr, &names, &names[..3], &mut errors)?;
-        let mut record = csv::ByteRecord::new();
         let mut seen: HashMap<(i64, NaiveDate), u64> = HashMap::new();
         let mut rows: Vec<(i64, String, i64, Option<String>)> = vec![];
-        let mut n = 0u64;
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    if errors.push_csv(&e, n + 2) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            n += 1;
-            let line = record.position().map_or(n + 1, |p| p.line());
-            if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-                continue;
-            }
+        csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
             let col = |k: usize| header.index[k].map_or(1, |i| i as u64 + 1);
             let text = |k: usize| -> std::result::Result<&str, String> {
                 match header.index[k] {
@@ -1727,7 +1710,7 @@ impl Portfolio {
                     None if t.is_empty() => Err("required, but empty".into()),
                     None => Err(format!("unknown use case '{t}' (import it in use_cases.csv first)")),
                 }),
-                &mut errors,
+                errors,
             );
             check(
                 1,
@@ -1738,7 +1721,7 @@ impl Portfolio {
                     date = parse_date(t)?;
                     Ok(())
                 }),
-                &mut errors,
+                errors,
             );
             check(
                 2,
@@ -1757,7 +1740,7 @@ impl Portfolio {
                         _ => Err(format!("'{t}' is out of range (at most {MAX_UNITS})")),
                     }
                 }),
-                &mut errors,
+                errors,
             );
             let metric = match text(3) {
                 Ok("") => None,
@@ -1769,7 +1752,7 @@ impl Portfolio {
                 }
             };
             if !ok {
-                continue;
+                return true;
             }
             if let Some(first) = seen.insert((pk, date), line) {
                 errors.push(
@@ -1778,10 +1761,11 @@ impl Portfolio {
                     "period_start",
                     format!("duplicate (use_case, period_start) (also line {first})"),
                 );
-                continue;
+                return true;
             }
             rows.push((pk, date.to_string(), units, metric));
-        }
+            true
+        });
         errors.into_result()?;
         let (mut added, mut replaced) = (0u64, 0u64);
         for (pk, date, units, metric) in &rows {

@@ -648,6 +648,8 @@ fn previews_show_what_would_move_and_write_nothing() {
     assert_eq!(uc(&pv.costs, "summarizer"), d("11.9"));
     assert_eq!(pv.costs.unallocated.as_decimal(), d("3.51"));
     assert_eq!(pv.costs.total, pv.import.total);
+    // 3.51 of 122.283456939012.
+    assert_eq!(pv.unallocated_pct.as_deref(), Some("2.9"));
     let services: Vec<(String, Decimal)> = pv
         .costs
         .unallocated_by_service
@@ -754,4 +756,41 @@ fn previews_show_what_would_move_and_write_nothing() {
     bad.rules[1].tag_value = " x".into();
     let e = p.set_mapping(&bad, "dup").unwrap_err().to_string();
     assert!(e.starts_with("rule 2: same tag key and value as rule 1"), "{e}");
+}
+
+#[test]
+fn costs_roll_up_into_the_use_cases_own_periods() {
+    // FORMATS.md: ISO weeks "unless the use case's existing rows say otherwise".
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db).unwrap();
+    p.import(
+        ImportKind::UseCases,
+        &write(dir.path(), "u.csv", USE_CASES),
+        &mut no_progress(),
+    )
+    .unwrap();
+    // Summarizer reports monthly; ops-copilot has no rows (ISO weeks).
+    p.import(
+        ImportKind::Observations,
+        &write(
+            dir.path(),
+            "o.csv",
+            "use_case,period_start,units\nsummarizer,2025-06-01,10\nsummarizer,2025-08-01,30\n",
+        ),
+        &mut no_progress(),
+    )
+    .unwrap();
+    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    assert_eq!(spend(&p, "summarizer", "2025-07-01").map(|s| d(&s)), Some(d("11.9")));
+    let weekly: i64 = p
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM observations o JOIN use_cases u ON u.pk = o.use_case \
+             WHERE u.id = 'summarizer' AND o.period_start = '2025-07-07'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(weekly, 0, "no ISO week row for a monthly use case");
+    assert_eq!(spend(&p, "ops-copilot", "2025-07-14").map(|s| d(&s)), Some(d("40")));
 }
