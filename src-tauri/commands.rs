@@ -711,3 +711,97 @@ pub async fn board_drawn() -> Res<()> {
     }
     Ok(())
 }
+
+// ---- FOCUS import preview and the cost mapping editor -----------------------
+
+/// Native file dialog for FOCUS cost exports (CSV, `.csv.gz`, Parquet),
+/// several at once; `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_focus_files(app: AppHandle) -> Res<Option<Vec<String>>> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("FOCUS cost export", &["csv", "gz", "parquet"])
+        .blocking_pick_files();
+    Ok(picked.map(|files| {
+        files
+            .into_iter()
+            .filter_map(|f| f.into_path().ok())
+            .map(|p| p.display().to_string())
+            .collect()
+    }))
+}
+
+fn focus_files(path: &str) -> Vec<PathBuf> {
+    path.split(';')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// What importing these FOCUS files (separated by `;`) would do, without
+/// writing anything: cost per use case, unallocated (share, top tag values,
+/// services). Streams progress like the import.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_focus(
+    app: AppHandle,
+    path: String,
+    on_progress: Channel<ImportProgress>,
+) -> Res<capcall_store::focus::FocusPreview> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        with(&state, |p| {
+            let mut progress = |pr: ImportProgress| {
+                let _ = on_progress.send(pr);
+            };
+            p.preview_focus(&focus_files(&path), &Default::default(), &mut progress)
+        })
+    })
+    .await
+    .map_err(|e| AppError::new(Code::Internal, e.to_string()))?
+}
+
+/// The cost mapping editor's data: the current mapping, the use case ids a
+/// rule may point to, and the imported costs under the mapping.
+#[derive(Serialize, specta::Type)]
+pub struct MappingView {
+    pub current: capcall_store::focus::MappingVersion,
+    pub use_cases: Vec<String>,
+    pub costs: capcall_store::focus::CostReport,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cost_mapping(state: State<'_, AppState>) -> Res<MappingView> {
+    with(&state, |p| {
+        Ok(MappingView {
+            current: p.mapping()?,
+            use_cases: p.use_cases()?.into_iter().map(|u| u.use_case.id).collect(),
+            costs: p.costs(None, None, capcall_store::focus::CostsBy::UseCase)?,
+        })
+    })
+}
+
+/// What replacing the mapping by `mapping` would move; nothing is written.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_mapping(
+    state: State<'_, AppState>,
+    mapping: capcall_core::focus::Mapping,
+) -> Res<capcall_store::focus::MappingPreview> {
+    with(&state, |p| p.preview_mapping(&mapping))
+}
+
+/// Applies `mapping` as a new, audited version with `reason`.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_mapping(
+    state: State<'_, AppState>,
+    mapping: capcall_core::focus::Mapping,
+    reason: String,
+) -> Res<capcall_store::focus::MappingReport> {
+    with(&state, |p| p.set_mapping(&mapping, &reason))
+}

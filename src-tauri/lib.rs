@@ -75,6 +75,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::export_pack,
         commands::open_folder,
         commands::board_drawn,
+        commands::pick_focus_files,
+        commands::preview_focus,
+        commands::cost_mapping,
+        commands::preview_mapping,
+        commands::set_mapping,
     ])
 }
 

@@ -512,6 +512,61 @@ async boardDrawn() : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Native file dialog for FOCUS cost exports (CSV, `.csv.gz`, Parquet),
+ * several at once; `None` if cancelled.
+ */
+async pickFocusFiles() : Promise<Result<string[] | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_focus_files") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What importing these FOCUS files (separated by `;`) would do, without
+ * writing anything: cost per use case, unallocated (share, top tag values,
+ * services). Streams progress like the import.
+ */
+async previewFocus(path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<FocusPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_focus", { path, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async costMapping() : Promise<Result<MappingView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cost_mapping") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What replacing the mapping by `mapping` would move; nothing is written.
+ */
+async previewMapping(mapping: Mapping) : Promise<Result<MappingPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_mapping", { mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Applies `mapping` as a new, audited version with `reason`.
+ */
+async setMapping(mapping: Mapping, reason: string) : Promise<Result<MappingReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_mapping", { mapping, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -682,6 +737,22 @@ export type CompareTotal = { name: string; a: string; b: string; difference: str
  */
 export type Comparison = { a: string; b: string; lines: CompareLine[]; totals: CompareTotal[]; projected_value_a: string; projected_value_b: string }
 /**
+ * One group of `capcall costs --by week|service|category`.
+ */
+export type CostGroup = { key: string; allocated: string; unallocated: string; total: string }
+/**
+ * What `capcall costs` shows. `total = allocated + unallocated`, exactly.
+ */
+export type CostReport = { currency: string; from: string | null; to: string | null; by: CostsBy; total: string; allocated: string; unallocated: string; use_cases: UseCaseCost[]; groups: CostGroup[]; unallocated_by_tag_value: UnallocatedValue[]; 
+/**
+ * The largest unallocated amounts by service (at most 20).
+ */
+unallocated_by_service: UnallocatedService[]; mapping_version: number; tag_key: string }
+/**
+ * How `capcall costs` groups.
+ */
+export type CostsBy = "use-case" | "week" | "service" | "category"
+/**
  * The first rows of a CSV file, for the import screen's preview.
  */
 export type CsvPreview = { file: string; header: string[]; rows: string[][]; total_bytes: number; 
@@ -799,7 +870,17 @@ export type ExportReport = { dir: string; files: string[]; draft: boolean }
 /**
  * One file of a FOCUS import.
  */
-export type FocusFileReport = { file: string; rows: number; gzip: boolean }
+export type FocusFileReport = { file: string; rows: number; gzip: boolean; parquet: boolean }
+/**
+ * What a FOCUS import would do ([`Portfolio::preview_focus`]): the
+ * import's report and the costs of the billing periods it imports, mapped.
+ */
+export type FocusPreview = { import: FocusReport; costs: CostReport; 
+/**
+ * The unallocated cost as a percentage of the total, one decimal
+ * (`None` when the total is zero).
+ */
+unallocated_pct: string | null }
 /**
  * What `capcall import focus` did.
  */
@@ -983,6 +1064,57 @@ freed_gross_usd: string; decommission_usd: string;
  * Retire: decommission cost beyond what the sunset frees.
  */
 net_decommission_cost_usd: string; projected_value: string }
+/**
+ * The mapping from tags to use cases: a default tag key and explicit rules
+ * that win over it, in order.
+ */
+export type Mapping = { tag_key: string; rules: Rule[] }
+/**
+ * One use case's cost under the current mapping and a proposed one.
+ */
+export type MappingMove = { id: string; before: string; after: string; 
+/**
+ * `after - before`.
+ */
+difference: string; 
+/**
+ * The difference is not zero.
+ */
+moved: boolean }
+/**
+ * What a mapping change would move, over every imported cost, before it is
+ * applied. `total` is the same before and after; only its split changes.
+ */
+export type MappingPreview = { currency: string; 
+/**
+ * The current version (the proposal would be the next one).
+ */
+version: number; before: Mapping; after: Mapping; 
+/**
+ * Rules added, changed or removed, and 1 for a changed tag key.
+ */
+rules_changed: number; total: string; 
+/**
+ * Every use case with cost before or after, by id.
+ */
+use_cases: MappingMove[]; unallocated_before: string; unallocated_after: string; unallocated_difference: string }
+/**
+ * What a mapping change did.
+ */
+export type MappingReport = { file: string; rules_read: number; rules_changed: number; version: number; spend_weeks_changed: number }
+/**
+ * A mapping version.
+ */
+export type MappingVersion = { 
+/**
+ * 0: the default mapping, never changed.
+ */
+version: number; created_at: string | null; created_by: string | null; note: string; mapping: Mapping }
+/**
+ * The cost mapping editor's data: the current mapping, the use case ids a
+ * rule may point to, and the imported costs under the mapping.
+ */
+export type MappingView = { current: MappingVersion; use_cases: string[]; costs: CostReport }
 /**
  * A dated milestone of a decision.
  */
@@ -1248,6 +1380,11 @@ overall_retire_min: string }
  */
 export type RubricVersion = { version: number; name: string; created_at: string; created_by: string; note: string; settings: RubricSettings }
 /**
+ * One explicit mapping rule: a cost whose tag `tag_key` has the value
+ * `tag_value` (trimmed, case ignored) belongs to `use_case`.
+ */
+export type Rule = { tag_key: string; tag_value: string; use_case: string }
+/**
  * A scenario with its inputs.
  */
 export type Scenario = { meta: ScenarioMeta; lines: LineInput[] }
@@ -1372,6 +1509,18 @@ rows_used: number;
  */
 rows_missing: number }
 /**
+ * Unallocated cost by service (`ServiceName`).
+ */
+export type UnallocatedService = { service: string; cost: string }
+/**
+ * Unallocated cost by the value of the mapping's tag key.
+ */
+export type UnallocatedValue = { 
+/**
+ * The tag's value; `null` when the cost has no such tag.
+ */
+tag_value: string | null; cost: string }
+/**
  * A use case (one row of `use_cases.csv`).
  */
 export type UseCase = { id: string; name: string; owner: string; wave: string; region: string; status: Lifecycle; flag: string | null; 
@@ -1384,6 +1533,10 @@ budget_usd: string; levers: string[];
  * use case's default scenario path is Retire from this date.
  */
 sunset_date?: string | null }
+/**
+ * A use case's mapped cost.
+ */
+export type UseCaseCost = { id: string; cost: string }
 export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Observation[]; ucr_by_quarter: UcrPoint[]; ucr_by_month: UcrPoint[]; 
 /**
  * The labelled q/q UCR figure (last complete quarter vs the one before;
