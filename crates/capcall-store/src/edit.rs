@@ -36,9 +36,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::error::{Result, StoreError};
+use crate::import::CsvTable;
 use crate::import::{check_field, check_field_ci, is_column, split_levers, FieldValue};
 use crate::portfolio::{use_case_snapshot, Portfolio, OBS_COLUMNS};
-use crate::ImportKind;
 
 /// A new use case as the app's form or `usecase add` gives it: text as
 /// typed, checked like a row of `use_cases.csv`.
@@ -352,7 +352,7 @@ fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()>
         }
         let mut values: Vec<FieldValue> = Vec::with_capacity(columns.len());
         for (c, v) in columns.iter().zip(row) {
-            values.push(check_field(ImportKind::Observations, c, v.as_deref().unwrap_or("")).map_err(invalid)?);
+            values.push(check_field(CsvTable::Observations, c, v.as_deref().unwrap_or("")).map_err(invalid)?);
         }
         let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&pk];
         bound.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
@@ -452,9 +452,9 @@ fn check_observation_field(field: &str) -> Result<()> {
             "{field}: is the observation's key and cannot be corrected; correct a value of the row instead"
         )));
     }
-    if !is_column(ImportKind::Observations, field) {
+    if !is_column(CsvTable::Observations, field) {
         // The importer's check names the columns.
-        check_field(ImportKind::Observations, field, "").map_err(invalid)?;
+        check_field(CsvTable::Observations, field, "").map_err(invalid)?;
     }
     Ok(())
 }
@@ -564,8 +564,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     current.as_deref().unwrap_or("unknown")
                 )));
             }
-            let value =
-                check_field(ImportKind::Observations, field, after.as_deref().unwrap_or("")).map_err(invalid)?;
+            let value = check_field(CsvTable::Observations, field, after.as_deref().unwrap_or("")).map_err(invalid)?;
             if field == "value_ci_low" || field == "value_ci_high" {
                 let other = if field == "value_ci_low" {
                     "value_ci_high"
@@ -619,7 +618,7 @@ fn check_state(s: &UseCaseState) -> Result<()> {
         ("budget_usd", &budget),
         ("levers", &levers),
     ] {
-        check_field(ImportKind::UseCases, field, value).map_err(invalid)?;
+        check_field(CsvTable::UseCases, field, value).map_err(invalid)?;
     }
     if u.levers
         .iter()
@@ -699,7 +698,7 @@ impl Portfolio {
             // Every field is checked (in the columns' order) and every bad
             // one named, as the importer names every bad cell of a row.
             let mut errors: Vec<String> = vec![];
-            let mut get = |field: &str, text: &str| match check_field(ImportKind::UseCases, field, text) {
+            let mut get = |field: &str, text: &str| match check_field(CsvTable::UseCases, field, text) {
                 Ok(v) => v,
                 Err(e) => {
                     errors.push(e);
@@ -769,7 +768,7 @@ impl Portfolio {
                         .into(),
                 ));
             }
-            let checked = check_field(ImportKind::UseCases, field, value).map_err(invalid)?;
+            let checked = check_field(CsvTable::UseCases, field, value).map_err(invalid)?;
             let (_, before) = load_state(conn, id)?.ok_or_else(|| not_found(id))?;
             let mut after = before.clone();
             let u = &mut after.use_case;
@@ -878,7 +877,7 @@ impl Portfolio {
         let action = format!("correct {field}");
         self.edit_in_tx(&action, Some(reason), |conn| {
             check_observation_field(&field)?;
-            let checked = check_field(ImportKind::Observations, &field, value).map_err(invalid)?;
+            let checked = check_field(CsvTable::Observations, &field, value).map_err(invalid)?;
             let (pk, _) = load_state(conn, use_case)?.ok_or_else(|| not_found(use_case))?;
             let before = observation_cell(conn, pk, period_start, &field)?.ok_or_else(|| {
                 StoreError::NotFound(format!(

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::db;
 use crate::error::{Result, StoreError};
-use crate::import::{self, ImportKind, ImportProgress, ImportReport};
+use crate::import::{self, CsvTable, ImportKind, ImportProgress, ImportReport};
 use crate::lock::{whoami, WriterLock};
 use crate::rubrics::{self, RubricVersion};
 
@@ -264,10 +264,31 @@ impl Portfolio {
         Ok(())
     }
 
-    /// Imports a CSV file, all or nothing.
+    /// Imports one file of any kind, all or nothing. A FOCUS file is imported
+    /// with the default options ([`Portfolio::import_focus`] takes several
+    /// files and options) and summarised as an [`ImportReport`].
     pub fn import(
         &mut self,
         kind: ImportKind,
+        file: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        match kind {
+            ImportKind::UseCases => self.import_table(CsvTable::UseCases, file, progress),
+            ImportKind::Observations => self.import_table(CsvTable::Observations, file, progress),
+            ImportKind::Incidents => self.import_incidents(file),
+            ImportKind::Units => self.import_units(file),
+            ImportKind::Focus => {
+                let costs = self.import_focus(&[file.to_path_buf()], &Default::default(), progress)?;
+                Ok(ImportReport::from(&costs))
+            }
+        }
+    }
+
+    /// `use_cases.csv` or `observations.csv`, all or nothing.
+    fn import_table(
+        &mut self,
+        kind: CsvTable,
         file: &Path,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportReport> {
@@ -280,14 +301,14 @@ impl Portfolio {
             let tx = self
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let before = if kind == ImportKind::UseCases {
+            let before = if kind == CsvTable::UseCases {
                 use_case_snapshots(&tx)?
             } else {
                 Default::default()
             };
             let report = import::import_csv(&tx, kind, file, progress)?;
             // Budgets and use cases: one audit row per changed use case.
-            if kind == ImportKind::UseCases {
+            if kind == CsvTable::UseCases {
                 for (id, after) in use_case_snapshots(&tx)? {
                     let old = before.get(&id);
                     if old != Some(&after) {
@@ -301,7 +322,7 @@ impl Portfolio {
                 }
             }
             let summary = serde_json::to_string(&report).unwrap_or_default();
-            let what = if kind == ImportKind::UseCases {
+            let what = if kind == CsvTable::UseCases {
                 "use_cases.csv"
             } else {
                 "observations.csv"
