@@ -155,17 +155,6 @@ pub async fn preview_csv(path: String) -> Res<CsvPreview> {
     Ok(capcall_store::import::preview(&PathBuf::from(path), 8)?)
 }
 
-#[derive(Clone, Copy, Deserialize, specta::Type)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportWhat {
-    UseCases,
-    Observations,
-    Incidents,
-    Units,
-    /// FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
-    Focus,
-}
-
 /// What an import did; `costs` for FOCUS imports (totals, billing periods,
 /// weeks whose spend changed).
 #[derive(Serialize, specta::Type)]
@@ -179,7 +168,7 @@ pub struct ImportOutcome {
 #[specta::specta]
 pub async fn import_csv(
     app: AppHandle,
-    what: ImportWhat,
+    what: ImportKind,
     path: String,
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportOutcome> {
@@ -190,37 +179,21 @@ pub async fn import_csv(
             let mut progress = |pr: ImportProgress| {
                 let _ = on_progress.send(pr);
             };
-            let report = match what {
-                ImportWhat::UseCases => p.import(ImportKind::UseCases, &file, &mut progress)?,
-                ImportWhat::Observations => p.import(ImportKind::Observations, &file, &mut progress)?,
-                ImportWhat::Incidents => p.import_incidents(&file)?,
-                ImportWhat::Units => p.import_units(&file)?,
-                ImportWhat::Focus => {
-                    let files: Vec<PathBuf> = path
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(PathBuf::from)
-                        .collect();
-                    let costs = p.import_focus(&files, &Default::default(), &mut progress)?;
-                    let report = ImportReport {
-                        file: costs
-                            .files
-                            .iter()
-                            .map(|f| f.file.clone())
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        rows: costs.rows,
-                        added: costs.lines,
-                        replaced: 0,
-                        ignored_columns: vec![],
-                    };
-                    return Ok(ImportOutcome {
-                        report,
-                        costs: Some(costs),
-                    });
-                }
-            };
+            if what == ImportKind::Focus {
+                // Several FOCUS files at once, separated by `;`.
+                let files: Vec<PathBuf> = path
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(PathBuf::from)
+                    .collect();
+                let costs = p.import_focus(&files, &Default::default(), &mut progress)?;
+                return Ok(ImportOutcome {
+                    report: ImportReport::from(&costs),
+                    costs: Some(costs),
+                });
+            }
+            let report = p.import(what, &file, &mut progress)?;
             Ok(ImportOutcome { report, costs: None })
         })
     })
@@ -366,7 +339,7 @@ pub async fn new_portfolio_dialog(app: AppHandle) -> Res<Option<String>> {
     };
     let state = app.state::<AppState>();
     release(&state)?;
-    Portfolio::create(&path).map_err(AppError::from)?;
+    Portfolio::create(&path, capcall_store::config::system_context()).map_err(AppError::from)?;
     open_into(&state, &path, false)?;
     Ok(Some(path.display().to_string()))
 }
@@ -657,9 +630,17 @@ pub async fn user_name() -> Res<String> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_user_name(name: String) -> Res<String> {
+pub async fn set_user_name(state: State<'_, AppState>, name: String) -> Res<String> {
     capcall_store::config::set("user.name", &name).map_err(AppError::from)?;
-    Ok(capcall_store::config::whoami())
+    // The open portfolio records the new name from now on.
+    let ctx = capcall_store::config::system_context();
+    let actor = ctx.actor().to_string();
+    if let Ok(mut slot) = state.portfolio.lock() {
+        if let Some(p) = slot.as_mut() {
+            p.set_context(ctx);
+        }
+    }
+    Ok(actor)
 }
 
 /// Native folder dialog for the export; `None` if cancelled.

@@ -8,12 +8,19 @@ use capcall_core::decision::Status;
 use capcall_export::{export, Formats};
 use capcall_store::{Access, Portfolio};
 
+/// The board's clock and user, pinned so files are reproducible.
+fn ctx() -> capcall_store::Context {
+    let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 14)
+        .unwrap()
+        .and_hms_opt(16, 30, 0)
+        .unwrap();
+    capcall_store::Context::fixed(at, "vp-ops")
+}
+
 /// The demo portfolio with an approved scenario, the seed's decision and an
 /// approved plan; the clock and user are pinned so files are reproducible.
 fn demo_plan(dir: &Path, approve_plan: bool) -> Portfolio {
-    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
-    std::env::set_var("CAPCALL_USER", "vp-ops");
-    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write, ctx()).unwrap();
     let d = p
         .decision_add(capcall_store::decisions::NewDecision {
             path: Some(capcall_core::rubric::Path::Expand),
@@ -714,10 +721,8 @@ fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire(
 
 #[test]
 fn an_envelope_that_funds_every_ask_states_one_capital_call() {
-    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
-    std::env::set_var("CAPCALL_USER", "vp-ops");
     let tmp = tempfile::TempDir::new().unwrap();
-    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write, ctx()).unwrap();
     p.scenario_run(
         capcall_core::demo::SCENARIO,
         &capcall_store::scenarios::ParamChanges {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
-use crate::portfolio::{now_utc, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// What `decision add` takes.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -245,13 +245,13 @@ impl Portfolio {
             milestones,
             status: Status::Draft,
             readout_date: n.readout_date,
-            logged_at: now_utc().with_nanosecond_zero(),
+            logged_at: self.ctx.now_utc(),
             workoff_due: n.workoff_due,
             superseded_by: None,
             rejection_reason: None,
         };
         insert(&tx, seq, &d)?;
-        audit::append(&tx, "decision", &d.id, "add", None, Some(&snapshot(&d)))?;
+        audit::append(&tx, &self.ctx, "decision", &d.id, "add", None, Some(&snapshot(&d)))?;
         tx.commit()?;
         Ok(d)
     }
@@ -294,6 +294,7 @@ impl Portfolio {
         )?;
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("edit (revision {revision})"),
@@ -329,6 +330,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("status {} -> Rejected", d.status.as_str()),
@@ -355,7 +357,7 @@ impl Portfolio {
         let outcome = capcall_core::scenario::run(&sc.lines, &sc.meta.params)?;
         let use_cases: Vec<_> = self.use_cases()?.into_iter().map(|r| r.use_case).collect();
         let workoff_days = self.rubric()?.settings.workoff_days();
-        let now = now_utc().with_nanosecond_zero();
+        let now = self.ctx.now_utc();
         let readout = readout_date.unwrap_or(now.date());
         let tx = self
             .conn
@@ -400,6 +402,7 @@ impl Portfolio {
             insert(&tx, seq, &d)?;
             audit::append(
                 &tx,
+                &self.ctx,
                 "decision",
                 &d.id,
                 &format!("draft from scenario {scenario}"),
@@ -497,6 +500,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("status {} -> {}", d.status.as_str(), to.as_str()),
@@ -551,6 +555,7 @@ impl Portfolio {
             };
             audit::append(
                 &tx,
+                &self.ctx,
                 "decision",
                 by,
                 &format!("status {} -> Approved (to supersede {id})", newer.status.as_str()),
@@ -569,6 +574,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("superseded by {by}"),
@@ -592,16 +598,5 @@ impl Portfolio {
 
     pub fn audit_history(&self, entity: Option<&str>, id: Option<&str>, limit: i64) -> Result<Vec<audit::AuditEntry>> {
         audit::history(&self.conn, entity, id, limit)
-    }
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NoNanos for chrono::NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        use chrono::Timelike;
-        self.with_nanosecond(0).unwrap_or(self)
     }
 }

@@ -35,6 +35,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
+use crate::context::Context;
 use crate::error::{Result, StoreError};
 use crate::import::CsvTable;
 use crate::import::{check_field, check_field_ci, is_column, split_levers, FieldValue};
@@ -335,7 +336,7 @@ fn value_text(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
 
 /// Puts back observation rows and incidents a removal took, each value
 /// checked by the importer's check for its column.
-fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()> {
+fn restore_history(conn: &Connection, ctx: &Context, pk: i64, h: &RemovedHistory) -> Result<()> {
     let columns: Vec<&str> = OBS_COLUMNS.split(", ").map(str::trim).collect();
     let placeholders: Vec<String> = (0..=columns.len()).map(|i| format!("?{}", i + 1)).collect();
     let mut stmt = conn.prepare(&format!(
@@ -361,7 +362,7 @@ fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()>
     crate::incidents::upsert(conn, &h.incidents)?;
     for i in &h.incidents {
         let after = serde_json::to_string(i).unwrap_or_default();
-        audit::append(conn, "incident", &i.id, "add (undo remove)", None, Some(&after))?;
+        audit::append(conn, ctx, "incident", &i.id, "add (undo remove)", None, Some(&after))?;
     }
     Ok(())
 }
@@ -461,7 +462,7 @@ fn check_observation_field(field: &str) -> Result<()> {
 
 /// Applies a change inside `tx`: the record must be in `change`'s `before`
 /// state; it is put in the `after` state and audited. Returns the audit seq.
-fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&str>) -> Result<i64> {
+fn apply(conn: &Connection, ctx: &Context, change: &mut Change, action: &str, reason: Option<&str>) -> Result<i64> {
     match change {
         Change::UseCase {
             id,
@@ -511,7 +512,15 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     }
                     for i in &now.incidents {
                         let snap = serde_json::to_string(i).unwrap_or_default();
-                        audit::append(conn, "incident", &i.id, "remove (with its use case)", Some(&snap), None)?;
+                        audit::append(
+                            conn,
+                            ctx,
+                            "incident",
+                            &i.id,
+                            "remove (with its use case)",
+                            Some(&snap),
+                            None,
+                        )?;
                     }
                     conn.execute("DELETE FROM use_cases WHERE pk = ?1", [pk])?;
                     *removed = Some(now);
@@ -527,7 +536,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     let pk = write_state(conn, target)?;
                     if current.is_none() {
                         if let Some(h) = removed.as_ref() {
-                            restore_history(conn, pk, h)?;
+                            restore_history(conn, ctx, pk, h)?;
                         }
                     }
                 }
@@ -536,6 +545,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
             let snapshot_after = use_case_snapshot(conn, id)?;
             audit::append_with_reason(
                 conn,
+                ctx,
                 "use_case",
                 id,
                 action,
@@ -590,6 +600,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
             let cell = |v: &Option<String>| serde_json::json!({ field.as_str(): v }).to_string();
             audit::append_with_reason(
                 conn,
+                ctx,
                 "observation",
                 &format!("{use_case}/{period_start}"),
                 action,
@@ -669,7 +680,7 @@ impl Portfolio {
         build: impl FnOnce(&Connection) -> Result<Change>,
     ) -> Result<Edit> {
         self.require_writer()?;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let mut change = build(&tx)?;
         if change.is_noop() {
             return Ok(Edit {
@@ -680,7 +691,7 @@ impl Portfolio {
                 change,
             });
         }
-        let seq = apply(&tx, &mut change, action, reason.as_deref())?;
+        let seq = apply(&tx, &self.ctx, &mut change, action, reason.as_deref())?;
         tx.commit()?;
         Ok(Edit {
             seq: Some(seq),

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod board;
 pub mod config;
+mod context;
 mod csv_input;
 pub mod db;
 pub mod decisions;
@@ -26,7 +27,9 @@ pub mod rubrics;
 pub mod scenarios;
 mod state;
 
+pub use config::default_portfolio_path;
+pub use context::Context;
 pub use edit::{Change, Edit, NewUseCase, UseCaseState};
 pub use error::{CellError, Code, Result, StoreError};
 pub use import::{ImportKind, ImportProgress, ImportReport};
-pub use portfolio::{default_portfolio_path, Access, Portfolio, UseCaseRow};
+pub use portfolio::{Access, Portfolio, UseCaseRow};

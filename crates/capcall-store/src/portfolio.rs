@@ -12,10 +12,11 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::db;
 use crate::error::{Result, StoreError};
 use crate::import::{self, CsvTable, ImportKind, ImportProgress, ImportReport};
-use crate::lock::{whoami, WriterLock};
+use crate::lock::WriterLock;
 use crate::rubrics::{self, RubricVersion};
 
 /// Whether this process may write. Writers hold the portfolio's lock.
@@ -30,23 +31,10 @@ pub struct Portfolio {
     pub(crate) conn: Connection,
     path: PathBuf,
     lock: Option<WriterLock>,
+    /// Who acts and when (every timestamp and audit row).
+    pub(crate) ctx: Context,
     /// Backup written by a migration on open, if any.
     pub migrated_from_backup: Option<PathBuf>,
-}
-
-/// The default portfolio file: `$CAPCALL_DB`, else
-/// `$XDG_DATA_HOME/capcall/portfolio.sqlite`, else
-/// `~/.local/share/capcall/portfolio.sqlite`. Shared by the CLI and the app.
-pub fn default_portfolio_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("CAPCALL_DB").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("capcall").join("portfolio.sqlite")
 }
 
 /// A use case with the figures the portfolio board shows.
@@ -176,28 +164,28 @@ pub struct ScoreRun {
 
 impl Portfolio {
     /// Creates a new, empty portfolio; refuses an existing file.
-    pub fn create(path: &Path) -> Result<Portfolio> {
+    pub fn create(path: &Path, ctx: Context) -> Result<Portfolio> {
         if path.exists() {
             return Err(StoreError::Exists(path.to_path_buf()));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         }
-        Portfolio::open_inner(path, Access::Write, true)
+        Portfolio::open_inner(path, Access::Write, true, ctx)
     }
 
     /// Opens an existing portfolio.
-    pub fn open(path: &Path, access: Access) -> Result<Portfolio> {
-        Portfolio::open_inner(path, access, false)
+    pub fn open(path: &Path, access: Access, ctx: Context) -> Result<Portfolio> {
+        Portfolio::open_inner(path, access, false, ctx)
     }
 
     /// Opens the portfolio at `path`, creating it with the demo data when the
     /// file does not exist (first run).
-    pub fn open_or_create_demo(path: &Path, access: Access) -> Result<Portfolio> {
+    pub fn open_or_create_demo(path: &Path, access: Access, ctx: Context) -> Result<Portfolio> {
         if path.exists() {
-            return Portfolio::open(path, access);
+            return Portfolio::open(path, access, ctx);
         }
-        let mut p = Portfolio::create(path)?;
+        let mut p = Portfolio::create(path, ctx)?;
         p.load_demo()?;
         if access == Access::Read {
             p.lock = None;
@@ -205,13 +193,10 @@ impl Portfolio {
         Ok(p)
     }
 
-    fn open_inner(path: &Path, access: Access, create: bool) -> Result<Portfolio> {
-        let program = std::env::args()
-            .next()
-            .and_then(|a| Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "capcall".into());
+    fn open_inner(path: &Path, access: Access, create: bool, ctx: Context) -> Result<Portfolio> {
+        let program = crate::config::program_name();
         let lock = match access {
-            Access::Write => Some(WriterLock::acquire(path, &program)?),
+            Access::Write => Some(WriterLock::acquire(path, &program, &ctx)?),
             Access::Read => None,
         };
         let mode = match (access, create) {
@@ -245,7 +230,18 @@ impl Portfolio {
             path: path.to_path_buf(),
             lock,
             migrated_from_backup,
+            ctx,
         })
+    }
+
+    /// Who acts and when, as the shell passed it in.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Acts from now on as `ctx` (e.g. after the user changed their name).
+    pub fn set_context(&mut self, ctx: Context) {
+        self.ctx = ctx;
     }
 
     pub fn path(&self) -> &Path {
@@ -317,7 +313,15 @@ impl Portfolio {
                         } else {
                             "add (import)"
                         };
-                        crate::audit::append(&tx, "use_case", &id, action, old.map(String::as_str), Some(&after))?;
+                        crate::audit::append(
+                            &tx,
+                            &self.ctx,
+                            "use_case",
+                            &id,
+                            action,
+                            old.map(String::as_str),
+                            Some(&after),
+                        )?;
                     }
                 }
             }
@@ -327,7 +331,7 @@ impl Portfolio {
             } else {
                 "observations.csv"
             };
-            crate::audit::append(&tx, "import", what, "import", None, Some(&summary))?;
+            crate::audit::append(&tx, &self.ctx, "import", what, "import", None, Some(&summary))?;
             tx.commit()?;
             Ok(report)
         })();
@@ -401,8 +405,16 @@ impl Portfolio {
             }
         }
         {
-            let tx = self.write_tx()?;
-            crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
+            let tx = crate::db::write_tx(&mut self.conn)?;
+            crate::audit::append(
+                &tx,
+                &self.ctx,
+                "portfolio",
+                "demo",
+                "reset to the demo portfolio",
+                None,
+                None,
+            )?;
             // An approved scenario's lines are frozen by a trigger; a forced
             // reset (approved work was named and the user went ahead) lifts
             // it for this transaction only.
@@ -420,11 +432,11 @@ impl Portfolio {
             crate::incidents::upsert(&tx, &incidents)?;
             // Each record's state after the reset, so the trail can vouch for it.
             for (id, after) in use_case_snapshots(&tx)? {
-                crate::audit::append(&tx, "use_case", &id, "add (demo)", None, Some(&after))?;
+                crate::audit::append(&tx, &self.ctx, "use_case", &id, "add (demo)", None, Some(&after))?;
             }
             for i in &incidents {
                 let after = serde_json::to_string(i).unwrap_or_default();
-                crate::audit::append(&tx, "incident", &i.id, "add (demo)", None, Some(&after))?;
+                crate::audit::append(&tx, &self.ctx, "incident", &i.id, "add (demo)", None, Some(&after))?;
             }
             tx.commit()?;
         }
@@ -698,9 +710,10 @@ impl Portfolio {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before = rubrics::current(&tx)?;
-        let v = rubrics::set(&tx, changes, &whoami(), note, &now())?;
+        let v = rubrics::set(&tx, changes, self.ctx.actor(), note, &self.ctx.now())?;
         crate::audit::append(
             &tx,
+            &self.ctx,
             "rubric",
             &v.version.to_string(),
             "new version",
@@ -756,7 +769,7 @@ impl Portfolio {
             )));
         }
         let replaced = crate::audit::digest_of(&self.conn)?;
-        let stamp = now().replace([':', '-'], "");
+        let stamp = self.ctx.now().replace([':', '-'], "");
         let mut safety = db::sibling(&self.path, &format!(".pre-restore-{stamp}.sqlite"));
         let mut n = 2;
         while safety.exists() {
@@ -781,7 +794,15 @@ impl Portfolio {
             "replaced_digest": replaced.to_string(),
             "safety_copy": safety.display().to_string(),
         });
-        crate::audit::append(&tx, "portfolio", "restore", "restore", None, Some(&detail.to_string()))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "portfolio",
+            "restore",
+            "restore",
+            None,
+            Some(&detail.to_string()),
+        )?;
         tx.commit()?;
         Ok(safety)
     }
@@ -906,22 +927,6 @@ pub enum UcrBy {
     Quarter,
     Month,
     Period,
-}
-
-/// Now as RFC 3339 UTC (seconds), for created/approved timestamps.
-/// `$CAPCALL_NOW` (RFC 3339 or `YYYY-MM-DDTHH:MM:SSZ`) pins the clock for
-/// reproducible runs and tests.
-pub fn now() -> String {
-    now_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// The current time (UTC), or `$CAPCALL_NOW`.
-pub fn now_utc() -> chrono::NaiveDateTime {
-    std::env::var("CAPCALL_NOW")
-        .ok()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
-        .map(|d| d.naive_utc())
-        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
 }
 
 /// The next quarter after `d`'s quarter.

@@ -10,16 +10,15 @@ use capcall_core::money::{parse_cents, parse_decimal, Planned};
 use capcall_core::rubric::Path as Route;
 use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy, ScenarioStatus};
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::csv_input;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
-use crate::lock::whoami;
 use crate::portfolio::stored;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// A saved scenario's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -117,46 +116,7 @@ fn route(s: Option<String>) -> Option<Route> {
     s.and_then(|s| Route::parse(&s))
 }
 
-/// A write transaction for one step: `BEGIN IMMEDIATE` on its own, or a
-/// savepoint when a larger transaction is already open (the demo reset), so
-/// the step commits or rolls back with it.
-pub(crate) enum WriteTx<'c> {
-    Top(Transaction<'c>),
-    Nested(rusqlite::Savepoint<'c>),
-}
-
-impl std::ops::Deref for WriteTx<'_> {
-    type Target = rusqlite::Connection;
-    fn deref(&self) -> &rusqlite::Connection {
-        match self {
-            WriteTx::Top(t) => t,
-            WriteTx::Nested(s) => s,
-        }
-    }
-}
-
-impl WriteTx<'_> {
-    pub(crate) fn commit(self) -> Result<()> {
-        match self {
-            WriteTx::Top(t) => t.commit()?,
-            WriteTx::Nested(s) => s.commit()?,
-        }
-        Ok(())
-    }
-}
-
 impl Portfolio {
-    pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
-        Ok(if self.conn.is_autocommit() {
-            WriteTx::Top(
-                self.conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-            )
-        } else {
-            WriteTx::Nested(self.conn.savepoint()?)
-        })
-    }
-
     fn scenario_id(&self, name: &str) -> Result<(i64, String)> {
         self.conn
             .query_row("SELECT id, status FROM scenarios WHERE name = ?1", [name], |r| {
@@ -183,7 +143,7 @@ impl Portfolio {
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM scenarios WHERE name = ?1", [name], |r| r.get(0))
             .optional()?;
@@ -197,8 +157,8 @@ impl Portfolio {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 name,
-                now(),
-                whoami(),
+                self.ctx.now(),
+                self.ctx.actor(),
                 as_of.to_string(),
                 rubric.version,
                 scenario::next_quarter_start(as_of).to_string()
@@ -207,6 +167,7 @@ impl Portfolio {
         let id = tx.last_insert_rowid();
         crate::audit::append(
             &tx,
+            &self.ctx,
             "scenario",
             name,
             "create from scores",
@@ -362,7 +323,7 @@ impl Portfolio {
     fn save_lines(&mut self, name: &str, lines: &[LineInput]) -> Result<()> {
         let (id, _) = self.scenario_id(name)?;
         let before = self.scenario(name)?.lines;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         write_lines(&tx, id, lines)?;
         // One audit row per changed line, with the line before and after.
         for after in lines {
@@ -370,6 +331,7 @@ impl Portfolio {
             if old != Some(after) {
                 crate::audit::append(
                     &tx,
+                    &self.ctx,
                     "scenario",
                     &format!("{name}/{}", after.use_case),
                     "edit inputs",
@@ -398,7 +360,7 @@ impl Portfolio {
             ensure_draft(&sc.meta)?;
             self.require_writer()?;
             let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
-            let tx = self.write_tx()?;
+            let tx = crate::db::write_tx(&mut self.conn)?;
             tx.execute(
                 "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
                 params![
@@ -410,6 +372,7 @@ impl Portfolio {
             )?;
             crate::audit::append(
                 &tx,
+                &self.ctx,
                 "scenario",
                 name,
                 "set parameters",
@@ -442,11 +405,19 @@ impl Portfolio {
         tx.execute(
             "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start, policy, envelope_cents, reserve_pct, cloned_from)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![to, now(), whoami(), src.meta.as_of.to_string(), src.meta.rubric_version, p.quarter_start.to_string(),
+            params![to, self.ctx.now(), self.ctx.actor(), src.meta.as_of.to_string(), src.meta.rubric_version, p.quarter_start.to_string(),
                     p.policy.as_str(), p.envelope_usd.cents()?, p.reserve_pct.to_string(), src_id],
         )?;
         let id = tx.last_insert_rowid();
-        crate::audit::append(&tx, "scenario", to, "clone", None, Some(&format!("from {from}")))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            to,
+            "clone",
+            None,
+            Some(&format!("from {from}")),
+        )?;
         write_lines(&tx, id, &src.lines)?;
         tx.commit()?;
         self.scenario(to)
@@ -471,9 +442,17 @@ impl Portfolio {
         )?;
         tx.execute(
             "UPDATE scenarios SET status = 'approved', approved_at = ?1, approved_by = ?2 WHERE name = ?3",
-            params![now(), whoami(), name],
+            params![self.ctx.now(), self.ctx.actor(), name],
         )?;
-        crate::audit::append(&tx, "scenario", name, "approve", Some("draft"), Some("approved"))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            name,
+            "approve",
+            Some("draft"),
+            Some("approved"),
+        )?;
         tx.commit()?;
         Ok(self.scenario(name)?.meta)
     }

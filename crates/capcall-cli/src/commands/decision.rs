@@ -56,7 +56,7 @@ pub(super) fn decision(cli: &Cli, out: &Output, command: &DecisionCommand) -> Re
                 evidence: evidence.clone(),
                 guardrails: guardrail.clone(),
                 milestones: milestone.clone(),
-                readout_date: readout.unwrap_or_else(|| capcall_store::portfolio::now_utc().date()),
+                readout_date: readout.unwrap_or_else(|| p.context().today()),
                 workoff_due: *workoff_due,
             })?;
             out.show(&said(&d, |t| {

@@ -75,9 +75,9 @@ fn db_path(cli: &Cli) -> (PathBuf, bool) {
 fn open(cli: &Cli, access: Access) -> Result<Portfolio> {
     let (path, is_default) = db_path(cli);
     let p = if is_default {
-        Portfolio::open_or_create_demo(&path, access)?
+        Portfolio::open_or_create_demo(&path, access, context())?
     } else {
-        Portfolio::open(&path, access)?
+        Portfolio::open(&path, access, context())?
     };
     if let Some(b) = &p.migrated_from_backup {
         eprintln!(
@@ -86,6 +86,11 @@ fn open(cli: &Cli, access: Access) -> Result<Portfolio> {
         );
     }
     Ok(p)
+}
+
+/// Who acts and when: the system's clock and user, as the store takes them.
+fn context() -> capcall_store::Context {
+    capcall_store::config::system_context()
 }
 
 /// " (reason: ...)" for a human line, or nothing.

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use capcall_store::{Access, Portfolio};
 use serde::Serialize;
 
-use super::{db_path, open, Result};
+use super::{context, db_path, open, Result};
 use crate::args::Cli;
 use crate::output::{said, Output, Report, SortedKeys, Text};
 
 pub(super) fn init(cli: &Cli, out: &Output) -> Result {
     let (path, _) = db_path(cli);
-    Portfolio::create(&path)?;
+    Portfolio::create(&path, context())?;
     #[derive(Serialize)]
     struct Created<'a> {
         created: &'a Path,
@@ -44,9 +44,9 @@ impl Report for Demo {
 pub(super) fn demo(cli: &Cli, out: &Output, force: bool) -> Result {
     let (path, _) = db_path(cli);
     let mut p = if path.exists() {
-        Portfolio::open(&path, Access::Write)?
+        Portfolio::open(&path, Access::Write, context())?
     } else {
-        Portfolio::create(&path)?
+        Portfolio::create(&path, context())?
     };
     p.reset_to_demo(force)?;
     let (use_cases, observations) = p.counts()?;

@@ -13,7 +13,7 @@ use capcall_store::focus::{CostColumn, CostReport, CostsBy, FocusOptions};
 use capcall_store::{ImportKind, Portfolio, StoreError};
 use rust_decimal::Decimal;
 
-use super::{fresh, no_progress, write, OBSERVATIONS, USE_CASES};
+use super::{ctx, fresh, no_progress, write, OBSERVATIONS, USE_CASES};
 
 const HEADER: &str = "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
 ChargeCategory,BilledCost,EffectiveCost,BillingCurrency,ServiceName,ResourceId,Tags,AllocatedTags,ListCost";
@@ -215,7 +215,7 @@ fn d(s: &str) -> Decimal {
 
 fn setup() -> (tempfile::TempDir, Portfolio) {
     let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(dir.path(), "u.csv", USE_CASES),
