@@ -246,7 +246,7 @@ pub async fn save_line(state: State<'_, AppState>, name: String, line: LineInput
 #[specta::specta]
 pub async fn save_params(state: State<'_, AppState>, name: String, changes: ParamChanges) -> Res<ScenarioView> {
     with(&state, |p| {
-        let outcome = p.scenario_run(&name, &changes)?;
+        let outcome = p.scenario_save_params(&name, &changes)?;
         Ok(ScenarioView {
             scenario: p.scenario(&name)?,
             outcome,

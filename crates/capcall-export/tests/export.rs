@@ -723,7 +723,7 @@ fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire(
 fn an_envelope_that_funds_every_ask_states_one_capital_call() {
     let tmp = tempfile::TempDir::new().unwrap();
     let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write, ctx()).unwrap();
-    p.scenario_run(
+    p.scenario_save_params(
         capcall_core::demo::SCENARIO,
         &capcall_store::scenarios::ParamChanges {
             envelope_usd: Some(capcall_core::Planned::from_dollars(1_000_000)),

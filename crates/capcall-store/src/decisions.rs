@@ -437,18 +437,18 @@ impl Portfolio {
             .prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
         let list: Vec<Decision> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         let days = i64::from(self.rubric()?.settings.workoff_days());
+        // The guardrails' observations: one query for every decided use case.
+        let by_use_case = self.observations_of_decided_use_cases()?;
+        let none = Vec::new();
         list.into_iter()
             .map(|d| {
-                let rows = match &d.use_case {
-                    Some(id) => self.observations(id).unwrap_or_default(),
-                    None => vec![],
-                };
+                let rows = d.use_case.as_ref().and_then(|id| by_use_case.get(id)).unwrap_or(&none);
                 Ok(DecisionView {
                     next: d.status.next(),
                     workoff_days: u32::try_from(days).unwrap_or(u32::MAX),
                     within_24h: decision::logged_within_24h(&d),
                     missing: decision::missing_for_approval(&d, days),
-                    guardrails: d.guardrails.iter().map(|g| decision::check(g, &rows)).collect(),
+                    guardrails: d.guardrails.iter().map(|g| decision::check(g, rows)).collect(),
                     decision: d,
                 })
             })

@@ -23,6 +23,8 @@ pub mod incidents;
 pub mod lock;
 pub mod plans;
 pub mod portfolio;
+#[cfg(test)]
+mod query_counts;
 pub mod rubrics;
 pub mod scenarios;
 mod state;

@@ -457,7 +457,7 @@ impl Portfolio {
         for line in sc.lines {
             self.scenario_set_line(capcall_core::demo::SCENARIO, line)?;
         }
-        self.scenario_run(
+        self.scenario_save_params(
             capcall_core::demo::SCENARIO,
             &crate::scenarios::ParamChanges {
                 envelope_usd: Some(Planned::from_dollars(100_000)),
@@ -539,6 +539,25 @@ impl Portfolio {
         ))?;
         let rows = stmt.query_map([pk], |r| observation(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every observation of the use cases a decision names, by use case id,
+    /// in one query (the decision log's guardrail checks).
+    pub(crate) fn observations_of_decided_use_cases(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<Observation>>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {OBS_COLUMNS}, (SELECT u.id FROM use_cases u WHERE u.pk = o.use_case) FROM observations o
+             WHERE o.use_case IN (SELECT u.pk FROM use_cases u JOIN decisions d ON d.use_case = u.id)
+             ORDER BY o.use_case, period_start"
+        ))?;
+        let id_col = OBS_COLUMNS.split(',').count();
+        let mut out: std::collections::HashMap<String, Vec<Observation>> = std::collections::HashMap::new();
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(id_col)?, observation(r, 0)?)))? {
+            let (id, o) = row?;
+            out.entry(id).or_default().push(o);
+        }
+        Ok(out)
     }
 
     /// The latest `period_start` in the portfolio (the default "as of").

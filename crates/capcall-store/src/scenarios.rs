@@ -70,6 +70,28 @@ pub struct ParamChanges {
     pub reserve_pct: Option<Decimal>,
 }
 
+impl ParamChanges {
+    /// `params` with these changes.
+    pub fn applied_to(&self, params: &Params) -> Params {
+        let mut p = params.clone();
+        if let Some(policy) = self.policy {
+            p.policy = policy;
+        }
+        if let Some(e) = self.envelope_usd {
+            p.envelope_usd = e;
+        }
+        if let Some(r) = self.reserve_pct {
+            p.reserve_pct = r;
+        }
+        p
+    }
+
+    /// Whether these change nothing whatever the parameters.
+    pub fn is_empty(&self) -> bool {
+        self.policy.is_none() && self.envelope_usd.is_none() && self.reserve_pct.is_none()
+    }
+}
+
 /// One use case compared across two scenarios.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -200,47 +222,9 @@ impl Portfolio {
     /// A scenario with its inputs.
     pub fn scenario(&self, name: &str) -> Result<Scenario> {
         let (id, _) = self.scenario_id(name)?;
-        let meta = self.conn.query_row(
-            "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
-                    c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start, s.status, s.opened_from
-             FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from WHERE s.id = ?1",
-            [id],
-            |r| {
-                let policy: String = r.get(9)?;
-                let as_of: String = r.get(4)?;
-                let quarter: String = r.get(12)?;
-                let reserve: String = r.get(11)?;
-                let status: String = r.get(13)?;
-                let opened: Option<String> = r.get(14)?;
-                Ok(ScenarioMeta {
-                    name: r.get(0)?,
-                    status: ScenarioStatus::parse(&status).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            13,
-                            rusqlite::types::Type::Text,
-                            format!("column status: stored value '{status}' is not a scenario status").into(),
-                        )
-                    })?,
-                    opened_from: opened
-                        .as_deref()
-                        .map(|o| stored("scenarios", name, "opened_from", o, serde_json::from_str(o)))
-                        .transpose()?,
-                    created_at: r.get(2)?,
-                    created_by: r.get(3)?,
-                    as_of: stored("scenarios", name, "as_of", &as_of, parse_date(&as_of))?,
-                    rubric_version: r.get(5)?,
-                    approved_at: r.get(6)?,
-                    approved_by: r.get(7)?,
-                    cloned_from: r.get(8)?,
-                    params: Params {
-                        policy: stored("scenarios", name, "policy", &policy, Policy::parse(&policy).ok_or("not a policy"))?,
-                        envelope_usd: Planned::from_cents(r.get(10)?),
-                        reserve_pct: stored("scenarios", name, "reserve_pct", &reserve, Decimal::from_str_exact(&reserve))?,
-                        quarter_start: stored("scenarios", name, "quarter_start", &quarter, parse_date(&quarter))?,
-                    },
-                })
-            },
-        )?;
+        let meta = self
+            .conn
+            .query_row(&format!("{META_SELECT} WHERE s.id = ?1"), [id], meta_from_row)?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {LINE_COLUMNS} FROM scenario_lines WHERE scenario = ?1 ORDER BY use_case"
         ))?;
@@ -281,9 +265,10 @@ impl Portfolio {
 
     /// Every scenario, newest first.
     pub fn scenarios(&self) -> Result<Vec<ScenarioMeta>> {
-        let mut stmt = self.conn.prepare("SELECT name FROM scenarios ORDER BY id DESC")?;
-        let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        names.iter().map(|n| self.scenario(n).map(|s| s.meta)).collect()
+        // One query whatever the number of scenarios.
+        let mut stmt = self.conn.prepare(&format!("{META_SELECT} ORDER BY s.id DESC"))?;
+        let list = stmt.query_map([], meta_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(list)
     }
 
     /// Applies `scenario_inputs.csv` to a scenario, all or nothing.
@@ -343,46 +328,46 @@ impl Portfolio {
         tx.commit()?;
         Ok(())
     }
-    /// Runs a scenario. Parameter changes are saved first (drafts only).
-    pub fn scenario_run(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
+
+    /// Runs a scenario with `changes` applied to its saved parameters: a
+    /// query (a what-if; nothing is saved — see [`Portfolio::scenario_save_params`]).
+    pub fn scenario_run(&self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
         let sc = self.scenario(name)?;
-        let mut params = sc.meta.params.clone();
-        if let Some(p) = changes.policy {
-            params.policy = p;
-        }
-        if let Some(e) = changes.envelope_usd {
-            params.envelope_usd = e;
-        }
-        if let Some(r) = changes.reserve_pct {
-            params.reserve_pct = r;
-        }
-        if params != sc.meta.params {
-            ensure_draft(&sc.meta)?;
-            self.require_writer()?;
-            let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
-            let tx = crate::db::write_tx(&mut self.conn)?;
-            tx.execute(
-                "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
-                params![
-                    params.policy.as_str(),
-                    params.envelope_usd.cents()?,
-                    params.reserve_pct.to_string(),
-                    name
-                ],
-            )?;
-            crate::audit::append(
-                &tx,
-                &self.ctx,
-                "scenario",
-                name,
-                "set parameters",
-                serde_json::to_string(&sc.meta.params).ok().as_deref(),
-                serde_json::to_string(&params).ok().as_deref(),
-            )?;
-            tx.commit()?;
+        Ok(scenario::run(&sc.lines, &changes.applied_to(&sc.meta.params))?)
+    }
+
+    /// Saves `changes` to a draft scenario's parameters (audited; nothing is
+    /// written when they change nothing) and runs it.
+    pub fn scenario_save_params(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
+        let sc = self.scenario(name)?;
+        let params = changes.applied_to(&sc.meta.params);
+        let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
+        if params == sc.meta.params {
             return Ok(outcome);
         }
-        Ok(scenario::run(&sc.lines, &params)?)
+        ensure_draft(&sc.meta)?;
+        self.require_writer()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
+        tx.execute(
+            "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
+            params![
+                params.policy.as_str(),
+                params.envelope_usd.cents()?,
+                params.reserve_pct.to_string(),
+                name
+            ],
+        )?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            name,
+            "set parameters",
+            serde_json::to_string(&sc.meta.params).ok().as_deref(),
+            serde_json::to_string(&params).ok().as_deref(),
+        )?;
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Copies a scenario (inputs and parameters) under a new name, as a draft.
@@ -467,7 +452,7 @@ impl Portfolio {
     }
 
     /// Two scenarios side by side, per use case and in total.
-    pub fn scenario_compare(&mut self, a: &str, b: &str) -> Result<Comparison> {
+    pub fn scenario_compare(&self, a: &str, b: &str) -> Result<Comparison> {
         let (ra, rb) = (
             self.scenario_run(a, &ParamChanges::default())?,
             self.scenario_run(b, &ParamChanges::default())?,
@@ -721,4 +706,61 @@ fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
     errors.into_result()?;
     lines.clone_from_slice(&updated);
     Ok(())
+}
+
+/// The columns of a scenario's head ([`meta_from_row`] reads them).
+const META_SELECT: &str =
+    "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
+        c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start, s.status, s.opened_from
+ FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from";
+
+/// A scenario's head from a [`META_SELECT`] row.
+fn meta_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScenarioMeta> {
+    let name: String = r.get(0)?;
+    let name = name.as_str();
+    let policy: String = r.get(9)?;
+    let as_of: String = r.get(4)?;
+    let quarter: String = r.get(12)?;
+    let reserve: String = r.get(11)?;
+    let status: String = r.get(13)?;
+    let opened: Option<String> = r.get(14)?;
+    Ok(ScenarioMeta {
+        name: r.get(0)?,
+        status: ScenarioStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                13,
+                rusqlite::types::Type::Text,
+                format!("column status: stored value '{status}' is not a scenario status").into(),
+            )
+        })?,
+        opened_from: opened
+            .as_deref()
+            .map(|o| stored("scenarios", name, "opened_from", o, serde_json::from_str(o)))
+            .transpose()?,
+        created_at: r.get(2)?,
+        created_by: r.get(3)?,
+        as_of: stored("scenarios", name, "as_of", &as_of, parse_date(&as_of))?,
+        rubric_version: r.get(5)?,
+        approved_at: r.get(6)?,
+        approved_by: r.get(7)?,
+        cloned_from: r.get(8)?,
+        params: Params {
+            policy: stored(
+                "scenarios",
+                name,
+                "policy",
+                &policy,
+                Policy::parse(&policy).ok_or("not a policy"),
+            )?,
+            envelope_usd: Planned::from_cents(r.get(10)?),
+            reserve_pct: stored(
+                "scenarios",
+                name,
+                "reserve_pct",
+                &reserve,
+                Decimal::from_str_exact(&reserve),
+            )?,
+            quarter_start: stored("scenarios", name, "quarter_start", &quarter, parse_date(&quarter))?,
+        },
+    })
 }

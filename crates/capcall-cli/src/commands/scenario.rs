@@ -44,14 +44,6 @@ pub(super) fn scenario(cli: &Cli, out: &Output, command: &ScenarioCommand) -> Re
             envelope,
             reserve_pct,
         } => {
-            let mut p = open(
-                cli,
-                if policy.is_some() || envelope.is_some() || reserve_pct.is_some() {
-                    Access::Write
-                } else {
-                    Access::Read
-                },
-            )?;
             let changes = ParamChanges {
                 policy: policy.map(|p| match p {
                     PolicyArg::ProRata => capcall_core::scenario::Policy::ProRata,
@@ -60,7 +52,16 @@ pub(super) fn scenario(cli: &Cli, out: &Output, command: &ScenarioCommand) -> Re
                 envelope_usd: *envelope,
                 reserve_pct: *reserve_pct,
             };
-            let outcome = p.scenario_run(name, &changes)?;
+            // Parameters given: saved to the scenario (a command); none: a query.
+            let (p, outcome) = if changes.is_empty() {
+                let p = open(cli, Access::Read)?;
+                let outcome = p.scenario_run(name, &changes)?;
+                (p, outcome)
+            } else {
+                let mut p = open(cli, Access::Write)?;
+                let outcome = p.scenario_save_params(name, &changes)?;
+                (p, outcome)
+            };
             // Retired use cases: history, shown but out of next-quarter totals.
             let history = p.retired_use_cases()?;
             out.show(&SortedKeys(Run {

@@ -241,7 +241,7 @@ fn retired_use_cases_are_history_and_sunsetting_ones_default_to_retire_from_thei
 #[test]
 fn a_scenario_file_round_trips_between_two_portfolios_with_money_exact() {
     let (da, mut a) = demo();
-    a.scenario_run(
+    a.scenario_save_params(
         SCENARIO,
         &capcall_store::scenarios::ParamChanges {
             envelope_usd: Some(Planned::parse("123456.78").unwrap()),
