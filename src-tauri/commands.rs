@@ -8,12 +8,12 @@ use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
 use capcall_core::ucr::{QuarterChange, UcrPoint};
-use capcall_store::board::Board;
-use capcall_store::import::CsvPreview;
-use capcall_store::portfolio::UcrBy;
-use capcall_store::rubrics::RubricVersion;
-use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
+use capcall_store::Board;
+use capcall_store::CsvPreview;
+use capcall_store::RubricVersion;
+use capcall_store::UcrBy;
 use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio};
+use capcall_store::{Comparison, ParamChanges, Scenario, ScenarioMeta};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -36,8 +36,7 @@ fn with<T>(state: &AppState, f: impl FnOnce(&mut Portfolio) -> Result<T, capcall
 fn date(s: Option<String>) -> Res<Option<chrono::NaiveDate>> {
     s.filter(|s| !s.trim().is_empty())
         .map(|s| {
-            capcall_store::import::parse_date(s.trim())
-                .map_err(|m| AppError::new(Code::InvalidInput, format!("as of: {m}")))
+            capcall_store::parse_date(s.trim()).map_err(|m| AppError::new(Code::InvalidInput, format!("as of: {m}")))
         })
         .transpose()
 }
@@ -91,7 +90,7 @@ pub async fn export_board_csv(
             .and_then(|f| f.into_path().ok()),
     };
     let Some(target) = target else { return Ok(None) };
-    capcall_store::db::write_file(&target, text.as_bytes()).map_err(AppError::from)?;
+    capcall_store::write_file(&target, text.as_bytes()).map_err(AppError::from)?;
     Ok(Some(target.display().to_string()))
 }
 
@@ -152,7 +151,7 @@ pub async fn pick_csv(app: AppHandle) -> Res<Option<String>> {
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_csv(path: String) -> Res<CsvPreview> {
-    Ok(capcall_store::import::preview(&PathBuf::from(path), 8)?)
+    Ok(capcall_store::preview_csv(&PathBuf::from(path), 8)?)
 }
 
 /// What an import did; `costs` for FOCUS imports (totals, billing periods,
@@ -160,7 +159,7 @@ pub async fn preview_csv(path: String) -> Res<CsvPreview> {
 #[derive(Serialize, specta::Type)]
 pub struct ImportOutcome {
     pub report: ImportReport,
-    pub costs: Option<capcall_store::focus::FocusReport>,
+    pub costs: Option<capcall_store::FocusReport>,
 }
 
 /// Imports a CSV all-or-nothing off the main thread, streaming progress.
@@ -339,7 +338,7 @@ pub async fn new_portfolio_dialog(app: AppHandle) -> Res<Option<String>> {
     };
     let state = app.state::<AppState>();
     release(&state)?;
-    Portfolio::create(&path, capcall_store::config::system_context()).map_err(AppError::from)?;
+    Portfolio::create(&path, capcall_store::system_context()).map_err(AppError::from)?;
     open_into(&state, &path, false)?;
     Ok(Some(path.display().to_string()))
 }
@@ -361,7 +360,7 @@ pub async fn reset_demo(state: State<'_, AppState>) -> Res<()> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::decisions::DecisionView>> {
+pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::DecisionView>> {
     with(&state, |p| p.decisions())
 }
 
@@ -369,7 +368,7 @@ pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::dec
 #[specta::specta]
 pub async fn add_decision(
     state: State<'_, AppState>,
-    decision: capcall_store::decisions::NewDecision,
+    decision: capcall_store::NewDecision,
 ) -> Res<capcall_core::decision::Decision> {
     with(&state, |p| p.decision_add(decision))
 }
@@ -403,7 +402,7 @@ pub async fn draft_decisions(
     state: State<'_, AppState>,
     scenario: String,
     include_holds: bool,
-) -> Res<capcall_store::decisions::DraftReport> {
+) -> Res<capcall_store::DraftReport> {
     with(&state, |p| {
         p.decision_draft_from_scenario(&scenario, None, include_holds)
     })
@@ -442,13 +441,13 @@ pub async fn audit_history(
     state: State<'_, AppState>,
     entity: Option<String>,
     id: Option<String>,
-) -> Res<Vec<capcall_store::audit::AuditEntry>> {
+) -> Res<Vec<capcall_store::AuditEntry>> {
     with(&state, |p| p.audit_history(entity.as_deref(), id.as_deref(), 200))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audit::Verification> {
+pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::Verification> {
     with(&state, |p| p.audit_verify(None))
 }
 
@@ -456,13 +455,13 @@ pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audi
 
 #[tauri::command]
 #[specta::specta]
-pub async fn plan(state: State<'_, AppState>) -> Res<Option<capcall_store::plans::StoredPlan>> {
+pub async fn plan(state: State<'_, AppState>) -> Res<Option<capcall_store::StoredPlan>> {
     with(&state, |p| p.plan_latest(false))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans::StoredPlan> {
+pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::StoredPlan> {
     with(&state, |p| p.plan_build())
 }
 
@@ -470,10 +469,7 @@ pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans:
 /// `accept_gaps` gives the reason (recorded with the approval).
 #[tauri::command]
 #[specta::specta]
-pub async fn approve_plan(
-    state: State<'_, AppState>,
-    accept_gaps: Option<String>,
-) -> Res<capcall_store::plans::StoredPlan> {
+pub async fn approve_plan(state: State<'_, AppState>, accept_gaps: Option<String>) -> Res<capcall_store::StoredPlan> {
     with(&state, |p| {
         p.plan_approve_with(accept_gaps.as_deref().filter(|r| !r.trim().is_empty()))
     })
@@ -484,10 +480,7 @@ pub async fn approve_plan(
 /// Creates a use case, validated as the importer validates.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_use_case(
-    state: State<'_, AppState>,
-    use_case: capcall_store::edit::NewUseCase,
-) -> Res<capcall_store::edit::Edit> {
+pub async fn add_use_case(state: State<'_, AppState>, use_case: capcall_store::NewUseCase) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_add(use_case))
 }
 
@@ -500,7 +493,7 @@ pub async fn set_use_case(
     field: String,
     value: String,
     reason: Option<String>,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_set(&id, &field, &value, reason.as_deref()))
 }
 
@@ -538,7 +531,7 @@ pub async fn open_scenario_file(
     state: State<'_, AppState>,
     path: Option<String>,
     as_name: Option<String>,
-) -> Res<Option<capcall_store::exchange::OpenedScenario>> {
+) -> Res<Option<capcall_store::OpenedScenario>> {
     let source = match path {
         Some(p) => Some(PathBuf::from(p)),
         None => app
@@ -559,7 +552,7 @@ pub async fn open_scenario_file(
 /// edited, use cases retired, removed or added since it was made).
 #[tauri::command]
 #[specta::specta]
-pub async fn scenario_drift(state: State<'_, AppState>, name: String) -> Res<Vec<capcall_store::edit::LineDrift>> {
+pub async fn scenario_drift(state: State<'_, AppState>, name: String) -> Res<Vec<capcall_store::LineDrift>> {
     with(&state, |p| p.scenario_drift(&name))
 }
 
@@ -571,7 +564,7 @@ pub async fn remove_use_case(
     state: State<'_, AppState>,
     id: String,
     reason: Option<String>,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_remove(&id, reason.as_deref()))
 }
 
@@ -583,7 +576,7 @@ pub async fn retire_use_case(
     id: String,
     sunset: String,
     reason: String,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     let sunset = capcall_core::period::parse_iso_date(&sunset)
         .map_err(|m| AppError::new(Code::InvalidInput, format!("sunset date: {m}")))?;
     with(&state, |p| p.use_case_retire(&id, sunset, &reason))
@@ -599,7 +592,7 @@ pub async fn correct_observation(
     field: String,
     value: String,
     reason: String,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     let period = capcall_core::period::parse_iso_date(&period_start)
         .map_err(|m| AppError::new(Code::InvalidInput, format!("period_start: {m}")))?;
     with(&state, |p| {
@@ -610,14 +603,14 @@ pub async fn correct_observation(
 /// Undoes an edit exactly (refused as a conflict if the record moved on).
 #[tauri::command]
 #[specta::specta]
-pub async fn undo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+pub async fn undo_edit(state: State<'_, AppState>, edit: capcall_store::Edit) -> Res<capcall_store::Edit> {
     with(&state, |p| p.edit_undo(&edit))
 }
 
 /// Redoes an undone edit exactly.
 #[tauri::command]
 #[specta::specta]
-pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::Edit) -> Res<capcall_store::Edit> {
     with(&state, |p| p.edit_redo(&edit))
 }
 
@@ -625,15 +618,17 @@ pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Ed
 #[tauri::command]
 #[specta::specta]
 pub async fn user_name() -> Res<String> {
-    Ok(capcall_store::config::whoami())
+    Ok(capcall_store::whoami())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_user_name(state: State<'_, AppState>, name: String) -> Res<String> {
-    capcall_store::config::set("user.name", &name).map_err(AppError::from)?;
+    capcall_store::ConfigFile::system()
+        .set("user.name", &name)
+        .map_err(AppError::from)?;
     // The open portfolio records the new name from now on.
-    let ctx = capcall_store::config::system_context();
+    let ctx = capcall_store::system_context();
     let actor = ctx.actor().to_string();
     if let Ok(mut slot) = state.portfolio.lock() {
         if let Some(p) = slot.as_mut() {

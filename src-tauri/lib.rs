@@ -117,9 +117,9 @@ fn portfolio_path() -> PathBuf {
 /// Opens `path` (creating it with the demo portfolio if missing) into the state.
 pub fn open_into(state: &AppState, path: &std::path::Path, create_demo: bool) -> Result<(), AppError> {
     let opened = if create_demo {
-        Portfolio::open_or_create_demo(path, Access::Write, capcall_store::config::system_context())
+        Portfolio::open_or_create_demo(path, Access::Write, capcall_store::system_context())
     } else {
-        Portfolio::open(path, Access::Write, capcall_store::config::system_context())
+        Portfolio::open(path, Access::Write, capcall_store::system_context())
     };
     let mut slot = state.portfolio.lock().map_err(|_| AppError::busy())?;
     match opened {

@@ -22,7 +22,7 @@ fn ctx() -> capcall_store::Context {
 fn demo_plan(dir: &Path, approve_plan: bool) -> Portfolio {
     let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write, ctx()).unwrap();
     let d = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             path: Some(capcall_core::rubric::Path::Expand),
             use_case: Some("ops-copilot-w3-eu".into()),
             owner: "VP Ops".into(),
@@ -155,7 +155,7 @@ fn hostile_plan(dir: &Path) -> Portfolio {
     p.scenario_new("hostile", Some("2025-09-08".parse().unwrap())).unwrap();
     p.scenario_approve("hostile").unwrap();
     let d = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             path: Some(capcall_core::rubric::Path::Hold),
             use_case: Some("kb-search".into()),
             title: Some("Fix | it\n### forged heading\u{1b}]0;owned\u{7}".into()),
@@ -725,7 +725,7 @@ fn an_envelope_that_funds_every_ask_states_one_capital_call() {
     let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write, ctx()).unwrap();
     p.scenario_save_params(
         capcall_core::demo::SCENARIO,
-        &capcall_store::scenarios::ParamChanges {
+        &capcall_store::ParamChanges {
             envelope_usd: Some(capcall_core::Planned::from_dollars(1_000_000)),
             ..Default::default()
         },

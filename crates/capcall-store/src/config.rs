@@ -35,7 +35,7 @@ pub const KEYS: &[(&str, &str)] = &[("user.name", "your name, recorded on approv
 
 /// `$CAPCALL_CONFIG`, else `$XDG_CONFIG_HOME/capcall/config.json`, else
 /// `~/.config/capcall/config.json`.
-pub fn path() -> PathBuf {
+fn path() -> PathBuf {
     if let Some(p) = std::env::var_os("CAPCALL_CONFIG").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
@@ -59,9 +59,15 @@ impl ConfigFile {
         ConfigFile { path: path.into() }
     }
 
-    /// The user's settings file ([`path`]).
+    /// The user's settings file: `$CAPCALL_CONFIG`, else
+    /// `$XDG_CONFIG_HOME/capcall/config.json`, else `~/.config/capcall/config.json`.
     pub fn system() -> ConfigFile {
         ConfigFile::at(path())
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Every setting; an absent file is no settings, a corrupt one an error.
@@ -117,21 +123,6 @@ impl ConfigFile {
         }
         os_account()
     }
-}
-
-/// Every setting of the user's settings file.
-pub fn all() -> Result<BTreeMap<String, String>> {
-    ConfigFile::system().all()
-}
-
-/// One setting of the user's settings file.
-pub fn get(key: &str) -> Result<Option<String>> {
-    ConfigFile::system().get(key)
-}
-
-/// Sets a setting in the user's settings file.
-pub fn set(key: &str, value: &str) -> Result<()> {
-    ConfigFile::system().set(key, value)
 }
 
 /// The context the shells pass to the store, from the system: the actor is

@@ -1107,21 +1107,21 @@ impl Portfolio {
     }
 }
 
-/// Which field names `usecase set` takes, for help and errors.
-pub const SETTABLE_FIELDS: [&str; 8] = [
-    "name",
-    "owner",
-    "wave",
-    "region",
-    "status",
-    "flag",
-    "budget_usd",
-    "levers",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field names `usecase set` takes (use_cases.csv's columns).
+    const SETTABLE_FIELDS: [&str; 8] = [
+        "name",
+        "owner",
+        "wave",
+        "region",
+        "status",
+        "flag",
+        "budget_usd",
+        "levers",
+    ];
 
     #[test]
     fn field_text_covers_every_settable_field() {

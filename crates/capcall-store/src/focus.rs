@@ -33,8 +33,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use capcall_core::focus::{
-    day_date, epoch_day, format_datetime, parse_datetime, slugify, split_by_days, week_start, Mapping, Rule, TagSet,
-    DEFAULT_TAG_KEY,
+    day_date, epoch_day, format_datetime, parse_datetime, split_by_days, week_start, Mapping, Rule, TagSet,
 };
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
@@ -1571,14 +1570,4 @@ impl Portfolio {
         tx.commit()?;
         Ok(report)
     }
-}
-
-/// The default tag key, for shells.
-pub fn default_tag_key() -> &'static str {
-    DEFAULT_TAG_KEY
-}
-
-/// Slugifies a tag value as the mapping does (for previews in shells).
-pub fn slug(value: &str) -> String {
-    slugify(value)
 }

@@ -15,7 +15,6 @@ use crate::error::{Result, StoreError};
 #[derive(Debug)]
 pub struct WriterLock {
     file: File,
-    path: PathBuf,
 }
 
 impl WriterLock {
@@ -61,11 +60,7 @@ impl WriterLock {
             .and_then(|_| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(info.as_bytes()))
             .map_err(|e| StoreError::io(&path, e))?;
-        Ok(WriterLock { file, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(WriterLock { file })
     }
 }
 

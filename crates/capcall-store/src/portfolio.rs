@@ -7,7 +7,7 @@ use capcall_core::money::{Measured, Planned};
 use capcall_core::period::{Quarter, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
 use capcall_core::ucr::{self, UcrPoint};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -248,7 +248,10 @@ impl Portfolio {
         &self.path
     }
 
-    /// The raw connection, for tests and benchmarks.
+    /// The raw connection, for this crate's tests only (feature `testing`,
+    /// which only the store's own dev-dependency turns on): no shell writes
+    /// SQL past the API.
+    #[cfg(feature = "testing")]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -946,16 +949,6 @@ pub enum UcrBy {
     Quarter,
     Month,
     Period,
-}
-
-/// The next quarter after `d`'s quarter.
-pub fn next_quarter(d: NaiveDate) -> NaiveDate {
-    Quarter::of(d).next().start()
-}
-
-/// `d + days`.
-pub fn plus_days(d: NaiveDate, days: u64) -> NaiveDate {
-    d.checked_add_days(Days::new(days)).unwrap_or(d)
 }
 
 pub(crate) fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Result<UseCase> {

@@ -61,7 +61,7 @@ fn create_sets_pragmas_and_schema() {
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(
         (mode.as_str(), sync, fk, version),
-        ("wal", 2, 1, capcall_store::db::SCHEMA_VERSION)
+        ("wal", 2, 1, capcall_store::SCHEMA_VERSION)
     );
     assert_eq!(p.rubric().unwrap().version, 2);
     drop(p);
@@ -82,7 +82,7 @@ fn newer_database_is_refused_without_writing() {
     assert_eq!(err.code().as_str(), "db_too_new");
     assert!(err.to_string().contains("version 99"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), before);
-    assert!(!capcall_store::db::sibling(&db, "-wal").exists());
+    assert!(!capcall_store::sibling(&db, "-wal").exists());
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn migrating_an_older_portfolio_backs_it_up_first() {
     let (_d, db) = fresh();
     {
         let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch(capcall_store::MIGRATIONS[0].1).unwrap();
         c.execute_batch("PRAGMA user_version = 1; INSERT INTO meta VALUES ('note', 'v1 data');")
             .unwrap();
     }
@@ -350,7 +350,7 @@ fn migrating_an_older_portfolio_backs_it_up_first() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, capcall_store::db::SCHEMA_VERSION);
+    assert_eq!(v, capcall_store::SCHEMA_VERSION);
     let b = rusqlite::Connection::open(&backup).unwrap();
     let (bv, note): (i64, String) = (
         b.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap(),
@@ -360,8 +360,8 @@ fn migrating_an_older_portfolio_backs_it_up_first() {
     assert_eq!((bv, note.as_str()), (1, "v1 data"));
 }
 
-fn seed_decision() -> capcall_store::decisions::NewDecision {
-    capcall_store::decisions::NewDecision {
+fn seed_decision() -> capcall_store::NewDecision {
+    capcall_store::NewDecision {
         path: Some(Verdict::Expand),
         use_case: Some("ops-copilot-w3-eu".into()),
         owner: "VP Ops".into(),
@@ -383,7 +383,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     assert_eq!(d.id, "DEC-2025-09-14-01");
     assert_eq!(d.title, "EXPAND — Ops Copilot Wave 3 (EU)");
     let second = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             owner: String::new(),
             budget_usd: None,
             evidence: vec![],
@@ -413,7 +413,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
         .execute("UPDATE decisions SET owner = 'x' WHERE id = ?1", [&d.id])
         .is_err());
     let third = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             readout_date: "2025-12-15".parse().unwrap(),
             ..seed_decision()
         })
@@ -435,7 +435,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     assert_eq!(p.audit_history(None, None, 1000).unwrap().len(), rows + 1);
     // An incomplete one cannot be approved-and-superseded either; neither changes.
     let incomplete = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             readout_date: "2025-12-16".parse().unwrap(),
             evidence: vec![],
             ..seed_decision()
@@ -454,7 +454,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     );
     assert_eq!(p.decision(&third.id).unwrap().status, Status::Approved);
     assert!(p.audit_verify(None).unwrap().ok);
-    let bad = p.decision_add(capcall_store::decisions::NewDecision {
+    let bad = p.decision_add(capcall_store::NewDecision {
         guardrails: vec!["grounded_score >> 4".into()],
         ..seed_decision()
     });
@@ -577,7 +577,7 @@ fn sub_cent_spend_is_kept_exactly_and_sums_exactly() {
     let spend: Vec<String> = rows.iter().map(|o| o.spend_usd.unwrap().to_string()).collect();
     assert_eq!(spend, ["18885.7030", "0.0095", "1000.100", "-0.0005"]);
     assert_eq!(rows[2].forecast_usd.unwrap().to_string(), "0.00000015");
-    let q = p.ucr("a", capcall_store::portfolio::UcrBy::Quarter).unwrap();
+    let q = p.ucr("a", capcall_store::UcrBy::Quarter).unwrap();
     assert_eq!(q[0].spend_usd.to_string(), "19885.8125");
     // 19885.8125 / 1000004, computed independently to 28 digits.
     let expected =
@@ -884,7 +884,7 @@ fn restore_validates_everything_before_touching_the_live_file() {
     let broken_v1 = d.path().join("v1.sqlite");
     {
         let c = rusqlite::Connection::open(&broken_v1).unwrap();
-        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch(capcall_store::MIGRATIONS[0].1).unwrap();
         c.execute_batch("PRAGMA user_version = 1; CREATE TABLE decisions(x);")
             .unwrap();
     }
@@ -1003,7 +1003,7 @@ fn direct_sql_edits_and_wipes_are_named_against_the_trail_and_a_pack_digest() {
 #[test]
 fn identity_is_the_configured_name_else_the_os_account_never_unknown() {
     let (d, _) = fresh();
-    let config = capcall_store::config::ConfigFile::at(d.path().join("config.json"));
+    let config = capcall_store::ConfigFile::at(d.path().join("config.json"));
     let os = config.identity();
     assert!(!os.is_empty() && os != "unknown", "{os}");
     config.set("user.name", "Ana Ruiz").unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use capcall_store::audit::AuditDigest;
+use capcall_store::AuditDigest;
 use capcall_store::{Access, StoreError};
 use serde::Serialize;
 
@@ -50,7 +50,7 @@ pub(super) fn audit(cli: &Cli, out: &Output, command: &AuditCommand) -> Result {
 /// `audit log`'s answer.
 #[derive(Serialize)]
 struct Log {
-    audit: Vec<capcall_store::audit::AuditEntry>,
+    audit: Vec<capcall_store::AuditEntry>,
 }
 
 impl Report for Log {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use capcall_store::{config, StoreError};
+use capcall_store::{ConfigFile, StoreError};
 use serde::Serialize;
 
 use super::Result;
@@ -11,9 +11,10 @@ use crate::args::ConfigCommand;
 use crate::output::{said, Output, SortedKeys};
 
 pub(super) fn config(out: &Output, command: &ConfigCommand) -> Result {
+    let config = ConfigFile::system();
     match command {
         ConfigCommand::Set { key, value } => {
-            config::set(key, value)?;
+            config.set(key, value)?;
             #[derive(Serialize)]
             struct Set<'a> {
                 file: PathBuf,
@@ -21,7 +22,7 @@ pub(super) fn config(out: &Output, command: &ConfigCommand) -> Result {
                 value: &'a str,
             }
             let doc = Set {
-                file: config::path(),
+                file: config.path().to_path_buf(),
                 key,
                 value,
             };
@@ -30,7 +31,9 @@ pub(super) fn config(out: &Output, command: &ConfigCommand) -> Result {
             }));
         }
         ConfigCommand::Get { key } => {
-            let value = config::get(key)?.ok_or_else(|| StoreError::NotFound(format!("{key} is not set")))?;
+            let value = config
+                .get(key)?
+                .ok_or_else(|| StoreError::NotFound(format!("{key} is not set")))?;
             #[derive(Serialize)]
             struct Get<'a> {
                 key: &'a str,
@@ -46,9 +49,9 @@ pub(super) fn config(out: &Output, command: &ConfigCommand) -> Result {
                 settings: BTreeMap<String, String>,
             }
             let doc = List {
-                file: config::path(),
-                recorded_as: config::whoami(),
-                settings: config::all()?,
+                file: config.path().to_path_buf(),
+                recorded_as: capcall_store::whoami(),
+                settings: config.all()?,
             };
             out.show(&said(&SortedKeys(&doc), |t| {
                 for (k, v) in &doc.settings {

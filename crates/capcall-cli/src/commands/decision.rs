@@ -46,7 +46,7 @@ pub(super) fn decision(cli: &Cli, out: &Output, command: &DecisionCommand) -> Re
             let route = capcall_core::rubric::Path::parse(path)
                 .ok_or_else(|| StoreError::Invalid(format!("--path: '{path}' is not expand, hold or retire")))?;
             let mut p = open(cli, Access::Write)?;
-            let d = p.decision_add(capcall_store::decisions::NewDecision {
+            let d = p.decision_add(capcall_store::NewDecision {
                 path: Some(route),
                 use_case: use_case.clone(),
                 scenario: scenario.clone(),
@@ -139,7 +139,7 @@ pub(super) fn decision(cli: &Cli, out: &Output, command: &DecisionCommand) -> Re
     Ok(())
 }
 
-impl Report for capcall_store::decisions::DraftReport {
+impl Report for capcall_store::DraftReport {
     fn text(&self, t: &mut Text) {
         let r = self;
         t.line(format!(
@@ -188,7 +188,7 @@ impl Report for capcall_store::decisions::DraftReport {
 /// `decision list`'s answer.
 #[derive(Serialize)]
 struct List {
-    decisions: Vec<capcall_store::decisions::DecisionView>,
+    decisions: Vec<capcall_store::DecisionView>,
 }
 
 impl Report for List {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use capcall_core::format::measured;
-use capcall_store::focus::{CostColumn, CostsBy, FocusOptions};
 use capcall_store::{Access, ImportKind, ImportReport};
+use capcall_store::{CostColumn, CostsBy, FocusOptions};
 use chrono::NaiveDate;
 
 use super::{open, Result};
@@ -109,7 +109,7 @@ fn import_focus(
     Ok(())
 }
 
-impl Report for capcall_store::focus::FocusReport {
+impl Report for capcall_store::FocusReport {
     fn text(&self, t: &mut Text) {
         t.line(format!(
             "Imported {} FOCUS file(s): {} rows, {} {} ({}), {} stored lines; {} observation week(s) changed",
@@ -144,7 +144,7 @@ pub(super) fn mapping(cli: &Cli, out: &Output, command: &MappingCommand) -> Resu
     Ok(())
 }
 
-impl Report for capcall_store::focus::MappingVersion {
+impl Report for capcall_store::MappingVersion {
     fn text(&self, t: &mut Text) {
         let m = self;
         t.line(format!(
@@ -167,7 +167,7 @@ impl Report for capcall_store::focus::MappingVersion {
     }
 }
 
-impl Report for capcall_store::focus::MappingReport {
+impl Report for capcall_store::MappingReport {
     fn text(&self, t: &mut Text) {
         let r = self;
         t.line(format!(
@@ -190,7 +190,7 @@ pub(super) fn costs(cli: &Cli, out: &Output, from: Option<NaiveDate>, to: Option
     Ok(())
 }
 
-fn costs_text(t: &mut Text, r: &capcall_store::focus::CostReport, by: CostsBy) {
+fn costs_text(t: &mut Text, r: &capcall_store::CostReport, by: CostsBy) {
     let label = match by {
         CostsBy::UseCase => "use case",
         CostsBy::Week => "week",

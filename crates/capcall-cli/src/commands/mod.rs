@@ -90,7 +90,7 @@ fn open(cli: &Cli, access: Access) -> Result<Portfolio> {
 
 /// Who acts and when: the system's clock and user, as the store takes them.
 fn context() -> capcall_store::Context {
-    capcall_store::config::system_context()
+    capcall_store::system_context()
 }
 
 /// " (reason: ...)" for a human line, or nothing.

@@ -26,7 +26,7 @@ pub(super) fn plan(cli: &Cli, out: &Output, command: &PlanCommand) -> Result {
     Ok(())
 }
 
-impl Report for capcall_store::plans::StoredPlan {
+impl Report for capcall_store::StoredPlan {
     fn text(&self, t: &mut Text) {
         let pl = &self.plan;
         t.line(format!(

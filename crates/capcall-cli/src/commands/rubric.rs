@@ -11,7 +11,7 @@ use crate::table::Table;
 
 #[derive(Serialize)]
 struct Versions {
-    versions: Vec<capcall_store::rubrics::RubricVersion>,
+    versions: Vec<capcall_store::RubricVersion>,
 }
 
 impl Report for Versions {

@@ -2,8 +2,8 @@
 
 use capcall_core::format::visible;
 use capcall_core::ucr::fmt_ucr;
-use capcall_store::scenarios::ParamChanges;
 use capcall_store::Access;
+use capcall_store::ParamChanges;
 use serde::Serialize;
 
 use super::{money_or_dash, open, Result};
@@ -230,7 +230,7 @@ impl Report for Run<'_> {
     }
 }
 
-impl Report for capcall_store::exchange::OpenedScenario {
+impl Report for capcall_store::OpenedScenario {
     fn text(&self, t: &mut Text) {
         let o = self;
         t.line(format!(
@@ -252,7 +252,7 @@ impl Report for capcall_store::exchange::OpenedScenario {
     }
 }
 
-fn compare(t: &mut Text, c: &capcall_store::scenarios::Comparison, a: &str, b: &str) {
+fn compare(t: &mut Text, c: &capcall_store::Comparison, a: &str, b: &str) {
     let mut tb = Table::new(&[
         "USE CASE",
         &format!("PATH {a}"),
@@ -289,7 +289,7 @@ fn compare(t: &mut Text, c: &capcall_store::scenarios::Comparison, a: &str, b: &
     t.table(&s);
 }
 
-fn drift(t: &mut Text, lines: &[capcall_store::edit::LineDrift], name: &str) {
+fn drift(t: &mut Text, lines: &[capcall_store::LineDrift], name: &str) {
     if lines.is_empty() {
         t.line(format!("Nothing changed under scenario '{}'", visible(name)));
         return;
@@ -301,10 +301,10 @@ fn drift(t: &mut Text, lines: &[capcall_store::edit::LineDrift], name: &str) {
             .drift
             .iter()
             .map(|d| match d {
-                capcall_store::edit::Drift::BudgetChanged => "budget",
-                capcall_store::edit::Drift::Retired => "retired",
-                capcall_store::edit::Drift::Removed => "removed",
-                capcall_store::edit::Drift::Added => "added",
+                capcall_store::Drift::BudgetChanged => "budget",
+                capcall_store::Drift::Retired => "retired",
+                capcall_store::Drift::Removed => "removed",
+                capcall_store::Drift::Added => "added",
             })
             .collect();
         tb.row(vec![
@@ -323,7 +323,7 @@ fn drift(t: &mut Text, lines: &[capcall_store::edit::LineDrift], name: &str) {
 /// `scenario list`'s answer.
 #[derive(Serialize)]
 struct List {
-    scenarios: Vec<capcall_store::scenarios::ScenarioMeta>,
+    scenarios: Vec<capcall_store::ScenarioMeta>,
 }
 
 impl Report for List {

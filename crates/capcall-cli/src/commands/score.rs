@@ -2,8 +2,8 @@
 
 use capcall_core::rubric::Dimension;
 use capcall_core::ucr::{fmt_pct, fmt_ucr};
-use capcall_store::portfolio::UcrBy;
 use capcall_store::Access;
+use capcall_store::UcrBy;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -27,7 +27,7 @@ pub(super) fn score(
     Ok(())
 }
 
-fn scores(t: &mut Text, run: &capcall_store::portfolio::ScoreRun, explain: bool) {
+fn scores(t: &mut Text, run: &capcall_store::ScoreRun, explain: bool) {
     t.line(format!(
         "Scores as of {} under rubric {} (version {})\n",
         run.as_of, run.rubric_name, run.rubric_version

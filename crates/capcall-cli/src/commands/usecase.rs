@@ -3,7 +3,7 @@
 
 use capcall_core::format::visible;
 use capcall_core::ucr::fmt_ucr;
-use capcall_store::edit::Change;
+use capcall_store::Change;
 use capcall_store::{Access, Edit};
 use serde::Serialize;
 
@@ -106,7 +106,7 @@ impl Report for List {
 /// `usecase vs-approved`'s answer (`approved` is null without an approved scenario).
 #[derive(Serialize)]
 struct VsApproved {
-    approved: Option<capcall_store::edit::BudgetVsApproved>,
+    approved: Option<capcall_store::BudgetVsApproved>,
 }
 
 impl Report for VsApproved {
@@ -258,7 +258,7 @@ pub(super) fn observation(cli: &Cli, out: &Output, command: &ObservationCommand)
 /// `observation corrections`' answer.
 #[derive(Serialize)]
 struct Corrections {
-    corrections: Vec<capcall_store::edit::Correction>,
+    corrections: Vec<capcall_store::Correction>,
 }
 
 impl Report for Corrections {

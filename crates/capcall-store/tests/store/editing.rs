@@ -6,8 +6,8 @@
 use capcall_core::decision::Status;
 use capcall_core::model::Lifecycle;
 use capcall_core::Planned;
-use capcall_store::edit::{Change, Drift, NewUseCase};
 use capcall_store::{Access, Code, ImportKind, Portfolio, StoreError};
+use capcall_store::{Change, Drift, NewUseCase};
 
 use super::{ctx, fresh, no_progress, seed_decision, write, USE_CASES};
 
@@ -592,7 +592,7 @@ fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
         drop(p);
         // The file as the schema before 0007 had it.
         let c = rusqlite::Connection::open(&db).unwrap();
-        let v = capcall_store::db::MIGRATIONS
+        let v = capcall_store::MIGRATIONS
             .iter()
             .position(|(name, _)| *name == "0007_editing.sql")
             .unwrap();

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use capcall_store::focus::{CostColumn, CostReport, CostsBy, FocusOptions};
+use capcall_store::{CostColumn, CostReport, CostsBy, FocusOptions};
 use capcall_store::{ImportKind, Portfolio, StoreError};
 use rust_decimal::Decimal;
 
@@ -231,7 +231,7 @@ fn setup() -> (tempfile::TempDir, Portfolio) {
     (dir, p)
 }
 
-fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::focus::FocusReport {
+fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::FocusReport {
     p.import_focus(files, &FocusOptions::default(), &mut no_progress())
         .unwrap()
 }

@@ -243,7 +243,7 @@ fn a_scenario_file_round_trips_between_two_portfolios_with_money_exact() {
     let (da, mut a) = demo();
     a.scenario_save_params(
         SCENARIO,
-        &capcall_store::scenarios::ParamChanges {
+        &capcall_store::ParamChanges {
             envelope_usd: Some(Planned::parse("123456.78").unwrap()),
             ..Default::default()
         },
