@@ -247,7 +247,7 @@ async previewCsv(path: string) : Promise<Result<CsvPreview, AppError>> {
 /**
  * Imports a CSV all-or-nothing off the main thread, streaming progress.
  */
-async importCsv(what: ImportWhat, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
+async importCsv(what: ImportKind, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("import_csv", { what, path, onProgress }) };
 } catch (e) {
@@ -712,7 +712,11 @@ export type DecisionView = { decision: Decision; within_24h: boolean;
 /**
  * What approval still needs (empty when complete).
  */
-missing: string[]; guardrails: GuardrailCheck[]; 
+missing: string[]; 
+/**
+ * Open and missing something ([`decision::is_incomplete`]).
+ */
+incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
  * The workflow moves open to it now ([`Status::next`]).
  */
@@ -866,6 +870,20 @@ state: string; actual: string | null; as_of: string | null }
  */
 export type GuardrailError = { column: number; message: string }
 /**
+ * What a file holds: the one list of import kinds both shells offer (the
+ * CLI's `import <KIND>` through the `clap` feature, the app's typed IPC
+ * through the `specta` feature).
+ */
+export type ImportKind = "use-cases" | "observations" | "incidents" | 
+/**
+ * FOCUS cost exports (CSV, .csv.gz).
+ */
+"focus" | 
+/**
+ * Business metrics: use_case,period_start,units[,metric].
+ */
+"units"
+/**
  * What an import did; `costs` for FOCUS imports (totals, billing periods,
  * weeks whose spend changed).
  */
@@ -894,11 +912,6 @@ replaced: number;
  * Header columns that are not part of the format (ignored).
  */
 ignored_columns: string[] }
-export type ImportWhat = "use-cases" | "observations" | "incidents" | "units" | 
-/**
- * FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
- */
-"focus"
 /**
  * One incident (a row of `incidents.csv`).
  */

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+#[path = "cli/architecture.rs"]
+mod architecture;
 #[path = "cli/governance.rs"]
 mod governance;
 #[path = "cli/incidents.rs"]

@@ -40,6 +40,8 @@ pub struct DecisionView {
     pub within_24h: bool,
     /// What approval still needs (empty when complete).
     pub missing: Vec<String>,
+    /// Open and missing something ([`decision::is_incomplete`]).
+    pub incomplete: bool,
     pub guardrails: Vec<GuardrailCheck>,
     /// The workflow moves open to it now ([`Status::next`]).
     pub next: Vec<Status>,
@@ -443,11 +445,13 @@ impl Portfolio {
         list.into_iter()
             .map(|d| {
                 let rows = d.use_case.as_ref().and_then(|id| by_use_case.get(id)).unwrap_or(&none);
+                let missing = decision::missing_for_approval(&d, days);
                 Ok(DecisionView {
                     next: d.status.next(),
                     workoff_days: u32::try_from(days).unwrap_or(u32::MAX),
                     within_24h: decision::logged_within_24h(&d),
-                    missing: decision::missing_for_approval(&d, days),
+                    incomplete: decision::is_incomplete(&d, &missing),
+                    missing,
                     guardrails: d.guardrails.iter().map(|g| decision::check(g, rows)).collect(),
                     decision: d,
                 })

@@ -35,6 +35,7 @@ mod state;
 
 pub use audit::{AuditDigest, AuditEntry, Verification};
 pub use board::Board;
+pub use capcall_core::scenario::Comparison;
 pub use config::{default_portfolio_path, system_context, whoami, ConfigFile};
 pub use context::Context;
 pub use db::{sibling, write_file, MIGRATIONS, SCHEMA_VERSION};
@@ -47,4 +48,4 @@ pub use import::{parse_date, preview as preview_csv, CsvPreview, ImportKind, Imp
 pub use plans::StoredPlan;
 pub use portfolio::{Access, Portfolio, ScoreRun, UcrBy, UseCaseRow};
 pub use rubrics::RubricVersion;
-pub use scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
+pub use scenarios::{ParamChanges, Scenario, ScenarioMeta};

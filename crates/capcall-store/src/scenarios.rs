@@ -8,7 +8,7 @@ use std::path::Path;
 
 use capcall_core::money::{parse_cents, parse_decimal, Planned};
 use capcall_core::rubric::Path as Route;
-use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy, ScenarioStatus};
+use capcall_core::scenario::{self, Comparison, LineInput, Outcome, Params, Policy, ScenarioStatus};
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
@@ -90,45 +90,6 @@ impl ParamChanges {
     pub fn is_empty(&self) -> bool {
         self.policy.is_none() && self.envelope_usd.is_none() && self.reserve_pct.is_none()
     }
-}
-
-/// One use case compared across two scenarios.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CompareLine {
-    pub use_case: String,
-    pub name: String,
-    pub path_a: Option<Route>,
-    pub path_b: Option<Route>,
-    pub new_budget_a: Option<Planned>,
-    pub new_budget_b: Option<Planned>,
-    /// `b - a` (missing counts as zero).
-    pub difference: Planned,
-    pub changed: bool,
-}
-
-/// A total compared across two scenarios.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CompareTotal {
-    pub name: String,
-    pub a: Planned,
-    pub b: Planned,
-    pub difference: Planned,
-}
-
-/// Two scenarios side by side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct Comparison {
-    pub a: String,
-    pub b: String,
-    pub lines: Vec<CompareLine>,
-    pub totals: Vec<CompareTotal>,
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub projected_value_a: Decimal,
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub projected_value_b: Decimal,
 }
 
 const LINE_COLUMNS: &str = "use_case, name, old_budget_cents, ucr, verdict, path_override, reason, ask_cents, \
@@ -451,66 +412,14 @@ impl Portfolio {
         name.map(|n| self.scenario(&n)).transpose()
     }
 
-    /// Two scenarios side by side, per use case and in total.
+    /// Two scenarios side by side, per use case and in total
+    /// (`capcall_core::scenario::compare` over their runs).
     pub fn scenario_compare(&self, a: &str, b: &str) -> Result<Comparison> {
         let (ra, rb) = (
             self.scenario_run(a, &ParamChanges::default())?,
             self.scenario_run(b, &ParamChanges::default())?,
         );
-        let mut ids: Vec<&str> = ra.lines.iter().chain(&rb.lines).map(|l| l.use_case.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let find = |o: &Outcome, id: &str| o.lines.iter().find(|l| l.use_case == id).cloned();
-        let mut lines = vec![];
-        for id in ids {
-            let (la, lb) = (find(&ra, id), find(&rb, id));
-            let na = la.as_ref().map(|l| l.new_budget_usd);
-            let nb = lb.as_ref().map(|l| l.new_budget_usd);
-            let difference = nb.unwrap_or(Planned::ZERO).checked_sub(na.unwrap_or(Planned::ZERO))?;
-            let (pa, pb) = (la.as_ref().map(|l| l.path), lb.as_ref().map(|l| l.path));
-            lines.push(CompareLine {
-                use_case: id.to_string(),
-                name: la.as_ref().or(lb.as_ref()).map(|l| l.name.clone()).unwrap_or_default(),
-                path_a: pa,
-                path_b: pb,
-                new_budget_a: na,
-                new_budget_b: nb,
-                changed: pa != pb || !difference.is_zero(),
-                difference,
-            });
-        }
-        let (ta, tb) = (&ra.totals, &rb.totals);
-        let pairs = [
-            ("old budget", ta.old_budget_usd, tb.old_budget_usd),
-            ("new budget", ta.new_budget_usd, tb.new_budget_usd),
-            ("freed", ta.freed_usd, tb.freed_usd),
-            ("decommission", ta.decommission_usd, tb.decommission_usd),
-            ("envelope", ta.envelope_usd, tb.envelope_usd),
-            ("reserve", ta.reserve_usd, tb.reserve_usd),
-            ("reallocated", ta.reallocated_usd, tb.reallocated_usd),
-            ("unallocated", ta.unallocated_usd, tb.unallocated_usd),
-            ("unfunded asks", ta.unfunded_asks_usd, tb.unfunded_asks_usd),
-            ("next capital call", ta.next_capital_call_usd, tb.next_capital_call_usd),
-        ];
-        let totals = pairs
-            .into_iter()
-            .map(|(n, x, y)| {
-                Ok(CompareTotal {
-                    name: n.into(),
-                    a: x,
-                    b: y,
-                    difference: y.checked_sub(x)?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Comparison {
-            a: a.into(),
-            b: b.into(),
-            lines,
-            totals,
-            projected_value_a: ta.projected_value,
-            projected_value_b: tb.projected_value,
-        })
+        Ok(scenario::compare(a, &ra, b, &rb)?)
     }
 }
 

@@ -9,6 +9,8 @@ use capcall_core::rubric::Path as Verdict;
 use capcall_store::{Access, ImportKind, Portfolio, StoreError};
 use tempfile::TempDir;
 
+#[path = "store/architecture.rs"]
+mod architecture;
 #[path = "store/focus.rs"]
 mod focus;
 #[path = "store/governance.rs"]

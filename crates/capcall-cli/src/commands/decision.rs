@@ -130,7 +130,7 @@ pub(super) fn decision(cli: &Cli, out: &Output, command: &DecisionCommand) -> Re
                 .decisions()?
                 .into_iter()
                 .filter(|v| !late || !v.within_24h)
-                .filter(|v| !incomplete || !v.missing.is_empty())
+                .filter(|v| !incomplete || v.incomplete)
                 .collect();
             out.show(&SortedKeys(List { decisions }));
         }
