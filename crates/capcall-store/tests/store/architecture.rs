@@ -225,7 +225,6 @@ fn module_cycles() -> Vec<BTreeSet<String>> {
 const KNOWN_CYCLE: &[&str] = &[
     "audit",
     "decisions",
-    "edit",
     "focus",
     "import",
     "incidents",
