@@ -1,0 +1,25 @@
+// Layout helpers shared by the virtualized grids.
+import { useLayoutEffect, useState } from "react";
+
+/** Height that fills the window below an element (its own scroll area). */
+export function useFillHeight(ref: React.RefObject<HTMLElement | null>, min = 260, gap = 44): number {
+  const [h, setH] = useState(600);
+  useLayoutEffect(() => {
+    const measure = () => {
+      const el = ref.current;
+      if (!el) return;
+      const top = el.getBoundingClientRect().top + (el.closest(".main")?.scrollTop ?? 0);
+      setH(Math.max(min, Math.floor(window.innerHeight - top - gap)));
+    };
+    measure();
+    window.addEventListener("resize", measure);
+    const ro = new ResizeObserver(measure);
+    const head = ref.current?.parentElement;
+    if (head) ro.observe(head);
+    return () => {
+      window.removeEventListener("resize", measure);
+      ro.disconnect();
+    };
+  });
+  return h;
+}
