@@ -108,6 +108,41 @@ pub struct Comparison {
     pub projected_value_a: Decimal,
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub projected_value_b: Decimal,
+    /// Projected value, current and projected portfolio UCR, compared exactly (core).
+    pub measures: Vec<scenario::MeasureDifference>,
+    /// Use cases on each path.
+    pub counts: Vec<CompareCount>,
+    /// What differs in the inputs: parameters, then each line's fields (core).
+    pub input_changes: Vec<scenario::InputChange>,
+}
+
+/// Where a use case sits in the portfolio (for grouping scenario lines).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LineGroup {
+    pub use_case: String,
+    pub wave: String,
+    pub region: String,
+    pub owner: String,
+}
+
+/// A count compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareCount {
+    pub name: String,
+    pub a: u32,
+    pub b: u32,
+    pub difference: i64,
+}
+
+fn count(name: &str, a: u32, b: u32) -> CompareCount {
+    CompareCount {
+        name: name.into(),
+        a,
+        b,
+        difference: i64::from(b) - i64::from(a),
+    }
 }
 
 const LINE_COLUMNS: &str = "use_case, name, old_budget_cents, ucr, verdict, path_override, reason, ask_cents, \
@@ -487,6 +522,23 @@ impl Portfolio {
         name.map(|n| self.scenario(&n)).transpose()
     }
 
+    /// Wave, region and owner of every use case, by id: how the modeller
+    /// groups and filters a scenario's lines.
+    pub fn line_groups(&self) -> Result<Vec<LineGroup>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, wave, region, owner FROM use_cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LineGroup {
+                use_case: r.get(0)?,
+                wave: r.get(1)?,
+                region: r.get(2)?,
+                owner: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Two scenarios side by side, per use case and in total.
     pub fn scenario_compare(&mut self, a: &str, b: &str) -> Result<Comparison> {
         let (ra, rb) = (
@@ -527,6 +579,30 @@ impl Portfolio {
             ("unallocated", ta.unallocated_usd, tb.unallocated_usd),
             ("unfunded asks", ta.unfunded_asks_usd, tb.unfunded_asks_usd),
             ("next capital call", ta.next_capital_call_usd, tb.next_capital_call_usd),
+            ("change in budget", ta.delta_usd, tb.delta_usd),
+            ("freed before decommissioning", ta.freed_gross_usd, tb.freed_gross_usd),
+            (
+                "net decommission cost",
+                ta.net_decommission_cost_usd,
+                tb.net_decommission_cost_usd,
+            ),
+            (
+                "decommission covered",
+                ta.decommission_covered_usd,
+                tb.decommission_covered_usd,
+            ),
+            (
+                "decommission shortfall",
+                ta.decommission_shortfall_usd,
+                tb.decommission_shortfall_usd,
+            ),
+            ("available to Expand", ta.available_usd, tb.available_usd),
+            ("requested", ta.requested_usd, tb.requested_usd),
+            (
+                "beyond the envelope",
+                ta.envelope_shortfall_usd,
+                tb.envelope_shortfall_usd,
+            ),
         ];
         let totals = pairs
             .into_iter()
@@ -546,6 +622,16 @@ impl Portfolio {
             totals,
             projected_value_a: ta.projected_value,
             projected_value_b: tb.projected_value,
+            measures: scenario::measure_differences(ta, tb)?,
+            counts: vec![
+                count("Expand", ta.expand_count, tb.expand_count),
+                count("Hold", ta.hold_count, tb.hold_count),
+                count("Retire", ta.retire_count, tb.retire_count),
+            ],
+            input_changes: {
+                let (sa, sb) = (self.scenario(a)?, self.scenario(b)?);
+                scenario::input_changes(&sa.lines, &sa.meta.params, &sb.lines, &sb.meta.params)
+            },
         })
     }
 }

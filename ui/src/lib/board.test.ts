@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { BoardRow } from "../bindings";
+import type { BoardLine as BoardRow } from "../bindings";
 import { BoardIndex, compareDecimal, compareText, distinct, filterRows, fold, sortRows, type SortKey } from "./board";
 import { compareTextKeys, sparkPath, textKey } from "./grid";
 
 function row(id: string, name: string, wave: string, region: string, overall: "Expand" | "Hold" | "Retire", budget: string, ucr: string | null, spend: string | null = null, over = false): BoardRow {
   return {
     row: { id, name, owner: "o", wave, region, status: "live", flag: null, budget_usd: budget, levers: [], observations: 1, latest_period: null, latest_ucr: ucr },
-    score: { use_case: id, as_of: "2025-09-08", rubric_version: 2, dimensions: [], overall, overall_explanation: "", ucr_last_quarter: null },
+    overall,
+    lights: [],
     figures: {
       quarter: "2025-Q2",
       spend_usd: spend,

@@ -1,7 +1,7 @@
 // Filtering and sorting of the portfolio board (pure, unit-tested). The
 // figures themselves come from the core (BoardRow.figures, Board.totals);
 // this file only decides which rows show and in what order.
-import type { BoardRow } from "../bindings";
+import type { BoardLine as BoardRow } from "../bindings";
 import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, sparkPath, textRanks } from "./grid";
 
 export interface BoardFilter {
@@ -24,7 +24,7 @@ export function filterRows(rows: BoardRow[], f: BoardFilter): BoardRow[] {
     const u = r.row;
     if (f.wave && u.wave !== f.wave) return false;
     if (f.region && u.region !== f.region) return false;
-    if (f.verdict && r.score.overall !== f.verdict) return false;
+    if (f.verdict && r.overall !== f.verdict) return false;
     if (f.overBudget && !r.figures.over_budget) return false;
     if (q && !fold(`${u.id} ${u.name} ${u.owner} ${u.region} ${u.wave}`).includes(q)) return false;
     return true;
@@ -43,7 +43,7 @@ export function sortRows(rows: BoardRow[], key: SortKey, desc: boolean): BoardRo
       case "region":
         return compareText(a.row.region, b.row.region);
       case "overall":
-        return verdictRank[a.score.overall] - verdictRank[b.score.overall];
+        return verdictRank[a.overall] - verdictRank[b.overall];
       case "budget":
         return compareDecimal(a.row.budget_usd, b.row.budget_usd);
       case "spend":
@@ -107,7 +107,7 @@ export class BoardIndex {
         r = textRanks(rows.map((x) => x.row.region));
         break;
       case "overall":
-        r = Int32Array.from(rows, (x) => verdictRank[x.score.overall]);
+        r = Int32Array.from(rows, (x) => verdictRank[x.overall]);
         break;
       case "budget":
         r = decimalRanks(rows.map((x) => x.row.budget_usd));
@@ -149,7 +149,7 @@ export class BoardIndex {
       const r = this.rows[i];
       if (f.wave && r.row.wave !== f.wave) continue;
       if (f.region && r.row.region !== f.region) continue;
-      if (f.verdict && r.score.overall !== f.verdict) continue;
+      if (f.verdict && r.overall !== f.verdict) continue;
       if (f.overBudget && !r.figures.over_budget) continue;
       if (q && !this.hay[i].includes(q)) continue;
       out.push(i);

@@ -2,7 +2,7 @@
 import { useLayoutEffect, useState } from "react";
 
 /** Height that fills the window below an element (its own scroll area). */
-export function useFillHeight(ref: React.RefObject<HTMLElement | null>, min = 260, gap = 44): number {
+export function useFillHeight(ref: React.RefObject<HTMLElement | null>, deps: unknown[], min = 260, gap = 44): number {
   const [h, setH] = useState(600);
   useLayoutEffect(() => {
     const measure = () => {
@@ -13,13 +13,9 @@ export function useFillHeight(ref: React.RefObject<HTMLElement | null>, min = 26
     };
     measure();
     window.addEventListener("resize", measure);
-    const ro = new ResizeObserver(measure);
-    const head = ref.current?.parentElement;
-    if (head) ro.observe(head);
-    return () => {
-      window.removeEventListener("resize", measure);
-      ro.disconnect();
-    };
-  });
+    return () => window.removeEventListener("resize", measure);
+    // Measured again when what sits above the element may have changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
   return h;
 }

@@ -6,7 +6,7 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, Board, BoardRow } from "../bindings";
+import type { AppError, BoardLine as BoardRow, BoardView as Board, Score } from "../bindings";
 import { BoardIndex, distinct, type BoardFilter, type SortKey } from "../lib/board";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
 import { Badge, ErrorBanner, Light, Loading } from "./common";
@@ -19,7 +19,6 @@ const ROW_H = 54;
 const SPARK_W = 120;
 const SPARK_H = 26;
 
-const DIMS = ["value", "slos", "safety", "economics", "adoption"] as const;
 
 /** A new use case, validated by the store exactly as the importer validates a row. */
 function AddUseCase({ onAdded }: { onAdded: (id: string) => void }) {
@@ -102,7 +101,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const headRef = useRef<HTMLTableSectionElement>(null);
   const [headH, setHeadH] = useState(80);
   const [head1, setHead1] = useState(33);
-  const height = useFillHeight(scrollRef);
+  const height = useFillHeight(scrollRef, [board, saved, error]);
 
   useEffect(() => {
     setError(null);
@@ -122,7 +121,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const regions = useMemo(() => (board ? distinct(board.rows, (r) => r.row.region) : []), [board]);
   const counts = useMemo(() => {
     const c: Record<string, number> = { Expand: 0, Hold: 0, Retire: 0 };
-    if (index) for (const i of view) c[index.rows[i].score.overall] += 1;
+    if (index) for (const i of view) c[index.rows[i].overall] += 1;
     return c;
   }, [index, view]);
   const approved = useMemo(() => new Map(board?.vs_approved?.lines.map((l) => [l.use_case, l]) ?? []), [board]);
@@ -131,7 +130,27 @@ export function BoardView({ open }: { open: (id: string) => void }) {
     if (!headRef.current) return;
     setHeadH(headRef.current.getBoundingClientRect().height);
     setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 33);
-  });
+  }, [board, view.length === 0]);
+  // Orders of every sort key made while the user reads the first screen,
+  // so the first click on a header is a filter pass, not a sort.
+  useEffect(() => {
+    if (!index) return;
+    let stop = false;
+    const keys: SortKey[] = ["name", "budget", "spend", "variance", "ucr", "wave", "region", "overall"];
+    const jobs = keys.flatMap((k) => [() => index.order(k, false), () => index.order(k, true)]);
+    const next = () => {
+      const job = jobs.shift();
+      if (!stop && job) {
+        job();
+        setTimeout(next, 30);
+      }
+    };
+    const first = setTimeout(next, 500);
+    return () => {
+      stop = true;
+      clearTimeout(first);
+    };
+  }, [index]);
   const virtualizer = useVirtualizer({
     count: view.length,
     getScrollElement: () => scrollRef.current,
@@ -353,6 +372,8 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   spark={index.spark(view[it.index], SPARK_W, SPARK_H)}
                   approved={approved.get(r.row.id)}
                   approvedName={board.vs_approved?.scenario ?? ""}
+                  dims={board.dimensions}
+                  asOf={board.as_of}
                   select={setCursor}
                   open={open}
                 />
@@ -375,7 +396,12 @@ export function BoardView({ open }: { open: (id: string) => void }) {
 type ApprovedLine = NonNullable<Board["vs_approved"]>["lines"][number];
 
 /** One board row; re-renders only when its own data or the cursor on it changes. */
-const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, approvedName, select, open }: { r: BoardRow; at: number; cursor: boolean; spark: string; approved: ApprovedLine | undefined; approvedName: string; select: (i: number) => void; open: (id: string) => void }) {
+const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; spark: string; approved: ApprovedLine | undefined; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+  // The worded explanations are asked for when the pointer first reaches the lights.
+  const [score, setScore] = useState<Score | null>(null);
+  const explain = () => {
+    if (!score) call(commands.boardRowScore(asOf, r.row.id)).then(setScore, () => {});
+  };
   return (
     <tr data-index={at} data-id={r.row.id} className={cursor ? "cursor" : ""} onClick={() => select(at)} onDoubleClick={() => open(r.row.id)}>
               <td>
@@ -392,14 +418,14 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, appr
                   {r.row.id} · {r.row.owner} · {r.row.wave} · {r.row.region} · {r.row.status}
                 </div>
               </td>
-              <td className="lights">
-                {DIMS.map((d) => {
-                  const s = r.score.dimensions.find((x) => x.dimension === d)!;
-                  return <Light key={d} verdict={s.verdict} title={`${d}: ${s.explanation}`} />;
+              <td className="lights" onMouseEnter={explain} title={score ? `Overall: ${score.overall_explanation}` : "Hover for explanations"}>
+                {dims.map((d, k) => {
+                  const s = score?.dimensions.find((x) => x.dimension === d);
+                  return <Light key={d} verdict={r.lights[k]} title={s ? `${d}: ${s.explanation}` : `${d}: ${r.lights[k]}`} />;
                 })}
               </td>
               <td>
-                <Badge verdict={r.score.overall} />
+                <Badge verdict={r.overall} />
               </td>
               <td className="num">
                 {formatMoney(r.row.budget_usd)}
