@@ -94,13 +94,88 @@ pub async fn export_board_csv(
     Ok(Some(target.display().to_string()))
 }
 
-/// The portfolio board, assembled by the store (rows, scores, figures,
-/// sparklines, totals); this command only parses the date.
+/// The board as the app draws it: the store's board (rows, scores,
+/// figures, sparklines, totals) with each row's five lights as verdicts
+/// only; the worded explanations, a few kB per row, are asked for one row
+/// at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
+#[derive(Serialize, specta::Type)]
+pub struct BoardView {
+    pub as_of: Option<chrono::NaiveDate>,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    /// The dimensions of every row's `lights`, in order.
+    pub dimensions: Vec<capcall_core::rubric::Dimension>,
+    pub rows: Vec<BoardLine>,
+    pub totals: capcall_core::board::BoardTotals,
+    pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
+    pub vs_approved: Option<capcall_store::BudgetVsApproved>,
+}
+
+/// One row of the board as the app draws it.
+#[derive(Serialize, specta::Type)]
+pub struct BoardLine {
+    pub row: capcall_store::UseCaseRow,
+    pub overall: capcall_core::rubric::Path,
+    /// One verdict per dimension, in the order of `BoardView::dimensions`.
+    pub lights: Vec<capcall_core::rubric::Verdict>,
+    pub figures: capcall_core::board::RowFigures,
+    pub sparkline: Vec<Option<String>>,
+}
+
+/// The portfolio board, assembled by the store; this command only parses
+/// the date and leaves the explanations out (see `BoardView`).
 #[tauri::command]
 #[specta::specta]
-pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<Board> {
+pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<BoardView> {
     let as_of = date(as_of)?;
-    with(&state, |p| p.board(as_of))
+    let b: Board = with(&state, |p| p.board(as_of))?;
+    let dimensions: Vec<capcall_core::rubric::Dimension> = b
+        .rows
+        .first()
+        .map(|r| r.score.dimensions.iter().map(|d| d.dimension).collect())
+        .unwrap_or_default();
+    let rows = b
+        .rows
+        .into_iter()
+        .map(|r| {
+            let lights = dimensions
+                .iter()
+                .map(|dim| {
+                    r.score
+                        .dimensions
+                        .iter()
+                        .find(|d| d.dimension == *dim)
+                        .map(|d| d.verdict)
+                        .unwrap_or(capcall_core::rubric::Verdict::Opaque)
+                })
+                .collect();
+            BoardLine {
+                row: r.row,
+                overall: r.score.overall,
+                lights,
+                figures: r.figures,
+                sparkline: r.sparkline,
+            }
+        })
+        .collect();
+    Ok(BoardView {
+        as_of: b.as_of,
+        rubric_version: b.rubric_version,
+        rubric_name: b.rubric_name,
+        dimensions,
+        rows,
+        totals: b.totals,
+        unallocated_cost_usd: b.unallocated_cost_usd,
+        vs_approved: b.vs_approved,
+    })
+}
+
+/// One use case's score with every explanation (the board's tooltips).
+#[tauri::command]
+#[specta::specta]
+pub async fn board_row_score(state: State<'_, AppState>, as_of: Option<String>, id: String) -> Res<Score> {
+    let as_of = date(as_of)?;
+    with(&state, |p| Ok(p.score(as_of, Some(&id), None)?.scores.remove(0)))
 }
 
 #[derive(Serialize, specta::Type)]
@@ -213,14 +288,127 @@ pub struct ScenarioView {
     pub outcome: Outcome,
 }
 
+/// A scenario opened in the modeller: its inputs, result, and each use
+/// case's wave, region and owner (for search and filters).
+#[derive(Serialize, specta::Type)]
+pub struct ModellerView {
+    pub scenario: Scenario,
+    pub outcome: scenario::LiveOutcome,
+    pub groups: Vec<capcall_store::LineGroup>,
+}
+
+/// What a save in the modeller returns: the scenario's parameters, the line
+/// as stored (for a line edit), and the new result in compact form, so a
+/// save at 10,000 lines does not send every line back.
+#[derive(Serialize, specta::Type)]
+pub struct ModellerSaved {
+    pub meta: ScenarioMeta,
+    pub line: Option<LineInput>,
+    pub live: scenario::LiveOutcome,
+}
+
+/// Opens a scenario in the modeller (and keeps its lines for `recompute_live`).
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_open(state: State<'_, AppState>, name: String) -> Res<ModellerView> {
+    let view = with(&state, |p| {
+        let scenario = p.scenario(&name)?;
+        let outcome = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+        Ok(ModellerView {
+            groups: p.line_groups()?,
+            scenario,
+            outcome,
+        })
+    })?;
+    remember(&state, &view.scenario, &view.outcome);
+    Ok(view)
+}
+
+/// Saves one line from the modeller; returns it as stored and the new result.
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_save_line(state: State<'_, AppState>, name: String, line: LineInput) -> Res<ModellerSaved> {
+    let id = line.use_case.clone();
+    let scenario = with(&state, |p| p.scenario_set_line(&name, line))?;
+    let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+    let saved = scenario.lines.iter().find(|l| l.use_case == id).cloned();
+    remember(&state, &scenario, &live);
+    Ok(ModellerSaved {
+        meta: scenario.meta,
+        line: saved,
+        live,
+    })
+}
+
+/// Saves the modeller's parameters; returns the new result.
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_save_params(
+    state: State<'_, AppState>,
+    name: String,
+    changes: ParamChanges,
+) -> Res<ModellerSaved> {
+    let scenario = with(&state, |p| {
+        p.scenario_save_params(&name, &changes)?;
+        p.scenario(&name)
+    })?;
+    let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+    remember(&state, &scenario, &live);
+    Ok(ModellerSaved {
+        meta: scenario.meta,
+        line: None,
+        live,
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn scenario(state: State<'_, AppState>, name: String) -> Res<ScenarioView> {
-    with(&state, |p| {
+    let view = with(&state, |p| {
         let scenario = p.scenario(&name)?;
         let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
         Ok(ScenarioView { scenario, outcome })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
+}
+
+/// Keeps the saved lines of the scenario on screen, so that a keystroke
+/// sends only the lines being edited (`recompute_live`).
+fn remember(state: &AppState, scenario: &Scenario, result: &scenario::LiveOutcome) {
+    if let Ok(mut m) = state.modeller.lock() {
+        *m = Some(crate::Modeller {
+            name: scenario.meta.name.clone(),
+            lines: scenario.lines.clone(),
+            saved: result.lines.clone(),
+        });
+    }
+}
+
+/// The modeller's recompute while typing: the saved lines of scenario
+/// `name` with `edits` (unsaved lines) in their place, under `params`.
+/// Nothing is saved; only the edited lines cross from the UI, and every
+/// total plus one compact result per line (in the scenario's order) come back.
+#[tauri::command]
+#[specta::specta]
+pub async fn recompute_live(
+    state: State<'_, AppState>,
+    name: String,
+    edits: Vec<LineInput>,
+    params: Params,
+) -> Res<scenario::LiveDelta> {
+    let mut cache = state.modeller.lock().map_err(|_| AppError::busy())?;
+    if cache.as_ref().is_none_or(|m| m.name != name) {
+        let sc = with(&state, |p| p.scenario(&name))?;
+        let saved = scenario::LiveOutcome::from(&scenario::run(&sc.lines, &sc.meta.params)?).lines;
+        *cache = Some(crate::Modeller {
+            name,
+            lines: sc.lines,
+            saved,
+        });
+    }
+    let m = cache.as_mut().ok_or_else(AppError::busy)?;
+    Ok(scenario::run_edited(&mut m.lines, &edits, &params)?.delta_from(&m.saved))
 }
 
 /// Pure recompute of edited inputs (nothing saved): the modeller calls this
@@ -234,23 +422,27 @@ pub async fn recompute(lines: Vec<LineInput>, params: Params) -> Res<Outcome> {
 #[tauri::command]
 #[specta::specta]
 pub async fn save_line(state: State<'_, AppState>, name: String, line: LineInput) -> Res<ScenarioView> {
-    with(&state, |p| {
+    let view = with(&state, |p| {
         let scenario = p.scenario_set_line(&name, line)?;
         let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
         Ok(ScenarioView { scenario, outcome })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn save_params(state: State<'_, AppState>, name: String, changes: ParamChanges) -> Res<ScenarioView> {
-    with(&state, |p| {
+    let view = with(&state, |p| {
         let outcome = p.scenario_save_params(&name, &changes)?;
         Ok(ScenarioView {
             scenario: p.scenario(&name)?,
             outcome,
         })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
 }
 
 #[tauri::command]
@@ -353,7 +545,15 @@ fn release(state: &AppState) -> Res<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn reset_demo(state: State<'_, AppState>) -> Res<()> {
+    forget(&state);
     with(&state, |p| p.load_demo())
+}
+
+/// Drops the modeller's cached lines (another portfolio, or its data replaced).
+pub fn forget(state: &AppState) {
+    if let Ok(mut m) = state.modeller.lock() {
+        *m = None;
+    }
 }
 
 // ---------------------------------------------------------------- decisions

@@ -48,4 +48,4 @@ pub use import::{parse_date, preview as preview_csv, CsvPreview, ImportKind, Imp
 pub use plans::StoredPlan;
 pub use portfolio::{Access, Portfolio, ScoreRun, UcrBy, UseCaseRow};
 pub use rubrics::RubricVersion;
-pub use scenarios::{ParamChanges, Scenario, ScenarioMeta};
+pub use scenarios::{LineGroup, ParamChanges, Scenario, ScenarioMeta};

@@ -92,6 +92,16 @@ impl ParamChanges {
     }
 }
 
+/// Where a use case sits in the portfolio (for grouping scenario lines).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LineGroup {
+    pub use_case: String,
+    pub wave: String,
+    pub region: String,
+    pub owner: String,
+}
+
 const LINE_COLUMNS: &str = "use_case, name, old_budget_cents, ucr, verdict, path_override, reason, ask_cents, \
     return_per_usd, floor_cents, cap_cents, decommission_cents, sunset_date";
 
@@ -412,6 +422,23 @@ impl Portfolio {
         name.map(|n| self.scenario(&n)).transpose()
     }
 
+    /// Wave, region and owner of every use case, by id: how the modeller
+    /// groups and filters a scenario's lines.
+    pub fn line_groups(&self) -> Result<Vec<LineGroup>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, wave, region, owner FROM use_cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LineGroup {
+                use_case: r.get(0)?,
+                wave: r.get(1)?,
+                region: r.get(2)?,
+                owner: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Two scenarios side by side, per use case and in total
     /// (`capcall_core::scenario::compare` over their runs).
     pub fn scenario_compare(&self, a: &str, b: &str) -> Result<Comparison> {
@@ -419,7 +446,21 @@ impl Portfolio {
             self.scenario_run(a, &ParamChanges::default())?,
             self.scenario_run(b, &ParamChanges::default())?,
         );
-        Ok(scenario::compare(a, &ra, b, &rb)?)
+        let (sa, sb) = (self.scenario(a)?, self.scenario(b)?);
+        Ok(scenario::compare(
+            scenario::CompareSide {
+                name: a,
+                lines: &sa.lines,
+                params: &sa.meta.params,
+                outcome: &ra,
+            },
+            scenario::CompareSide {
+                name: b,
+                lines: &sb.lines,
+                params: &sb.meta.params,
+                outcome: &rb,
+            },
+        )?)
     }
 }
 

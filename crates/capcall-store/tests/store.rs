@@ -1140,3 +1140,51 @@ fn corrupt_stored_values_are_errors_naming_table_row_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn compare_reports_projected_value_ucr_counts_and_what_changed_in_the_inputs() {
+    use capcall_core::scenario::Policy;
+    use capcall_store::ParamChanges;
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
+    let base = "Q4-2025 capital call";
+    p.scenario_clone(base, "pro rata").unwrap();
+    let pr = p
+        .scenario_save_params(
+            "pro rata",
+            &ParamChanges {
+                policy: Some(Policy::ProRata),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut line = p.scenario("pro rata").unwrap().lines[0].clone();
+    line.ask_usd = Some(capcall_core::Planned::from_dollars(12_345));
+    let id = line.use_case.clone();
+    p.scenario_set_line("pro rata", line).unwrap();
+    let a = p.scenario_run(base, &ParamChanges::default()).unwrap();
+    let b = p.scenario_run("pro rata", &ParamChanges::default()).unwrap();
+    assert_eq!(pr.params.policy, Policy::ProRata);
+    let c = p.scenario_compare(base, "pro rata").unwrap();
+    let value = c.measures.iter().find(|m| m.name == "projected value").unwrap();
+    assert_eq!(value.a, Some(a.totals.projected_value));
+    assert_eq!(value.b, Some(b.totals.projected_value));
+    assert_eq!(
+        value.difference,
+        Some(b.totals.projected_value - a.totals.projected_value)
+    );
+    let ucr = c.measures.iter().find(|m| m.name == "projected UCR").unwrap();
+    assert_eq!((ucr.a, ucr.b), (a.totals.projected_ucr, b.totals.projected_ucr));
+    assert!(c.totals.iter().any(|t| t.name == "requested"));
+    assert_eq!(c.counts.iter().map(|n| n.a).sum::<u32>() as usize, a.lines.len());
+    let changes: Vec<(Option<&str>, &str)> = c
+        .input_changes
+        .iter()
+        .map(|x| (x.use_case.as_deref(), x.field.as_str()))
+        .collect();
+    assert_eq!(changes, vec![(None, "policy"), (Some(id.as_str()), "ask_usd")]);
+    assert!(p.scenario_compare(base, base).unwrap().input_changes.is_empty());
+    let groups = p.line_groups().unwrap();
+    assert_eq!(groups.len(), p.use_cases().unwrap().len());
+    assert!(groups.iter().all(|g| !g.wave.is_empty() && !g.region.is_empty()));
+}
