@@ -15,12 +15,23 @@ async portfolioInfo() : Promise<Result<PortfolioInfo, AppError>> {
 }
 },
 /**
- * The portfolio board, assembled by the store (rows, scores, figures,
- * sparklines, totals); this command only parses the date.
+ * The portfolio board, assembled by the store; this command only parses
+ * the date and leaves the explanations out (see `BoardView`).
  */
-async board(asOf: string | null) : Promise<Result<Board, AppError>> {
+async board(asOf: string | null) : Promise<Result<BoardView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("board", { asOf }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One use case's score with every explanation (the board's tooltips).
+ */
+async boardRowScore(asOf: string | null, id: string) : Promise<Result<Score, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("board_row_score", { asOf, id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -247,7 +258,7 @@ async previewCsv(path: string) : Promise<Result<CsvPreview, AppError>> {
 /**
  * Imports a CSV all-or-nothing off the main thread, streaming progress.
  */
-async importCsv(what: ImportWhat, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
+async importCsv(what: ImportKind, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("import_csv", { what, path, onProgress }) };
 } catch (e) {
@@ -278,6 +289,53 @@ async scenario(name: string) : Promise<Result<ScenarioView, AppError>> {
 async recompute(lines: LineInput[], params: Params) : Promise<Result<Outcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("recompute", { lines, params }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The modeller's recompute while typing: the saved lines of scenario
+ * `name` with `edits` (unsaved lines) in their place, under `params`.
+ * Nothing is saved; only the edited lines cross from the UI, and every
+ * total plus one compact result per line (in the scenario's order) come back.
+ */
+async recomputeLive(name: string, edits: LineInput[], params: Params) : Promise<Result<LiveDelta, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("recompute_live", { name, edits, params }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a scenario in the modeller (and keeps its lines for `recompute_live`).
+ */
+async modellerOpen(name: string) : Promise<Result<ModellerView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_open", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves one line from the modeller; returns it as stored and the new result.
+ */
+async modellerSaveLine(name: string, line: LineInput) : Promise<Result<ModellerSaved, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_save_line", { name, line }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the modeller's parameters; returns the new result.
+ */
+async modellerSaveParams(name: string, changes: ParamChanges) : Promise<Result<ModellerSaved, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_save_params", { name, changes }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -641,33 +699,13 @@ export type BillingPeriodReport = { billing_account: string; billing_period_star
  */
 replaced: boolean }
 /**
- * The board as of a date.
+ * One row of the board as the app draws it.
  */
-export type Board = { 
+export type BoardLine = { row: UseCaseRow; overall: Path; 
 /**
- * The date actually used (the latest observation unless one was given);
- * `None` for an empty portfolio.
+ * One verdict per dimension, in the order of `BoardView::dimensions`.
  */
-as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRow[]; totals: BoardTotals; 
-/**
- * Imported cost (FOCUS) of the same quarter that maps to no use case:
- * shown beside the totals, never dropped; `None` when no cost data.
- */
-unallocated_cost_usd: string | null; 
-/**
- * Current budgets against the approved scenario's new budgets (the
- * approved plan), when one is approved.
- */
-vs_approved: BudgetVsApproved | null }
-/**
- * One row of the portfolio board.
- */
-export type BoardRow = { row: UseCaseRow; score: Score; figures: RowFigures; 
-/**
- * Monthly UCR of the 12 months to the as-of date, oldest first
- * (unknown months as null), for the sparkline.
- */
-sparkline: (string | null)[] }
+lights: Verdict[]; figures: RowFigures; sparkline: (string | null)[] }
 /**
  * Portfolio totals of the rows shown, exact.
  */
@@ -676,6 +714,17 @@ export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: st
  * Total spend against total forecast (use cases with both), percent.
  */
 variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
+/**
+ * The board as the app draws it: the store's board (rows, scores,
+ * figures, sparklines, totals) with each row's five lights as verdicts
+ * only; the worded explanations, a few kB per row, are asked for one row
+ * at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
+ */
+export type BoardView = { as_of: string | null; rubric_version: number; rubric_name: string; 
+/**
+ * The dimensions of every row's `lights`, in order.
+ */
+dimensions: Dimension[]; rows: BoardLine[]; totals: BoardTotals; unallocated_cost_usd: string | null; vs_approved: BudgetVsApproved | null }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
 /**
  * The board's "difference from the approved plan".
@@ -721,6 +770,10 @@ export type Code = "db_too_new" | "locked" | "not_a_portfolio" | "exists" | "rea
  */
 "busy"
 /**
+ * A count compared across two scenarios.
+ */
+export type CompareCount = { name: string; a: number; b: number; difference: number }
+/**
  * One use case compared across two scenarios.
  */
 export type CompareLine = { use_case: string; name: string; path_a: Path | null; path_b: Path | null; new_budget_a: string | null; new_budget_b: string | null; 
@@ -735,7 +788,19 @@ export type CompareTotal = { name: string; a: string; b: string; difference: str
 /**
  * Two scenarios side by side.
  */
-export type Comparison = { a: string; b: string; lines: CompareLine[]; totals: CompareTotal[]; projected_value_a: string; projected_value_b: string }
+export type Comparison = { a: string; b: string; lines: CompareLine[]; totals: CompareTotal[]; projected_value_a: string; projected_value_b: string; 
+/**
+ * Projected value, current and projected portfolio UCR, compared exactly.
+ */
+measures: MeasureDifference[]; 
+/**
+ * Use cases on each path.
+ */
+counts: CompareCount[]; 
+/**
+ * What differs in the inputs: parameters, then each line's fields.
+ */
+input_changes: InputChange[] }
 /**
  * One group of `capcall costs --by week|service|category`.
  */
@@ -783,7 +848,11 @@ export type DecisionView = { decision: Decision; within_24h: boolean;
 /**
  * What approval still needs (empty when complete).
  */
-missing: string[]; guardrails: GuardrailCheck[]; 
+missing: string[]; 
+/**
+ * Open and missing something ([`decision::is_incomplete`]).
+ */
+incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
  * The workflow moves open to it now ([`Status::next`]).
  */
@@ -947,6 +1016,20 @@ state: string; actual: string | null; as_of: string | null }
  */
 export type GuardrailError = { column: number; message: string }
 /**
+ * What a file holds: the one list of import kinds both shells offer (the
+ * CLI's `import <KIND>` through the `clap` feature, the app's typed IPC
+ * through the `specta` feature).
+ */
+export type ImportKind = "use-cases" | "observations" | "incidents" | 
+/**
+ * FOCUS cost exports (CSV, .csv.gz).
+ */
+"focus" | 
+/**
+ * Business metrics: use_case,period_start,units[,metric].
+ */
+"units"
+/**
  * What an import did; `costs` for FOCUS imports (totals, billing periods,
  * weeks whose spend changed).
  */
@@ -975,11 +1058,6 @@ replaced: number;
  * Header columns that are not part of the format (ignored).
  */
 ignored_columns: string[] }
-export type ImportWhat = "use-cases" | "observations" | "incidents" | "units" | 
-/**
- * FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
- */
-"focus"
 /**
  * One incident (a row of `incidents.csv`).
  */
@@ -1005,6 +1083,11 @@ privacy: boolean;
  */
 rca: string | null }
 /**
+ * One input that differs between two scenarios: a parameter (no use case)
+ * or a field of one use case's line; values as text, `None` for empty.
+ */
+export type InputChange = { use_case: string | null; name: string; field: string; a: string | null; b: string | null }
+/**
  * Lifecycle of a use case.
  */
 export type Lifecycle = "pilot" | "live" | "sunsetting" | "retired"
@@ -1024,6 +1107,10 @@ scenario_budget_usd: string | null;
  * The use case's budget now (`null`: removed).
  */
 current_budget_usd: string | null; current_status: Lifecycle | null }
+/**
+ * Where a use case sits in the portfolio (for grouping scenario lines).
+ */
+export type LineGroup = { use_case: string; wave: string; region: string; owner: string }
 /**
  * One use case's inputs to a scenario.
  */
@@ -1064,6 +1151,27 @@ freed_gross_usd: string; decommission_usd: string;
  * Retire: decommission cost beyond what the sunset frees.
  */
 net_decommission_cost_usd: string; projected_value: string }
+/**
+ * A line whose result differs from the base it is compared with; `index`
+ * is its position in the scenario's lines.
+ */
+export type LiveChange = { index: number; line: LiveLine }
+/**
+ * A live result as sent while typing: every total, and only the lines whose
+ * result differs from the saved result the UI already has (an envelope
+ * keystroke moves a few marginal lines, not 10,000).
+ */
+export type LiveDelta = { totals: Totals; changed: LiveChange[] }
+/**
+ * One line's result as the modeller's grid shows it while typing: the
+ * compact row of an [`Outcome`] line, in the order of the inputs.
+ */
+export type LiveLine = { path: Path; overridden: boolean; new_budget_usd: string; delta_usd: string; funding: Funding; freed_gross_usd: string }
+/**
+ * A run as the modeller needs it on every keystroke: every total, and one
+ * compact result per input line (same order), without the worded reasons.
+ */
+export type LiveOutcome = { totals: Totals; lines: LiveLine[] }
 /**
  * The mapping from tags to use cases: a default tag key and explicit rules
  * that win over it, in order.
@@ -1116,9 +1224,29 @@ version: number; created_at: string | null; created_by: string | null; note: str
  */
 export type MappingView = { current: MappingVersion; use_cases: string[]; costs: CostReport }
 /**
+ * A figure of two runs that is not planned money (projected value, UCRs),
+ * compared exactly; unknown when either side is unknown.
+ */
+export type MeasureDifference = { name: string; a: string | null; b: string | null; 
+/**
+ * `b - a`.
+ */
+difference: string | null }
+/**
  * A dated milestone of a decision.
  */
 export type Milestone = { name: string; date: string }
+/**
+ * What a save in the modeller returns: the scenario's parameters, the line
+ * as stored (for a line edit), and the new result in compact form, so a
+ * save at 10,000 lines does not send every line back.
+ */
+export type ModellerSaved = { meta: ScenarioMeta; line: LineInput | null; live: LiveOutcome }
+/**
+ * A scenario opened in the modeller: its inputs, result, and each use
+ * case's wave, region and owner (for search and filters).
+ */
+export type ModellerView = { scenario: Scenario; outcome: LiveOutcome; groups: LineGroup[] }
 /**
  * What `decision add` takes.
  */

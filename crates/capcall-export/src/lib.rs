@@ -27,7 +27,7 @@ use capcall_core::plan::{Plan, PlanStatus};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineResult};
 use capcall_core::ucr::UcrPoint;
-use capcall_store::decisions::DecisionView;
+use capcall_store::DecisionView;
 use capcall_store::{Portfolio, StoreError};
 use serde::Serialize;
 
@@ -98,7 +98,7 @@ pub struct Pack {
     pub use_cases: Vec<capcall_core::UseCase>,
     /// The audit trail's digest when the pack was made (plan.json, the PDF
     /// footer), for `capcall audit verify --against`.
-    pub audit_digest: capcall_store::audit::AuditDigest,
+    pub audit_digest: capcall_store::AuditDigest,
     /// Governance gaps accepted when the plan was approved, with the reason.
     pub accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
     /// Incidents opened up to the plan's as-of date (every use case in the pack).

@@ -41,8 +41,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use capcall_core::focus::{
-    day_date, epoch_day, format_datetime, key_matches, parse_datetime, slugify, split_by_days, week_start, Cadence,
-    Mapping, Rule, TagSet, DEFAULT_TAG_KEY,
+    day_date, epoch_day, format_datetime, key_matches, parse_datetime, split_by_days, week_start, Cadence, Mapping,
+    Rule, TagSet,
 };
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
@@ -54,8 +54,7 @@ use serde::Serialize;
 use crate::csv_input::{self, Bounded, Errors};
 use crate::error::{Result, StoreError};
 use crate::import::{parse_date, ImportProgress, ImportReport, MAX_UNITS};
-use crate::lock::whoami;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// Aggregates held in memory before they are merged into `cost_lines`.
 pub const MAX_PENDING: usize = 400_000;
@@ -317,11 +316,17 @@ pub fn current_mapping(conn: &Connection) -> Result<MappingVersion> {
 }
 
 /// Writes `mapping` as a new version and audits the change. Returns the version.
-fn save_mapping(conn: &Connection, before: &MappingVersion, mapping: &Mapping, note: &str) -> Result<i64> {
+fn save_mapping(
+    conn: &Connection,
+    ctx: &crate::context::Context,
+    before: &MappingVersion,
+    mapping: &Mapping,
+    note: &str,
+) -> Result<i64> {
     let version = before.version + 1;
     conn.execute(
         "INSERT INTO cost_mappings (version, tag_key, created_at, created_by, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![version, mapping.tag_key, now(), whoami(), note],
+        params![version, mapping.tag_key, ctx.now(), ctx.actor(), note],
     )?;
     let mut stmt = conn.prepare(
         "INSERT INTO cost_mapping_rules (version, position, tag_key, tag_value, use_case) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -332,6 +337,7 @@ fn save_mapping(conn: &Connection, before: &MappingVersion, mapping: &Mapping, n
     let json = |m: &Mapping| serde_json::to_string(m).unwrap_or_default();
     crate::audit::append(
         conn,
+        ctx,
         "cost_mapping",
         &version.to_string(),
         note,
@@ -1385,7 +1391,7 @@ fn mapping_preview(conn: &Connection, after: &Mapping) -> Result<MappingPreview>
 }
 
 /// Sets the mapping's default tag key when it differs (a new, audited version).
-fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
+fn set_tag_key(conn: &Connection, ctx: &crate::context::Context, key: &str) -> Result<()> {
     let key = key.trim();
     if key.is_empty() {
         return Err(StoreError::Invalid("--tag-key: the tag key is empty".into()));
@@ -1396,7 +1402,7 @@ fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
     }
     let mut mapping = before.mapping.clone();
     mapping.tag_key = key.to_string();
-    save_mapping(conn, &before, &mapping, &format!("tag key set to '{key}'"))?;
+    save_mapping(conn, ctx, &before, &mapping, &format!("tag key set to '{key}'"))?;
     Ok(())
 }
 
@@ -1455,7 +1461,7 @@ impl Portfolio {
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if let Some(key) = &options.tag_key {
-                set_tag_key(&tx, key)?;
+                set_tag_key(&tx, &self.ctx, key)?;
             }
             let currency = portfolio_currency(&tx)?;
             let mut run = Run {
@@ -1503,8 +1509,8 @@ impl Portfolio {
                         p.rows as i64,
                         p.total.to_string(),
                         file_list,
-                        now(),
-                        whoami()
+                        self.ctx.now(),
+                        self.ctx.actor()
                     ],
                 )?;
                 periods.push(BillingPeriodReport {
@@ -1548,7 +1554,7 @@ impl Portfolio {
                 return Ok((report, Some(costs)));
             }
             let summary = serde_json::to_string(&report).unwrap_or_default();
-            crate::audit::append(&tx, "import", "focus", "import", None, Some(&summary))?;
+            crate::audit::append(&tx, &self.ctx, "import", "focus", "import", None, Some(&summary))?;
             tx.commit()?;
             Ok((report, None))
         })();
@@ -1612,7 +1618,7 @@ impl Portfolio {
         let mut version = before.version;
         let mut weeks = 0;
         if before.mapping != mapping {
-            version = save_mapping(&tx, &before, &mapping, reason)?;
+            version = save_mapping(&tx, &self.ctx, &before, &mapping, reason)?;
             weeks = derive_spend(&tx)?;
         }
         tx.commit()?;
@@ -1646,7 +1652,13 @@ impl Portfolio {
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            version = save_mapping(&tx, &before, &mapping, &format!("rules imported from {name}"))?;
+            version = save_mapping(
+                &tx,
+                &self.ctx,
+                &before,
+                &mapping,
+                &format!("rules imported from {name}"),
+            )?;
             weeks = derive_spend(&tx)?;
         }
         tx.commit()?;
@@ -1810,18 +1822,8 @@ impl Portfolio {
             ignored_columns: header.ignored,
         };
         let summary = serde_json::to_string(&report).unwrap_or_default();
-        crate::audit::append(&tx, "import", "units.csv", "import", None, Some(&summary))?;
+        crate::audit::append(&tx, &self.ctx, "import", "units.csv", "import", None, Some(&summary))?;
         tx.commit()?;
         Ok(report)
     }
-}
-
-/// The default tag key, for shells.
-pub fn default_tag_key() -> &'static str {
-    DEFAULT_TAG_KEY
-}
-
-/// Slugifies a tag value as the mapping does (for previews in shells).
-pub fn slug(value: &str) -> String {
-    slugify(value)
 }

@@ -5,7 +5,7 @@
 import { useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, CsvPreview, FocusPreview, ImportOutcome, ImportProgress, ImportWhat } from "../bindings";
+import type { AppError, CsvPreview, FocusPreview, ImportOutcome, ImportProgress, ImportKind } from "../bindings";
 import { formatMoney } from "../lib/format";
 import { ErrorBanner } from "./common";
 import { CostMapping } from "./Mapping";
@@ -14,7 +14,7 @@ const isFocusBinary = (p: string) => /\.(gz|parquet)$/i.test(p);
 
 export function ImportView({ onImported }: { onImported: () => void }) {
   const [path, setPath] = useState("");
-  const [what, setWhat] = useState<ImportWhat>("observations");
+  const [what, setWhat] = useState<ImportKind>("observations");
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
   const [outcome, setReport] = useState<ImportOutcome | null>(null);
@@ -42,7 +42,7 @@ export function ImportView({ onImported }: { onImported: () => void }) {
       }
       const pv = await call(commands.previewCsv(first));
       setPreview(pv);
-      const kinds: Record<string, ImportWhat> = { observations: "observations", "use-cases": "use-cases", incidents: "incidents", units: "units", focus: "focus" };
+      const kinds: Record<string, ImportKind> = { observations: "observations", "use-cases": "use-cases", incidents: "incidents", units: "units", focus: "focus" };
       if (pv.looks_like && kinds[pv.looks_like]) setWhat(kinds[pv.looks_like]);
     } catch (e) {
       setError(errorOf(e));
@@ -138,7 +138,7 @@ export function ImportView({ onImported }: { onImported: () => void }) {
             aria-label="CSV path"
             data-testid="import-path"
           />
-          <select value={what} onChange={(e) => setWhat(e.target.value as ImportWhat)} aria-label="File kind">
+          <select value={what} onChange={(e) => setWhat(e.target.value as ImportKind)} aria-label="File kind">
             <option value="use-cases">use_cases.csv</option>
             <option value="observations">observations.csv</option>
             <option value="incidents">incidents.csv</option>

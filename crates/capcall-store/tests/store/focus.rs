@@ -9,11 +9,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use capcall_store::focus::{CostColumn, CostReport, CostsBy, FocusOptions};
+use capcall_store::{CostColumn, CostReport, CostsBy, FocusOptions};
 use capcall_store::{ImportKind, Portfolio, StoreError};
 use rust_decimal::Decimal;
 
-use super::{fresh, no_progress, write, OBSERVATIONS, USE_CASES};
+use super::{ctx, fresh, no_progress, write, OBSERVATIONS, USE_CASES};
 
 pub(super) const HEADER: &str =
     "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
@@ -216,7 +216,7 @@ pub(super) fn d(s: &str) -> Decimal {
 
 pub(super) fn setup() -> (tempfile::TempDir, Portfolio) {
     let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(dir.path(), "u.csv", USE_CASES),
@@ -232,7 +232,7 @@ pub(super) fn setup() -> (tempfile::TempDir, Portfolio) {
     (dir, p)
 }
 
-pub(super) fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::focus::FocusReport {
+pub(super) fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::FocusReport {
     p.import_focus(files, &FocusOptions::default(), &mut no_progress())
         .unwrap()
 }
@@ -762,7 +762,7 @@ fn previews_show_what_would_move_and_write_nothing() {
 fn costs_roll_up_into_the_use_cases_own_periods() {
     // FORMATS.md: ISO weeks "unless the use case's existing rows say otherwise".
     let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(dir.path(), "u.csv", USE_CASES),

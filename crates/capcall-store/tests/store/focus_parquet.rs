@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use capcall_core::focus::parse_datetime;
-use capcall_store::focus::{CostColumn, CostsBy, FocusOptions};
+use capcall_store::{CostColumn, CostsBy, FocusOptions};
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FixedLenByteArray, FixedLenByteArrayType, Int64Type};
 use parquet::file::properties::WriterProperties;
