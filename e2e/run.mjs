@@ -302,6 +302,7 @@ async function main() {
   await click("[data-testid=import-run]");
   await until("import report", async () => (await text("[data-testid=import-report]")).includes("1 added"));
   await shot("10-import-done");
+  await sleep(1500); // the app's deferred refresh after that import remounts the screen: let it land first
 
   step = "import a FOCUS cost export: allocated and unallocated cost on the board";
   const focus = path.join(work, "focus-2025-05.csv");
