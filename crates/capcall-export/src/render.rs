@@ -762,7 +762,7 @@ pub fn ucr_svg(p: &Pack) -> String {
         })
         .collect();
     let pts: Vec<(&str, Decimal)> = labels.iter().filter_map(|(l, u)| u.map(|u| (l.as_str(), u))).collect();
-    let (w, h, left, right, top, bottom) = (720, 320, 80, 20, 40, 50);
+    let (w, h, left, right, top, bottom) = (720, 320, 80, 70, 56, 50);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\" font-weight=\"bold\" fill=\"#0f172a\">Portfolio UCR by quarter (USD per unit){}</text>\n",
         if p.draft { " — DRAFT" } else { "" }
