@@ -15,6 +15,15 @@ echo "== UI build"; npm --prefix ui run build --silent
 echo "== cargo clippy"; cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"; cargo test --workspace --locked
 echo "== vitest"; npm --prefix ui test --silent
+# The board pack as a board sees it: the slides rendered by Marp in chromium
+# (slide count, no slide overflows) for the demo pack (golden) and the 25-use-case
+# pre-read the export tests leave in target/tmp/pack-pages/, whose PDF page
+# images are copied next to the E2E screenshots.
+echo "== slides (Marp render, overflow check) and PDF pages"
+node slides/check.mjs crates/capcall-export/tests/golden --min 10
+node slides/check.mjs target/tmp/pack-pages/draft-scenario/pack --min 20
+mkdir -p "${E2E_SCREENSHOTS:-e2e/screenshots}/pack"
+cp -r target/tmp/pack-pages/*/ "${E2E_SCREENSHOTS:-e2e/screenshots}/pack/"
 echo "== e2e (debug build of the app, under Xvfb)"
 cargo build --locked -p capcall-app -p capcall-cli
 E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-e2e/screenshots}" xvfb-run -a -s "-screen 0 1440x900x24" node e2e/run.mjs target/debug/capcall-app target/debug/capcall
