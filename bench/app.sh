@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
-# Desktop app benchmark: cold start of the release build to the portfolio
-# board drawn, and memory (RSS) of all app processes (the app and its WebKit
-# web/network processes), with the demo portfolio and with a 10,000-use-case
-# portfolio. Runs under Xvfb. usage: bench/app.sh   (installs what it needs: scripts/setup.sh --bench)
+# Desktop app benchmark against a bare Tauri 2 window built and measured in
+# the same run (bench/bare-tauri: one static HTML page, same Tauri, lockfile
+# and release profile). For each: time from process start to the first
+# frame drawn (the app: the portfolio board on screen; the bare window: its
+# page), and memory (PSS, shared pages split fairly) of the process and its
+# WebKit web/network processes; the app with the demo portfolio and with
+# 10,000 use cases x 104 weeks. Prints our figure, the bare window's and the
+# ratio, and checks them against the goals of issue 16.
+# usage: bench/app.sh [RUNS]   (installs what it needs: scripts/setup.sh --bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RUNS=${1:-3}
 scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
 OUT=${BENCH_OUT:-bench/out}
 mkdir -p "$OUT"
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 npm --prefix ui run build --silent
 cargo build --release -q -p capcall-app -p capcall-cli
-APP=${CARGO_TARGET_DIR:-target}/release/capcall-app
-CLI=${CARGO_TARGET_DIR:-target}/release/capcall
+CARGO_TARGET_DIR=$TARGET cargo build --release -q --manifest-path bench/bare-tauri/Cargo.toml
+APP=$TARGET/release/capcall-app
+CLI=$TARGET/release/capcall
+BARE=$TARGET/release/bare-tauri
 rm -f "$OUT/app-demo.sqlite"*; "$CLI" --db "$OUT/app-demo.sqlite" demo > /dev/null
-BIG="$OUT/score-10000.sqlite"
-[ -f "$BIG" ] || bench/score.sh > /dev/null
-tree_rss_kb() { # PSS (shared pages split fairly) of a process and all its descendants, in KiB
+BIG="$OUT/app-10000.sqlite"
+if [ ! -f "$BIG" ]; then
+  DATA="$OUT/data-10000-104"
+  [ -f "$DATA/observations.csv" ] || python3 bench/gen_portfolio.py "$DATA" 10000 104
+  "$CLI" --db "$BIG.tmp" init > /dev/null
+  "$CLI" --db "$BIG.tmp" import use-cases "$DATA/use_cases.csv" > /dev/null
+  "$CLI" --db "$BIG.tmp" import observations "$DATA/observations.csv" > /dev/null
+  "$CLI" --db "$BIG.tmp" scenario new bench > /dev/null
+  mv "$BIG.tmp" "$BIG"
+fi
+tree_pss_kb() { # PSS of a process and all its descendants, in KiB
   python3 - "$1" <<'PY'
 import os, sys
 root = int(sys.argv[1]); kids = {}
@@ -34,17 +51,58 @@ while todo:
 print(total)
 PY
 }
-run() { # label db
-  local log="$OUT/app-$1.log"
-  CAPCALL_BENCH_STARTUP=1 xvfb-run -a -s "-screen 0 1440x900x24" "$APP" --db "$2" 2> "$log" &
+# measure LABEL PATTERN CMD...: prints "ms kib" (ms empty when never drawn)
+measure() {
+  local label=$1 pattern=$2; shift 2
+  local log="$OUT/app-$label.log"
+  CAPCALL_BENCH_STARTUP=1 xvfb-run -a -s "-screen 0 1440x900x24" "$@" 2> "$log" &
   local wrapper=$!
-  for _ in $(seq 1 300); do grep -q "board drawn" "$log" && break; sleep 0.1; done
-  sleep 2
-  local pid; pid=$(pgrep -n -f "$APP --db $2" || true)
-  local rss=0; [ -n "$pid" ] && rss=$(tree_rss_kb "$pid")
-  echo "$1: $(grep -o 'board drawn [0-9]* ms' "$log" || echo 'board not drawn') ; memory (PSS) of all app processes $((rss / 1024)) MiB"
+  for _ in $(seq 1 300); do grep -q "$pattern" "$log" && break; sleep 0.1; done
+  sleep 3 # let the processes settle before reading memory
+  local pid; pid=$(pgrep -n -f "^$1( |$)" || true)
+  local kib=0; [ -n "$pid" ] && kib=$(tree_pss_kb "$pid")
+  local ms; ms=$(grep -o "$pattern [0-9]*" "$log" | grep -o '[0-9]*$' | head -1 || true)
   [ -n "$pid" ] && kill "$pid" 2> /dev/null || true
   wait "$wrapper" 2> /dev/null || true
+  echo "${ms:-NA} $kib"
 }
-for i in 1 2 3; do run "demo (run $i)" "$OUT/app-demo.sqlite"; done
-for i in 1 2; do run "10k use cases (run $i)" "$BIG"; done
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "NA"; else print a[int((NR+1)/2)]}'; }
+declare -A MS KIB
+for what in bare demo 10k; do
+  ms_list=(); kib_list=()
+  for i in $(seq 1 "$RUNS"); do
+    case $what in
+      bare) r=$(measure "bare-$i" "first paint" "$BARE") ;;
+      demo) r=$(measure "demo-$i" "board drawn" "$APP" --db "$OUT/app-demo.sqlite") ;;
+      10k) r=$(measure "10k-$i" "board drawn" "$APP" --db "$BIG") ;;
+    esac
+    set -- $r
+    echo "  $what run $i: first frame ${1} ms, PSS $(( $2 / 1024 )) MiB"
+    ms_list+=("$1"); kib_list+=("$2")
+  done
+  MS[$what]=$(printf '%s\n' "${ms_list[@]}" | grep -v NA | median)
+  KIB[$what]=$(printf '%s\n' "${kib_list[@]}" | median)
+done
+python3 - "${MS[bare]}" "${KIB[bare]}" "${MS[demo]}" "${KIB[demo]}" "${MS[10k]}" "${KIB[10k]}" <<'PY'
+import sys
+bare_ms, bare_kib, demo_ms, demo_kib, big_ms, big_kib = [None if v == "NA" else int(v) for v in sys.argv[1:]]
+mib = lambda k: k / 1024
+print(f"\n{'median of runs':<34}{'ours':>12}{'bare Tauri':>12}{'ratio / delta':>16}   goal")
+def t(label, ms, goal_ratio=None, goal_abs=None):
+    if ms is None or bare_ms is None:
+        print(f"{label:<34}{'not drawn':>12}"); return False
+    ratio = ms / bare_ms
+    ok = (goal_ratio is None or ratio <= goal_ratio) and (goal_abs is None or ms <= goal_abs)
+    goal = " and ".join(x for x in [goal_abs and f"<= {goal_abs} ms", goal_ratio and f"<= {goal_ratio}x bare"] if x)
+    print(f"{label:<34}{ms:>9} ms{bare_ms:>9} ms{ratio:>15.2f}x   {goal}: {'met' if ok else 'NOT met'}")
+    return ok
+def m(label, kib, allowance):
+    delta = mib(kib - bare_kib)
+    ok = delta <= allowance
+    print(f"{label:<34}{mib(kib):>8.0f} MiB{mib(bare_kib):>8.0f} MiB{delta:>+12.0f} MiB   <= bare + {allowance} MiB: {'met' if ok else 'NOT met'}")
+    return ok
+t("first frame, demo (12 use cases)", demo_ms, goal_ratio=1.5)
+t("first frame, 10,000 use cases", big_ms, goal_ratio=3, goal_abs=1000)
+m("memory (PSS), demo", demo_kib, 40)
+m("memory (PSS), 10,000 use cases", big_kib, 100)
+PY

@@ -8,12 +8,12 @@ use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
 use capcall_core::ucr::{QuarterChange, UcrPoint};
-use capcall_store::board::Board;
-use capcall_store::import::CsvPreview;
-use capcall_store::portfolio::UcrBy;
-use capcall_store::rubrics::RubricVersion;
-use capcall_store::scenarios::{Comparison, ParamChanges, Scenario, ScenarioMeta};
+use capcall_store::Board;
+use capcall_store::CsvPreview;
+use capcall_store::RubricVersion;
+use capcall_store::UcrBy;
 use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio};
+use capcall_store::{Comparison, ParamChanges, Scenario, ScenarioMeta};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -36,8 +36,7 @@ fn with<T>(state: &AppState, f: impl FnOnce(&mut Portfolio) -> Result<T, capcall
 fn date(s: Option<String>) -> Res<Option<chrono::NaiveDate>> {
     s.filter(|s| !s.trim().is_empty())
         .map(|s| {
-            capcall_store::import::parse_date(s.trim())
-                .map_err(|m| AppError::new(Code::InvalidInput, format!("as of: {m}")))
+            capcall_store::parse_date(s.trim()).map_err(|m| AppError::new(Code::InvalidInput, format!("as of: {m}")))
         })
         .transpose()
 }
@@ -91,17 +90,92 @@ pub async fn export_board_csv(
             .and_then(|f| f.into_path().ok()),
     };
     let Some(target) = target else { return Ok(None) };
-    capcall_store::db::write_file(&target, text.as_bytes()).map_err(AppError::from)?;
+    capcall_store::write_file(&target, text.as_bytes()).map_err(AppError::from)?;
     Ok(Some(target.display().to_string()))
 }
 
-/// The portfolio board, assembled by the store (rows, scores, figures,
-/// sparklines, totals); this command only parses the date.
+/// The board as the app draws it: the store's board (rows, scores,
+/// figures, sparklines, totals) with each row's five lights as verdicts
+/// only; the worded explanations, a few kB per row, are asked for one row
+/// at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
+#[derive(Serialize, specta::Type)]
+pub struct BoardView {
+    pub as_of: Option<chrono::NaiveDate>,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    /// The dimensions of every row's `lights`, in order.
+    pub dimensions: Vec<capcall_core::rubric::Dimension>,
+    pub rows: Vec<BoardLine>,
+    pub totals: capcall_core::board::BoardTotals,
+    pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
+    pub vs_approved: Option<capcall_store::BudgetVsApproved>,
+}
+
+/// One row of the board as the app draws it.
+#[derive(Serialize, specta::Type)]
+pub struct BoardLine {
+    pub row: capcall_store::UseCaseRow,
+    pub overall: capcall_core::rubric::Path,
+    /// One verdict per dimension, in the order of `BoardView::dimensions`.
+    pub lights: Vec<capcall_core::rubric::Verdict>,
+    pub figures: capcall_core::board::RowFigures,
+    pub sparkline: Vec<Option<String>>,
+}
+
+/// The portfolio board, assembled by the store; this command only parses
+/// the date and leaves the explanations out (see `BoardView`).
 #[tauri::command]
 #[specta::specta]
-pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<Board> {
+pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<BoardView> {
     let as_of = date(as_of)?;
-    with(&state, |p| p.board(as_of))
+    let b: Board = with(&state, |p| p.board(as_of))?;
+    let dimensions: Vec<capcall_core::rubric::Dimension> = b
+        .rows
+        .first()
+        .map(|r| r.score.dimensions.iter().map(|d| d.dimension).collect())
+        .unwrap_or_default();
+    let rows = b
+        .rows
+        .into_iter()
+        .map(|r| {
+            let lights = dimensions
+                .iter()
+                .map(|dim| {
+                    r.score
+                        .dimensions
+                        .iter()
+                        .find(|d| d.dimension == *dim)
+                        .map(|d| d.verdict)
+                        .unwrap_or(capcall_core::rubric::Verdict::Opaque)
+                })
+                .collect();
+            BoardLine {
+                row: r.row,
+                overall: r.score.overall,
+                lights,
+                figures: r.figures,
+                sparkline: r.sparkline,
+            }
+        })
+        .collect();
+    Ok(BoardView {
+        as_of: b.as_of,
+        rubric_version: b.rubric_version,
+        rubric_name: b.rubric_name,
+        dimensions,
+        rows,
+        totals: b.totals,
+        unallocated_cost_usd: b.unallocated_cost_usd,
+        vs_approved: b.vs_approved,
+    })
+}
+
+/// One use case's score with every explanation (the board's tooltips).
+#[tauri::command]
+#[specta::specta]
+pub async fn board_row_score(state: State<'_, AppState>, as_of: Option<String>, id: String) -> Res<Score> {
+    let as_of = date(as_of)?;
+    with(&state, |p| Ok(p.score(as_of, Some(&id), None)?.scores.remove(0)))
 }
 
 #[derive(Serialize, specta::Type)]
@@ -152,18 +226,7 @@ pub async fn pick_csv(app: AppHandle) -> Res<Option<String>> {
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_csv(path: String) -> Res<CsvPreview> {
-    Ok(capcall_store::import::preview(&PathBuf::from(path), 8)?)
-}
-
-#[derive(Clone, Copy, Deserialize, specta::Type)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportWhat {
-    UseCases,
-    Observations,
-    Incidents,
-    Units,
-    /// FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
-    Focus,
+    Ok(capcall_store::preview_csv(&PathBuf::from(path), 8)?)
 }
 
 /// What an import did; `costs` for FOCUS imports (totals, billing periods,
@@ -171,7 +234,7 @@ pub enum ImportWhat {
 #[derive(Serialize, specta::Type)]
 pub struct ImportOutcome {
     pub report: ImportReport,
-    pub costs: Option<capcall_store::focus::FocusReport>,
+    pub costs: Option<capcall_store::FocusReport>,
 }
 
 /// Imports a CSV all-or-nothing off the main thread, streaming progress.
@@ -179,7 +242,7 @@ pub struct ImportOutcome {
 #[specta::specta]
 pub async fn import_csv(
     app: AppHandle,
-    what: ImportWhat,
+    what: ImportKind,
     path: String,
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportOutcome> {
@@ -190,37 +253,21 @@ pub async fn import_csv(
             let mut progress = |pr: ImportProgress| {
                 let _ = on_progress.send(pr);
             };
-            let report = match what {
-                ImportWhat::UseCases => p.import(ImportKind::UseCases, &file, &mut progress)?,
-                ImportWhat::Observations => p.import(ImportKind::Observations, &file, &mut progress)?,
-                ImportWhat::Incidents => p.import_incidents(&file)?,
-                ImportWhat::Units => p.import_units(&file)?,
-                ImportWhat::Focus => {
-                    let files: Vec<PathBuf> = path
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(PathBuf::from)
-                        .collect();
-                    let costs = p.import_focus(&files, &Default::default(), &mut progress)?;
-                    let report = ImportReport {
-                        file: costs
-                            .files
-                            .iter()
-                            .map(|f| f.file.clone())
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        rows: costs.rows,
-                        added: costs.lines,
-                        replaced: 0,
-                        ignored_columns: vec![],
-                    };
-                    return Ok(ImportOutcome {
-                        report,
-                        costs: Some(costs),
-                    });
-                }
-            };
+            if what == ImportKind::Focus {
+                // Several FOCUS files at once, separated by `;`.
+                let files: Vec<PathBuf> = path
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(PathBuf::from)
+                    .collect();
+                let costs = p.import_focus(&files, &Default::default(), &mut progress)?;
+                return Ok(ImportOutcome {
+                    report: ImportReport::from(&costs),
+                    costs: Some(costs),
+                });
+            }
+            let report = p.import(what, &file, &mut progress)?;
             Ok(ImportOutcome { report, costs: None })
         })
     })
@@ -241,14 +288,127 @@ pub struct ScenarioView {
     pub outcome: Outcome,
 }
 
+/// A scenario opened in the modeller: its inputs, result, and each use
+/// case's wave, region and owner (for search and filters).
+#[derive(Serialize, specta::Type)]
+pub struct ModellerView {
+    pub scenario: Scenario,
+    pub outcome: scenario::LiveOutcome,
+    pub groups: Vec<capcall_store::LineGroup>,
+}
+
+/// What a save in the modeller returns: the scenario's parameters, the line
+/// as stored (for a line edit), and the new result in compact form, so a
+/// save at 10,000 lines does not send every line back.
+#[derive(Serialize, specta::Type)]
+pub struct ModellerSaved {
+    pub meta: ScenarioMeta,
+    pub line: Option<LineInput>,
+    pub live: scenario::LiveOutcome,
+}
+
+/// Opens a scenario in the modeller (and keeps its lines for `recompute_live`).
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_open(state: State<'_, AppState>, name: String) -> Res<ModellerView> {
+    let view = with(&state, |p| {
+        let scenario = p.scenario(&name)?;
+        let outcome = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+        Ok(ModellerView {
+            groups: p.line_groups()?,
+            scenario,
+            outcome,
+        })
+    })?;
+    remember(&state, &view.scenario, &view.outcome);
+    Ok(view)
+}
+
+/// Saves one line from the modeller; returns it as stored and the new result.
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_save_line(state: State<'_, AppState>, name: String, line: LineInput) -> Res<ModellerSaved> {
+    let id = line.use_case.clone();
+    let scenario = with(&state, |p| p.scenario_set_line(&name, line))?;
+    let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+    let saved = scenario.lines.iter().find(|l| l.use_case == id).cloned();
+    remember(&state, &scenario, &live);
+    Ok(ModellerSaved {
+        meta: scenario.meta,
+        line: saved,
+        live,
+    })
+}
+
+/// Saves the modeller's parameters; returns the new result.
+#[tauri::command]
+#[specta::specta]
+pub async fn modeller_save_params(
+    state: State<'_, AppState>,
+    name: String,
+    changes: ParamChanges,
+) -> Res<ModellerSaved> {
+    let scenario = with(&state, |p| {
+        p.scenario_save_params(&name, &changes)?;
+        p.scenario(&name)
+    })?;
+    let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
+    remember(&state, &scenario, &live);
+    Ok(ModellerSaved {
+        meta: scenario.meta,
+        line: None,
+        live,
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn scenario(state: State<'_, AppState>, name: String) -> Res<ScenarioView> {
-    with(&state, |p| {
+    let view = with(&state, |p| {
         let scenario = p.scenario(&name)?;
         let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
         Ok(ScenarioView { scenario, outcome })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
+}
+
+/// Keeps the saved lines of the scenario on screen, so that a keystroke
+/// sends only the lines being edited (`recompute_live`).
+fn remember(state: &AppState, scenario: &Scenario, result: &scenario::LiveOutcome) {
+    if let Ok(mut m) = state.modeller.lock() {
+        *m = Some(crate::Modeller {
+            name: scenario.meta.name.clone(),
+            lines: scenario.lines.clone(),
+            saved: result.lines.clone(),
+        });
+    }
+}
+
+/// The modeller's recompute while typing: the saved lines of scenario
+/// `name` with `edits` (unsaved lines) in their place, under `params`.
+/// Nothing is saved; only the edited lines cross from the UI, and every
+/// total plus one compact result per line (in the scenario's order) come back.
+#[tauri::command]
+#[specta::specta]
+pub async fn recompute_live(
+    state: State<'_, AppState>,
+    name: String,
+    edits: Vec<LineInput>,
+    params: Params,
+) -> Res<scenario::LiveDelta> {
+    let mut cache = state.modeller.lock().map_err(|_| AppError::busy())?;
+    if cache.as_ref().is_none_or(|m| m.name != name) {
+        let sc = with(&state, |p| p.scenario(&name))?;
+        let saved = scenario::LiveOutcome::from(&scenario::run(&sc.lines, &sc.meta.params)?).lines;
+        *cache = Some(crate::Modeller {
+            name,
+            lines: sc.lines,
+            saved,
+        });
+    }
+    let m = cache.as_mut().ok_or_else(AppError::busy)?;
+    Ok(scenario::run_edited(&mut m.lines, &edits, &params)?.delta_from(&m.saved))
 }
 
 /// Pure recompute of edited inputs (nothing saved): the modeller calls this
@@ -262,23 +422,27 @@ pub async fn recompute(lines: Vec<LineInput>, params: Params) -> Res<Outcome> {
 #[tauri::command]
 #[specta::specta]
 pub async fn save_line(state: State<'_, AppState>, name: String, line: LineInput) -> Res<ScenarioView> {
-    with(&state, |p| {
+    let view = with(&state, |p| {
         let scenario = p.scenario_set_line(&name, line)?;
         let outcome = scenario::run(&scenario.lines, &scenario.meta.params)?;
         Ok(ScenarioView { scenario, outcome })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn save_params(state: State<'_, AppState>, name: String, changes: ParamChanges) -> Res<ScenarioView> {
-    with(&state, |p| {
-        let outcome = p.scenario_run(&name, &changes)?;
+    let view = with(&state, |p| {
+        let outcome = p.scenario_save_params(&name, &changes)?;
         Ok(ScenarioView {
             scenario: p.scenario(&name)?,
             outcome,
         })
-    })
+    })?;
+    remember(&state, &view.scenario, &scenario::LiveOutcome::from(&view.outcome));
+    Ok(view)
 }
 
 #[tauri::command]
@@ -366,7 +530,7 @@ pub async fn new_portfolio_dialog(app: AppHandle) -> Res<Option<String>> {
     };
     let state = app.state::<AppState>();
     release(&state)?;
-    Portfolio::create(&path).map_err(AppError::from)?;
+    Portfolio::create(&path, capcall_store::system_context()).map_err(AppError::from)?;
     open_into(&state, &path, false)?;
     Ok(Some(path.display().to_string()))
 }
@@ -381,14 +545,22 @@ fn release(state: &AppState) -> Res<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn reset_demo(state: State<'_, AppState>) -> Res<()> {
+    forget(&state);
     with(&state, |p| p.load_demo())
+}
+
+/// Drops the modeller's cached lines (another portfolio, or its data replaced).
+pub fn forget(state: &AppState) {
+    if let Ok(mut m) = state.modeller.lock() {
+        *m = None;
+    }
 }
 
 // ---------------------------------------------------------------- decisions
 
 #[tauri::command]
 #[specta::specta]
-pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::decisions::DecisionView>> {
+pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::DecisionView>> {
     with(&state, |p| p.decisions())
 }
 
@@ -396,7 +568,7 @@ pub async fn decisions(state: State<'_, AppState>) -> Res<Vec<capcall_store::dec
 #[specta::specta]
 pub async fn add_decision(
     state: State<'_, AppState>,
-    decision: capcall_store::decisions::NewDecision,
+    decision: capcall_store::NewDecision,
 ) -> Res<capcall_core::decision::Decision> {
     with(&state, |p| p.decision_add(decision))
 }
@@ -430,7 +602,7 @@ pub async fn draft_decisions(
     state: State<'_, AppState>,
     scenario: String,
     include_holds: bool,
-) -> Res<capcall_store::decisions::DraftReport> {
+) -> Res<capcall_store::DraftReport> {
     with(&state, |p| {
         p.decision_draft_from_scenario(&scenario, None, include_holds)
     })
@@ -469,13 +641,13 @@ pub async fn audit_history(
     state: State<'_, AppState>,
     entity: Option<String>,
     id: Option<String>,
-) -> Res<Vec<capcall_store::audit::AuditEntry>> {
+) -> Res<Vec<capcall_store::AuditEntry>> {
     with(&state, |p| p.audit_history(entity.as_deref(), id.as_deref(), 200))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audit::Verification> {
+pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::Verification> {
     with(&state, |p| p.audit_verify(None))
 }
 
@@ -483,13 +655,13 @@ pub async fn audit_verify(state: State<'_, AppState>) -> Res<capcall_store::audi
 
 #[tauri::command]
 #[specta::specta]
-pub async fn plan(state: State<'_, AppState>) -> Res<Option<capcall_store::plans::StoredPlan>> {
+pub async fn plan(state: State<'_, AppState>) -> Res<Option<capcall_store::StoredPlan>> {
     with(&state, |p| p.plan_latest(false))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans::StoredPlan> {
+pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::StoredPlan> {
     with(&state, |p| p.plan_build())
 }
 
@@ -497,10 +669,7 @@ pub async fn build_plan(state: State<'_, AppState>) -> Res<capcall_store::plans:
 /// `accept_gaps` gives the reason (recorded with the approval).
 #[tauri::command]
 #[specta::specta]
-pub async fn approve_plan(
-    state: State<'_, AppState>,
-    accept_gaps: Option<String>,
-) -> Res<capcall_store::plans::StoredPlan> {
+pub async fn approve_plan(state: State<'_, AppState>, accept_gaps: Option<String>) -> Res<capcall_store::StoredPlan> {
     with(&state, |p| {
         p.plan_approve_with(accept_gaps.as_deref().filter(|r| !r.trim().is_empty()))
     })
@@ -511,10 +680,7 @@ pub async fn approve_plan(
 /// Creates a use case, validated as the importer validates.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_use_case(
-    state: State<'_, AppState>,
-    use_case: capcall_store::edit::NewUseCase,
-) -> Res<capcall_store::edit::Edit> {
+pub async fn add_use_case(state: State<'_, AppState>, use_case: capcall_store::NewUseCase) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_add(use_case))
 }
 
@@ -527,7 +693,7 @@ pub async fn set_use_case(
     field: String,
     value: String,
     reason: Option<String>,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_set(&id, &field, &value, reason.as_deref()))
 }
 
@@ -565,7 +731,7 @@ pub async fn open_scenario_file(
     state: State<'_, AppState>,
     path: Option<String>,
     as_name: Option<String>,
-) -> Res<Option<capcall_store::exchange::OpenedScenario>> {
+) -> Res<Option<capcall_store::OpenedScenario>> {
     let source = match path {
         Some(p) => Some(PathBuf::from(p)),
         None => app
@@ -586,7 +752,7 @@ pub async fn open_scenario_file(
 /// edited, use cases retired, removed or added since it was made).
 #[tauri::command]
 #[specta::specta]
-pub async fn scenario_drift(state: State<'_, AppState>, name: String) -> Res<Vec<capcall_store::edit::LineDrift>> {
+pub async fn scenario_drift(state: State<'_, AppState>, name: String) -> Res<Vec<capcall_store::LineDrift>> {
     with(&state, |p| p.scenario_drift(&name))
 }
 
@@ -598,7 +764,7 @@ pub async fn remove_use_case(
     state: State<'_, AppState>,
     id: String,
     reason: Option<String>,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     with(&state, |p| p.use_case_remove(&id, reason.as_deref()))
 }
 
@@ -610,7 +776,7 @@ pub async fn retire_use_case(
     id: String,
     sunset: String,
     reason: String,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     let sunset = capcall_core::period::parse_iso_date(&sunset)
         .map_err(|m| AppError::new(Code::InvalidInput, format!("sunset date: {m}")))?;
     with(&state, |p| p.use_case_retire(&id, sunset, &reason))
@@ -626,7 +792,7 @@ pub async fn correct_observation(
     field: String,
     value: String,
     reason: String,
-) -> Res<capcall_store::edit::Edit> {
+) -> Res<capcall_store::Edit> {
     let period = capcall_core::period::parse_iso_date(&period_start)
         .map_err(|m| AppError::new(Code::InvalidInput, format!("period_start: {m}")))?;
     with(&state, |p| {
@@ -637,14 +803,14 @@ pub async fn correct_observation(
 /// Undoes an edit exactly (refused as a conflict if the record moved on).
 #[tauri::command]
 #[specta::specta]
-pub async fn undo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+pub async fn undo_edit(state: State<'_, AppState>, edit: capcall_store::Edit) -> Res<capcall_store::Edit> {
     with(&state, |p| p.edit_undo(&edit))
 }
 
 /// Redoes an undone edit exactly.
 #[tauri::command]
 #[specta::specta]
-pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Edit) -> Res<capcall_store::edit::Edit> {
+pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::Edit) -> Res<capcall_store::Edit> {
     with(&state, |p| p.edit_redo(&edit))
 }
 
@@ -652,14 +818,24 @@ pub async fn redo_edit(state: State<'_, AppState>, edit: capcall_store::edit::Ed
 #[tauri::command]
 #[specta::specta]
 pub async fn user_name() -> Res<String> {
-    Ok(capcall_store::config::whoami())
+    Ok(capcall_store::whoami())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_user_name(name: String) -> Res<String> {
-    capcall_store::config::set("user.name", &name).map_err(AppError::from)?;
-    Ok(capcall_store::config::whoami())
+pub async fn set_user_name(state: State<'_, AppState>, name: String) -> Res<String> {
+    capcall_store::ConfigFile::system()
+        .set("user.name", &name)
+        .map_err(AppError::from)?;
+    // The open portfolio records the new name from now on.
+    let ctx = capcall_store::system_context();
+    let actor = ctx.actor().to_string();
+    if let Ok(mut slot) = state.portfolio.lock() {
+        if let Some(p) = slot.as_mut() {
+            p.set_context(ctx);
+        }
+    }
+    Ok(actor)
 }
 
 /// Native folder dialog for the export; `None` if cancelled.
@@ -671,6 +847,8 @@ pub async fn pick_folder(app: AppHandle) -> Res<Option<String>> {
 }
 
 /// Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+/// With `scenario`, the board's pre-read: that scenario's plan built in memory,
+/// DRAFT on every page (nothing stored, no approval needed).
 #[tauri::command]
 #[specta::specta]
 pub async fn export_pack(
@@ -678,11 +856,13 @@ pub async fn export_pack(
     dir: String,
     formats: capcall_export::Formats,
     draft: bool,
+    scenario: Option<String>,
 ) -> Res<capcall_export::ExportReport> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        with(&state, |p| {
-            capcall_export::export(p, &PathBuf::from(&dir), formats, draft)
+        with(&state, |p| match &scenario {
+            Some(name) => capcall_export::export_scenario(p, &PathBuf::from(&dir), formats, name),
+            None => capcall_export::export(p, &PathBuf::from(&dir), formats, draft),
         })
     })
     .await
@@ -710,4 +890,98 @@ pub async fn board_drawn() -> Res<()> {
         eprintln!("capcall-bench: board drawn {ms} ms after process start");
     }
     Ok(())
+}
+
+// ---- FOCUS import preview and the cost mapping editor -----------------------
+
+/// Native file dialog for FOCUS cost exports (CSV, `.csv.gz`, Parquet),
+/// several at once; `None` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_focus_files(app: AppHandle) -> Res<Option<Vec<String>>> {
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("FOCUS cost export", &["csv", "gz", "parquet"])
+        .blocking_pick_files();
+    Ok(picked.map(|files| {
+        files
+            .into_iter()
+            .filter_map(|f| f.into_path().ok())
+            .map(|p| p.display().to_string())
+            .collect()
+    }))
+}
+
+fn focus_files(path: &str) -> Vec<PathBuf> {
+    path.split(';')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// What importing these FOCUS files (separated by `;`) would do, without
+/// writing anything: cost per use case, unallocated (share, top tag values,
+/// services). Streams progress like the import.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_focus(
+    app: AppHandle,
+    path: String,
+    on_progress: Channel<ImportProgress>,
+) -> Res<capcall_store::FocusPreview> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        with(&state, |p| {
+            let mut progress = |pr: ImportProgress| {
+                let _ = on_progress.send(pr);
+            };
+            p.preview_focus(&focus_files(&path), &Default::default(), &mut progress)
+        })
+    })
+    .await
+    .map_err(|e| AppError::new(Code::Internal, e.to_string()))?
+}
+
+/// The cost mapping editor's data: the current mapping, the use case ids a
+/// rule may point to, and the imported costs under the mapping.
+#[derive(Serialize, specta::Type)]
+pub struct MappingView {
+    pub current: capcall_store::MappingVersion,
+    pub use_cases: Vec<String>,
+    pub costs: capcall_store::CostReport,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cost_mapping(state: State<'_, AppState>) -> Res<MappingView> {
+    with(&state, |p| {
+        Ok(MappingView {
+            current: p.mapping()?,
+            use_cases: p.use_cases()?.into_iter().map(|u| u.use_case.id).collect(),
+            costs: p.costs(None, None, capcall_store::CostsBy::UseCase)?,
+        })
+    })
+}
+
+/// What replacing the mapping by `mapping` would move; nothing is written.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_mapping(
+    state: State<'_, AppState>,
+    mapping: capcall_core::focus::Mapping,
+) -> Res<capcall_store::MappingPreview> {
+    with(&state, |p| p.preview_mapping(&mapping))
+}
+
+/// Applies `mapping` as a new, audited version with `reason`.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_mapping(
+    state: State<'_, AppState>,
+    mapping: capcall_core::focus::Mapping,
+    reason: String,
+) -> Res<capcall_store::MappingReport> {
+    with(&state, |p| p.set_mapping(&mapping, &reason))
 }

@@ -19,6 +19,16 @@ pub use error::AppError;
 pub struct AppState {
     pub portfolio: Mutex<Option<Portfolio>>,
     pub open_error: Mutex<Option<AppError>>,
+    /// The saved lines of the scenario open in the modeller (name, lines),
+    /// so a keystroke sends only the edited lines (`recompute_live`).
+    pub modeller: Mutex<Option<Modeller>>,
+}
+
+/// The scenario open in the modeller, as saved: its lines and their result.
+pub struct Modeller {
+    pub name: String,
+    pub lines: Vec<capcall_core::scenario::LineInput>,
+    pub saved: Vec<capcall_core::scenario::LiveLine>,
 }
 
 /// The typed command set; also used to export `ui/src/bindings.ts`.
@@ -26,6 +36,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::portfolio_info,
         commands::board,
+        commands::board_row_score,
         commands::export_board_csv,
         commands::reject_decision,
         commands::draft_decisions,
@@ -50,6 +61,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::scenarios,
         commands::scenario,
         commands::recompute,
+        commands::recompute_live,
+        commands::modeller_open,
+        commands::modeller_save_line,
+        commands::modeller_save_params,
         commands::save_line,
         commands::save_params,
         commands::new_scenario,
@@ -75,6 +90,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::export_pack,
         commands::open_folder,
         commands::board_drawn,
+        commands::pick_focus_files,
+        commands::preview_focus,
+        commands::cost_mapping,
+        commands::preview_mapping,
+        commands::set_mapping,
     ])
 }
 
@@ -116,10 +136,11 @@ fn portfolio_path() -> PathBuf {
 
 /// Opens `path` (creating it with the demo portfolio if missing) into the state.
 pub fn open_into(state: &AppState, path: &std::path::Path, create_demo: bool) -> Result<(), AppError> {
+    commands::forget(state);
     let opened = if create_demo {
-        Portfolio::open_or_create_demo(path, Access::Write)
+        Portfolio::open_or_create_demo(path, Access::Write, capcall_store::system_context())
     } else {
-        Portfolio::open(path, Access::Write)
+        Portfolio::open(path, Access::Write, capcall_store::system_context())
     };
     let mut slot = state.portfolio.lock().map_err(|_| AppError::busy())?;
     match opened {
@@ -145,6 +166,7 @@ pub fn run() {
     let state = AppState {
         portfolio: Mutex::new(None),
         open_error: Mutex::new(None),
+        modeller: Mutex::new(None),
     };
     let _ = open_into(&state, &portfolio_path(), true);
     tauri::Builder::default()

@@ -15,12 +15,23 @@ async portfolioInfo() : Promise<Result<PortfolioInfo, AppError>> {
 }
 },
 /**
- * The portfolio board, assembled by the store (rows, scores, figures,
- * sparklines, totals); this command only parses the date.
+ * The portfolio board, assembled by the store; this command only parses
+ * the date and leaves the explanations out (see `BoardView`).
  */
-async board(asOf: string | null) : Promise<Result<Board, AppError>> {
+async board(asOf: string | null) : Promise<Result<BoardView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("board", { asOf }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One use case's score with every explanation (the board's tooltips).
+ */
+async boardRowScore(asOf: string | null, id: string) : Promise<Result<Score, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("board_row_score", { asOf, id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -247,7 +258,7 @@ async previewCsv(path: string) : Promise<Result<CsvPreview, AppError>> {
 /**
  * Imports a CSV all-or-nothing off the main thread, streaming progress.
  */
-async importCsv(what: ImportWhat, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
+async importCsv(what: ImportKind, path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("import_csv", { what, path, onProgress }) };
 } catch (e) {
@@ -278,6 +289,53 @@ async scenario(name: string) : Promise<Result<ScenarioView, AppError>> {
 async recompute(lines: LineInput[], params: Params) : Promise<Result<Outcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("recompute", { lines, params }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The modeller's recompute while typing: the saved lines of scenario
+ * `name` with `edits` (unsaved lines) in their place, under `params`.
+ * Nothing is saved; only the edited lines cross from the UI, and every
+ * total plus one compact result per line (in the scenario's order) come back.
+ */
+async recomputeLive(name: string, edits: LineInput[], params: Params) : Promise<Result<LiveDelta, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("recompute_live", { name, edits, params }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a scenario in the modeller (and keeps its lines for `recompute_live`).
+ */
+async modellerOpen(name: string) : Promise<Result<ModellerView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_open", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves one line from the modeller; returns it as stored and the new result.
+ */
+async modellerSaveLine(name: string, line: LineInput) : Promise<Result<ModellerSaved, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_save_line", { name, line }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the modeller's parameters; returns the new result.
+ */
+async modellerSaveParams(name: string, changes: ParamChanges) : Promise<Result<ModellerSaved, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("modeller_save_params", { name, changes }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -480,10 +538,12 @@ async pickFolder() : Promise<Result<string | null, AppError>> {
 },
 /**
  * Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+ * With `scenario`, the board's pre-read: that scenario's plan built in memory,
+ * DRAFT on every page (nothing stored, no approval needed).
  */
-async exportPack(dir: string, formats: Formats, draft: boolean) : Promise<Result<ExportReport, AppError>> {
+async exportPack(dir: string, formats: Formats, draft: boolean, scenario: string | null) : Promise<Result<ExportReport, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("export_pack", { dir, formats, draft }) };
+    return { status: "ok", data: await TAURI_INVOKE("export_pack", { dir, formats, draft, scenario }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -508,6 +568,61 @@ async openFolder(dir: string) : Promise<Result<null, AppError>> {
 async boardDrawn() : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("board_drawn") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Native file dialog for FOCUS cost exports (CSV, `.csv.gz`, Parquet),
+ * several at once; `None` if cancelled.
+ */
+async pickFocusFiles() : Promise<Result<string[] | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_focus_files") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What importing these FOCUS files (separated by `;`) would do, without
+ * writing anything: cost per use case, unallocated (share, top tag values,
+ * services). Streams progress like the import.
+ */
+async previewFocus(path: string, onProgress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<FocusPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_focus", { path, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async costMapping() : Promise<Result<MappingView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cost_mapping") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What replacing the mapping by `mapping` would move; nothing is written.
+ */
+async previewMapping(mapping: Mapping) : Promise<Result<MappingPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_mapping", { mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Applies `mapping` as a new, audited version with `reason`.
+ */
+async setMapping(mapping: Mapping, reason: string) : Promise<Result<MappingReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_mapping", { mapping, reason }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -586,33 +701,13 @@ export type BillingPeriodReport = { billing_account: string; billing_period_star
  */
 replaced: boolean }
 /**
- * The board as of a date.
+ * One row of the board as the app draws it.
  */
-export type Board = { 
+export type BoardLine = { row: UseCaseRow; overall: Path; 
 /**
- * The date actually used (the latest observation unless one was given);
- * `None` for an empty portfolio.
+ * One verdict per dimension, in the order of `BoardView::dimensions`.
  */
-as_of: string | null; rubric_version: number; rubric_name: string; rows: BoardRow[]; totals: BoardTotals; 
-/**
- * Imported cost (FOCUS) of the same quarter that maps to no use case:
- * shown beside the totals, never dropped; `None` when no cost data.
- */
-unallocated_cost_usd: string | null; 
-/**
- * Current budgets against the approved scenario's new budgets (the
- * approved plan), when one is approved.
- */
-vs_approved: BudgetVsApproved | null }
-/**
- * One row of the portfolio board.
- */
-export type BoardRow = { row: UseCaseRow; score: Score; figures: RowFigures; 
-/**
- * Monthly UCR of the 12 months to the as-of date, oldest first
- * (unknown months as null), for the sparkline.
- */
-sparkline: (string | null)[] }
+lights: Verdict[]; figures: RowFigures; sparkline: (string | null)[] }
 /**
  * Portfolio totals of the rows shown, exact.
  */
@@ -621,6 +716,17 @@ export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: st
  * Total spend against total forecast (use cases with both), percent.
  */
 variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
+/**
+ * The board as the app draws it: the store's board (rows, scores,
+ * figures, sparklines, totals) with each row's five lights as verdicts
+ * only; the worded explanations, a few kB per row, are asked for one row
+ * at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
+ */
+export type BoardView = { as_of: string | null; rubric_version: number; rubric_name: string; 
+/**
+ * The dimensions of every row's `lights`, in order.
+ */
+dimensions: Dimension[]; rows: BoardLine[]; totals: BoardTotals; unallocated_cost_usd: string | null; vs_approved: BudgetVsApproved | null }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
 /**
  * The board's "difference from the approved plan".
@@ -666,6 +772,10 @@ export type Code = "db_too_new" | "locked" | "not_a_portfolio" | "exists" | "rea
  */
 "busy"
 /**
+ * A count compared across two scenarios.
+ */
+export type CompareCount = { name: string; a: number; b: number; difference: number }
+/**
  * One use case compared across two scenarios.
  */
 export type CompareLine = { use_case: string; name: string; path_a: Path | null; path_b: Path | null; new_budget_a: string | null; new_budget_b: string | null; 
@@ -680,7 +790,35 @@ export type CompareTotal = { name: string; a: string; b: string; difference: str
 /**
  * Two scenarios side by side.
  */
-export type Comparison = { a: string; b: string; lines: CompareLine[]; totals: CompareTotal[]; projected_value_a: string; projected_value_b: string }
+export type Comparison = { a: string; b: string; lines: CompareLine[]; totals: CompareTotal[]; projected_value_a: string; projected_value_b: string; 
+/**
+ * Projected value, current and projected portfolio UCR, compared exactly.
+ */
+measures: MeasureDifference[]; 
+/**
+ * Use cases on each path.
+ */
+counts: CompareCount[]; 
+/**
+ * What differs in the inputs: parameters, then each line's fields.
+ */
+input_changes: InputChange[] }
+/**
+ * One group of `capcall costs --by week|service|category`.
+ */
+export type CostGroup = { key: string; allocated: string; unallocated: string; total: string }
+/**
+ * What `capcall costs` shows. `total = allocated + unallocated`, exactly.
+ */
+export type CostReport = { currency: string; from: string | null; to: string | null; by: CostsBy; total: string; allocated: string; unallocated: string; use_cases: UseCaseCost[]; groups: CostGroup[]; unallocated_by_tag_value: UnallocatedValue[]; 
+/**
+ * The largest unallocated amounts by service (at most 20).
+ */
+unallocated_by_service: UnallocatedService[]; mapping_version: number; tag_key: string }
+/**
+ * How `capcall costs` groups.
+ */
+export type CostsBy = "use-case" | "week" | "service" | "category"
 /**
  * The first rows of a CSV file, for the import screen's preview.
  */
@@ -712,7 +850,11 @@ export type DecisionView = { decision: Decision; within_24h: boolean;
 /**
  * What approval still needs (empty when complete).
  */
-missing: string[]; guardrails: GuardrailCheck[]; 
+missing: string[]; 
+/**
+ * Open and missing something ([`decision::is_incomplete`]).
+ */
+incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
  * The workflow moves open to it now ([`Status::next`]).
  */
@@ -799,7 +941,17 @@ export type ExportReport = { dir: string; files: string[]; draft: boolean }
 /**
  * One file of a FOCUS import.
  */
-export type FocusFileReport = { file: string; rows: number; gzip: boolean }
+export type FocusFileReport = { file: string; rows: number; gzip: boolean; parquet: boolean }
+/**
+ * What a FOCUS import would do ([`Portfolio::preview_focus`]): the
+ * import's report and the costs of the billing periods it imports, mapped.
+ */
+export type FocusPreview = { import: FocusReport; costs: CostReport; 
+/**
+ * The unallocated cost as a percentage of the total, one decimal
+ * (`None` when the total is zero).
+ */
+unallocated_pct: string | null }
 /**
  * What `capcall import focus` did.
  */
@@ -866,6 +1018,20 @@ state: string; actual: string | null; as_of: string | null }
  */
 export type GuardrailError = { column: number; message: string }
 /**
+ * What a file holds: the one list of import kinds both shells offer (the
+ * CLI's `import <KIND>` through the `clap` feature, the app's typed IPC
+ * through the `specta` feature).
+ */
+export type ImportKind = "use-cases" | "observations" | "incidents" | 
+/**
+ * FOCUS cost exports (CSV, .csv.gz).
+ */
+"focus" | 
+/**
+ * Business metrics: use_case,period_start,units[,metric].
+ */
+"units"
+/**
  * What an import did; `costs` for FOCUS imports (totals, billing periods,
  * weeks whose spend changed).
  */
@@ -894,11 +1060,6 @@ replaced: number;
  * Header columns that are not part of the format (ignored).
  */
 ignored_columns: string[] }
-export type ImportWhat = "use-cases" | "observations" | "incidents" | "units" | 
-/**
- * FOCUS cost exports (CSV or .csv.gz); several files separated by `;`.
- */
-"focus"
 /**
  * One incident (a row of `incidents.csv`).
  */
@@ -924,6 +1085,11 @@ privacy: boolean;
  */
 rca: string | null }
 /**
+ * One input that differs between two scenarios: a parameter (no use case)
+ * or a field of one use case's line; values as text, `None` for empty.
+ */
+export type InputChange = { use_case: string | null; name: string; field: string; a: string | null; b: string | null }
+/**
  * Lifecycle of a use case.
  */
 export type Lifecycle = "pilot" | "live" | "sunsetting" | "retired"
@@ -943,6 +1109,10 @@ scenario_budget_usd: string | null;
  * The use case's budget now (`null`: removed).
  */
 current_budget_usd: string | null; current_status: Lifecycle | null }
+/**
+ * Where a use case sits in the portfolio (for grouping scenario lines).
+ */
+export type LineGroup = { use_case: string; wave: string; region: string; owner: string }
 /**
  * One use case's inputs to a scenario.
  */
@@ -984,9 +1154,101 @@ freed_gross_usd: string; decommission_usd: string;
  */
 net_decommission_cost_usd: string; projected_value: string }
 /**
+ * A line whose result differs from the base it is compared with; `index`
+ * is its position in the scenario's lines.
+ */
+export type LiveChange = { index: number; line: LiveLine }
+/**
+ * A live result as sent while typing: every total, and only the lines whose
+ * result differs from the saved result the UI already has (an envelope
+ * keystroke moves a few marginal lines, not 10,000).
+ */
+export type LiveDelta = { totals: Totals; changed: LiveChange[] }
+/**
+ * One line's result as the modeller's grid shows it while typing: the
+ * compact row of an [`Outcome`] line, in the order of the inputs.
+ */
+export type LiveLine = { path: Path; overridden: boolean; new_budget_usd: string; delta_usd: string; funding: Funding; freed_gross_usd: string }
+/**
+ * A run as the modeller needs it on every keystroke: every total, and one
+ * compact result per input line (same order), without the worded reasons.
+ */
+export type LiveOutcome = { totals: Totals; lines: LiveLine[] }
+/**
+ * The mapping from tags to use cases: a default tag key and explicit rules
+ * that win over it, in order.
+ */
+export type Mapping = { tag_key: string; rules: Rule[] }
+/**
+ * One use case's cost under the current mapping and a proposed one.
+ */
+export type MappingMove = { id: string; before: string; after: string; 
+/**
+ * `after - before`.
+ */
+difference: string; 
+/**
+ * The difference is not zero.
+ */
+moved: boolean }
+/**
+ * What a mapping change would move, over every imported cost, before it is
+ * applied. `total` is the same before and after; only its split changes.
+ */
+export type MappingPreview = { currency: string; 
+/**
+ * The current version (the proposal would be the next one).
+ */
+version: number; before: Mapping; after: Mapping; 
+/**
+ * Rules added, changed or removed, and 1 for a changed tag key.
+ */
+rules_changed: number; total: string; 
+/**
+ * Every use case with cost before or after, by id.
+ */
+use_cases: MappingMove[]; unallocated_before: string; unallocated_after: string; unallocated_difference: string }
+/**
+ * What a mapping change did.
+ */
+export type MappingReport = { file: string; rules_read: number; rules_changed: number; version: number; spend_weeks_changed: number }
+/**
+ * A mapping version.
+ */
+export type MappingVersion = { 
+/**
+ * 0: the default mapping, never changed.
+ */
+version: number; created_at: string | null; created_by: string | null; note: string; mapping: Mapping }
+/**
+ * The cost mapping editor's data: the current mapping, the use case ids a
+ * rule may point to, and the imported costs under the mapping.
+ */
+export type MappingView = { current: MappingVersion; use_cases: string[]; costs: CostReport }
+/**
+ * A figure of two runs that is not planned money (projected value, UCRs),
+ * compared exactly; unknown when either side is unknown.
+ */
+export type MeasureDifference = { name: string; a: string | null; b: string | null; 
+/**
+ * `b - a`.
+ */
+difference: string | null }
+/**
  * A dated milestone of a decision.
  */
 export type Milestone = { name: string; date: string }
+/**
+ * What a save in the modeller returns: the scenario's parameters, the line
+ * as stored (for a line edit), and the new result in compact form, so a
+ * save at 10,000 lines does not send every line back.
+ */
+export type ModellerSaved = { meta: ScenarioMeta; line: LineInput | null; live: LiveOutcome }
+/**
+ * A scenario opened in the modeller: its inputs, result, and each use
+ * case's wave, region and owner (for search and filters).
+ */
+export type ModellerView = { scenario: Scenario; outcome: LiveOutcome; groups: LineGroup[] }
 /**
  * What `decision add` takes.
  */
@@ -1248,6 +1510,11 @@ overall_retire_min: string }
  */
 export type RubricVersion = { version: number; name: string; created_at: string; created_by: string; note: string; settings: RubricSettings }
 /**
+ * One explicit mapping rule: a cost whose tag `tag_key` has the value
+ * `tag_value` (trimmed, case ignored) belongs to `use_case`.
+ */
+export type Rule = { tag_key: string; tag_value: string; use_case: string }
+/**
  * A scenario with its inputs.
  */
 export type Scenario = { meta: ScenarioMeta; lines: LineInput[] }
@@ -1372,6 +1639,18 @@ rows_used: number;
  */
 rows_missing: number }
 /**
+ * Unallocated cost by service (`ServiceName`).
+ */
+export type UnallocatedService = { service: string; cost: string }
+/**
+ * Unallocated cost by the value of the mapping's tag key.
+ */
+export type UnallocatedValue = { 
+/**
+ * The tag's value; `null` when the cost has no such tag.
+ */
+tag_value: string | null; cost: string }
+/**
  * A use case (one row of `use_cases.csv`).
  */
 export type UseCase = { id: string; name: string; owner: string; wave: string; region: string; status: Lifecycle; flag: string | null; 
@@ -1384,6 +1663,10 @@ budget_usd: string; levers: string[];
  * use case's default scenario path is Retire from this date.
  */
 sunset_date?: string | null }
+/**
+ * A use case's mapped cost.
+ */
+export type UseCaseCost = { id: string; cost: string }
 export type UseCaseDetail = { use_case: UseCase; score: Score; observations: Observation[]; ucr_by_quarter: UcrPoint[]; ucr_by_month: UcrPoint[]; 
 /**
  * The labelled q/q UCR figure (last complete quarter vs the one before;

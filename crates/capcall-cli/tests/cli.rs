@@ -6,10 +6,16 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+#[path = "cli/architecture.rs"]
+mod architecture;
+#[path = "cli/focus.rs"]
+mod focus;
 #[path = "cli/governance.rs"]
 mod governance;
 #[path = "cli/incidents.rs"]
 mod incidents;
+#[path = "cli/pack.rs"]
+mod pack;
 
 #[path = "cli/editing.rs"]
 mod editing;
@@ -188,7 +194,12 @@ fn scenario_flow_with_money_as_strings() {
 #[test]
 fn a_second_writer_is_refused_naming_the_holder() {
     let (_dir, db) = demo();
-    let holder = capcall_store::Portfolio::open(&db, capcall_store::Access::Write).unwrap();
+    let holder = capcall_store::Portfolio::open(
+        &db,
+        capcall_store::Access::Write,
+        capcall_store::Context::system_clock("test"),
+    )
+    .unwrap();
     let o = capcall(&db, &["rubric", "set", "slo_workoff_days", "20"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -486,6 +486,13 @@ pub fn missing_for_approval(d: &Decision, workoff_days: i64) -> Vec<String> {
     m
 }
 
+/// Whether a decision is incomplete: still open (Draft or Proposed) and
+/// missing something approval needs. The one definition the CLI's
+/// `--incomplete`, the app's filter and count, and the board pack use.
+pub fn is_incomplete(d: &Decision, missing: &[String]) -> bool {
+    matches!(d.status, Status::Draft | Status::Proposed) && !missing.is_empty()
+}
+
 /// Why a decision cannot be superseded by another.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SupersedeError {

@@ -139,6 +139,49 @@ impl Mapping {
         (None, Resolution::Unallocated)
     }
 
+    /// The mapping as it would be stored: keys, values and use cases trimmed,
+    /// or the first problem, naming the rule (from 1): an empty tag key,
+    /// key or value, a use case that does not exist, or a rule for the same
+    /// (tag key, tag value) as an earlier one (it could never match).
+    pub fn checked(&self, is_use_case: impl Fn(&str) -> bool) -> Result<Mapping, String> {
+        let tag_key = self.tag_key.trim();
+        if tag_key.is_empty() {
+            return Err("the default tag key is empty".into());
+        }
+        let mut rules: Vec<Rule> = Vec::with_capacity(self.rules.len());
+        for (i, r) in self.rules.iter().enumerate() {
+            let n = i + 1;
+            let rule = Rule {
+                tag_key: r.tag_key.trim().to_string(),
+                tag_value: r.tag_value.trim().to_string(),
+                use_case: r.use_case.trim().to_string(),
+            };
+            if rule.tag_key.is_empty() {
+                return Err(format!("rule {n}: the tag key is empty"));
+            }
+            if rule.tag_value.is_empty() {
+                return Err(format!("rule {n}: the tag value is empty"));
+            }
+            if !is_use_case(&rule.use_case) {
+                return Err(format!("rule {n}: unknown use case '{}'", rule.use_case));
+            }
+            if let Some(first) = rules
+                .iter()
+                .position(|e| key_matches(&e.tag_key, &rule.tag_key) && key_matches(&e.tag_value, &rule.tag_value))
+            {
+                return Err(format!(
+                    "rule {n}: same tag key and value as rule {} (case and surrounding spaces are ignored)",
+                    first + 1
+                ));
+            }
+            rules.push(rule);
+        }
+        Ok(Mapping {
+            tag_key: tag_key.to_string(),
+            rules,
+        })
+    }
+
     /// Adds or replaces rules keyed by (tag key, tag value), both compared
     /// with case and surrounding spaces ignored; a replaced rule keeps its
     /// place, new ones go last. Returns how many rules changed.
@@ -162,6 +205,62 @@ impl Mapping {
             }
         }
         changed
+    }
+}
+
+/// `part` as a percentage of `total`, to one decimal (half to even), as
+/// shown next to totals ("2.7"); `None` when the total is zero.
+pub fn share_pct(part: Measured, total: Measured) -> Option<String> {
+    let t = total.as_decimal();
+    if t.is_zero() {
+        return None;
+    }
+    let pct = part.as_decimal().checked_mul(Decimal::ONE_HUNDRED)?.checked_div(t)?;
+    Some(
+        pct.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
+            .to_string(),
+    )
+}
+
+/// The periods a use case's costs roll up into: FORMATS.md's ISO weeks
+/// (Monday, UTC) unless the use case's own observation rows say otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cadence {
+    /// Weeks starting on this weekday (Monday: ISO weeks).
+    Weekly(chrono::Weekday),
+    /// Calendar months, starting on the 1st.
+    Monthly,
+}
+
+impl Cadence {
+    /// What a use case's existing period starts say: all on the 1st of a
+    /// month (and not all Mondays, or more than one) → months; all on one
+    /// weekday → weeks starting that day; otherwise (none, or mixed) ISO
+    /// weeks.
+    pub fn of(starts: &[NaiveDate]) -> Cadence {
+        let Some(first) = starts.first() else {
+            return Cadence::Weekly(chrono::Weekday::Mon);
+        };
+        let monthly = starts.iter().all(|d| d.day() == 1);
+        let same_weekday = starts.iter().all(|d| d.weekday() == first.weekday());
+        if monthly && (starts.len() > 1 || first.weekday() != chrono::Weekday::Mon) {
+            return Cadence::Monthly;
+        }
+        if same_weekday {
+            return Cadence::Weekly(first.weekday());
+        }
+        Cadence::Weekly(chrono::Weekday::Mon)
+    }
+
+    /// The start of the period holding `day`.
+    pub fn period_start(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Cadence::Weekly(wd) => {
+                let back = (7 + day.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
+                day - chrono::Days::new(u64::from(back))
+            }
+            Cadence::Monthly => day.with_day(1).unwrap_or(day),
+        }
     }
 }
 
@@ -426,6 +525,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn cadence_follows_the_use_cases_rows() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mon = Cadence::Weekly(chrono::Weekday::Mon);
+        assert_eq!(Cadence::of(&[]), mon);
+        assert_eq!(Cadence::of(&[d("2025-07-07"), d("2025-07-14")]), mon);
+        // 2025-09-01 is a Monday: one such row says nothing more than ISO weeks.
+        assert_eq!(Cadence::of(&[d("2025-09-01")]), mon);
+        assert_eq!(Cadence::of(&[d("2025-07-01"), d("2025-08-01")]), Cadence::Monthly);
+        assert_eq!(Cadence::of(&[d("2025-09-01"), d("2025-12-01")]), Cadence::Monthly);
+        assert_eq!(Cadence::of(&[d("2025-07-01")]), Cadence::Monthly);
+        let sun = Cadence::Weekly(chrono::Weekday::Sun);
+        assert_eq!(Cadence::of(&[d("2025-07-06"), d("2025-07-13")]), sun);
+        assert_eq!(
+            Cadence::of(&[d("2025-07-06"), d("2025-07-09")]),
+            mon,
+            "mixed: ISO weeks"
+        );
+        assert_eq!(sun.period_start(d("2025-07-12")), d("2025-07-06"));
+        assert_eq!(sun.period_start(d("2025-07-13")), d("2025-07-13"));
+        assert_eq!(mon.period_start(d("2025-07-13")), d("2025-07-07"));
+        assert_eq!(Cadence::Monthly.period_start(d("2025-07-31")), d("2025-07-01"));
+    }
+
+    #[test]
+    fn shares_are_rounded_to_one_decimal() {
+        assert_eq!(share_pct(m("2.75"), m("101.095678901233")).as_deref(), Some("2.7"));
+        assert_eq!(share_pct(m("1"), m("8")).as_deref(), Some("12.5"));
+        assert_eq!(share_pct(m("1"), m("3")).as_deref(), Some("33.3"));
+        assert_eq!(share_pct(m("1"), m("0")), None);
     }
 
     #[test]

@@ -908,6 +908,269 @@ impl Outcome {
     }
 }
 
+/// One line's result as the modeller's grid shows it while typing: the
+/// compact row of an [`Outcome`] line, in the order of the inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveLine {
+    pub path: Path,
+    pub overridden: bool,
+    pub new_budget_usd: Planned,
+    pub delta_usd: Planned,
+    pub funding: Funding,
+    pub freed_gross_usd: Planned,
+}
+
+/// A run as the modeller needs it on every keystroke: every total, and one
+/// compact result per input line (same order), without the worded reasons.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveOutcome {
+    pub totals: Totals,
+    pub lines: Vec<LiveLine>,
+}
+
+impl From<&Outcome> for LiveOutcome {
+    fn from(o: &Outcome) -> Self {
+        LiveOutcome {
+            totals: o.totals.clone(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| LiveLine {
+                    path: l.path,
+                    overridden: l.overridden,
+                    new_budget_usd: l.new_budget_usd,
+                    delta_usd: l.delta_usd,
+                    funding: l.funding,
+                    freed_gross_usd: l.freed_gross_usd,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A line whose result differs from the base it is compared with; `index`
+/// is its position in the scenario's lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveChange {
+    pub index: u32,
+    pub line: LiveLine,
+}
+
+/// A live result as sent while typing: every total, and only the lines whose
+/// result differs from the saved result the UI already has (an envelope
+/// keystroke moves a few marginal lines, not 10,000).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveDelta {
+    pub totals: Totals,
+    pub changed: Vec<LiveChange>,
+}
+
+impl LiveOutcome {
+    /// The lines that differ from `base` (same order and length; any line
+    /// beyond `base` counts as changed).
+    pub fn delta_from(self, base: &[LiveLine]) -> LiveDelta {
+        let changed = self
+            .lines
+            .into_iter()
+            .enumerate()
+            .filter(|(i, l)| base.get(*i) != Some(l))
+            .map(|(i, line)| LiveChange {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                line,
+            })
+            .collect();
+        LiveDelta {
+            totals: self.totals,
+            changed,
+        }
+    }
+}
+
+/// Runs `base` with each of `edits` in place of the line of the same use
+/// case: the modeller's recompute while typing, so only the lines being
+/// edited cross from the UI, not all 10,000. `base` is left as it was
+/// (edited lines are swapped in and back). An edit naming a use case that is
+/// not in `base` is an error naming it.
+pub fn run_edited(base: &mut [LineInput], edits: &[LineInput], params: &Params) -> Result<LiveOutcome, ScenarioError> {
+    // Where each edit goes; a later edit of the same line wins.
+    let mut at: Vec<usize> = Vec::with_capacity(edits.len());
+    let mut swapped: Vec<LineInput> = Vec::with_capacity(edits.len());
+    for e in edits {
+        let i = base
+            .iter()
+            .position(|l| l.use_case == e.use_case)
+            .ok_or_else(|| ScenarioError::Input {
+                use_case: e.use_case.clone(),
+                field: "use_case",
+                message: "not a line of this scenario".into(),
+            })?;
+        match at.iter().position(|&j| j == i) {
+            Some(k) => swapped[k] = e.clone(),
+            None => {
+                at.push(i);
+                swapped.push(e.clone());
+            }
+        }
+    }
+    for (k, &i) in at.iter().enumerate() {
+        std::mem::swap(&mut base[i], &mut swapped[k]);
+    }
+    let result = run(base, params);
+    for (k, &i) in at.iter().enumerate().rev() {
+        std::mem::swap(&mut base[i], &mut swapped[k]);
+    }
+    let outcome = result?;
+    Ok(LiveOutcome::from(&outcome))
+}
+
+/// A figure of two runs that is not planned money (projected value, UCRs),
+/// compared exactly; unknown when either side is unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MeasureDifference {
+    pub name: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub a: Option<Decimal>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub b: Option<Decimal>,
+    /// `b - a`.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub difference: Option<Decimal>,
+}
+
+/// The projected value and the current and projected portfolio UCR of two runs.
+pub fn measure_differences(a: &Totals, b: &Totals) -> Result<Vec<MeasureDifference>, ScenarioError> {
+    let diff = |name: &str, x: Option<Decimal>, y: Option<Decimal>| -> Result<MeasureDifference, ScenarioError> {
+        let difference = match (x, y) {
+            (Some(x), Some(y)) => Some(y.checked_sub(x).ok_or_else(|| ScenarioError::Param {
+                field: "comparison",
+                message: format!("{name}: difference out of range"),
+            })?),
+            _ => None,
+        };
+        Ok(MeasureDifference {
+            name: name.into(),
+            a: x,
+            b: y,
+            difference,
+        })
+    };
+    Ok(vec![
+        diff("projected value", Some(a.projected_value), Some(b.projected_value))?,
+        diff("projected UCR", a.projected_ucr, b.projected_ucr)?,
+        diff("current UCR", a.current_ucr, b.current_ucr)?,
+    ])
+}
+
+/// One input that differs between two scenarios: a parameter (no use case)
+/// or a field of one use case's line; values as text, `None` for empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct InputChange {
+    pub use_case: Option<String>,
+    pub name: String,
+    pub field: String,
+    pub a: Option<String>,
+    pub b: Option<String>,
+}
+
+/// What differs in the inputs of two scenarios: policy, envelope, reserve,
+/// quarter, and per use case every editable field (a line only one side has
+/// is reported as `line`). Ordered: parameters, then use cases by id.
+pub fn input_changes(
+    lines_a: &[LineInput],
+    params_a: &Params,
+    lines_b: &[LineInput],
+    params_b: &Params,
+) -> Vec<InputChange> {
+    let mut out = vec![];
+    let param = |out: &mut Vec<InputChange>, field: &str, x: String, y: String| {
+        if x != y {
+            out.push(InputChange {
+                use_case: None,
+                name: String::new(),
+                field: field.into(),
+                a: Some(x),
+                b: Some(y),
+            });
+        }
+    };
+    param(
+        &mut out,
+        "policy",
+        params_a.policy.as_str().into(),
+        params_b.policy.as_str().into(),
+    );
+    param(
+        &mut out,
+        "envelope_usd",
+        params_a.envelope_usd.to_string(),
+        params_b.envelope_usd.to_string(),
+    );
+    param(
+        &mut out,
+        "reserve_pct",
+        params_a.reserve_pct.normalize().to_string(),
+        params_b.reserve_pct.normalize().to_string(),
+    );
+    param(
+        &mut out,
+        "quarter_start",
+        params_a.quarter_start.to_string(),
+        params_b.quarter_start.to_string(),
+    );
+    let fields = |l: &LineInput| -> [(&'static str, Option<String>); 10] {
+        [
+            ("old_budget_usd", Some(l.old_budget_usd.to_string())),
+            ("verdict", l.verdict.map(|p| p.as_str().to_string())),
+            ("path_override", l.path_override.map(|p| p.as_str().to_string())),
+            ("reason", l.reason.clone().filter(|r| !r.trim().is_empty())),
+            ("ask_usd", l.ask_usd.map(|v| v.to_string())),
+            ("return_per_usd", l.return_per_usd.map(|v| v.normalize().to_string())),
+            ("floor_usd", l.floor_usd.map(|v| v.to_string())),
+            ("cap_usd", l.cap_usd.map(|v| v.to_string())),
+            ("decommission_usd", l.decommission_usd.map(|v| v.to_string())),
+            ("sunset_date", l.sunset_date.map(|v| v.to_string())),
+        ]
+    };
+    let by_id = |ls: &[LineInput]| -> std::collections::BTreeMap<String, usize> {
+        ls.iter().enumerate().map(|(i, l)| (l.use_case.clone(), i)).collect()
+    };
+    let (ia, ib) = (by_id(lines_a), by_id(lines_b));
+    let mut ids: Vec<&String> = ia.keys().chain(ib.keys()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        match (ia.get(id).map(|&i| &lines_a[i]), ib.get(id).map(|&i| &lines_b[i])) {
+            (Some(x), Some(y)) => {
+                for ((field, va), (_, vb)) in fields(x).into_iter().zip(fields(y)) {
+                    if va != vb {
+                        out.push(InputChange {
+                            use_case: Some(id.clone()),
+                            name: y.name.clone(),
+                            field: field.into(),
+                            a: va,
+                            b: vb,
+                        });
+                    }
+                }
+            }
+            (x, y) => out.push(InputChange {
+                use_case: Some(id.clone()),
+                name: x.or(y).map(|l| l.name.clone()).unwrap_or_default(),
+                field: "line".into(),
+                a: x.map(|_| "present".into()),
+                b: y.map(|_| "present".into()),
+            }),
+        }
+    }
+    out
+}
+
 /// First day of the quarter after the one containing `d`.
 pub fn next_quarter_start(d: NaiveDate) -> NaiveDate {
     crate::period::Quarter::of(d).next().start()
@@ -921,4 +1184,169 @@ pub fn display_order(a: &LineResult, b: &LineResult) -> Ordering {
 /// Adds `days` to a date, saturating.
 pub fn add_days(d: NaiveDate, days: u64) -> NaiveDate {
     d.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+}
+
+/// One use case compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareLine {
+    pub use_case: String,
+    pub name: String,
+    pub path_a: Option<Path>,
+    pub path_b: Option<Path>,
+    pub new_budget_a: Option<Planned>,
+    pub new_budget_b: Option<Planned>,
+    /// `b - a` (missing counts as zero).
+    pub difference: Planned,
+    pub changed: bool,
+}
+
+/// A total compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareTotal {
+    pub name: String,
+    pub a: Planned,
+    pub b: Planned,
+    pub difference: Planned,
+}
+
+/// Two scenarios side by side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub lines: Vec<CompareLine>,
+    pub totals: Vec<CompareTotal>,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value_a: Decimal,
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub projected_value_b: Decimal,
+    /// Projected value, current and projected portfolio UCR, compared exactly.
+    pub measures: Vec<MeasureDifference>,
+    /// Use cases on each path.
+    pub counts: Vec<CompareCount>,
+    /// What differs in the inputs: parameters, then each line's fields.
+    pub input_changes: Vec<InputChange>,
+}
+
+/// A count compared across two scenarios.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompareCount {
+    pub name: String,
+    pub a: u32,
+    pub b: u32,
+    pub difference: i64,
+}
+
+/// One side of a comparison: a scenario's inputs and its run.
+#[derive(Clone, Copy, Debug)]
+pub struct CompareSide<'a> {
+    pub name: &'a str,
+    pub lines: &'a [LineInput],
+    pub params: &'a Params,
+    pub outcome: &'a Outcome,
+}
+
+/// Two scenarios side by side: per use case (path and new budget in each,
+/// `b - a`, whether anything changed), per total, the measures that are not
+/// planned money, the counts per path, and what changed in the inputs.
+pub fn compare(a: CompareSide<'_>, b: CompareSide<'_>) -> Result<Comparison, ScenarioError> {
+    use std::collections::BTreeMap;
+    // One pass per side (not a search per id): 10,000 lines compare at once.
+    let mut by_id: BTreeMap<&str, (Option<&LineResult>, Option<&LineResult>)> = BTreeMap::new();
+    for l in &a.outcome.lines {
+        by_id.entry(l.use_case.as_str()).or_default().0 = Some(l);
+    }
+    for l in &b.outcome.lines {
+        by_id.entry(l.use_case.as_str()).or_default().1 = Some(l);
+    }
+    let mut lines = Vec::with_capacity(by_id.len());
+    for (id, (la, lb)) in by_id {
+        let na = la.map(|l| l.new_budget_usd);
+        let nb = lb.map(|l| l.new_budget_usd);
+        let difference = nb.unwrap_or(Planned::ZERO).checked_sub(na.unwrap_or(Planned::ZERO))?;
+        let (pa, pb) = (la.map(|l| l.path), lb.map(|l| l.path));
+        lines.push(CompareLine {
+            use_case: id.to_string(),
+            name: la.or(lb).map(|l| l.name.clone()).unwrap_or_default(),
+            path_a: pa,
+            path_b: pb,
+            new_budget_a: na,
+            new_budget_b: nb,
+            changed: pa != pb || !difference.is_zero(),
+            difference,
+        });
+    }
+    let (ta, tb) = (&a.outcome.totals, &b.outcome.totals);
+    let pairs = [
+        ("old budget", ta.old_budget_usd, tb.old_budget_usd),
+        ("new budget", ta.new_budget_usd, tb.new_budget_usd),
+        ("freed", ta.freed_usd, tb.freed_usd),
+        ("decommission", ta.decommission_usd, tb.decommission_usd),
+        ("envelope", ta.envelope_usd, tb.envelope_usd),
+        ("reserve", ta.reserve_usd, tb.reserve_usd),
+        ("reallocated", ta.reallocated_usd, tb.reallocated_usd),
+        ("unallocated", ta.unallocated_usd, tb.unallocated_usd),
+        ("unfunded asks", ta.unfunded_asks_usd, tb.unfunded_asks_usd),
+        ("next capital call", ta.next_capital_call_usd, tb.next_capital_call_usd),
+        ("change in budget", ta.delta_usd, tb.delta_usd),
+        ("freed before decommissioning", ta.freed_gross_usd, tb.freed_gross_usd),
+        (
+            "net decommission cost",
+            ta.net_decommission_cost_usd,
+            tb.net_decommission_cost_usd,
+        ),
+        (
+            "decommission covered",
+            ta.decommission_covered_usd,
+            tb.decommission_covered_usd,
+        ),
+        (
+            "decommission shortfall",
+            ta.decommission_shortfall_usd,
+            tb.decommission_shortfall_usd,
+        ),
+        ("available to Expand", ta.available_usd, tb.available_usd),
+        ("requested", ta.requested_usd, tb.requested_usd),
+        (
+            "beyond the envelope",
+            ta.envelope_shortfall_usd,
+            tb.envelope_shortfall_usd,
+        ),
+    ];
+    let totals = pairs
+        .into_iter()
+        .map(|(n, x, y)| {
+            Ok(CompareTotal {
+                name: n.into(),
+                a: x,
+                b: y,
+                difference: y.checked_sub(x)?,
+            })
+        })
+        .collect::<Result<_, MoneyError>>()?;
+    let count = |name: &str, x: u32, y: u32| CompareCount {
+        name: name.into(),
+        a: x,
+        b: y,
+        difference: i64::from(y) - i64::from(x),
+    };
+    Ok(Comparison {
+        a: a.name.into(),
+        b: b.name.into(),
+        lines,
+        totals,
+        projected_value_a: ta.projected_value,
+        projected_value_b: tb.projected_value,
+        measures: measure_differences(ta, tb)?,
+        counts: vec![
+            count("Expand", ta.expand_count, tb.expand_count),
+            count("Hold", ta.hold_count, tb.hold_count),
+            count("Retire", ta.retire_count, tb.retire_count),
+        ],
+        input_changes: input_changes(a.lines, a.params, b.lines, b.params),
+    })
 }

@@ -886,3 +886,119 @@ mod decision_yaml {
         }
     }
 }
+
+// ---------------------------------------------------------------- live recompute and compare
+
+fn mixed_lines() -> Vec<LineInput> {
+    let mut ls = vec![
+        expand("a", 50_000, "2.0", None, None),
+        expand("b", 80_000, "1.5", Some(60_000), None),
+        expand("c", 30_000, "0.5", None, Some(20_000)),
+    ];
+    ls.push(LineInput {
+        use_case: "r".into(),
+        name: "r".into(),
+        old_budget_usd: Planned::from_dollars(900),
+        verdict: Some(Path::Retire),
+        decommission_usd: Some(Planned::from_dollars(100)),
+        ucr: Some(dec("0.02")),
+        ..Default::default()
+    });
+    ls
+}
+
+#[test]
+fn live_recompute_with_edits_equals_a_full_run_and_leaves_the_base_alone() {
+    let mut base = mixed_lines();
+    let before = base.clone();
+    let p = params(Policy::HighestReturn, 40_000);
+    let mut edited_b = base[1].clone();
+    edited_b.ask_usd = Some(Planned::from_cents(10_000));
+    let mut edited_r = base[3].clone();
+    edited_r.path_override = Some(Path::Hold);
+    edited_r.reason = Some("still needed".into());
+    // A later edit of the same line wins.
+    let stale_b = base[1].clone();
+    let live = scenario::run_edited(&mut base, &[stale_b, edited_r.clone(), edited_b.clone()], &p).unwrap();
+    assert_eq!(base, before, "the base lines are restored");
+    let mut full_lines = before.clone();
+    full_lines[1] = edited_b;
+    full_lines[3] = edited_r;
+    let full = scenario::run(&full_lines, &p).unwrap();
+    assert_eq!(live, scenario::LiveOutcome::from(&full));
+    assert_eq!(live.lines.len(), 4);
+    assert_eq!(live.lines[3].path, Path::Hold);
+    assert_ne!(
+        live.totals,
+        scenario::run(&before, &p).unwrap().totals,
+        "the edits changed the totals"
+    );
+    // Sent while typing: only the lines whose result moved from the saved run.
+    let saved = scenario::LiveOutcome::from(&scenario::run(&before, &p).unwrap());
+    let delta = live.clone().delta_from(&saved.lines);
+    assert_eq!(delta.totals, live.totals);
+    assert!(!delta.changed.is_empty() && delta.changed.len() < live.lines.len());
+    for c in &delta.changed {
+        assert_eq!(c.line, live.lines[c.index as usize]);
+        assert_ne!(c.line, saved.lines[c.index as usize]);
+    }
+    let mut patched = saved.lines.clone();
+    for c in delta.changed {
+        patched[c.index as usize] = c.line;
+    }
+    assert_eq!(patched, live.lines, "saved lines plus the changes are the live result");
+    assert!(saved.clone().delta_from(&saved.lines).changed.is_empty());
+    // An edit of a use case that is not in the scenario is an error naming it.
+    let mut ghost = before[0].clone();
+    ghost.use_case = "ghost".into();
+    let err = scenario::run_edited(&mut base, &[ghost], &p).unwrap_err().to_string();
+    assert!(err.contains("ghost"), "{err}");
+    // A bad edit is an error and the base is still restored.
+    let mut bad = before[0].clone();
+    bad.return_per_usd = Some(dec("-1"));
+    assert!(scenario::run_edited(&mut base, &[bad], &p).is_err());
+    assert_eq!(base, before);
+}
+
+#[test]
+fn comparison_reports_projected_value_ucr_and_changed_inputs() {
+    let a = mixed_lines();
+    let mut b = a.clone();
+    b[0].ask_usd = Some(Planned::from_cents(70_000));
+    b[2].floor_usd = None;
+    b.remove(3);
+    let (pa, mut pb) = (
+        params(Policy::HighestReturn, 40_000),
+        params(Policy::HighestReturn, 40_000),
+    );
+    pb.policy = Policy::ProRata;
+    let (oa, ob) = (scenario::run(&a, &pa).unwrap(), scenario::run(&b, &pb).unwrap());
+    let m = scenario::measure_differences(&oa.totals, &ob.totals).unwrap();
+    assert_eq!(m[0].name, "projected value");
+    assert_eq!(
+        m[0].difference,
+        Some(ob.totals.projected_value - oa.totals.projected_value)
+    );
+    assert_ne!(
+        m[0].difference,
+        Some(Decimal::ZERO),
+        "two policies with different values differ"
+    );
+    assert_eq!(m[1].name, "projected UCR");
+    let changes = scenario::input_changes(&a, &pa, &b, &pb);
+    type Row<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+    let got: Vec<Row> = changes
+        .iter()
+        .map(|c| (c.use_case.as_deref(), c.field.as_str(), c.a.as_deref(), c.b.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (None, "policy", Some("highest-return"), Some("pro-rata")),
+            (Some("a"), "ask_usd", Some("500.00"), Some("700.00")),
+            (Some("c"), "floor_usd", Some("200.00"), None),
+            (Some("r"), "line", Some("present"), None),
+        ]
+    );
+    assert!(scenario::input_changes(&a, &pa, &a, &pa).is_empty());
+}

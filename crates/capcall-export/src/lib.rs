@@ -28,7 +28,7 @@ use capcall_core::plan::{Plan, PlanStatus};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineResult};
 use capcall_core::ucr::UcrPoint;
-use capcall_store::decisions::DecisionView;
+use capcall_store::DecisionView;
 use capcall_store::{Portfolio, StoreError};
 use serde::Serialize;
 
@@ -99,7 +99,7 @@ pub struct Pack {
     pub use_cases: Vec<capcall_core::UseCase>,
     /// The audit trail's digest when the pack was made (plan.json, the PDF
     /// footer), for `capcall audit verify --against`.
-    pub audit_digest: capcall_store::audit::AuditDigest,
+    pub audit_digest: capcall_store::AuditDigest,
     /// Governance gaps accepted when the plan was approved, with the reason.
     pub accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
     /// A draft's open governance gaps (the board paper lists them).

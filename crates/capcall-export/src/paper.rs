@@ -212,7 +212,6 @@ pub fn data(p: &Pack) -> Value {
                 .iter()
                 .filter(|b| b.path == *path)
                 .map(|b| {
-                    let line = p.lines.iter().find(|l| l.use_case == b.use_case);
                     let why = match path {
                         Path::Expand => value_sentence(p, &b.use_case),
                         Path::Hold => p
@@ -222,19 +221,16 @@ pub fn data(p: &Pack) -> Value {
                             .find(|w| w.use_case == b.use_case)
                             .map(|w| format!("Work off {} by {} (owner {})", w.issues.join("; "), w.due, w.owner))
                             .unwrap_or_else(|| value_sentence(p, &b.use_case)),
-                        Path::Retire => {
-                            let mut s = p
-                                .plan
-                                .retirements
-                                .iter()
-                                .find(|r| r.use_case == b.use_case)
-                                .map(|r| format!("Sunset {}, frees {}", r.sunset, usd(r.freed_usd)))
-                                .unwrap_or_else(|| "Retire".into());
-                            if let Some(l) = line {
-                                s.push_str(&format!("; {}", l.reason));
-                            }
-                            s
-                        }
+                        // The sentence only: the scenario line's mechanical reason
+                        // ("sunset at quarter start: whole quarter freed; frees …")
+                        // would repeat it in rubric words.
+                        Path::Retire => p
+                            .plan
+                            .retirements
+                            .iter()
+                            .find(|r| r.use_case == b.use_case)
+                            .map(|r| format!("Sunset {}, frees {}", r.sunset, usd(r.freed_usd)))
+                            .unwrap_or_else(|| "Retire".into()),
                     };
                     json!({
                         "name": b.name,
@@ -245,8 +241,6 @@ pub fn data(p: &Pack) -> Value {
                     })
                 })
                 .collect();
-            let within =
-                capcall_core::Planned::sum(st.budgets.iter().filter(|b| b.path == *path).map(|b| b.new_budget_usd));
             json!({
                 "path": path.as_str(),
                 "count": rows.len(),

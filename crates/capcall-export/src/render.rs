@@ -893,7 +893,7 @@ pub fn decision_log_md(p: &Pack) -> String {
                 } else {
                     checks.join(", ")
                 },
-                if v.missing.is_empty() || status != Status::Draft && status != Status::Proposed {
+                if !v.incomplete {
                     String::new()
                 } else {
                     format!("\n- Missing for approval: {}", txt(&v.missing.join("; ")))

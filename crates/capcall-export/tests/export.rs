@@ -8,14 +8,21 @@ use capcall_core::decision::Status;
 use capcall_export::{export, Formats};
 use capcall_store::{Access, Portfolio};
 
+/// The board's clock and user, pinned so files are reproducible.
+fn ctx() -> capcall_store::Context {
+    let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 14)
+        .unwrap()
+        .and_hms_opt(16, 30, 0)
+        .unwrap();
+    capcall_store::Context::fixed(at, "vp-ops")
+}
+
 /// The demo portfolio with an approved scenario, the seed's decision and an
 /// approved plan; the clock and user are pinned so files are reproducible.
 fn demo_plan(dir: &Path, approve_plan: bool) -> Portfolio {
-    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
-    std::env::set_var("CAPCALL_USER", "vp-ops");
-    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write, ctx()).unwrap();
     let d = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             path: Some(capcall_core::rubric::Path::Expand),
             use_case: Some("ops-copilot-w3-eu".into()),
             owner: "VP Ops".into(),
@@ -148,7 +155,7 @@ fn hostile_plan(dir: &Path) -> Portfolio {
     p.scenario_new("hostile", Some("2025-09-08".parse().unwrap())).unwrap();
     p.scenario_approve("hostile").unwrap();
     let d = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             path: Some(capcall_core::rubric::Path::Hold),
             use_case: Some("kb-search".into()),
             title: Some("Fix | it\n### forged heading\u{1b}]0;owned\u{7}".into()),
@@ -724,13 +731,11 @@ fn retired_use_cases_are_out_of_next_quarter_figures_and_sunsetting_ones_retire(
 
 #[test]
 fn an_envelope_that_funds_every_ask_states_one_capital_call() {
-    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
-    std::env::set_var("CAPCALL_USER", "vp-ops");
     let tmp = tempfile::TempDir::new().unwrap();
-    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write).unwrap();
-    p.scenario_run(
+    let mut p = Portfolio::open_or_create_demo(&tmp.path().join("p.sqlite"), Access::Write, ctx()).unwrap();
+    p.scenario_save_params(
         capcall_core::demo::SCENARIO,
-        &capcall_store::scenarios::ParamChanges {
+        &capcall_store::ParamChanges {
             envelope_usd: Some(capcall_core::Planned::from_dollars(1_000_000)),
             ..Default::default()
         },

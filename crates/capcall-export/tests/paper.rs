@@ -55,9 +55,13 @@ fn csv_cell(s: &str) -> String {
 /// (the new ones replay a demo use case's observations), with a scenario
 /// `World Q4` whose Expand paths ask for money. Not approved.
 fn world(dir: &Path) -> Portfolio {
-    std::env::set_var("CAPCALL_NOW", "2025-09-14T16:30:00Z");
-    std::env::set_var("CAPCALL_USER", "vp-ops");
-    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write).unwrap();
+    // The board's clock and user, pinned so files are reproducible.
+    let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 14)
+        .unwrap()
+        .and_hms_opt(16, 30, 0)
+        .unwrap();
+    let ctx = capcall_store::Context::fixed(at, "vp-ops");
+    let mut p = Portfolio::open_or_create_demo(&dir.join("p.sqlite"), Access::Write, ctx).unwrap();
     let demo: Vec<capcall_core::UseCase> = p.use_cases().unwrap().into_iter().map(|r| r.use_case).collect();
     let mut uc = String::from("id,name,owner,wave,region,status,flag,budget_usd,levers\n");
     let status = |u: &capcall_core::UseCase| format!("{:?}", u.status).to_lowercase();

@@ -8,9 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::context::Context;
 use crate::error::Result;
-use crate::lock::whoami;
-use crate::portfolio::now;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -72,19 +71,22 @@ fn digest(
 /// Appends one change. Call inside the transaction that makes the change.
 pub fn append(
     conn: &Connection,
+    ctx: &Context,
     entity: &str,
     id: &str,
     action: &str,
     before: Option<&str>,
     after: Option<&str>,
 ) -> Result<()> {
-    append_with_reason(conn, entity, id, action, before, after, None).map(|_| ())
+    append_with_reason(conn, ctx, entity, id, action, before, after, None).map(|_| ())
 }
 
 /// Appends one change with the reason the user gave for it. Call inside the
 /// transaction that makes the change; returns the row's `seq`.
+#[allow(clippy::too_many_arguments)] // one audit row's fields
 pub fn append_with_reason(
     conn: &Connection,
+    ctx: &Context,
     entity: &str,
     id: &str,
     action: &str,
@@ -101,8 +103,8 @@ pub fn append_with_reason(
         Some((s, h)) => (s + 1, h),
         None => (1, GENESIS.to_string()),
     };
-    let (at, who) = (now(), whoami());
-    let hash = digest(&prev, seq, &at, &who, entity, id, action, before, after, reason);
+    let (at, who) = (ctx.now(), ctx.actor());
+    let hash = digest(&prev, seq, &at, who, entity, id, action, before, after, reason);
     conn.execute(
         "INSERT INTO audit (seq, at, who, entity, entity_id, action, before, after, prev_hash, hash, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![seq, at, who, entity, id, action, before, after, prev, hash, reason],

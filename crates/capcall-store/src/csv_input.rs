@@ -147,6 +147,15 @@ impl Errors {
     }
 
     pub fn push(&mut self, line: u64, column: u64, field: &str, message: String) {
+        self.push_located(None, line, column, field, message);
+    }
+
+    /// A bad cell of a Parquet file: row group and row (from 1), column.
+    pub fn push_in_group(&mut self, group: u64, row: u64, column: u64, field: &str, message: String) {
+        self.push_located(Some(group), row, column, field, message);
+    }
+
+    fn push_located(&mut self, row_group: Option<u64>, line: u64, column: u64, field: &str, message: String) {
         self.total += 1;
         if self.list.len() < MAX_REPORTED {
             self.list.push(CellError {
@@ -155,6 +164,7 @@ impl Errors {
                 column,
                 field: field.to_string(),
                 message,
+                row_group,
             });
         }
     }
@@ -274,6 +284,39 @@ pub(crate) fn read_header<R: Read>(
         width: record.len(),
         ignored,
     })
+}
+
+/// Reads every record after the header, blank lines skipped, calling
+/// `row(line, record, errors)` for each (its physical line, from 1); a
+/// malformed record is pushed to `errors`, and reading stops at an IO error
+/// or when `row` returns `false`.
+pub(crate) fn each_record<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    errors: &mut Errors,
+    mut row: impl FnMut(u64, &csv::ByteRecord, &mut Errors) -> bool,
+) {
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if errors.push_csv(&e, n + 2) {
+                    break;
+                }
+                continue;
+            }
+        }
+        n += 1;
+        let line = record.position().map_or(n + 1, |p| p.line());
+        if record.len() == 1 && trim(&record[0]).is_empty() {
+            continue;
+        }
+        if !row(line, &record, errors) {
+            break;
+        }
+    }
 }
 
 /// The trimmed UTF-8 text of a cell, or why not.

@@ -361,3 +361,40 @@ pub fn write_file(dest: &Path, bytes: &[u8]) -> Result<()> {
         f.write_all(bytes).map_err(|e| StoreError::io(tmp, e))
     })
 }
+
+/// A write transaction for one step: `BEGIN IMMEDIATE` on its own, or a
+/// savepoint when a larger transaction is already open (the demo reset), so
+/// the step commits or rolls back with it.
+pub(crate) enum WriteTx<'c> {
+    Top(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Top(t) => t,
+            WriteTx::Nested(s) => s,
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Top(t) => t.commit()?,
+            WriteTx::Nested(s) => s.commit()?,
+        }
+        Ok(())
+    }
+}
+
+/// Opens the step's write transaction on `conn` (see [`WriteTx`]).
+pub(crate) fn write_tx(conn: &mut Connection) -> Result<WriteTx<'_>> {
+    Ok(if conn.is_autocommit() {
+        WriteTx::Top(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    } else {
+        WriteTx::Nested(conn.savepoint()?)
+    })
+}

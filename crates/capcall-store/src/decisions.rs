@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
-use crate::portfolio::{now_utc, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// What `decision add` takes.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -40,6 +40,8 @@ pub struct DecisionView {
     pub within_24h: bool,
     /// What approval still needs (empty when complete).
     pub missing: Vec<String>,
+    /// Open and missing something ([`decision::is_incomplete`]).
+    pub incomplete: bool,
     pub guardrails: Vec<GuardrailCheck>,
     /// The workflow moves open to it now ([`Status::next`]).
     pub next: Vec<Status>,
@@ -245,13 +247,13 @@ impl Portfolio {
             milestones,
             status: Status::Draft,
             readout_date: n.readout_date,
-            logged_at: now_utc().with_nanosecond_zero(),
+            logged_at: self.ctx.now_utc(),
             workoff_due: n.workoff_due,
             superseded_by: None,
             rejection_reason: None,
         };
         insert(&tx, seq, &d)?;
-        audit::append(&tx, "decision", &d.id, "add", None, Some(&snapshot(&d)))?;
+        audit::append(&tx, &self.ctx, "decision", &d.id, "add", None, Some(&snapshot(&d)))?;
         tx.commit()?;
         Ok(d)
     }
@@ -294,6 +296,7 @@ impl Portfolio {
         )?;
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("edit (revision {revision})"),
@@ -329,6 +332,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("status {} -> Rejected", d.status.as_str()),
@@ -355,7 +359,7 @@ impl Portfolio {
         let outcome = capcall_core::scenario::run(&sc.lines, &sc.meta.params)?;
         let use_cases: Vec<_> = self.use_cases()?.into_iter().map(|r| r.use_case).collect();
         let workoff_days = self.rubric()?.settings.workoff_days();
-        let now = now_utc().with_nanosecond_zero();
+        let now = self.ctx.now_utc();
         let readout = readout_date.unwrap_or(now.date());
         let tx = self
             .conn
@@ -400,6 +404,7 @@ impl Portfolio {
             insert(&tx, seq, &d)?;
             audit::append(
                 &tx,
+                &self.ctx,
                 "decision",
                 &d.id,
                 &format!("draft from scenario {scenario}"),
@@ -434,18 +439,20 @@ impl Portfolio {
             .prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
         let list: Vec<Decision> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         let days = i64::from(self.rubric()?.settings.workoff_days());
+        // The guardrails' observations: one query for every decided use case.
+        let by_use_case = self.observations_of_decided_use_cases()?;
+        let none = Vec::new();
         list.into_iter()
             .map(|d| {
-                let rows = match &d.use_case {
-                    Some(id) => self.observations(id).unwrap_or_default(),
-                    None => vec![],
-                };
+                let rows = d.use_case.as_ref().and_then(|id| by_use_case.get(id)).unwrap_or(&none);
+                let missing = decision::missing_for_approval(&d, days);
                 Ok(DecisionView {
                     next: d.status.next(),
                     workoff_days: u32::try_from(days).unwrap_or(u32::MAX),
                     within_24h: decision::logged_within_24h(&d),
-                    missing: decision::missing_for_approval(&d, days),
-                    guardrails: d.guardrails.iter().map(|g| decision::check(g, &rows)).collect(),
+                    incomplete: decision::is_incomplete(&d, &missing),
+                    missing,
+                    guardrails: d.guardrails.iter().map(|g| decision::check(g, rows)).collect(),
                     decision: d,
                 })
             })
@@ -497,6 +504,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("status {} -> {}", d.status.as_str(), to.as_str()),
@@ -551,6 +559,7 @@ impl Portfolio {
             };
             audit::append(
                 &tx,
+                &self.ctx,
                 "decision",
                 by,
                 &format!("status {} -> Approved (to supersede {id})", newer.status.as_str()),
@@ -569,6 +578,7 @@ impl Portfolio {
         };
         audit::append(
             &tx,
+            &self.ctx,
             "decision",
             id,
             &format!("superseded by {by}"),
@@ -592,16 +602,5 @@ impl Portfolio {
 
     pub fn audit_history(&self, entity: Option<&str>, id: Option<&str>, limit: i64) -> Result<Vec<audit::AuditEntry>> {
         audit::history(&self.conn, entity, id, limit)
-    }
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NoNanos for chrono::NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        use chrono::Timelike;
-        self.with_nanosecond(0).unwrap_or(self)
     }
 }

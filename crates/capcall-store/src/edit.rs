@@ -35,10 +35,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
+use crate::context::Context;
 use crate::error::{Result, StoreError};
+use crate::import::CsvTable;
 use crate::import::{check_field, check_field_ci, is_column, split_levers, FieldValue};
 use crate::portfolio::{use_case_snapshot, Portfolio, OBS_COLUMNS};
-use crate::ImportKind;
 
 /// A new use case as the app's form or `usecase add` gives it: text as
 /// typed, checked like a row of `use_cases.csv`.
@@ -335,7 +336,7 @@ fn value_text(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
 
 /// Puts back observation rows and incidents a removal took, each value
 /// checked by the importer's check for its column.
-fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()> {
+fn restore_history(conn: &Connection, ctx: &Context, pk: i64, h: &RemovedHistory) -> Result<()> {
     let columns: Vec<&str> = OBS_COLUMNS.split(", ").map(str::trim).collect();
     let placeholders: Vec<String> = (0..=columns.len()).map(|i| format!("?{}", i + 1)).collect();
     let mut stmt = conn.prepare(&format!(
@@ -352,7 +353,7 @@ fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()>
         }
         let mut values: Vec<FieldValue> = Vec::with_capacity(columns.len());
         for (c, v) in columns.iter().zip(row) {
-            values.push(check_field(ImportKind::Observations, c, v.as_deref().unwrap_or("")).map_err(invalid)?);
+            values.push(check_field(CsvTable::Observations, c, v.as_deref().unwrap_or("")).map_err(invalid)?);
         }
         let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&pk];
         bound.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
@@ -361,7 +362,7 @@ fn restore_history(conn: &Connection, pk: i64, h: &RemovedHistory) -> Result<()>
     crate::incidents::upsert(conn, &h.incidents)?;
     for i in &h.incidents {
         let after = serde_json::to_string(i).unwrap_or_default();
-        audit::append(conn, "incident", &i.id, "add (undo remove)", None, Some(&after))?;
+        audit::append(conn, ctx, "incident", &i.id, "add (undo remove)", None, Some(&after))?;
     }
     Ok(())
 }
@@ -452,16 +453,16 @@ fn check_observation_field(field: &str) -> Result<()> {
             "{field}: is the observation's key and cannot be corrected; correct a value of the row instead"
         )));
     }
-    if !is_column(ImportKind::Observations, field) {
+    if !is_column(CsvTable::Observations, field) {
         // The importer's check names the columns.
-        check_field(ImportKind::Observations, field, "").map_err(invalid)?;
+        check_field(CsvTable::Observations, field, "").map_err(invalid)?;
     }
     Ok(())
 }
 
 /// Applies a change inside `tx`: the record must be in `change`'s `before`
 /// state; it is put in the `after` state and audited. Returns the audit seq.
-fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&str>) -> Result<i64> {
+fn apply(conn: &Connection, ctx: &Context, change: &mut Change, action: &str, reason: Option<&str>) -> Result<i64> {
     match change {
         Change::UseCase {
             id,
@@ -511,7 +512,15 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     }
                     for i in &now.incidents {
                         let snap = serde_json::to_string(i).unwrap_or_default();
-                        audit::append(conn, "incident", &i.id, "remove (with its use case)", Some(&snap), None)?;
+                        audit::append(
+                            conn,
+                            ctx,
+                            "incident",
+                            &i.id,
+                            "remove (with its use case)",
+                            Some(&snap),
+                            None,
+                        )?;
                     }
                     conn.execute("DELETE FROM use_cases WHERE pk = ?1", [pk])?;
                     *removed = Some(now);
@@ -527,7 +536,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     let pk = write_state(conn, target)?;
                     if current.is_none() {
                         if let Some(h) = removed.as_ref() {
-                            restore_history(conn, pk, h)?;
+                            restore_history(conn, ctx, pk, h)?;
                         }
                     }
                 }
@@ -536,6 +545,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
             let snapshot_after = use_case_snapshot(conn, id)?;
             audit::append_with_reason(
                 conn,
+                ctx,
                 "use_case",
                 id,
                 action,
@@ -564,8 +574,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
                     current.as_deref().unwrap_or("unknown")
                 )));
             }
-            let value =
-                check_field(ImportKind::Observations, field, after.as_deref().unwrap_or("")).map_err(invalid)?;
+            let value = check_field(CsvTable::Observations, field, after.as_deref().unwrap_or("")).map_err(invalid)?;
             if field == "value_ci_low" || field == "value_ci_high" {
                 let other = if field == "value_ci_low" {
                     "value_ci_high"
@@ -591,6 +600,7 @@ fn apply(conn: &Connection, change: &mut Change, action: &str, reason: Option<&s
             let cell = |v: &Option<String>| serde_json::json!({ field.as_str(): v }).to_string();
             audit::append_with_reason(
                 conn,
+                ctx,
                 "observation",
                 &format!("{use_case}/{period_start}"),
                 action,
@@ -619,7 +629,7 @@ fn check_state(s: &UseCaseState) -> Result<()> {
         ("budget_usd", &budget),
         ("levers", &levers),
     ] {
-        check_field(ImportKind::UseCases, field, value).map_err(invalid)?;
+        check_field(CsvTable::UseCases, field, value).map_err(invalid)?;
     }
     if u.levers
         .iter()
@@ -670,7 +680,7 @@ impl Portfolio {
         build: impl FnOnce(&Connection) -> Result<Change>,
     ) -> Result<Edit> {
         self.require_writer()?;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let mut change = build(&tx)?;
         if change.is_noop() {
             return Ok(Edit {
@@ -681,7 +691,7 @@ impl Portfolio {
                 change,
             });
         }
-        let seq = apply(&tx, &mut change, action, reason.as_deref())?;
+        let seq = apply(&tx, &self.ctx, &mut change, action, reason.as_deref())?;
         tx.commit()?;
         Ok(Edit {
             seq: Some(seq),
@@ -699,7 +709,7 @@ impl Portfolio {
             // Every field is checked (in the columns' order) and every bad
             // one named, as the importer names every bad cell of a row.
             let mut errors: Vec<String> = vec![];
-            let mut get = |field: &str, text: &str| match check_field(ImportKind::UseCases, field, text) {
+            let mut get = |field: &str, text: &str| match check_field(CsvTable::UseCases, field, text) {
                 Ok(v) => v,
                 Err(e) => {
                     errors.push(e);
@@ -769,7 +779,7 @@ impl Portfolio {
                         .into(),
                 ));
             }
-            let checked = check_field(ImportKind::UseCases, field, value).map_err(invalid)?;
+            let checked = check_field(CsvTable::UseCases, field, value).map_err(invalid)?;
             let (_, before) = load_state(conn, id)?.ok_or_else(|| not_found(id))?;
             let mut after = before.clone();
             let u = &mut after.use_case;
@@ -878,7 +888,7 @@ impl Portfolio {
         let action = format!("correct {field}");
         self.edit_in_tx(&action, Some(reason), |conn| {
             check_observation_field(&field)?;
-            let checked = check_field(ImportKind::Observations, &field, value).map_err(invalid)?;
+            let checked = check_field(CsvTable::Observations, &field, value).map_err(invalid)?;
             let (pk, _) = load_state(conn, use_case)?.ok_or_else(|| not_found(use_case))?;
             let before = observation_cell(conn, pk, period_start, &field)?.ok_or_else(|| {
                 StoreError::NotFound(format!(
@@ -1097,21 +1107,21 @@ impl Portfolio {
     }
 }
 
-/// Which field names `usecase set` takes, for help and errors.
-pub const SETTABLE_FIELDS: [&str; 8] = [
-    "name",
-    "owner",
-    "wave",
-    "region",
-    "status",
-    "flag",
-    "budget_usd",
-    "levers",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field names `usecase set` takes (use_cases.csv's columns).
+    const SETTABLE_FIELDS: [&str; 8] = [
+        "name",
+        "owner",
+        "wave",
+        "region",
+        "status",
+        "flag",
+        "budget_usd",
+        "levers",
+    ];
 
     #[test]
     fn field_text_covers_every_settable_field() {

@@ -16,10 +16,21 @@ pub struct CellError {
     pub column: u64,
     pub field: String,
     pub message: String,
+    /// In a Parquet file: the row group (from 1); `line` is then the row
+    /// within it and `column` the column's position in the file's schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_group: Option<u64>,
 }
 
 impl std::fmt::Display for CellError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(group) = self.row_group {
+            return write!(
+                f,
+                "{}: row group {group}, row {}, column {} ({}): {}",
+                self.file, self.line, self.column, self.field, self.message
+            );
+        }
         if self.field.is_empty() {
             write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
         } else {

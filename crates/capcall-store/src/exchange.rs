@@ -10,8 +10,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::lock::whoami;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 use crate::scenarios::{OpenedFrom, Scenario};
 
 /// Largest scenario file read (a portfolio of 100,000 use cases fits).
@@ -42,8 +41,8 @@ impl Portfolio {
             format: exchange::FORMAT.into(),
             schema_version: exchange::SCHEMA_VERSION,
             name: sc.meta.name,
-            author: whoami(),
-            exported_at: now(),
+            author: self.ctx.actor().to_string(),
+            exported_at: self.ctx.now(),
             status: sc.meta.status,
             as_of: sc.meta.as_of,
             rubric: RubricRef {
@@ -125,7 +124,7 @@ impl Portfolio {
             rubric_version: f.rubric.version,
         };
         let opened_json = serde_json::to_string(&opened).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let taken: Option<i64> = tx
             .query_row("SELECT id FROM scenarios WHERE name = ?1", [&name], |r| r.get(0))
             .optional()?;
@@ -140,8 +139,8 @@ impl Portfolio {
              envelope_cents, reserve_pct, opened_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 name,
-                now(),
-                whoami(),
+                self.ctx.now(),
+                self.ctx.actor(),
                 f.as_of.to_string(),
                 landed,
                 p.quarter_start.to_string(),
@@ -155,6 +154,7 @@ impl Portfolio {
         crate::scenarios::write_lines(&tx, id, &f.lines)?;
         crate::audit::append(
             &tx,
+            &self.ctx,
             "scenario",
             &name,
             "open from file",

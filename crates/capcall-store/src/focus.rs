@@ -3,7 +3,9 @@
 //! spend derived from them, `capcall costs` and `capcall import units`.
 //!
 //! **Import.** Every file is read once, streaming, through the one CSV layer
-//! (`csv_input`; a `.csv.gz` file through a gzip decoder). Each charge is
+//! (`csv_input`; a `.csv.gz` file through a gzip decoder; a Parquet file row
+//! group by row group, see [`parquet`], its cells turned into the text a CSV
+//! export holds so both go through one row logic). Each charge is
 //! added, exactly, to an aggregate keyed by (billing account, billing period
 //! start, UTC day, tag set, service, charge category, billing currency); a
 //! charge spanning several days is split by time overlap first
@@ -16,14 +18,20 @@
 //! the same export again (or its `.gz`) changes nothing, and an export split
 //! into several files is imported by giving all of them at once.
 //!
-//! **Spend.** After every import and mapping change, each use case's weekly
+//! **Spend.** After every import and mapping change, each use case's
 //! `observations.spend_usd` is recomputed from the stored costs with the
-//! current mapping ([`derive_spend`]): for every (use case, ISO week) with
+//! current mapping ([`derive_spend`]), per the use case's observation
+//! periods: ISO weeks (Monday, UTC) unless the use case's own rows are
+//! months or weeks starting on another day ([`Cadence::of`], FORMATS.md
+//! "unless the use case's existing rows say otherwise"). For every (use
+//! case, period) with
 //! mapped costs, `spend_usd` is their exact sum (the observation row is
 //! created when absent; only `spend_usd` changes when present). A week that
 //! had derived spend and no longer has any mapped cost gets `spend_usd`
 //! NULL again (and its row is removed when the derivation created it and it
 //! holds nothing else).
+
+mod parquet;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,8 +41,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use capcall_core::focus::{
-    day_date, epoch_day, format_datetime, parse_datetime, slugify, split_by_days, week_start, Mapping, Rule, TagSet,
-    DEFAULT_TAG_KEY,
+    day_date, epoch_day, format_datetime, key_matches, parse_datetime, split_by_days, week_start, Cadence, Mapping,
+    Rule, TagSet,
 };
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
@@ -46,8 +54,7 @@ use serde::Serialize;
 use crate::csv_input::{self, Bounded, Errors};
 use crate::error::{Result, StoreError};
 use crate::import::{parse_date, ImportProgress, ImportReport, MAX_UNITS};
-use crate::lock::whoami;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// Aggregates held in memory before they are merged into `cost_lines`.
 pub const MAX_PENDING: usize = 400_000;
@@ -92,6 +99,7 @@ pub struct FocusFileReport {
     pub file: String,
     pub rows: u64,
     pub gzip: bool,
+    pub parquet: bool,
 }
 
 /// One billing period of one billing account, as imported.
@@ -124,6 +132,51 @@ pub struct FocusReport {
     /// Observation weeks whose `spend_usd` changed.
     pub spend_weeks_changed: u64,
     pub mapping_version: i64,
+}
+
+/// What a FOCUS import would do ([`Portfolio::preview_focus`]): the
+/// import's report and the costs of the billing periods it imports, mapped.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FocusPreview {
+    pub import: FocusReport,
+    pub costs: CostReport,
+    /// The unallocated cost as a percentage of the total, one decimal
+    /// (`None` when the total is zero).
+    pub unallocated_pct: Option<String>,
+}
+
+/// One use case's cost under the current mapping and a proposed one.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MappingMove {
+    pub id: String,
+    pub before: Measured,
+    pub after: Measured,
+    /// `after - before`.
+    pub difference: Measured,
+    /// The difference is not zero.
+    pub moved: bool,
+}
+
+/// What a mapping change would move, over every imported cost, before it is
+/// applied. `total` is the same before and after; only its split changes.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MappingPreview {
+    pub currency: String,
+    /// The current version (the proposal would be the next one).
+    pub version: i64,
+    pub before: Mapping,
+    pub after: Mapping,
+    /// Rules added, changed or removed, and 1 for a changed tag key.
+    pub rules_changed: u64,
+    pub total: Measured,
+    /// Every use case with cost before or after, by id.
+    pub use_cases: Vec<MappingMove>,
+    pub unallocated_before: Measured,
+    pub unallocated_after: Measured,
+    pub unallocated_difference: Measured,
 }
 
 /// A mapping version.
@@ -188,6 +241,14 @@ pub struct UnallocatedValue {
     pub cost: Measured,
 }
 
+/// Unallocated cost by service (`ServiceName`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UnallocatedService {
+    pub service: String,
+    pub cost: Measured,
+}
+
 /// What `capcall costs` shows. `total = allocated + unallocated`, exactly.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -202,6 +263,8 @@ pub struct CostReport {
     pub use_cases: Vec<UseCaseCost>,
     pub groups: Vec<CostGroup>,
     pub unallocated_by_tag_value: Vec<UnallocatedValue>,
+    /// The largest unallocated amounts by service (at most 20).
+    pub unallocated_by_service: Vec<UnallocatedService>,
     pub mapping_version: i64,
     pub tag_key: String,
 }
@@ -253,11 +316,17 @@ pub fn current_mapping(conn: &Connection) -> Result<MappingVersion> {
 }
 
 /// Writes `mapping` as a new version and audits the change. Returns the version.
-fn save_mapping(conn: &Connection, before: &MappingVersion, mapping: &Mapping, note: &str) -> Result<i64> {
+fn save_mapping(
+    conn: &Connection,
+    ctx: &crate::context::Context,
+    before: &MappingVersion,
+    mapping: &Mapping,
+    note: &str,
+) -> Result<i64> {
     let version = before.version + 1;
     conn.execute(
         "INSERT INTO cost_mappings (version, tag_key, created_at, created_by, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![version, mapping.tag_key, now(), whoami(), note],
+        params![version, mapping.tag_key, ctx.now(), ctx.actor(), note],
     )?;
     let mut stmt = conn.prepare(
         "INSERT INTO cost_mapping_rules (version, position, tag_key, tag_value, use_case) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -268,6 +337,7 @@ fn save_mapping(conn: &Connection, before: &MappingVersion, mapping: &Mapping, n
     let json = |m: &Mapping| serde_json::to_string(m).unwrap_or_default();
     crate::audit::append(
         conn,
+        ctx,
         "cost_mapping",
         &version.to_string(),
         note,
@@ -348,6 +418,22 @@ pub(crate) fn derive_spend(conn: &Connection) -> Result<u64> {
     let mapping = current_mapping(conn)?.mapping;
     let use_cases = use_case_pks(conn)?;
     let sets = resolve_tag_sets(conn, &mapping, &use_cases)?;
+    // Each use case's periods, from its own rows (not those this derivation created).
+    let cadences: HashMap<i64, Cadence> = {
+        let mut stmt = conn.prepare(
+            "SELECT o.use_case, o.period_start FROM observations o WHERE NOT EXISTS (SELECT 1 FROM cost_spend_weeks w \
+             WHERE w.use_case = o.use_case AND w.week_start = o.period_start AND w.created = 1) \
+             ORDER BY o.use_case, o.period_start",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut starts: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let start = parse_date(text_at(r, 1)?).map_err(StoreError::Invalid)?;
+            starts.entry(r.get(0)?).or_default().push(start);
+        }
+        starts.into_iter().map(|(pk, s)| (pk, Cadence::of(&s))).collect()
+    };
+    let iso = Cadence::Weekly(chrono::Weekday::Mon);
     let mut weekly: BTreeMap<(i64, NaiveDate), Measured> = BTreeMap::new();
     {
         let mut stmt = conn.prepare("SELECT day, tag_set, cost FROM cost_lines")?;
@@ -359,15 +445,15 @@ pub(crate) fn derive_spend(conn: &Connection) -> Result<u64> {
                 continue;
             };
             let day_text = text_at(r, 0)?;
-            let week = match day_cache.get(day_text) {
-                Some(w) => *w,
+            let day = match day_cache.get(day_text) {
+                Some(d) => *d,
                 None => {
                     let d = parse_date(day_text).map_err(StoreError::Invalid)?;
-                    let w = week_start(d);
-                    day_cache.insert(day_text.to_string(), w);
-                    w
+                    day_cache.insert(day_text.to_string(), d);
+                    d
                 }
             };
+            let week = cadences.get(pk).copied().unwrap_or(iso).period_start(day);
             let cost = Measured::from_canonical(text_at(r, 2)?).map_err(capcall_core::MoneyError::from)?;
             add(weekly.entry((*pk, week)).or_default(), cost)?;
         }
@@ -501,6 +587,18 @@ const C_CURRENCY: usize = 8;
 const C_SERVICE: usize = 9;
 const C_TAGS: usize = 10;
 const C_ALLOCATED: usize = 11;
+/// Columns a row is read from (`ResourceId` is known, not used).
+const C_USED: usize = 12;
+/// One row's cells, by column (`COLUMNS` order); `None` for a null or absent cell.
+type Cells<'a> = [Option<&'a str>; C_USED];
+
+/// The columns a file must have when `cost_col` is imported.
+fn required_columns(cost_col: usize) -> impl Iterator<Item = usize> {
+    [
+        C_ACCOUNT, C_BP_START, C_BP_END, C_CH_START, C_CH_END, C_CATEGORY, C_CURRENCY, cost_col,
+    ]
+    .into_iter()
+}
 
 /// Counts the bytes read from the file (before decompression) for progress.
 struct Counting<R> {
@@ -560,30 +658,13 @@ fn read_rates(path: &Path) -> Result<Rates> {
     )?;
     let ix = |k: usize| header.index[k].unwrap_or(0);
     let mut rates: Rates = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                if errors.push_csv(&e, rows + 2) {
-                    break;
-                }
-                continue;
-            }
-        }
-        rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
-        if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-            continue;
-        }
+    csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
         let cell = |k: usize| record.get(ix(k)).map(csv_input::cell_text).unwrap_or(Ok(""));
         let date = match cell(0).and_then(parse_date) {
             Ok(d) => d,
             Err(m) => {
                 errors.push(line, ix(0) as u64 + 1, "date", m);
-                continue;
+                return true;
             }
         };
         let currency = match cell(1) {
@@ -595,11 +676,11 @@ fn read_rates(path: &Path) -> Result<Rates> {
                     "currency",
                     format!("'{t}' is not an ISO 4217 code (e.g. EUR)"),
                 );
-                continue;
+                return true;
             }
             Err(m) => {
                 errors.push(line, ix(1) as u64 + 1, "currency", m);
-                continue;
+                return true;
             }
         };
         let rate = match cell(2).and_then(|t| {
@@ -615,16 +696,17 @@ fn read_rates(path: &Path) -> Result<Rates> {
                     "rate",
                     format!("{r} is out of range (0 < rate < 1000000)"),
                 );
-                continue;
+                return true;
             }
             Err(m) => {
                 errors.push(line, ix(2) as u64 + 1, "rate", m);
-                continue;
+                return true;
             }
         };
         let day = (date - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days();
         rates.entry(currency).or_default().insert(day, rate);
-    }
+        true
+    });
     errors.into_result()?;
     Ok(rates)
 }
@@ -839,10 +921,7 @@ impl Run<'_, '_> {
         let n = file.read(&mut magic).map_err(|e| StoreError::io(path, e))?;
         let name = path.to_string_lossy().to_ascii_lowercase();
         if (n == 4 && &magic == b"PAR1") || name.ends_with(".parquet") {
-            return Err(StoreError::Invalid(format!(
-                "{}: Parquet is not supported yet; export CSV (or .csv.gz) from your provider",
-                path.display()
-            )));
+            return self.read_parquet(path, file, done_bytes, progress, total_bytes);
         }
         let gzip = n >= 2 && magic[..2] == [0x1f, 0x8b];
         let count = Rc::new(Cell::new(0u64));
@@ -875,17 +954,11 @@ impl Run<'_, '_> {
         total_bytes: u64,
     ) -> Result<FocusFileReport> {
         let mut errors = Errors::new(path);
-        let cost_col = match self.column {
-            CostColumn::Effective => C_EFFECTIVE,
-            CostColumn::Billed => C_BILLED,
-        };
-        let required: Vec<&str> = [
-            C_ACCOUNT, C_BP_START, C_BP_END, C_CH_START, C_CH_END, C_CATEGORY, C_CURRENCY, cost_col,
-        ]
-        .iter()
-        .map(|c| COLUMNS[*c])
-        .collect();
+        let cost_col = self.cost_col();
+        let required: Vec<&str> = required_columns(cost_col).map(|c| COLUMNS[c]).collect();
         let header = csv_input::read_header(rdr, COLUMNS, &required, &mut errors)?;
+        // The cost column not imported is not read.
+        let other_cost = if cost_col == C_BILLED { C_EFFECTIVE } else { C_BILLED };
         let mut record = csv::ByteRecord::new();
         let mut rows = 0u64;
         let mut physical_rows = 0u64;
@@ -926,7 +999,27 @@ impl Run<'_, '_> {
                 );
                 continue;
             }
-            match self.read_row(&record, &header.index, cost_col) {
+            let mut cells: Cells = [None; C_USED];
+            let mut bad = None;
+            for (c, slot) in cells.iter_mut().enumerate() {
+                if c == other_cost {
+                    continue;
+                }
+                if let Some(ix) = header.index[c] {
+                    match csv_input::cell_text(&record[ix]) {
+                        Ok(t) => *slot = nullable(t),
+                        Err(m) => {
+                            bad = Some(RowError::Cell(c, m));
+                            break;
+                        }
+                    }
+                }
+            }
+            let result = match bad {
+                Some(e) => Err(e),
+                None => self.read_row(&cells, cost_col),
+            };
+            match result {
                 Ok(()) => {}
                 Err(RowError::Cell(c, m)) => {
                     let ix = header.index[c].unwrap_or(0);
@@ -949,25 +1042,22 @@ impl Run<'_, '_> {
             file: path.display().to_string(),
             rows,
             gzip,
+            parquet: false,
         })
     }
 
-    fn read_row(
-        &mut self,
-        record: &csv::ByteRecord,
-        index: &[Option<usize>],
-        cost_col: usize,
-    ) -> std::result::Result<(), RowError> {
-        let cell = |c: usize| -> std::result::Result<Option<&str>, RowError> {
-            match index[c] {
-                None => Ok(None),
-                Some(ix) => csv_input::cell_text(&record[ix])
-                    .map(nullable)
-                    .map_err(|m| RowError::Cell(c, m)),
-            }
-        };
+    fn cost_col(&self) -> usize {
+        match self.column {
+            CostColumn::Effective => C_EFFECTIVE,
+            CostColumn::Billed => C_BILLED,
+        }
+    }
+
+    /// Adds one row, given its cells (null cells as `None`), whatever the
+    /// file's format.
+    fn read_row(&mut self, cells: &Cells, cost_col: usize) -> std::result::Result<(), RowError> {
         let required = |c: usize| -> std::result::Result<&str, RowError> {
-            cell(c)?.ok_or_else(|| RowError::Cell(c, "required, but null".into()))
+            cells[c].ok_or_else(|| RowError::Cell(c, "required, but null".into()))
         };
         let datetime = |c: usize| -> std::result::Result<i64, RowError> {
             parse_datetime(required(c)?).map_err(|m| RowError::Cell(c, m))
@@ -987,10 +1077,10 @@ impl Run<'_, '_> {
         let cost_text = required(cost_col)?;
         let cost = Measured::from_canonical(cost_text).map_err(|e| RowError::Cell(cost_col, e.to_string()))?;
         let currency = required(C_CURRENCY)?;
-        let service = cell(C_SERVICE)?.unwrap_or("");
-        let tags = cell(C_TAGS)?;
-        let allocated = cell(C_ALLOCATED)?;
-        let tag_set = self.tag_set(tags, allocated).map_err(|(c, m)| RowError::Cell(c, m))?;
+        let service = cells[C_SERVICE].unwrap_or("");
+        let tag_set = self
+            .tag_set(cells[C_TAGS], cells[C_ALLOCATED])
+            .map_err(|(c, m)| RowError::Cell(c, m))?;
         let cost = self
             .convert(cost, currency, epoch_day(ch_start))
             .map_err(|m| RowError::Cell(C_CURRENCY, m))?;
@@ -1035,8 +1125,273 @@ impl From<StoreError> for RowError {
     }
 }
 
+/// The rules of a mapping CSV (`tag_key,tag_value,use_case`), checked:
+/// every cell present, the use case known, no (key, value) twice.
+fn read_rules(conn: &Connection, file: &Path) -> Result<Vec<Rule>> {
+    let use_cases = use_case_pks(conn)?;
+    let (mut rdr, _) = csv_input::open(file)?;
+    let mut errors = Errors::new(file);
+    let names = ["tag_key", "tag_value", "use_case"];
+    let header = csv_input::read_header(&mut rdr, &names, &names, &mut errors)?;
+    let mut rules: Vec<Rule> = vec![];
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
+        let mut cells = [""; 3];
+        let mut ok = true;
+        for (k, name) in names.iter().enumerate() {
+            let ix = header.index[k].unwrap_or(0);
+            match record.get(ix).map(csv_input::cell_text).unwrap_or(Ok("")) {
+                Ok("") => {
+                    errors.push(line, ix as u64 + 1, name, "required, but empty".into());
+                    ok = false;
+                }
+                Ok(t) => cells[k] = t,
+                Err(m) => {
+                    errors.push(line, ix as u64 + 1, name, m);
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return true;
+        }
+        let uc_col = header.index[2].unwrap_or(0) as u64 + 1;
+        if !is_slug(cells[2]) || !use_cases.contains_key(cells[2]) {
+            errors.push(
+                line,
+                uc_col,
+                "use_case",
+                format!("unknown use case '{}' (import it in use_cases.csv first)", cells[2]),
+            );
+            return true;
+        }
+        let key = (cells[0].to_lowercase(), cells[1].to_lowercase());
+        if let Some(first) = seen.insert(key, line) {
+            errors.push(
+                line,
+                header.index[1].unwrap_or(0) as u64 + 1,
+                "tag_value",
+                format!("duplicate rule for this tag key and value (also line {first})"),
+            );
+            return true;
+        }
+        rules.push(Rule {
+            tag_key: cells[0].to_string(),
+            tag_value: cells[1].to_string(),
+            use_case: cells[2].to_string(),
+        });
+        true
+    });
+    errors.into_result()?;
+    Ok(rules)
+}
+
+/// Imported costs in `[from, to]` (UTC days, inclusive), mapped with `mv`;
+/// with `only`, just the lines of those (billing account, billing period
+/// start).
+fn cost_report(
+    conn: &Connection,
+    mv: &MappingVersion,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by: CostsBy,
+    only: Option<&HashSet<(String, String)>>,
+) -> Result<CostReport> {
+    let use_cases = use_case_pks(conn)?;
+    let names: HashMap<i64, String> = use_cases.iter().map(|(k, v)| (*v, k.clone())).collect();
+    let sets = resolve_tag_sets(conn, &mv.mapping, &use_cases)?;
+    let from_s = from.map(|d| d.to_string()).unwrap_or_default();
+    let to_s = to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
+    let mut stmt = conn.prepare(
+        "SELECT day, tag_set, service, category, cost, billing_account, billing_period_start FROM cost_lines \
+             WHERE day >= ?1 AND day <= ?2",
+    )?;
+    let mut rows = stmt.query(params![from_s, to_s])?;
+    let (mut allocated, mut unallocated) = (Measured::ZERO, Measured::ZERO);
+    let mut per_uc: BTreeMap<String, Measured> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
+    let mut by_value: HashMap<Option<String>, Measured> = HashMap::new();
+    let mut week_of: HashMap<String, String> = HashMap::new();
+    let mut by_service: HashMap<String, Measured> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        if let Some(only) = only {
+            if !only.contains(&(r.get(5)?, r.get(6)?)) {
+                continue;
+            }
+        }
+        let day: String = r.get(0)?;
+        let tag_set: i64 = r.get(1)?;
+        let cost = Measured::from_canonical(text_at(r, 4)?).map_err(capcall_core::MoneyError::from)?;
+        let (pk, value) = sets.get(&tag_set).cloned().unwrap_or((None, None));
+        let uc = pk.and_then(|p| names.get(&p).cloned());
+        let group = match by {
+            CostsBy::UseCase => None,
+            CostsBy::Week => Some(match week_of.get(&day) {
+                Some(w) => w.clone(),
+                None => {
+                    let w = week_start(parse_date(&day).map_err(StoreError::Invalid)?).to_string();
+                    week_of.insert(day.clone(), w.clone());
+                    w
+                }
+            }),
+            CostsBy::Service => Some(r.get::<_, String>(2)?),
+            CostsBy::Category => Some(r.get::<_, String>(3)?),
+        };
+        match &uc {
+            Some(id) => {
+                add(&mut allocated, cost)?;
+                add(per_uc.entry(id.clone()).or_default(), cost)?;
+            }
+            None => {
+                add(&mut unallocated, cost)?;
+                add(by_value.entry(value).or_default(), cost)?;
+                add(by_service.entry(r.get(2)?).or_default(), cost)?;
+            }
+        }
+        if let Some(g) = group {
+            let e = groups.entry(g).or_default();
+            add(if uc.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
+        }
+    }
+    let total = allocated.checked_add(unallocated)?;
+    let use_cases: Vec<UseCaseCost> = per_uc.into_iter().map(|(id, cost)| UseCaseCost { id, cost }).collect();
+    let groups: Vec<CostGroup> = if by == CostsBy::UseCase {
+        let mut g: Vec<CostGroup> = use_cases
+            .iter()
+            .map(|u| CostGroup {
+                key: u.id.clone(),
+                allocated: u.cost,
+                unallocated: Measured::ZERO,
+                total: u.cost,
+            })
+            .collect();
+        g.push(CostGroup {
+            key: "(unallocated)".into(),
+            allocated: Measured::ZERO,
+            unallocated,
+            total: unallocated,
+        });
+        g
+    } else {
+        groups
+            .into_iter()
+            .map(|(key, (a, u))| {
+                Ok(CostGroup {
+                    key,
+                    allocated: a,
+                    unallocated: u,
+                    total: a.checked_add(u)?,
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut by_value: Vec<UnallocatedValue> = by_value
+        .into_iter()
+        .map(|(tag_value, cost)| UnallocatedValue { tag_value, cost })
+        .collect();
+    by_value.sort_by(|a, b| {
+        b.cost
+            .as_decimal()
+            .abs()
+            .cmp(&a.cost.as_decimal().abs())
+            .then_with(|| a.tag_value.cmp(&b.tag_value))
+    });
+    by_value.truncate(20);
+    let mut by_service: Vec<UnallocatedService> = by_service
+        .into_iter()
+        .map(|(service, cost)| UnallocatedService { service, cost })
+        .collect();
+    by_service.sort_by(|a, b| {
+        b.cost
+            .as_decimal()
+            .abs()
+            .cmp(&a.cost.as_decimal().abs())
+            .then_with(|| a.service.cmp(&b.service))
+    });
+    by_service.truncate(20);
+    Ok(CostReport {
+        currency: portfolio_currency(conn)?,
+        from,
+        to,
+        by,
+        total,
+        allocated,
+        unallocated,
+        use_cases,
+        groups,
+        unallocated_by_tag_value: by_value,
+        unallocated_by_service: by_service,
+        mapping_version: mv.version,
+        tag_key: mv.mapping.tag_key.clone(),
+    })
+}
+
+/// How many rules differ between two mappings, keyed by (tag key, tag
+/// value) with case and surrounding spaces ignored: added, removed, or
+/// pointing to another use case; plus one when the default tag key differs.
+fn rules_changed(before: &Mapping, after: &Mapping) -> u64 {
+    let keyed = |m: &Mapping| -> HashMap<(String, String), String> {
+        m.rules
+            .iter()
+            .map(|r| {
+                (
+                    (r.tag_key.trim().to_lowercase(), r.tag_value.trim().to_lowercase()),
+                    r.use_case.clone(),
+                )
+            })
+            .collect()
+    };
+    let (b, a) = (keyed(before), keyed(after));
+    let differing = a.iter().filter(|(k, uc)| b.get(*k) != Some(*uc)).count();
+    let removed = b.keys().filter(|k| !a.contains_key(*k)).count();
+    (differing + removed) as u64 + u64::from(!key_matches(&before.tag_key, &after.tag_key))
+}
+
+/// What changing the current mapping to `after` would move.
+fn mapping_preview(conn: &Connection, after: &Mapping) -> Result<MappingPreview> {
+    let mv = current_mapping(conn)?;
+    let old = cost_report(conn, &mv, None, None, CostsBy::UseCase, None)?;
+    let proposed = MappingVersion {
+        mapping: after.clone(),
+        ..mv.clone()
+    };
+    let new = cost_report(conn, &proposed, None, None, CostsBy::UseCase, None)?;
+    let mut ids: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
+    for u in &old.use_cases {
+        ids.entry(u.id.clone()).or_default().0 = u.cost;
+    }
+    for u in &new.use_cases {
+        ids.entry(u.id.clone()).or_default().1 = u.cost;
+    }
+    let use_cases = ids
+        .into_iter()
+        .map(|(id, (before, after))| {
+            let difference = after.checked_sub(before)?;
+            Ok(MappingMove {
+                id,
+                before,
+                after,
+                difference,
+                moved: !difference.is_zero(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(MappingPreview {
+        currency: old.currency,
+        version: mv.version,
+        rules_changed: rules_changed(&mv.mapping, after),
+        before: mv.mapping,
+        after: after.clone(),
+        total: old.total,
+        use_cases,
+        unallocated_before: old.unallocated,
+        unallocated_after: new.unallocated,
+        unallocated_difference: new.unallocated.checked_sub(old.unallocated)?,
+    })
+}
+
 /// Sets the mapping's default tag key when it differs (a new, audited version).
-fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
+fn set_tag_key(conn: &Connection, ctx: &crate::context::Context, key: &str) -> Result<()> {
     let key = key.trim();
     if key.is_empty() {
         return Err(StoreError::Invalid("--tag-key: the tag key is empty".into()));
@@ -1047,12 +1402,12 @@ fn set_tag_key(conn: &Connection, key: &str) -> Result<()> {
     }
     let mut mapping = before.mapping.clone();
     mapping.tag_key = key.to_string();
-    save_mapping(conn, &before, &mapping, &format!("tag key set to '{key}'"))?;
+    save_mapping(conn, ctx, &before, &mapping, &format!("tag key set to '{key}'"))?;
     Ok(())
 }
 
 impl Portfolio {
-    /// Imports FOCUS cost exports (CSV or `.csv.gz`), all files in one
+    /// Imports FOCUS cost exports (CSV, `.csv.gz` or Parquet), all files in one
     /// transaction, all or nothing; then re-derives weekly spend.
     pub fn import_focus(
         &mut self,
@@ -1060,6 +1415,37 @@ impl Portfolio {
         options: &FocusOptions,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<FocusReport> {
+        Ok(self.run_focus(files, options, progress, false)?.0)
+    }
+
+    /// What importing these files would do, without writing anything: the
+    /// import runs in a transaction that is rolled back after the costs of
+    /// the imported billing periods (per use case, unallocated, by tag value
+    /// and by service) are computed with the mapping the import would use.
+    /// Located errors exactly as [`Portfolio::import_focus`].
+    pub fn preview_focus(
+        &mut self,
+        files: &[PathBuf],
+        options: &FocusOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<FocusPreview> {
+        let (import, costs) = self.run_focus(files, options, progress, true)?;
+        let costs = costs.ok_or_else(|| StoreError::Invalid("no preview computed".into()))?;
+        let unallocated_pct = capcall_core::focus::share_pct(costs.unallocated, costs.total);
+        Ok(FocusPreview {
+            import,
+            costs,
+            unallocated_pct,
+        })
+    }
+
+    fn run_focus(
+        &mut self,
+        files: &[PathBuf],
+        options: &FocusOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+        dry_run: bool,
+    ) -> Result<(FocusReport, Option<CostReport>)> {
         self.require_writer()?;
         if files.is_empty() {
             return Err(StoreError::Invalid("no FOCUS file given".into()));
@@ -1075,7 +1461,7 @@ impl Portfolio {
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if let Some(key) = &options.tag_key {
-                set_tag_key(&tx, key)?;
+                set_tag_key(&tx, &self.ctx, key)?;
             }
             let currency = portfolio_currency(&tx)?;
             let mut run = Run {
@@ -1123,8 +1509,8 @@ impl Portfolio {
                         p.rows as i64,
                         p.total.to_string(),
                         file_list,
-                        now(),
-                        whoami()
+                        self.ctx.now(),
+                        self.ctx.actor()
                     ],
                 )?;
                 periods.push(BillingPeriodReport {
@@ -1156,10 +1542,21 @@ impl Portfolio {
                 spend_weeks_changed: changed,
                 mapping_version,
             };
+            if dry_run {
+                let only: HashSet<(String, String)> = report
+                    .billing_periods
+                    .iter()
+                    .map(|b| (b.billing_account.clone(), b.billing_period_start.clone()))
+                    .collect();
+                let mv = current_mapping(&tx)?;
+                let costs = cost_report(&tx, &mv, None, None, CostsBy::UseCase, Some(&only))?;
+                drop(tx); // rolled back: nothing written
+                return Ok((report, Some(costs)));
+            }
             let summary = serde_json::to_string(&report).unwrap_or_default();
-            crate::audit::append(&tx, "import", "focus", "import", None, Some(&summary))?;
+            crate::audit::append(&tx, &self.ctx, "import", "focus", "import", None, Some(&summary))?;
             tx.commit()?;
-            Ok(report)
+            Ok((report, None))
         })();
         self.conn.pragma_update(None, "cache_size", -8_192)?;
         result
@@ -1179,6 +1576,61 @@ impl Portfolio {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// What importing this mapping CSV would move (nothing is written).
+    pub fn preview_mapping_file(&self, file: &Path) -> Result<MappingPreview> {
+        let rules = read_rules(&self.conn, file)?;
+        let mut after = current_mapping(&self.conn)?.mapping;
+        after.merge(&rules);
+        mapping_preview(&self.conn, &after)
+    }
+
+    /// What replacing the current mapping by `mapping` would move (nothing
+    /// is written). The mapping is checked as [`Portfolio::set_mapping`] does.
+    pub fn preview_mapping(&self, mapping: &Mapping) -> Result<MappingPreview> {
+        let mapping = self.checked_mapping(mapping)?;
+        mapping_preview(&self.conn, &mapping)
+    }
+
+    fn checked_mapping(&self, mapping: &Mapping) -> Result<Mapping> {
+        let use_cases = use_case_pks(&self.conn)?;
+        mapping
+            .checked(|id| use_cases.contains_key(id))
+            .map_err(StoreError::Invalid)
+    }
+
+    /// Replaces the current mapping (the editor's rules and tag key) by a
+    /// new, audited version with `reason`, and re-derives weekly spend. The
+    /// same mapping again changes nothing (no new version).
+    pub fn set_mapping(&mut self, mapping: &Mapping, reason: &str) -> Result<MappingReport> {
+        self.require_writer()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(
+                "a reason is required to change the mapping (it goes into the audit trail)".into(),
+            ));
+        }
+        let mapping = self.checked_mapping(mapping)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = current_mapping(&tx)?;
+        let changed = rules_changed(&before.mapping, &mapping);
+        let mut version = before.version;
+        let mut weeks = 0;
+        if before.mapping != mapping {
+            version = save_mapping(&tx, &self.ctx, &before, &mapping, reason)?;
+            weeks = derive_spend(&tx)?;
+        }
+        tx.commit()?;
+        Ok(MappingReport {
+            file: String::new(),
+            rules_read: mapping.rules.len() as u64,
+            rules_changed: changed,
+            version,
+            spend_weeks_changed: weeks,
+        })
+    }
+
     /// Imports explicit mapping rules (`tag_key,tag_value,use_case`): rules
     /// are keyed by (tag key, tag value), case and surrounding spaces
     /// ignored; a changed or new rule makes a new, audited mapping version
@@ -1189,77 +1641,7 @@ impl Portfolio {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let use_cases = use_case_pks(&tx)?;
-        let (mut rdr, _) = csv_input::open(file)?;
-        let mut errors = Errors::new(file);
-        let names = ["tag_key", "tag_value", "use_case"];
-        let header = csv_input::read_header(&mut rdr, &names, &names, &mut errors)?;
-        let mut rules: Vec<Rule> = vec![];
-        let mut seen: HashMap<(String, String), u64> = HashMap::new();
-        let mut record = csv::ByteRecord::new();
-        let mut n = 0u64;
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    if errors.push_csv(&e, n + 2) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            n += 1;
-            let line = record.position().map_or(n + 1, |p| p.line());
-            if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-                continue;
-            }
-            let mut cells = [""; 3];
-            let mut ok = true;
-            for (k, name) in names.iter().enumerate() {
-                let ix = header.index[k].unwrap_or(0);
-                match record.get(ix).map(csv_input::cell_text).unwrap_or(Ok("")) {
-                    Ok("") => {
-                        errors.push(line, ix as u64 + 1, name, "required, but empty".into());
-                        ok = false;
-                    }
-                    Ok(t) => cells[k] = t,
-                    Err(m) => {
-                        errors.push(line, ix as u64 + 1, name, m);
-                        ok = false;
-                    }
-                }
-            }
-            if !ok {
-                continue;
-            }
-            let uc_col = header.index[2].unwrap_or(0) as u64 + 1;
-            if !is_slug(cells[2]) || !use_cases.contains_key(cells[2]) {
-                errors.push(
-                    line,
-                    uc_col,
-                    "use_case",
-                    format!("unknown use case '{}' (import it in use_cases.csv first)", cells[2]),
-                );
-                continue;
-            }
-            let key = (cells[0].to_lowercase(), cells[1].to_lowercase());
-            if let Some(first) = seen.insert(key, line) {
-                errors.push(
-                    line,
-                    header.index[1].unwrap_or(0) as u64 + 1,
-                    "tag_value",
-                    format!("duplicate rule for this tag key and value (also line {first})"),
-                );
-                continue;
-            }
-            rules.push(Rule {
-                tag_key: cells[0].to_string(),
-                tag_value: cells[1].to_string(),
-                use_case: cells[2].to_string(),
-            });
-        }
-        errors.into_result()?;
+        let rules = read_rules(&tx, file)?;
         let before = current_mapping(&tx)?;
         let mut mapping = before.mapping.clone();
         let changed = mapping.merge(&rules);
@@ -1270,7 +1652,13 @@ impl Portfolio {
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            version = save_mapping(&tx, &before, &mapping, &format!("rules imported from {name}"))?;
+            version = save_mapping(
+                &tx,
+                &self.ctx,
+                &before,
+                &mapping,
+                &format!("rules imported from {name}"),
+            )?;
             weeks = derive_spend(&tx)?;
         }
         tx.commit()?;
@@ -1287,112 +1675,7 @@ impl Portfolio {
     /// current mapping.
     pub fn costs(&self, from: Option<NaiveDate>, to: Option<NaiveDate>, by: CostsBy) -> Result<CostReport> {
         let mv = current_mapping(&self.conn)?;
-        let use_cases = use_case_pks(&self.conn)?;
-        let names: HashMap<i64, String> = use_cases.iter().map(|(k, v)| (*v, k.clone())).collect();
-        let sets = resolve_tag_sets(&self.conn, &mv.mapping, &use_cases)?;
-        let from_s = from.map(|d| d.to_string()).unwrap_or_default();
-        let to_s = to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
-        let mut stmt = self
-            .conn
-            .prepare("SELECT day, tag_set, service, category, cost FROM cost_lines WHERE day >= ?1 AND day <= ?2")?;
-        let mut rows = stmt.query(params![from_s, to_s])?;
-        let (mut allocated, mut unallocated) = (Measured::ZERO, Measured::ZERO);
-        let mut per_uc: BTreeMap<String, Measured> = BTreeMap::new();
-        let mut groups: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
-        let mut by_value: HashMap<Option<String>, Measured> = HashMap::new();
-        let mut week_of: HashMap<String, String> = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let day: String = r.get(0)?;
-            let tag_set: i64 = r.get(1)?;
-            let cost = Measured::from_canonical(text_at(r, 4)?).map_err(capcall_core::MoneyError::from)?;
-            let (pk, value) = sets.get(&tag_set).cloned().unwrap_or((None, None));
-            let uc = pk.and_then(|p| names.get(&p).cloned());
-            let group = match by {
-                CostsBy::UseCase => None,
-                CostsBy::Week => Some(match week_of.get(&day) {
-                    Some(w) => w.clone(),
-                    None => {
-                        let w = week_start(parse_date(&day).map_err(StoreError::Invalid)?).to_string();
-                        week_of.insert(day.clone(), w.clone());
-                        w
-                    }
-                }),
-                CostsBy::Service => Some(r.get::<_, String>(2)?),
-                CostsBy::Category => Some(r.get::<_, String>(3)?),
-            };
-            match &uc {
-                Some(id) => {
-                    add(&mut allocated, cost)?;
-                    add(per_uc.entry(id.clone()).or_default(), cost)?;
-                }
-                None => {
-                    add(&mut unallocated, cost)?;
-                    add(by_value.entry(value).or_default(), cost)?;
-                }
-            }
-            if let Some(g) = group {
-                let e = groups.entry(g).or_default();
-                add(if uc.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
-            }
-        }
-        let total = allocated.checked_add(unallocated)?;
-        let use_cases: Vec<UseCaseCost> = per_uc.into_iter().map(|(id, cost)| UseCaseCost { id, cost }).collect();
-        let groups: Vec<CostGroup> = if by == CostsBy::UseCase {
-            let mut g: Vec<CostGroup> = use_cases
-                .iter()
-                .map(|u| CostGroup {
-                    key: u.id.clone(),
-                    allocated: u.cost,
-                    unallocated: Measured::ZERO,
-                    total: u.cost,
-                })
-                .collect();
-            g.push(CostGroup {
-                key: "(unallocated)".into(),
-                allocated: Measured::ZERO,
-                unallocated,
-                total: unallocated,
-            });
-            g
-        } else {
-            groups
-                .into_iter()
-                .map(|(key, (a, u))| {
-                    Ok(CostGroup {
-                        key,
-                        allocated: a,
-                        unallocated: u,
-                        total: a.checked_add(u)?,
-                    })
-                })
-                .collect::<Result<_>>()?
-        };
-        let mut by_value: Vec<UnallocatedValue> = by_value
-            .into_iter()
-            .map(|(tag_value, cost)| UnallocatedValue { tag_value, cost })
-            .collect();
-        by_value.sort_by(|a, b| {
-            b.cost
-                .as_decimal()
-                .abs()
-                .cmp(&a.cost.as_decimal().abs())
-                .then_with(|| a.tag_value.cmp(&b.tag_value))
-        });
-        by_value.truncate(20);
-        Ok(CostReport {
-            currency: portfolio_currency(&self.conn)?,
-            from,
-            to,
-            by,
-            total,
-            allocated,
-            unallocated,
-            use_cases,
-            groups,
-            unallocated_by_tag_value: by_value,
-            mapping_version: mv.version,
-            tag_key: mv.mapping.tag_key,
-        })
+        cost_report(&self.conn, &mv, from, to, by, None)
     }
 
     /// Imports business metrics (`use_case,period_start,units[,metric]`),
@@ -1409,26 +1692,9 @@ impl Portfolio {
         let mut errors = Errors::new(file);
         let names = ["use_case", "period_start", "units", "metric"];
         let header = csv_input::read_header(&mut rdr, &names, &names[..3], &mut errors)?;
-        let mut record = csv::ByteRecord::new();
         let mut seen: HashMap<(i64, NaiveDate), u64> = HashMap::new();
         let mut rows: Vec<(i64, String, i64, Option<String>)> = vec![];
-        let mut n = 0u64;
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    if errors.push_csv(&e, n + 2) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            n += 1;
-            let line = record.position().map_or(n + 1, |p| p.line());
-            if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-                continue;
-            }
+        csv_input::each_record(&mut rdr, &mut errors, |line, record, errors| {
             let col = |k: usize| header.index[k].map_or(1, |i| i as u64 + 1);
             let text = |k: usize| -> std::result::Result<&str, String> {
                 match header.index[k] {
@@ -1456,7 +1722,7 @@ impl Portfolio {
                     None if t.is_empty() => Err("required, but empty".into()),
                     None => Err(format!("unknown use case '{t}' (import it in use_cases.csv first)")),
                 }),
-                &mut errors,
+                errors,
             );
             check(
                 1,
@@ -1467,7 +1733,7 @@ impl Portfolio {
                     date = parse_date(t)?;
                     Ok(())
                 }),
-                &mut errors,
+                errors,
             );
             check(
                 2,
@@ -1486,7 +1752,7 @@ impl Portfolio {
                         _ => Err(format!("'{t}' is out of range (at most {MAX_UNITS})")),
                     }
                 }),
-                &mut errors,
+                errors,
             );
             let metric = match text(3) {
                 Ok("") => None,
@@ -1498,7 +1764,7 @@ impl Portfolio {
                 }
             };
             if !ok {
-                continue;
+                return true;
             }
             if let Some(first) = seen.insert((pk, date), line) {
                 errors.push(
@@ -1507,10 +1773,11 @@ impl Portfolio {
                     "period_start",
                     format!("duplicate (use_case, period_start) (also line {first})"),
                 );
-                continue;
+                return true;
             }
             rows.push((pk, date.to_string(), units, metric));
-        }
+            true
+        });
         errors.into_result()?;
         let (mut added, mut replaced) = (0u64, 0u64);
         for (pk, date, units, metric) in &rows {
@@ -1555,18 +1822,8 @@ impl Portfolio {
             ignored_columns: header.ignored,
         };
         let summary = serde_json::to_string(&report).unwrap_or_default();
-        crate::audit::append(&tx, "import", "units.csv", "import", None, Some(&summary))?;
+        crate::audit::append(&tx, &self.ctx, "import", "units.csv", "import", None, Some(&summary))?;
         tx.commit()?;
         Ok(report)
     }
-}
-
-/// The default tag key, for shells.
-pub fn default_tag_key() -> &'static str {
-    DEFAULT_TAG_KEY
-}
-
-/// Slugifies a tag value as the mapping does (for previews in shells).
-pub fn slug(value: &str) -> String {
-    slugify(value)
 }

@@ -78,9 +78,46 @@ pub struct ImportReport {
     pub ignored_columns: Vec<String>,
 }
 
-/// Which file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl From<&crate::focus::FocusReport> for ImportReport {
+    /// A FOCUS import in the shape of the other imports: its files, rows read
+    /// and cost lines stored.
+    fn from(costs: &crate::focus::FocusReport) -> ImportReport {
+        ImportReport {
+            file: costs
+                .files
+                .iter()
+                .map(|f| f.file.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            rows: costs.rows,
+            added: costs.lines,
+            replaced: 0,
+            ignored_columns: vec![],
+        }
+    }
+}
+
+/// What a file holds: the one list of import kinds both shells offer (the
+/// CLI's `import <KIND>` through the `clap` feature, the app's typed IPC
+/// through the `specta` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ImportKind {
+    UseCases,
+    Observations,
+    Incidents,
+    /// FOCUS cost exports (CSV, .csv.gz).
+    Focus,
+    /// Business metrics: use_case,period_start,units[,metric].
+    Units,
+}
+
+/// The two tables whose columns `use_cases.csv` and `observations.csv`
+/// describe (the column-checked imports and edits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CsvTable {
     UseCases,
     Observations,
 }
@@ -421,10 +458,10 @@ pub(crate) fn split_levers(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Is `field` a column of `kind`'s format?
-pub(crate) fn is_column(kind: ImportKind, field: &str) -> bool {
+pub(crate) fn is_column(kind: CsvTable, field: &str) -> bool {
     let columns = match kind {
-        ImportKind::UseCases => USE_CASE_COLUMNS,
-        ImportKind::Observations => OBSERVATION_COLUMNS,
+        CsvTable::UseCases => USE_CASE_COLUMNS,
+        CsvTable::Observations => OBSERVATION_COLUMNS,
     };
     columns.iter().any(|c| c.name == field)
 }
@@ -439,15 +476,15 @@ fn column_names(columns: &[Column]) -> String {
 /// messages). Use-case references are not resolved here: an edit names its
 /// use case separately. Errors are `field: message`, like the importer's
 /// `FILE:LINE:COLUMN: field: message` without the location.
-pub(crate) fn check_field(kind: ImportKind, field: &str, text: &str) -> std::result::Result<FieldValue, String> {
+pub(crate) fn check_field(kind: CsvTable, field: &str, text: &str) -> std::result::Result<FieldValue, String> {
     let columns = match kind {
-        ImportKind::UseCases => USE_CASE_COLUMNS,
-        ImportKind::Observations => OBSERVATION_COLUMNS,
+        CsvTable::UseCases => USE_CASE_COLUMNS,
+        CsvTable::Observations => OBSERVATION_COLUMNS,
     };
     let Some(c) = columns.iter().find(|c| c.name == field) else {
         return Err(format!(
             "'{field}' is not a column of {} (columns: {})",
-            if kind == ImportKind::UseCases {
+            if kind == CsvTable::UseCases {
                 "use_cases.csv"
             } else {
                 "observations.csv"
@@ -478,29 +515,29 @@ pub(crate) fn check_field_ci(lo: Option<&str>, hi: Option<&str>) -> std::result:
 /// thousand rows and once at the end.
 pub(crate) fn import_csv(
     tx: &Transaction<'_>,
-    kind: ImportKind,
+    kind: CsvTable,
     path: &Path,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport> {
     let file_name = path.display().to_string();
     let (mut rdr, total_bytes) = csv_input::open(path)?;
     let columns = match kind {
-        ImportKind::UseCases => USE_CASE_COLUMNS,
-        ImportKind::Observations => OBSERVATION_COLUMNS,
+        CsvTable::UseCases => USE_CASE_COLUMNS,
+        CsvTable::Observations => OBSERVATION_COLUMNS,
     };
     let mut errors = Errors::new(path);
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let required: Vec<&str> = columns.iter().filter(|c| c.required).map(|c| c.name).collect();
     let header = csv_input::read_header(&mut rdr, &names, &required, &mut errors)?;
 
-    let use_cases: HashMap<String, i64> = if kind == ImportKind::Observations {
+    let use_cases: HashMap<String, i64> = if kind == CsvTable::Observations {
         let mut stmt = tx.prepare("SELECT id, pk FROM use_cases")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     } else {
         HashMap::new()
     };
-    let table = if kind == ImportKind::UseCases {
+    let table = if kind == CsvTable::UseCases {
         "use_cases"
     } else {
         "observations"
@@ -612,7 +649,7 @@ struct ReadState {
 #[allow(clippy::too_many_arguments)]
 fn read_rows(
     rdr: &mut CsvReader,
-    kind: ImportKind,
+    kind: CsvTable,
     columns: &[Column],
     header: &Header,
     use_cases: &HashMap<String, i64>,
@@ -682,7 +719,7 @@ fn read_rows(
         let col =
             |name: &str| header.index[columns.iter().position(|c| c.name == name).unwrap_or(0)].unwrap_or(0) as u64 + 1;
         match kind {
-            ImportKind::Observations => {
+            CsvTable::Observations => {
                 if let (Cell::Text(lo), Cell::Text(hi)) = (&cells[8], &cells[9]) {
                     if let Err(message) = check_ci_order(lo, hi) {
                         st.errors.push(line, col("value_ci_low"), "value_ci_low", message);
@@ -703,7 +740,7 @@ fn read_rows(
                     continue;
                 }
             }
-            ImportKind::UseCases => {
+            CsvTable::UseCases => {
                 let Cell::Text(id) = cells[0] else {
                     unreachable!("required cell parsed")
                 };
@@ -750,19 +787,19 @@ fn read_rows(
 /// Writes batches as they arrive; returns the first SQLite error.
 fn write_batches(
     tx: &Transaction<'_>,
-    kind: ImportKind,
+    kind: CsvTable,
     width: usize,
     full: &std::sync::mpsc::Receiver<Batch>,
     empty: &std::sync::mpsc::Sender<Batch>,
     total_bytes: u64,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<()> {
-    let mut obs = if kind == ImportKind::Observations {
+    let mut obs = if kind == CsvTable::Observations {
         Some(tx.prepare(OBSERVATION_UPSERT)?)
     } else {
         None
     };
-    let mut uc = if kind == ImportKind::UseCases {
+    let mut uc = if kind == CsvTable::UseCases {
         Some(tx.prepare(
             "INSERT INTO use_cases (id, name, owner, wave, region, status, flag, budget_cents, sunset_date) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \

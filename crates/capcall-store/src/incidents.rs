@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, Row};
 
 use crate::error::{CellError, Result, StoreError};
 use crate::import::{ImportReport, MAX_REPORTED};
-use crate::portfolio::{now_utc, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// The columns of `incidents.csv`, in the order the validator reads them.
 const COLUMNS: [(&str, bool); 8] = [
@@ -62,6 +62,7 @@ impl Errors {
                 column,
                 field: field.to_string(),
                 message: message.into(),
+                row_group: None,
             });
         }
     }
@@ -367,7 +368,15 @@ impl Portfolio {
             } else {
                 "add (import)"
             };
-            crate::audit::append(&tx, "incident", &i.id, action, old.map(json).as_deref(), Some(&json(i)))?;
+            crate::audit::append(
+                &tx,
+                &self.ctx,
+                "incident",
+                &i.id,
+                action,
+                old.map(json).as_deref(),
+                Some(&json(i)),
+            )?;
         }
         let report = ImportReport {
             file: file.display().to_string(),
@@ -377,7 +386,15 @@ impl Portfolio {
             ignored_columns,
         };
         let summary = serde_json::to_string(&report).unwrap_or_default();
-        crate::audit::append(&tx, "import", "incidents.csv", "import", None, Some(&summary))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "import",
+            "incidents.csv",
+            "import",
+            None,
+            Some(&summary),
+        )?;
         tx.commit()?;
         Ok(report)
     }
@@ -404,7 +421,7 @@ impl Portfolio {
     /// current quarter is labelled partial.
     pub fn incident_summary(&self, range: DateRange, use_case: Option<&str>) -> Result<Summary> {
         let range = DateRange {
-            to: range.to.or_else(|| Some(now_utc().date())),
+            to: range.to.or_else(|| Some(self.ctx.now_utc().date())),
             ..range
         };
         if let (Some(from), Some(to)) = (range.from, range.to) {

@@ -7,26 +7,48 @@
 //! and scenarios. Rules themselves (rubric, scenario math, money) live in the
 //! pure `capcall-core` crate.
 
-pub mod audit;
-pub mod board;
-pub mod config;
+// Every module is private; the API is the curated list below (ripgrep's
+// style): a shell names `capcall_store::X`, never a module path, so modules
+// can move without breaking the CLI, the app or the export crate.
+// crates/capcall-store/tests/store/architecture.rs keeps it so.
+mod audit;
+mod board;
+mod config;
+mod context;
 mod csv_input;
-pub mod db;
-pub mod decisions;
-pub mod edit;
-pub mod error;
-pub mod exchange;
-pub mod focus;
-pub mod import;
-pub mod incidents;
-pub mod lock;
-pub mod plans;
-pub mod portfolio;
-pub mod rubrics;
-pub mod scenarios;
+mod db;
+mod decisions;
+mod edit;
+mod error;
+mod exchange;
+mod focus;
+mod import;
+mod incidents;
+mod lock;
+mod plans;
+mod portfolio;
+#[cfg(test)]
+mod query_counts;
+mod rubrics;
+mod scenarios;
 mod state;
 
-pub use edit::{Change, Edit, NewUseCase, UseCaseState};
+pub use audit::{AuditDigest, AuditEntry, Verification};
+pub use board::Board;
+pub use capcall_core::scenario::Comparison;
+pub use config::{default_portfolio_path, system_context, whoami, ConfigFile};
+pub use context::Context;
+pub use db::{sibling, write_file, MIGRATIONS, SCHEMA_VERSION};
+pub use decisions::{DecisionView, DraftReport, NewDecision};
+pub use edit::{BudgetVsApproved, Change, Correction, Drift, Edit, LineDrift, NewUseCase, UseCaseState};
 pub use error::{CellError, Code, Result, StoreError};
-pub use import::{ImportKind, ImportProgress, ImportReport};
-pub use portfolio::{default_portfolio_path, Access, Portfolio, UseCaseRow};
+pub use exchange::OpenedScenario;
+pub use focus::{
+    CostColumn, CostReport, CostsBy, FocusOptions, FocusPreview, FocusReport, MappingMove, MappingPreview,
+    MappingReport, MappingVersion, UnallocatedService,
+};
+pub use import::{parse_date, preview as preview_csv, CsvPreview, ImportKind, ImportProgress, ImportReport};
+pub use plans::StoredPlan;
+pub use portfolio::{Access, Portfolio, ScoreRun, UcrBy, UseCaseRow};
+pub use rubrics::RubricVersion;
+pub use scenarios::{LineGroup, ParamChanges, Scenario, ScenarioMeta};

@@ -15,15 +15,11 @@ use crate::error::{Result, StoreError};
 #[derive(Debug)]
 pub struct WriterLock {
     file: File,
-    path: PathBuf,
 }
-
-/// Who is this process, for lock files and the audit trail.
-pub use crate::config::whoami;
 
 impl WriterLock {
     /// Takes the writer lock of `db`, or says who holds it.
-    pub fn acquire(db: &Path, program: &str) -> Result<WriterLock> {
+    pub fn acquire(db: &Path, program: &str, ctx: &crate::context::Context) -> Result<WriterLock> {
         let path = lock_path(db);
         let mut file = OpenOptions::new()
             .read(true)
@@ -52,11 +48,11 @@ impl WriterLock {
         let host = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_string())
             .unwrap_or_default();
-        let since = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        let since = ctx.now();
         let info = format!(
             "{program} (pid {}, user {}{}{}) since {since}\n",
             std::process::id(),
-            whoami(),
+            ctx.actor(),
             if host.is_empty() { "" } else { "@" },
             host
         );
@@ -64,11 +60,7 @@ impl WriterLock {
             .and_then(|_| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(info.as_bytes()))
             .map_err(|e| StoreError::io(&path, e))?;
-        Ok(WriterLock { file, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(WriterLock { file })
     }
 }
 

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use crate::audit;
 use crate::error::{Result, StoreError};
-use crate::lock::whoami;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// A stored plan.
 #[derive(Clone, Debug, Serialize)]
@@ -41,10 +40,10 @@ impl Portfolio {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO plans (built_at, built_by, status, scenario, content) VALUES (?1, ?2, 'draft', ?3, ?4)",
-            params![now(), whoami(), sc.meta.name, content],
+            params![self.ctx.now(), self.ctx.actor(), sc.meta.name, content],
         )?;
         let id = tx.last_insert_rowid();
-        audit::append(&tx, "plan", &id.to_string(), "build", None, Some(&content))?;
+        audit::append(&tx, &self.ctx, "plan", &id.to_string(), "build", None, Some(&content))?;
         tx.commit()?;
         self.plan_get(id)
     }
@@ -177,8 +176,8 @@ impl Portfolio {
             (true, _) => None,
             (false, Some(reason)) if !reason.is_empty() => Some(AcceptedGaps {
                 reason: reason.to_string(),
-                accepted_by: whoami(),
-                accepted_at: now(),
+                accepted_by: self.ctx.actor().to_string(),
+                accepted_at: self.ctx.now(),
                 gaps: check.gaps.clone(),
             }),
             (false, _) => {
@@ -204,13 +203,21 @@ impl Portfolio {
         tx.execute("UPDATE plans SET status = 'superseded' WHERE status = 'approved'", [])?;
         tx.execute(
             "UPDATE plans SET status = 'approved', approved_at = ?1, approved_by = ?2, accepted_gaps = ?3 WHERE id = ?4",
-            params![now(), whoami(), accepted_json, id],
+            params![self.ctx.now(), self.ctx.actor(), accepted_json, id],
         )?;
         let action = match &accepted {
             Some(a) => format!("approve, accepting {} governance gaps", a.gaps.len()),
             None => "approve".to_string(),
         };
-        audit::append(&tx, "plan", &id.to_string(), &action, None, accepted_json.as_deref())?;
+        audit::append(
+            &tx,
+            &self.ctx,
+            "plan",
+            &id.to_string(),
+            &action,
+            None,
+            accepted_json.as_deref(),
+        )?;
         tx.commit()?;
         self.plan_get(id)
     }

@@ -7,15 +7,16 @@ use capcall_core::money::{Measured, Planned};
 use capcall_core::period::{Quarter, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
 use capcall_core::ucr::{self, UcrPoint};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::db;
 use crate::error::{Result, StoreError};
-use crate::import::{self, ImportKind, ImportProgress, ImportReport};
-use crate::lock::{whoami, WriterLock};
+use crate::import::{self, CsvTable, ImportKind, ImportProgress, ImportReport};
+use crate::lock::WriterLock;
 use crate::rubrics::{self, RubricVersion};
 
 /// Whether this process may write. Writers hold the portfolio's lock.
@@ -30,23 +31,10 @@ pub struct Portfolio {
     pub(crate) conn: Connection,
     path: PathBuf,
     lock: Option<WriterLock>,
+    /// Who acts and when (every timestamp and audit row).
+    pub(crate) ctx: Context,
     /// Backup written by a migration on open, if any.
     pub migrated_from_backup: Option<PathBuf>,
-}
-
-/// The default portfolio file: `$CAPCALL_DB`, else
-/// `$XDG_DATA_HOME/capcall/portfolio.sqlite`, else
-/// `~/.local/share/capcall/portfolio.sqlite`. Shared by the CLI and the app.
-pub fn default_portfolio_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("CAPCALL_DB").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("capcall").join("portfolio.sqlite")
 }
 
 /// A use case with the figures the portfolio board shows.
@@ -176,28 +164,28 @@ pub struct ScoreRun {
 
 impl Portfolio {
     /// Creates a new, empty portfolio; refuses an existing file.
-    pub fn create(path: &Path) -> Result<Portfolio> {
+    pub fn create(path: &Path, ctx: Context) -> Result<Portfolio> {
         if path.exists() {
             return Err(StoreError::Exists(path.to_path_buf()));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         }
-        Portfolio::open_inner(path, Access::Write, true)
+        Portfolio::open_inner(path, Access::Write, true, ctx)
     }
 
     /// Opens an existing portfolio.
-    pub fn open(path: &Path, access: Access) -> Result<Portfolio> {
-        Portfolio::open_inner(path, access, false)
+    pub fn open(path: &Path, access: Access, ctx: Context) -> Result<Portfolio> {
+        Portfolio::open_inner(path, access, false, ctx)
     }
 
     /// Opens the portfolio at `path`, creating it with the demo data when the
     /// file does not exist (first run).
-    pub fn open_or_create_demo(path: &Path, access: Access) -> Result<Portfolio> {
+    pub fn open_or_create_demo(path: &Path, access: Access, ctx: Context) -> Result<Portfolio> {
         if path.exists() {
-            return Portfolio::open(path, access);
+            return Portfolio::open(path, access, ctx);
         }
-        let mut p = Portfolio::create(path)?;
+        let mut p = Portfolio::create(path, ctx)?;
         p.load_demo()?;
         if access == Access::Read {
             p.lock = None;
@@ -205,13 +193,10 @@ impl Portfolio {
         Ok(p)
     }
 
-    fn open_inner(path: &Path, access: Access, create: bool) -> Result<Portfolio> {
-        let program = std::env::args()
-            .next()
-            .and_then(|a| Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "capcall".into());
+    fn open_inner(path: &Path, access: Access, create: bool, ctx: Context) -> Result<Portfolio> {
+        let program = crate::config::program_name();
         let lock = match access {
-            Access::Write => Some(WriterLock::acquire(path, &program)?),
+            Access::Write => Some(WriterLock::acquire(path, &program, &ctx)?),
             Access::Read => None,
         };
         let mode = match (access, create) {
@@ -245,14 +230,28 @@ impl Portfolio {
             path: path.to_path_buf(),
             lock,
             migrated_from_backup,
+            ctx,
         })
+    }
+
+    /// Who acts and when, as the shell passed it in.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Acts from now on as `ctx` (e.g. after the user changed their name).
+    pub fn set_context(&mut self, ctx: Context) {
+        self.ctx = ctx;
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The raw connection, for tests and benchmarks.
+    /// The raw connection, for this crate's tests only (feature `testing`,
+    /// which only the store's own dev-dependency turns on): no shell writes
+    /// SQL past the API.
+    #[cfg(feature = "testing")]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -264,10 +263,31 @@ impl Portfolio {
         Ok(())
     }
 
-    /// Imports a CSV file, all or nothing.
+    /// Imports one file of any kind, all or nothing. A FOCUS file is imported
+    /// with the default options ([`Portfolio::import_focus`] takes several
+    /// files and options) and summarised as an [`ImportReport`].
     pub fn import(
         &mut self,
         kind: ImportKind,
+        file: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        match kind {
+            ImportKind::UseCases => self.import_table(CsvTable::UseCases, file, progress),
+            ImportKind::Observations => self.import_table(CsvTable::Observations, file, progress),
+            ImportKind::Incidents => self.import_incidents(file),
+            ImportKind::Units => self.import_units(file),
+            ImportKind::Focus => {
+                let costs = self.import_focus(&[file.to_path_buf()], &Default::default(), progress)?;
+                Ok(ImportReport::from(&costs))
+            }
+        }
+    }
+
+    /// `use_cases.csv` or `observations.csv`, all or nothing.
+    fn import_table(
+        &mut self,
+        kind: CsvTable,
         file: &Path,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportReport> {
@@ -280,14 +300,14 @@ impl Portfolio {
             let tx = self
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let before = if kind == ImportKind::UseCases {
+            let before = if kind == CsvTable::UseCases {
                 use_case_snapshots(&tx)?
             } else {
                 Default::default()
             };
             let report = import::import_csv(&tx, kind, file, progress)?;
             // Budgets and use cases: one audit row per changed use case.
-            if kind == ImportKind::UseCases {
+            if kind == CsvTable::UseCases {
                 for (id, after) in use_case_snapshots(&tx)? {
                     let old = before.get(&id);
                     if old != Some(&after) {
@@ -296,17 +316,25 @@ impl Portfolio {
                         } else {
                             "add (import)"
                         };
-                        crate::audit::append(&tx, "use_case", &id, action, old.map(String::as_str), Some(&after))?;
+                        crate::audit::append(
+                            &tx,
+                            &self.ctx,
+                            "use_case",
+                            &id,
+                            action,
+                            old.map(String::as_str),
+                            Some(&after),
+                        )?;
                     }
                 }
             }
             let summary = serde_json::to_string(&report).unwrap_or_default();
-            let what = if kind == ImportKind::UseCases {
+            let what = if kind == CsvTable::UseCases {
                 "use_cases.csv"
             } else {
                 "observations.csv"
             };
-            crate::audit::append(&tx, "import", what, "import", None, Some(&summary))?;
+            crate::audit::append(&tx, &self.ctx, "import", what, "import", None, Some(&summary))?;
             tx.commit()?;
             Ok(report)
         })();
@@ -380,8 +408,16 @@ impl Portfolio {
             }
         }
         {
-            let tx = self.write_tx()?;
-            crate::audit::append(&tx, "portfolio", "demo", "reset to the demo portfolio", None, None)?;
+            let tx = crate::db::write_tx(&mut self.conn)?;
+            crate::audit::append(
+                &tx,
+                &self.ctx,
+                "portfolio",
+                "demo",
+                "reset to the demo portfolio",
+                None,
+                None,
+            )?;
             // An approved scenario's lines are frozen by a trigger; a forced
             // reset (approved work was named and the user went ahead) lifts
             // it for this transaction only.
@@ -399,11 +435,11 @@ impl Portfolio {
             crate::incidents::upsert(&tx, &incidents)?;
             // Each record's state after the reset, so the trail can vouch for it.
             for (id, after) in use_case_snapshots(&tx)? {
-                crate::audit::append(&tx, "use_case", &id, "add (demo)", None, Some(&after))?;
+                crate::audit::append(&tx, &self.ctx, "use_case", &id, "add (demo)", None, Some(&after))?;
             }
             for i in &incidents {
                 let after = serde_json::to_string(i).unwrap_or_default();
-                crate::audit::append(&tx, "incident", &i.id, "add (demo)", None, Some(&after))?;
+                crate::audit::append(&tx, &self.ctx, "incident", &i.id, "add (demo)", None, Some(&after))?;
             }
             tx.commit()?;
         }
@@ -424,7 +460,7 @@ impl Portfolio {
         for line in sc.lines {
             self.scenario_set_line(capcall_core::demo::SCENARIO, line)?;
         }
-        self.scenario_run(
+        self.scenario_save_params(
             capcall_core::demo::SCENARIO,
             &crate::scenarios::ParamChanges {
                 envelope_usd: Some(Planned::from_dollars(100_000)),
@@ -506,6 +542,25 @@ impl Portfolio {
         ))?;
         let rows = stmt.query_map([pk], |r| observation(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every observation of the use cases a decision names, by use case id,
+    /// in one query (the decision log's guardrail checks).
+    pub(crate) fn observations_of_decided_use_cases(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<Observation>>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {OBS_COLUMNS}, (SELECT u.id FROM use_cases u WHERE u.pk = o.use_case) FROM observations o
+             WHERE o.use_case IN (SELECT u.pk FROM use_cases u JOIN decisions d ON d.use_case = u.id)
+             ORDER BY o.use_case, period_start"
+        ))?;
+        let id_col = OBS_COLUMNS.split(',').count();
+        let mut out: std::collections::HashMap<String, Vec<Observation>> = std::collections::HashMap::new();
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(id_col)?, observation(r, 0)?)))? {
+            let (id, o) = row?;
+            out.entry(id).or_default().push(o);
+        }
+        Ok(out)
     }
 
     /// The latest `period_start` in the portfolio (the default "as of").
@@ -677,9 +732,10 @@ impl Portfolio {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before = rubrics::current(&tx)?;
-        let v = rubrics::set(&tx, changes, &whoami(), note, &now())?;
+        let v = rubrics::set(&tx, changes, self.ctx.actor(), note, &self.ctx.now())?;
         crate::audit::append(
             &tx,
+            &self.ctx,
             "rubric",
             &v.version.to_string(),
             "new version",
@@ -735,7 +791,7 @@ impl Portfolio {
             )));
         }
         let replaced = crate::audit::digest_of(&self.conn)?;
-        let stamp = now().replace([':', '-'], "");
+        let stamp = self.ctx.now().replace([':', '-'], "");
         let mut safety = db::sibling(&self.path, &format!(".pre-restore-{stamp}.sqlite"));
         let mut n = 2;
         while safety.exists() {
@@ -760,7 +816,15 @@ impl Portfolio {
             "replaced_digest": replaced.to_string(),
             "safety_copy": safety.display().to_string(),
         });
-        crate::audit::append(&tx, "portfolio", "restore", "restore", None, Some(&detail.to_string()))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "portfolio",
+            "restore",
+            "restore",
+            None,
+            Some(&detail.to_string()),
+        )?;
         tx.commit()?;
         Ok(safety)
     }
@@ -885,32 +949,6 @@ pub enum UcrBy {
     Quarter,
     Month,
     Period,
-}
-
-/// Now as RFC 3339 UTC (seconds), for created/approved timestamps.
-/// `$CAPCALL_NOW` (RFC 3339 or `YYYY-MM-DDTHH:MM:SSZ`) pins the clock for
-/// reproducible runs and tests.
-pub fn now() -> String {
-    now_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// The current time (UTC), or `$CAPCALL_NOW`.
-pub fn now_utc() -> chrono::NaiveDateTime {
-    std::env::var("CAPCALL_NOW")
-        .ok()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
-        .map(|d| d.naive_utc())
-        .unwrap_or_else(|| chrono::Utc::now().naive_utc())
-}
-
-/// The next quarter after `d`'s quarter.
-pub fn next_quarter(d: NaiveDate) -> NaiveDate {
-    Quarter::of(d).next().start()
-}
-
-/// `d + days`.
-pub fn plus_days(d: NaiveDate, days: u64) -> NaiveDate {
-    d.checked_add_days(Days::new(days)).unwrap_or(d)
 }
 
 pub(crate) fn use_case_from_row(r: &Row<'_>, o: usize, levers: Vec<String>) -> rusqlite::Result<UseCase> {

@@ -101,9 +101,35 @@ pub fn load(conn: &Connection, version: u32) -> Result<RubricVersion> {
 
 /// All versions, oldest first.
 pub fn list(conn: &Connection) -> Result<Vec<RubricVersion>> {
-    let mut stmt = conn.prepare("SELECT version FROM rubric_versions ORDER BY version")?;
-    let versions: Vec<u32> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    versions.into_iter().map(|v| load(conn, v)).collect()
+    // Two queries whatever the number of versions: the heads, then every setting.
+    let mut stmt =
+        conn.prepare("SELECT version, name, created_at, created_by, note FROM rubric_versions ORDER BY version")?;
+    let heads: Vec<(u32, String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare("SELECT version, key, value FROM rubric_settings")?;
+    let mut pairs: std::collections::HashMap<u32, Vec<(String, String)>> = std::collections::HashMap::new();
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })? {
+        let (version, key, value) = row?;
+        pairs.entry(version).or_default().push((key, value));
+    }
+    heads
+        .into_iter()
+        .map(|(version, name, created_at, created_by, note)| {
+            let kv = pairs.remove(&version).unwrap_or_default();
+            let settings = RubricSettings::from_pairs(kv.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            Ok(RubricVersion {
+                version,
+                name,
+                created_at,
+                created_by,
+                note,
+                settings,
+            })
+        })
+        .collect()
 }
 
 /// Writes a new version with `changes` applied to the current one.

@@ -8,18 +8,17 @@ use std::path::Path;
 
 use capcall_core::money::{parse_cents, parse_decimal, Planned};
 use capcall_core::rubric::Path as Route;
-use capcall_core::scenario::{self, LineInput, Outcome, Params, Policy, ScenarioStatus};
+use capcall_core::scenario::{self, Comparison, LineInput, Outcome, Params, Policy, ScenarioStatus};
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::csv_input;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
-use crate::lock::whoami;
 use crate::portfolio::stored;
-use crate::portfolio::{now, Portfolio};
+use crate::portfolio::Portfolio;
 
 /// A saved scenario's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -71,43 +70,36 @@ pub struct ParamChanges {
     pub reserve_pct: Option<Decimal>,
 }
 
-/// One use case compared across two scenarios.
+impl ParamChanges {
+    /// `params` with these changes.
+    pub fn applied_to(&self, params: &Params) -> Params {
+        let mut p = params.clone();
+        if let Some(policy) = self.policy {
+            p.policy = policy;
+        }
+        if let Some(e) = self.envelope_usd {
+            p.envelope_usd = e;
+        }
+        if let Some(r) = self.reserve_pct {
+            p.reserve_pct = r;
+        }
+        p
+    }
+
+    /// Whether these change nothing whatever the parameters.
+    pub fn is_empty(&self) -> bool {
+        self.policy.is_none() && self.envelope_usd.is_none() && self.reserve_pct.is_none()
+    }
+}
+
+/// Where a use case sits in the portfolio (for grouping scenario lines).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CompareLine {
+pub struct LineGroup {
     pub use_case: String,
-    pub name: String,
-    pub path_a: Option<Route>,
-    pub path_b: Option<Route>,
-    pub new_budget_a: Option<Planned>,
-    pub new_budget_b: Option<Planned>,
-    /// `b - a` (missing counts as zero).
-    pub difference: Planned,
-    pub changed: bool,
-}
-
-/// A total compared across two scenarios.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CompareTotal {
-    pub name: String,
-    pub a: Planned,
-    pub b: Planned,
-    pub difference: Planned,
-}
-
-/// Two scenarios side by side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct Comparison {
-    pub a: String,
-    pub b: String,
-    pub lines: Vec<CompareLine>,
-    pub totals: Vec<CompareTotal>,
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub projected_value_a: Decimal,
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub projected_value_b: Decimal,
+    pub wave: String,
+    pub region: String,
+    pub owner: String,
 }
 
 const LINE_COLUMNS: &str = "use_case, name, old_budget_cents, ucr, verdict, path_override, reason, ask_cents, \
@@ -117,46 +109,7 @@ fn route(s: Option<String>) -> Option<Route> {
     s.and_then(|s| Route::parse(&s))
 }
 
-/// A write transaction for one step: `BEGIN IMMEDIATE` on its own, or a
-/// savepoint when a larger transaction is already open (the demo reset), so
-/// the step commits or rolls back with it.
-pub(crate) enum WriteTx<'c> {
-    Top(Transaction<'c>),
-    Nested(rusqlite::Savepoint<'c>),
-}
-
-impl std::ops::Deref for WriteTx<'_> {
-    type Target = rusqlite::Connection;
-    fn deref(&self) -> &rusqlite::Connection {
-        match self {
-            WriteTx::Top(t) => t,
-            WriteTx::Nested(s) => s,
-        }
-    }
-}
-
-impl WriteTx<'_> {
-    pub(crate) fn commit(self) -> Result<()> {
-        match self {
-            WriteTx::Top(t) => t.commit()?,
-            WriteTx::Nested(s) => s.commit()?,
-        }
-        Ok(())
-    }
-}
-
 impl Portfolio {
-    pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
-        Ok(if self.conn.is_autocommit() {
-            WriteTx::Top(
-                self.conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-            )
-        } else {
-            WriteTx::Nested(self.conn.savepoint()?)
-        })
-    }
-
     fn scenario_id(&self, name: &str) -> Result<(i64, String)> {
         self.conn
             .query_row("SELECT id, status FROM scenarios WHERE name = ?1", [name], |r| {
@@ -183,7 +136,7 @@ impl Portfolio {
         };
         let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM scenarios WHERE name = ?1", [name], |r| r.get(0))
             .optional()?;
@@ -197,8 +150,8 @@ impl Portfolio {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 name,
-                now(),
-                whoami(),
+                self.ctx.now(),
+                self.ctx.actor(),
                 as_of.to_string(),
                 rubric.version,
                 scenario::next_quarter_start(as_of).to_string()
@@ -207,6 +160,7 @@ impl Portfolio {
         let id = tx.last_insert_rowid();
         crate::audit::append(
             &tx,
+            &self.ctx,
             "scenario",
             name,
             "create from scores",
@@ -239,47 +193,9 @@ impl Portfolio {
     /// A scenario with its inputs.
     pub fn scenario(&self, name: &str) -> Result<Scenario> {
         let (id, _) = self.scenario_id(name)?;
-        let meta = self.conn.query_row(
-            "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
-                    c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start, s.status, s.opened_from
-             FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from WHERE s.id = ?1",
-            [id],
-            |r| {
-                let policy: String = r.get(9)?;
-                let as_of: String = r.get(4)?;
-                let quarter: String = r.get(12)?;
-                let reserve: String = r.get(11)?;
-                let status: String = r.get(13)?;
-                let opened: Option<String> = r.get(14)?;
-                Ok(ScenarioMeta {
-                    name: r.get(0)?,
-                    status: ScenarioStatus::parse(&status).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            13,
-                            rusqlite::types::Type::Text,
-                            format!("column status: stored value '{status}' is not a scenario status").into(),
-                        )
-                    })?,
-                    opened_from: opened
-                        .as_deref()
-                        .map(|o| stored("scenarios", name, "opened_from", o, serde_json::from_str(o)))
-                        .transpose()?,
-                    created_at: r.get(2)?,
-                    created_by: r.get(3)?,
-                    as_of: stored("scenarios", name, "as_of", &as_of, parse_date(&as_of))?,
-                    rubric_version: r.get(5)?,
-                    approved_at: r.get(6)?,
-                    approved_by: r.get(7)?,
-                    cloned_from: r.get(8)?,
-                    params: Params {
-                        policy: stored("scenarios", name, "policy", &policy, Policy::parse(&policy).ok_or("not a policy"))?,
-                        envelope_usd: Planned::from_cents(r.get(10)?),
-                        reserve_pct: stored("scenarios", name, "reserve_pct", &reserve, Decimal::from_str_exact(&reserve))?,
-                        quarter_start: stored("scenarios", name, "quarter_start", &quarter, parse_date(&quarter))?,
-                    },
-                })
-            },
-        )?;
+        let meta = self
+            .conn
+            .query_row(&format!("{META_SELECT} WHERE s.id = ?1"), [id], meta_from_row)?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {LINE_COLUMNS} FROM scenario_lines WHERE scenario = ?1 ORDER BY use_case"
         ))?;
@@ -320,9 +236,10 @@ impl Portfolio {
 
     /// Every scenario, newest first.
     pub fn scenarios(&self) -> Result<Vec<ScenarioMeta>> {
-        let mut stmt = self.conn.prepare("SELECT name FROM scenarios ORDER BY id DESC")?;
-        let names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        names.iter().map(|n| self.scenario(n).map(|s| s.meta)).collect()
+        // One query whatever the number of scenarios.
+        let mut stmt = self.conn.prepare(&format!("{META_SELECT} ORDER BY s.id DESC"))?;
+        let list = stmt.query_map([], meta_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(list)
     }
 
     /// Applies `scenario_inputs.csv` to a scenario, all or nothing.
@@ -362,7 +279,7 @@ impl Portfolio {
     fn save_lines(&mut self, name: &str, lines: &[LineInput]) -> Result<()> {
         let (id, _) = self.scenario_id(name)?;
         let before = self.scenario(name)?.lines;
-        let tx = self.write_tx()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         write_lines(&tx, id, lines)?;
         // One audit row per changed line, with the line before and after.
         for after in lines {
@@ -370,6 +287,7 @@ impl Portfolio {
             if old != Some(after) {
                 crate::audit::append(
                     &tx,
+                    &self.ctx,
                     "scenario",
                     &format!("{name}/{}", after.use_case),
                     "edit inputs",
@@ -381,45 +299,46 @@ impl Portfolio {
         tx.commit()?;
         Ok(())
     }
-    /// Runs a scenario. Parameter changes are saved first (drafts only).
-    pub fn scenario_run(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
+
+    /// Runs a scenario with `changes` applied to its saved parameters: a
+    /// query (a what-if; nothing is saved — see [`Portfolio::scenario_save_params`]).
+    pub fn scenario_run(&self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
         let sc = self.scenario(name)?;
-        let mut params = sc.meta.params.clone();
-        if let Some(p) = changes.policy {
-            params.policy = p;
-        }
-        if let Some(e) = changes.envelope_usd {
-            params.envelope_usd = e;
-        }
-        if let Some(r) = changes.reserve_pct {
-            params.reserve_pct = r;
-        }
-        if params != sc.meta.params {
-            ensure_draft(&sc.meta)?;
-            self.require_writer()?;
-            let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
-            let tx = self.write_tx()?;
-            tx.execute(
-                "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
-                params![
-                    params.policy.as_str(),
-                    params.envelope_usd.cents()?,
-                    params.reserve_pct.to_string(),
-                    name
-                ],
-            )?;
-            crate::audit::append(
-                &tx,
-                "scenario",
-                name,
-                "set parameters",
-                serde_json::to_string(&sc.meta.params).ok().as_deref(),
-                serde_json::to_string(&params).ok().as_deref(),
-            )?;
-            tx.commit()?;
+        Ok(scenario::run(&sc.lines, &changes.applied_to(&sc.meta.params))?)
+    }
+
+    /// Saves `changes` to a draft scenario's parameters (audited; nothing is
+    /// written when they change nothing) and runs it.
+    pub fn scenario_save_params(&mut self, name: &str, changes: &ParamChanges) -> Result<Outcome> {
+        let sc = self.scenario(name)?;
+        let params = changes.applied_to(&sc.meta.params);
+        let outcome = scenario::run(&sc.lines, &params)?; // validate before saving
+        if params == sc.meta.params {
             return Ok(outcome);
         }
-        Ok(scenario::run(&sc.lines, &params)?)
+        ensure_draft(&sc.meta)?;
+        self.require_writer()?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
+        tx.execute(
+            "UPDATE scenarios SET policy = ?1, envelope_cents = ?2, reserve_pct = ?3 WHERE name = ?4",
+            params![
+                params.policy.as_str(),
+                params.envelope_usd.cents()?,
+                params.reserve_pct.to_string(),
+                name
+            ],
+        )?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            name,
+            "set parameters",
+            serde_json::to_string(&sc.meta.params).ok().as_deref(),
+            serde_json::to_string(&params).ok().as_deref(),
+        )?;
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Copies a scenario (inputs and parameters) under a new name, as a draft.
@@ -442,11 +361,19 @@ impl Portfolio {
         tx.execute(
             "INSERT INTO scenarios (name, created_at, created_by, as_of, rubric_version, quarter_start, policy, envelope_cents, reserve_pct, cloned_from)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![to, now(), whoami(), src.meta.as_of.to_string(), src.meta.rubric_version, p.quarter_start.to_string(),
+            params![to, self.ctx.now(), self.ctx.actor(), src.meta.as_of.to_string(), src.meta.rubric_version, p.quarter_start.to_string(),
                     p.policy.as_str(), p.envelope_usd.cents()?, p.reserve_pct.to_string(), src_id],
         )?;
         let id = tx.last_insert_rowid();
-        crate::audit::append(&tx, "scenario", to, "clone", None, Some(&format!("from {from}")))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            to,
+            "clone",
+            None,
+            Some(&format!("from {from}")),
+        )?;
         write_lines(&tx, id, &src.lines)?;
         tx.commit()?;
         self.scenario(to)
@@ -471,9 +398,17 @@ impl Portfolio {
         )?;
         tx.execute(
             "UPDATE scenarios SET status = 'approved', approved_at = ?1, approved_by = ?2 WHERE name = ?3",
-            params![now(), whoami(), name],
+            params![self.ctx.now(), self.ctx.actor(), name],
         )?;
-        crate::audit::append(&tx, "scenario", name, "approve", Some("draft"), Some("approved"))?;
+        crate::audit::append(
+            &tx,
+            &self.ctx,
+            "scenario",
+            name,
+            "approve",
+            Some("draft"),
+            Some("approved"),
+        )?;
         tx.commit()?;
         Ok(self.scenario(name)?.meta)
     }
@@ -487,66 +422,45 @@ impl Portfolio {
         name.map(|n| self.scenario(&n)).transpose()
     }
 
-    /// Two scenarios side by side, per use case and in total.
-    pub fn scenario_compare(&mut self, a: &str, b: &str) -> Result<Comparison> {
+    /// Wave, region and owner of every use case, by id: how the modeller
+    /// groups and filters a scenario's lines.
+    pub fn line_groups(&self) -> Result<Vec<LineGroup>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, wave, region, owner FROM use_cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LineGroup {
+                use_case: r.get(0)?,
+                wave: r.get(1)?,
+                region: r.get(2)?,
+                owner: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Two scenarios side by side, per use case and in total
+    /// (`capcall_core::scenario::compare` over their runs).
+    pub fn scenario_compare(&self, a: &str, b: &str) -> Result<Comparison> {
         let (ra, rb) = (
             self.scenario_run(a, &ParamChanges::default())?,
             self.scenario_run(b, &ParamChanges::default())?,
         );
-        let mut ids: Vec<&str> = ra.lines.iter().chain(&rb.lines).map(|l| l.use_case.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let find = |o: &Outcome, id: &str| o.lines.iter().find(|l| l.use_case == id).cloned();
-        let mut lines = vec![];
-        for id in ids {
-            let (la, lb) = (find(&ra, id), find(&rb, id));
-            let na = la.as_ref().map(|l| l.new_budget_usd);
-            let nb = lb.as_ref().map(|l| l.new_budget_usd);
-            let difference = nb.unwrap_or(Planned::ZERO).checked_sub(na.unwrap_or(Planned::ZERO))?;
-            let (pa, pb) = (la.as_ref().map(|l| l.path), lb.as_ref().map(|l| l.path));
-            lines.push(CompareLine {
-                use_case: id.to_string(),
-                name: la.as_ref().or(lb.as_ref()).map(|l| l.name.clone()).unwrap_or_default(),
-                path_a: pa,
-                path_b: pb,
-                new_budget_a: na,
-                new_budget_b: nb,
-                changed: pa != pb || !difference.is_zero(),
-                difference,
-            });
-        }
-        let (ta, tb) = (&ra.totals, &rb.totals);
-        let pairs = [
-            ("old budget", ta.old_budget_usd, tb.old_budget_usd),
-            ("new budget", ta.new_budget_usd, tb.new_budget_usd),
-            ("freed", ta.freed_usd, tb.freed_usd),
-            ("decommission", ta.decommission_usd, tb.decommission_usd),
-            ("envelope", ta.envelope_usd, tb.envelope_usd),
-            ("reserve", ta.reserve_usd, tb.reserve_usd),
-            ("reallocated", ta.reallocated_usd, tb.reallocated_usd),
-            ("unallocated", ta.unallocated_usd, tb.unallocated_usd),
-            ("unfunded asks", ta.unfunded_asks_usd, tb.unfunded_asks_usd),
-            ("next capital call", ta.next_capital_call_usd, tb.next_capital_call_usd),
-        ];
-        let totals = pairs
-            .into_iter()
-            .map(|(n, x, y)| {
-                Ok(CompareTotal {
-                    name: n.into(),
-                    a: x,
-                    b: y,
-                    difference: y.checked_sub(x)?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Comparison {
-            a: a.into(),
-            b: b.into(),
-            lines,
-            totals,
-            projected_value_a: ta.projected_value,
-            projected_value_b: tb.projected_value,
-        })
+        let (sa, sb) = (self.scenario(a)?, self.scenario(b)?);
+        Ok(scenario::compare(
+            scenario::CompareSide {
+                name: a,
+                lines: &sa.lines,
+                params: &sa.meta.params,
+                outcome: &ra,
+            },
+            scenario::CompareSide {
+                name: b,
+                lines: &sb.lines,
+                params: &sb.meta.params,
+                outcome: &rb,
+            },
+        )?)
     }
 }
 
@@ -742,4 +656,61 @@ fn apply_inputs_csv(lines: &mut [LineInput], file: &Path) -> Result<()> {
     errors.into_result()?;
     lines.clone_from_slice(&updated);
     Ok(())
+}
+
+/// The columns of a scenario's head ([`meta_from_row`] reads them).
+const META_SELECT: &str =
+    "SELECT s.name, s.status, s.created_at, s.created_by, s.as_of, s.rubric_version, s.approved_at, s.approved_by,
+        c.name, s.policy, s.envelope_cents, s.reserve_pct, s.quarter_start, s.status, s.opened_from
+ FROM scenarios s LEFT JOIN scenarios c ON c.id = s.cloned_from";
+
+/// A scenario's head from a [`META_SELECT`] row.
+fn meta_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScenarioMeta> {
+    let name: String = r.get(0)?;
+    let name = name.as_str();
+    let policy: String = r.get(9)?;
+    let as_of: String = r.get(4)?;
+    let quarter: String = r.get(12)?;
+    let reserve: String = r.get(11)?;
+    let status: String = r.get(13)?;
+    let opened: Option<String> = r.get(14)?;
+    Ok(ScenarioMeta {
+        name: r.get(0)?,
+        status: ScenarioStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                13,
+                rusqlite::types::Type::Text,
+                format!("column status: stored value '{status}' is not a scenario status").into(),
+            )
+        })?,
+        opened_from: opened
+            .as_deref()
+            .map(|o| stored("scenarios", name, "opened_from", o, serde_json::from_str(o)))
+            .transpose()?,
+        created_at: r.get(2)?,
+        created_by: r.get(3)?,
+        as_of: stored("scenarios", name, "as_of", &as_of, parse_date(&as_of))?,
+        rubric_version: r.get(5)?,
+        approved_at: r.get(6)?,
+        approved_by: r.get(7)?,
+        cloned_from: r.get(8)?,
+        params: Params {
+            policy: stored(
+                "scenarios",
+                name,
+                "policy",
+                &policy,
+                Policy::parse(&policy).ok_or("not a policy"),
+            )?,
+            envelope_usd: Planned::from_cents(r.get(10)?),
+            reserve_pct: stored(
+                "scenarios",
+                name,
+                "reserve_pct",
+                &reserve,
+                Decimal::from_str_exact(&reserve),
+            )?,
+            quarter_start: stored("scenarios", name, "quarter_start", &quarter, parse_date(&quarter))?,
+        },
+    })
 }

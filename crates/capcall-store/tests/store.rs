@@ -9,8 +9,12 @@ use capcall_core::rubric::Path as Verdict;
 use capcall_store::{Access, ImportKind, Portfolio, StoreError};
 use tempfile::TempDir;
 
+#[path = "store/architecture.rs"]
+mod architecture;
 #[path = "store/focus.rs"]
 mod focus;
+#[path = "store/focus_parquet.rs"]
+mod focus_parquet;
 #[path = "store/governance.rs"]
 mod governance;
 #[path = "store/incidents.rs"]
@@ -34,6 +38,12 @@ ops-copilot,2025-07-07,100.50,100,10000,green,81.5\n\
 ops-copilot,2025-07-14,101,100,10100,green,80\n\
 summarizer,2025-07-07,50,,5000,yellow,\n";
 
+/// Who acts and when in these tests: passed in, never read from the
+/// environment.
+fn ctx() -> capcall_store::Context {
+    capcall_store::Context::system_clock("tester")
+}
+
 fn fresh() -> (TempDir, PathBuf) {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("p.sqlite");
@@ -47,7 +57,7 @@ fn no_progress() -> impl FnMut(capcall_store::ImportProgress) {
 #[test]
 fn create_sets_pragmas_and_schema() {
     let (_d, db) = fresh();
-    let p = Portfolio::create(&db).unwrap();
+    let p = Portfolio::create(&db, ctx()).unwrap();
     let c = p.connection();
     let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
@@ -55,28 +65,28 @@ fn create_sets_pragmas_and_schema() {
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(
         (mode.as_str(), sync, fk, version),
-        ("wal", 2, 1, capcall_store::db::SCHEMA_VERSION)
+        ("wal", 2, 1, capcall_store::SCHEMA_VERSION)
     );
     assert_eq!(p.rubric().unwrap().version, 2);
     drop(p);
-    assert!(matches!(Portfolio::create(&db), Err(StoreError::Exists(_))));
+    assert!(matches!(Portfolio::create(&db, ctx()), Err(StoreError::Exists(_))));
 }
 
 #[test]
 fn newer_database_is_refused_without_writing() {
     let (_d, db) = fresh();
-    drop(Portfolio::create(&db).unwrap());
+    drop(Portfolio::create(&db, ctx()).unwrap());
     {
         let c = rusqlite::Connection::open(&db).unwrap();
         c.pragma_update(None, "user_version", 99).unwrap();
         c.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let before = std::fs::read(&db).unwrap();
-    let err = Portfolio::open(&db, Access::Write).err().unwrap();
+    let err = Portfolio::open(&db, Access::Write, ctx()).err().unwrap();
     assert_eq!(err.code().as_str(), "db_too_new");
     assert!(err.to_string().contains("version 99"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), before);
-    assert!(!capcall_store::db::sibling(&db, "-wal").exists());
+    assert!(!capcall_store::sibling(&db, "-wal").exists());
 }
 
 #[test]
@@ -92,7 +102,7 @@ fn a_failed_migration_rolls_back_entirely() {
     }
     // user_version 0 means "no schema": migrations apply and fail on the existing table, leaving the file unchanged.
     let before = std::fs::read(&db).unwrap();
-    assert!(Portfolio::open(&db, Access::Write).is_err());
+    assert!(Portfolio::open(&db, Access::Write, ctx()).is_err());
     assert_eq!(std::fs::read(&db).unwrap().len(), before.len());
     let c = rusqlite::Connection::open(&db).unwrap();
     let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
@@ -102,23 +112,23 @@ fn a_failed_migration_rolls_back_entirely() {
 #[test]
 fn second_writer_gets_a_clear_error_naming_the_holder() {
     let (_d, db) = fresh();
-    let first = Portfolio::create(&db).unwrap();
-    let err = Portfolio::open(&db, Access::Write).err().unwrap();
+    let first = Portfolio::create(&db, ctx()).unwrap();
+    let err = Portfolio::open(&db, Access::Write, ctx()).err().unwrap();
     assert_eq!(err.code().as_str(), "locked");
     assert!(
         err.to_string().contains(&format!("pid {}", std::process::id())),
         "{err}"
     );
     // Readers are fine while a writer holds the lock.
-    assert!(Portfolio::open(&db, Access::Read).is_ok());
+    assert!(Portfolio::open(&db, Access::Read, ctx()).is_ok());
     drop(first);
-    assert!(Portfolio::open(&db, Access::Write).is_ok());
+    assert!(Portfolio::open(&db, Access::Write, ctx()).is_ok());
 }
 
 #[test]
 fn imports_use_cases_and_observations_idempotently() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let uc = write(d.path(), "use_cases.csv", USE_CASES);
     let obs = write(d.path(), "observations.csv", OBSERVATIONS);
     let r = p.import(ImportKind::UseCases, &uc, &mut no_progress()).unwrap();
@@ -153,7 +163,7 @@ fn imports_use_cases_and_observations_idempotently() {
 #[test]
 fn bad_cells_are_reported_with_line_and_column_and_nothing_is_written() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(d.path(), "u.csv", USE_CASES),
@@ -200,7 +210,7 @@ fn bad_cells_are_reported_with_line_and_column_and_nothing_is_written() {
 #[test]
 fn header_problems_and_duplicates() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let err = p
         .import(
             ImportKind::UseCases,
@@ -236,7 +246,7 @@ fn header_problems_and_duplicates() {
 #[test]
 fn error_list_is_capped_with_a_count() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let mut text = String::from("id,name,owner,wave,region,status,budget_usd\n");
     for i in 0..50 {
         text.push_str(&format!("u{i},N,o,W,EU,live,abc\n"));
@@ -258,7 +268,7 @@ fn error_list_is_capped_with_a_count() {
 #[test]
 fn progress_is_reported_to_the_end() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let file = write(d.path(), "u.csv", USE_CASES);
     let mut last = None;
     p.import(ImportKind::UseCases, &file, &mut |pr| last = Some(pr))
@@ -271,7 +281,7 @@ fn progress_is_reported_to_the_end() {
 #[test]
 fn demo_scores_from_the_file_give_every_verdict() {
     let (_d, db) = fresh();
-    let p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let run = p.score(None, None, None).unwrap();
     assert_eq!(run.scores.len(), 12);
     let overall: std::collections::BTreeSet<Verdict> = run.scores.iter().map(|s| s.overall).collect();
@@ -289,7 +299,7 @@ fn demo_scores_from_the_file_give_every_verdict() {
 #[test]
 fn rubric_edits_make_new_versions() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let v = p
         .set_rubric(&[("econ_expand_variance_pct".into(), "4".into())], "tighter")
         .unwrap();
@@ -310,7 +320,7 @@ fn rubric_edits_make_new_versions() {
 #[test]
 fn backup_and_restore_round_trip() {
     let (d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let backup = d.path().join("b.sqlite");
     p.backup(&backup).unwrap();
     assert!(matches!(p.backup(&backup), Err(StoreError::Exists(_))));
@@ -334,17 +344,17 @@ fn migrating_an_older_portfolio_backs_it_up_first() {
     let (_d, db) = fresh();
     {
         let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch(capcall_store::MIGRATIONS[0].1).unwrap();
         c.execute_batch("PRAGMA user_version = 1; INSERT INTO meta VALUES ('note', 'v1 data');")
             .unwrap();
     }
-    let p = Portfolio::open(&db, Access::Write).unwrap();
+    let p = Portfolio::open(&db, Access::Write, ctx()).unwrap();
     let backup = p.migrated_from_backup.clone().expect("a backup before migrating");
     let v: i64 = p
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, capcall_store::db::SCHEMA_VERSION);
+    assert_eq!(v, capcall_store::SCHEMA_VERSION);
     let b = rusqlite::Connection::open(&backup).unwrap();
     let (bv, note): (i64, String) = (
         b.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap(),
@@ -354,8 +364,8 @@ fn migrating_an_older_portfolio_backs_it_up_first() {
     assert_eq!((bv, note.as_str()), (1, "v1 data"));
 }
 
-fn seed_decision() -> capcall_store::decisions::NewDecision {
-    capcall_store::decisions::NewDecision {
+fn seed_decision() -> capcall_store::NewDecision {
+    capcall_store::NewDecision {
         path: Some(Verdict::Expand),
         use_case: Some("ops-copilot-w3-eu".into()),
         owner: "VP Ops".into(),
@@ -372,12 +382,12 @@ fn seed_decision() -> capcall_store::decisions::NewDecision {
 fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     use capcall_core::decision::Status;
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let d = p.decision_add(seed_decision()).unwrap();
     assert_eq!(d.id, "DEC-2025-09-14-01");
     assert_eq!(d.title, "EXPAND — Ops Copilot Wave 3 (EU)");
     let second = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             owner: String::new(),
             budget_usd: None,
             evidence: vec![],
@@ -407,7 +417,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
         .execute("UPDATE decisions SET owner = 'x' WHERE id = ?1", [&d.id])
         .is_err());
     let third = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             readout_date: "2025-12-15".parse().unwrap(),
             ..seed_decision()
         })
@@ -429,7 +439,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     assert_eq!(p.audit_history(None, None, 1000).unwrap().len(), rows + 1);
     // An incomplete one cannot be approved-and-superseded either; neither changes.
     let incomplete = p
-        .decision_add(capcall_store::decisions::NewDecision {
+        .decision_add(capcall_store::NewDecision {
             readout_date: "2025-12-16".parse().unwrap(),
             evidence: vec![],
             ..seed_decision()
@@ -448,7 +458,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
     );
     assert_eq!(p.decision(&third.id).unwrap().status, Status::Approved);
     assert!(p.audit_verify(None).unwrap().ok);
-    let bad = p.decision_add(capcall_store::decisions::NewDecision {
+    let bad = p.decision_add(capcall_store::NewDecision {
         guardrails: vec!["grounded_score >> 4".into()],
         ..seed_decision()
     });
@@ -458,7 +468,7 @@ fn decisions_follow_the_workflow_and_refuse_incomplete_approvals() {
 #[test]
 fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     p.decision_add(seed_decision()).unwrap();
     p.set_rubric(&[("slo_workoff_days".into(), "21".into())], "").unwrap();
     let v = p.audit_verify(None).unwrap();
@@ -478,7 +488,7 @@ fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
     let v = p.audit_verify(None).unwrap();
     assert!(!v.ok && v.problem.unwrap().contains("row 2 is missing"));
     let (_d2, db2) = fresh();
-    let mut q = Portfolio::open_or_create_demo(&db2, Access::Write).unwrap();
+    let mut q = Portfolio::open_or_create_demo(&db2, Access::Write, ctx()).unwrap();
     q.decision_add(seed_decision()).unwrap();
     let last: i64 = q
         .connection()
@@ -500,7 +510,7 @@ fn audit_chain_detects_edits_and_deletions_and_names_the_row() {
 fn plan_is_built_from_the_approved_scenario_and_decisions() {
     use capcall_core::decision::Status;
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     assert!(p.plan_build().is_err(), "needs an approved scenario");
     let d = p.decision_add(seed_decision()).unwrap();
     p.decision_move(&d.id, Status::Proposed).unwrap();
@@ -552,7 +562,7 @@ fn crlf_bom(text: &str) -> String {
 #[test]
 fn sub_cent_spend_is_kept_exactly_and_sums_exactly() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let uc = "id,name,owner,wave,region,status,budget_usd,levers\n\
               a,A,o,W,EU,live,120000.000,caching\n";
     import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", &crlf_bom(uc)));
@@ -571,7 +581,7 @@ fn sub_cent_spend_is_kept_exactly_and_sums_exactly() {
     let spend: Vec<String> = rows.iter().map(|o| o.spend_usd.unwrap().to_string()).collect();
     assert_eq!(spend, ["18885.7030", "0.0095", "1000.100", "-0.0005"]);
     assert_eq!(rows[2].forecast_usd.unwrap().to_string(), "0.00000015");
-    let q = p.ucr("a", capcall_store::portfolio::UcrBy::Quarter).unwrap();
+    let q = p.ucr("a", capcall_store::UcrBy::Quarter).unwrap();
     assert_eq!(q[0].spend_usd.to_string(), "19885.8125");
     // 19885.8125 / 1000004, computed independently to 28 digits.
     let expected =
@@ -586,7 +596,7 @@ fn sub_cent_spend_is_kept_exactly_and_sums_exactly() {
 #[test]
 fn crlf_and_bom_files_report_physical_lines() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", USE_CASES));
     let mut text = String::from("use_case,period_start,spend_usd,units,remediation_plan\n");
     // A quoted cell with a line break (lines 2-3), then good rows to line 9.
@@ -610,7 +620,7 @@ fn crlf_and_bom_files_report_physical_lines() {
 #[test]
 fn header_near_misses_duplicates_and_empty_required_cells_are_named() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     import_ok(&mut p, ImportKind::UseCases, &write(d.path(), "u.csv", USE_CASES));
     let f = write(
         d.path(),
@@ -648,7 +658,7 @@ fn header_near_misses_duplicates_and_empty_required_cells_are_named() {
 #[test]
 fn endless_or_binary_input_is_a_located_error_in_bounded_memory() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let shown = import_err(&mut p, ImportKind::Observations, Path::new("/dev/zero"));
     assert!(shown[0].starts_with("/dev/zero:1:1:"), "{shown:?}");
     assert!(shown[0].contains("longer than 1048576 bytes"), "{shown:?}");
@@ -675,7 +685,7 @@ fn endless_or_binary_input_is_a_located_error_in_bounded_memory() {
 #[test]
 fn values_that_could_break_later_commands_are_refused_at_import() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let shown = import_err(
         &mut p,
         ImportKind::UseCases,
@@ -738,7 +748,7 @@ fn a_release_0_1_0_file_migrates_losslessly() {
         .unwrap();
     drop(old);
     assert_eq!(before.len(), 936);
-    let p = Portfolio::open(&db, Access::Write).unwrap();
+    let p = Portfolio::open(&db, Access::Write, ctx()).unwrap();
     assert!(p.migrated_from_backup.is_some(), "backed up before migrating");
     let after: Vec<(i64, String, Option<String>, Option<String>)> = p
         .connection()
@@ -779,7 +789,7 @@ fn another_applications_file_is_refused_byte_for_byte_untouched() {
     }
     let before = file_bytes(&other);
     for access in [Access::Read, Access::Write] {
-        let err = Portfolio::open(&other, access).err().expect("refused");
+        let err = Portfolio::open(&other, access, ctx()).err().expect("refused");
         assert_eq!(err.code().as_str(), "not_a_portfolio", "{err}");
         assert!(err.to_string().contains("another application"), "{err}");
     }
@@ -798,12 +808,12 @@ fn another_applications_file_is_refused_byte_for_byte_untouched() {
     c.execute_batch("PRAGMA application_id = 1234; CREATE TABLE t(x);")
         .unwrap();
     drop(c);
-    let err = Portfolio::open(&d.path().join("app.sqlite"), Access::Read)
+    let err = Portfolio::open(&d.path().join("app.sqlite"), Access::Read, ctx())
         .err()
         .unwrap();
     assert!(err.to_string().contains("application_id 0x4d2"), "{err}");
     let txt = write(d.path(), "notes.txt", "hello, this is not a database at all, but it is long enough to have a header...........................................................................");
-    let err = Portfolio::open(&txt, Access::Read).err().unwrap();
+    let err = Portfolio::open(&txt, Access::Read, ctx()).err().unwrap();
     assert_eq!(err.code().as_str(), "not_a_portfolio", "{err}");
 }
 
@@ -816,7 +826,7 @@ fn readers_never_write_and_older_files_are_read_through_memory() {
     )
     .unwrap();
     let before = file_bytes(&db);
-    let p = Portfolio::open(&db, Access::Read).unwrap();
+    let p = Portfolio::open(&db, Access::Read, ctx()).unwrap();
     assert_eq!(p.use_cases().unwrap().len(), 12);
     assert_eq!(p.score(None, None, None).unwrap().scores.len(), 12);
     assert!(p.migrated_from_backup.is_none());
@@ -831,7 +841,7 @@ fn readers_never_write_and_older_files_are_read_through_memory() {
     let ro = d.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
     let file = ro.join("p.sqlite");
-    drop(Portfolio::open_or_create_demo(&file, Access::Write).unwrap());
+    drop(Portfolio::open_or_create_demo(&file, Access::Write, ctx()).unwrap());
     let set_mode = |p: &Path, mode: u32| {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -839,11 +849,13 @@ fn readers_never_write_and_older_files_are_read_through_memory() {
     set_mode(&file, 0o444);
     set_mode(&ro, 0o555);
     let root = unsafe_is_root();
-    let read = Portfolio::open(&file, Access::Read);
+    let read = Portfolio::open(&file, Access::Read, ctx());
     if !root {
         assert!(read.is_ok(), "{:?}", read.err());
         assert_eq!(read.unwrap().use_cases().unwrap().len(), 12);
-        let err = Portfolio::open(&file, Access::Write).err().expect("cannot write");
+        let err = Portfolio::open(&file, Access::Write, ctx())
+            .err()
+            .expect("cannot write");
         assert!(matches!(err.code().as_str(), "read_only" | "io"), "{err}");
     }
     set_mode(&ro, 0o755);
@@ -864,7 +876,7 @@ fn unsafe_is_root() -> bool {
 #[test]
 fn restore_validates_everything_before_touching_the_live_file() {
     let (d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let digest = p.audit_digest().unwrap();
     // Not Capcall's: user_version 2 and no Capcall tables.
     let bogus = d.path().join("bogus.sqlite");
@@ -876,7 +888,7 @@ fn restore_validates_everything_before_touching_the_live_file() {
     let broken_v1 = d.path().join("v1.sqlite");
     {
         let c = rusqlite::Connection::open(&broken_v1).unwrap();
-        c.execute_batch(capcall_store::db::MIGRATIONS[0].1).unwrap();
+        c.execute_batch(capcall_store::MIGRATIONS[0].1).unwrap();
         c.execute_batch("PRAGMA user_version = 1; CREATE TABLE decisions(x);")
             .unwrap();
     }
@@ -901,10 +913,16 @@ fn restore_validates_everything_before_touching_the_live_file() {
     // Two good restores keep two safety copies, and both are audited.
     let good = d.path().join("good.sqlite");
     p.backup(&good).unwrap();
-    std::env::set_var("CAPCALL_NOW", "2025-09-15T10:00:00Z");
+    // One pinned instant for both: the safety copies still differ.
+    p.set_context(
+        ctx().at(chrono::NaiveDate::from_ymd_opt(2025, 9, 15)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()),
+    );
     let first = p.restore(&good).unwrap();
     let second = p.restore(&good).unwrap();
-    std::env::remove_var("CAPCALL_NOW");
+    p.set_context(ctx());
     assert_ne!(first, second);
     assert!(first.exists() && second.exists(), "no safety copy is ever deleted");
     let restores = p.audit_history(Some("portfolio"), Some("restore"), 10).unwrap();
@@ -919,14 +937,14 @@ fn restore_validates_everything_before_touching_the_live_file() {
     drop(p);
     let leftover = d.path().join(".p.sqlite.pre-restore-x.sqlite.tmp-99999");
     std::fs::write(&leftover, b"partial").unwrap();
-    drop(Portfolio::open(&db, Access::Write).unwrap());
+    drop(Portfolio::open(&db, Access::Write, ctx()).unwrap());
     assert!(!leftover.exists());
 }
 
 #[test]
 fn direct_sql_edits_and_wipes_are_named_against_the_trail_and_a_pack_digest() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let d = p.decision_add(seed_decision()).unwrap();
     p.decision_move(&d.id, capcall_core::decision::Status::Proposed)
         .unwrap();
@@ -989,28 +1007,21 @@ fn direct_sql_edits_and_wipes_are_named_against_the_trail_and_a_pack_digest() {
 #[test]
 fn identity_is_the_configured_name_else_the_os_account_never_unknown() {
     let (d, _) = fresh();
-    std::env::set_var("CAPCALL_CONFIG", d.path().join("config.json"));
-    let saved = std::env::var_os("CAPCALL_USER");
-    std::env::remove_var("CAPCALL_USER");
-    std::env::remove_var("USER");
-    let os = capcall_store::config::whoami();
+    let config = capcall_store::ConfigFile::at(d.path().join("config.json"));
+    let os = config.identity();
     assert!(!os.is_empty() && os != "unknown", "{os}");
-    capcall_store::config::set("user.name", "Ana Ruiz").unwrap();
-    assert_eq!(capcall_store::config::whoami(), "Ana Ruiz");
-    assert!(capcall_store::config::set("user.nmae", "x").is_err());
-    assert!(capcall_store::config::set("user.name", "a\nb").is_err());
-    capcall_store::config::set("user.name", "").unwrap();
-    assert_eq!(capcall_store::config::whoami(), os);
-    if let Some(u) = saved {
-        std::env::set_var("CAPCALL_USER", u);
-    }
-    std::env::remove_var("CAPCALL_CONFIG");
+    config.set("user.name", "Ana Ruiz").unwrap();
+    assert_eq!(config.identity(), "Ana Ruiz");
+    assert!(config.set("user.nmae", "x").is_err());
+    assert!(config.set("user.name", "a\nb").is_err());
+    config.set("user.name", "").unwrap();
+    assert_eq!(config.identity(), os);
 }
 
 #[test]
 fn demo_reset_refuses_to_wipe_approved_work_without_force() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     p.load_demo().unwrap(); // nothing approved yet: a plain reset is fine
     p.scenario_approve(capcall_core::demo::SCENARIO).unwrap();
     let d = p.decision_add(seed_decision()).unwrap();
@@ -1053,7 +1064,7 @@ fn demo_reset_refuses_to_wipe_approved_work_without_force() {
 #[test]
 fn demo_reset_is_one_transaction() {
     let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     let f = write(dir.path(), "uc.csv", USE_CASES);
     p.import(ImportKind::UseCases, &f, &mut no_progress()).unwrap();
     let audit_rows = p.audit_history(None, None, 10_000).unwrap().len();
@@ -1084,7 +1095,7 @@ fn demo_reset_is_one_transaction() {
 #[test]
 fn corrupt_stored_values_are_errors_naming_table_row_and_column() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     let d = p.decision_add(seed_decision()).unwrap();
     let c = p.connection();
     c.execute(
@@ -1130,4 +1141,52 @@ fn corrupt_stored_values_are_errors_naming_table_row_and_column() {
         err.contains("use_cases row kb-search, column status: stored value 'zombie'"),
         "{err}"
     );
+}
+
+#[test]
+fn compare_reports_projected_value_ucr_counts_and_what_changed_in_the_inputs() {
+    use capcall_core::scenario::Policy;
+    use capcall_store::ParamChanges;
+    let (_d, db) = fresh();
+    let mut p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
+    let base = "Q4-2025 capital call";
+    p.scenario_clone(base, "pro rata").unwrap();
+    let pr = p
+        .scenario_save_params(
+            "pro rata",
+            &ParamChanges {
+                policy: Some(Policy::ProRata),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut line = p.scenario("pro rata").unwrap().lines[0].clone();
+    line.ask_usd = Some(capcall_core::Planned::from_dollars(12_345));
+    let id = line.use_case.clone();
+    p.scenario_set_line("pro rata", line).unwrap();
+    let a = p.scenario_run(base, &ParamChanges::default()).unwrap();
+    let b = p.scenario_run("pro rata", &ParamChanges::default()).unwrap();
+    assert_eq!(pr.params.policy, Policy::ProRata);
+    let c = p.scenario_compare(base, "pro rata").unwrap();
+    let value = c.measures.iter().find(|m| m.name == "projected value").unwrap();
+    assert_eq!(value.a, Some(a.totals.projected_value));
+    assert_eq!(value.b, Some(b.totals.projected_value));
+    assert_eq!(
+        value.difference,
+        Some(b.totals.projected_value - a.totals.projected_value)
+    );
+    let ucr = c.measures.iter().find(|m| m.name == "projected UCR").unwrap();
+    assert_eq!((ucr.a, ucr.b), (a.totals.projected_ucr, b.totals.projected_ucr));
+    assert!(c.totals.iter().any(|t| t.name == "requested"));
+    assert_eq!(c.counts.iter().map(|n| n.a).sum::<u32>() as usize, a.lines.len());
+    let changes: Vec<(Option<&str>, &str)> = c
+        .input_changes
+        .iter()
+        .map(|x| (x.use_case.as_deref(), x.field.as_str()))
+        .collect();
+    assert_eq!(changes, vec![(None, "policy"), (Some(id.as_str()), "ask_usd")]);
+    assert!(p.scenario_compare(base, base).unwrap().input_changes.is_empty());
+    let groups = p.line_groups().unwrap();
+    assert_eq!(groups.len(), p.use_cases().unwrap().len());
+    assert!(groups.iter().all(|g| !g.wave.is_empty() && !g.region.is_empty()));
 }

@@ -28,16 +28,3 @@ export function Chart({ option, height = 240, label }: { option: ChartOption; he
   }, [option]);
   return <div className="chart" ref={ref} style={{ height }} role="img" aria-label={label} />;
 }
-
-/** A tiny line of monthly UCRs for the board. */
-export function Sparkline({ values, label }: { values: (string | null)[]; label: string }) {
-  const data = values.map((v) => (v === null ? null : Number(v)));
-  const option: ChartOption = {
-    animation: false,
-    grid: { left: 1, right: 1, top: 2, bottom: 2 },
-    xAxis: { type: "category", show: false, data: data.map((_, i) => i) },
-    yAxis: { type: "value", show: false, scale: true },
-    series: [{ type: "line", data, symbol: "none", lineStyle: { width: 1.5, color: "#38bdf8" }, connectNulls: false }],
-  };
-  return <Chart option={option} height={26} label={label} />;
-}

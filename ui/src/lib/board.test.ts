@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { BoardRow } from "../bindings";
-import { compareDecimal, compareText, distinct, filterRows, fold, sortRows } from "./board";
+import type { BoardLine as BoardRow } from "../bindings";
+import { BoardIndex, compareDecimal, compareText, distinct, filterRows, fold, sortRows, type SortKey } from "./board";
+import { compareTextKeys, sparkPath, textKey } from "./grid";
 
 function row(id: string, name: string, wave: string, region: string, overall: "Expand" | "Hold" | "Retire", budget: string, ucr: string | null, spend: string | null = null, over = false): BoardRow {
   return {
     row: { id, name, owner: "o", wave, region, status: "live", flag: null, budget_usd: budget, levers: [], observations: 1, latest_period: null, latest_ucr: ucr },
-    score: { use_case: id, as_of: "2025-09-08", rubric_version: 2, dimensions: [], overall, overall_explanation: "", ucr_last_quarter: null },
+    overall,
+    lights: [],
     figures: {
       quarter: "2025-Q2",
       spend_usd: spend,
@@ -65,5 +67,28 @@ describe("board", () => {
   });
   it("lists distinct values in locale order", () => {
     expect(distinct(rows, (r) => r.row.region)).toEqual(["APAC", "EU", "US"]);
+  });
+  it("the precomputed index gives the same views as filtering and sorting each time", () => {
+    const names = ["Łódź", "Lodz", "lodz", "São Paulo", "Sao Paulo", "東京", "Use case 9", "Use case 10", "use case 10", "Zürich", "a-b", "A b", "Ærø", "ß", ""];
+    const verdicts = ["Expand", "Hold", "Retire"] as const;
+    const many = Array.from({ length: 600 }, (_, i) =>
+      row(`uc-${i}`, `${names[i % names.length]} ${i % 7}`, `Wave ${i % 3}`, ["EU", "US", "APAC"][i % 3], verdicts[(i * 7) % 3], `${(i * 37) % 101}.${i % 10}0`, i % 5 ? `0.00${i % 9}` : null, i % 4 ? `${(i * 13) % 97}.5` : null, i % 6 === 0),
+    );
+    const ix = new BoardIndex(many);
+    const keys: SortKey[] = ["name", "wave", "region", "overall", "budget", "spend", "variance", "ucr"];
+    for (const key of keys)
+      for (const desc of [false, true])
+        for (const f of [none, { ...none, text: "lodz" }, { ...none, region: "EU", overBudget: true }, { ...none, verdict: "Hold", text: "case 1" }]) {
+          const expected = sortRows(filterRows(many, f), key, desc).map((r) => r.row.id);
+          expect(ix.view(f, key, desc).map((i) => many[i].row.id)).toEqual(expected);
+        }
+  });
+  it("fast text keys order like the collator", () => {
+    const words = ["use case 10", "Use case 9", "use case 09", "Łódź", "lodz", "Warsaw", "warsaw 2", "a b", "ab", "東京", "Zürich", "zurich", "x1y", "x10y", "x2y"];
+    for (const a of words) for (const b of words) expect(Math.sign(compareTextKeys(textKey(a), textKey(b)))).toBe(Math.sign(compareText(a, b)));
+  });
+  it("draws a sparkline as one path from zero, with gaps for unknown months", () => {
+    expect(sparkPath(["1", "2", null, "2"], 30, 12)).toBe("M0.0 6.0L10.0 1.0M30.0 1.0");
+    expect(sparkPath([], 30, 12)).toBe("");
   });
 });

@@ -1,7 +1,8 @@
 // Filtering and sorting of the portfolio board (pure, unit-tested). The
 // figures themselves come from the core (BoardRow.figures, Board.totals);
 // this file only decides which rows show and in what order.
-import type { BoardRow } from "../bindings";
+import type { BoardLine as BoardRow } from "../bindings";
+import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, sparkPath, textRanks } from "./grid";
 
 export interface BoardFilter {
   text: string;
@@ -15,48 +16,7 @@ export type SortKey = "name" | "wave" | "region" | "overall" | "budget" | "spend
 
 const verdictRank: Record<string, number> = { Expand: 0, Hold: 1, Retire: 2 };
 
-/** Letters that do not decompose into a base letter and a mark. */
-const FOLD: Record<string, string> = { ł: "l", Ł: "L", ø: "o", Ø: "O", đ: "d", Đ: "D", ß: "ss", æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ı: "i" };
-
-/** Text for matching and ordering: accents and case ignored ("São Paulo" ~ "sao paulo", "Łódź" ~ "lodz"). */
-export function fold(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .replace(/[łŁøØđĐßæÆœŒı]/g, (c) => FOLD[c] ?? c)
-    .toLowerCase();
-}
-
-const collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
-
-/** Locale-aware order of names: accents fold to their letter (Łódź among the L's). */
-export function compareText(a: string, b: string): number {
-  return collator.compare(fold(a), fold(b)) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** Exact order of decimal strings ("-12.5" < "3" < "10.01"); null sorts last. No floats. */
-export function compareDecimal(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  const parse = (s: string) => {
-    const neg = s.startsWith("-");
-    const [i, f = ""] = (neg ? s.slice(1) : s).split(".");
-    const int = i.replace(/^0+/, "");
-    const frac = f.replace(/0+$/, "");
-    return { neg: neg && (int !== "" || frac !== ""), int, frac };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  if (x.neg !== y.neg) return x.neg ? -1 : 1;
-  const sign = x.neg ? -1 : 1;
-  if (x.int.length !== y.int.length) return sign * (x.int.length < y.int.length ? -1 : 1);
-  if (x.int !== y.int) return sign * (x.int < y.int ? -1 : 1);
-  const n = Math.max(x.frac.length, y.frac.length);
-  const fx = x.frac.padEnd(n, "0");
-  const fy = y.frac.padEnd(n, "0");
-  return fx === fy ? 0 : sign * (fx < fy ? -1 : 1);
-}
+export { compareDecimal, compareText, fold } from "./grid";
 
 export function filterRows(rows: BoardRow[], f: BoardFilter): BoardRow[] {
   const q = fold(f.text.trim());
@@ -64,7 +24,7 @@ export function filterRows(rows: BoardRow[], f: BoardFilter): BoardRow[] {
     const u = r.row;
     if (f.wave && u.wave !== f.wave) return false;
     if (f.region && u.region !== f.region) return false;
-    if (f.verdict && r.score.overall !== f.verdict) return false;
+    if (f.verdict && r.overall !== f.verdict) return false;
     if (f.overBudget && !r.figures.over_budget) return false;
     if (q && !fold(`${u.id} ${u.name} ${u.owner} ${u.region} ${u.wave}`).includes(q)) return false;
     return true;
@@ -83,7 +43,7 @@ export function sortRows(rows: BoardRow[], key: SortKey, desc: boolean): BoardRo
       case "region":
         return compareText(a.row.region, b.row.region);
       case "overall":
-        return verdictRank[a.score.overall] - verdictRank[b.score.overall];
+        return verdictRank[a.overall] - verdictRank[b.overall];
       case "budget":
         return compareDecimal(a.row.budget_usd, b.row.budget_usd);
       case "spend":
@@ -107,4 +67,103 @@ export function sortRows(rows: BoardRow[], key: SortKey, desc: boolean): BoardRo
 
 export function distinct(rows: BoardRow[], pick: (r: BoardRow) => string): string[] {
   return [...new Set(rows.map(pick))].sort(compareText);
+}
+
+/**
+ * The board's rows with their search text, sort ranks, ordered views and
+ * sparkline paths, each computed once per board load (or on first use), so
+ * a keystroke in the search box filters a precomputed order: O(rows), no sort.
+ */
+export class BoardIndex {
+  readonly rows: BoardRow[];
+  private readonly hay: string[];
+  private readonly nameRank: Int32Array;
+  private readonly rankCache = new Map<SortKey, Int32Array>();
+  private readonly orderCache = new Map<string, Int32Array>();
+  private readonly paths = new Map<number, string>();
+
+  constructor(rows: BoardRow[]) {
+    this.rows = rows;
+    this.hay = rows.map((r) => fold(`${r.row.id} ${r.row.name} ${r.row.owner} ${r.row.region} ${r.row.wave}`));
+    // Name, then id: the tie-break of every order.
+    this.nameRank = nameIdRanks(
+      rows.map((r) => r.row.name),
+      rows.map((r) => r.row.id),
+    );
+  }
+
+  private rank(key: SortKey): Int32Array {
+    let r = this.rankCache.get(key);
+    if (r) return r;
+    const rows = this.rows;
+    switch (key) {
+      case "name":
+        r = this.nameRank;
+        break;
+      case "wave":
+        r = textRanks(rows.map((x) => x.row.wave));
+        break;
+      case "region":
+        r = textRanks(rows.map((x) => x.row.region));
+        break;
+      case "overall":
+        r = Int32Array.from(rows, (x) => verdictRank[x.overall]);
+        break;
+      case "budget":
+        r = decimalRanks(rows.map((x) => x.row.budget_usd));
+        break;
+      case "spend":
+        r = decimalRanks(rows.map((x) => x.figures.spend_usd));
+        break;
+      case "variance":
+        r = decimalRanks(rows.map((x) => x.figures.variance_pct));
+        break;
+      case "ucr":
+        r = decimalRanks(rows.map((x) => x.figures.ucr.ucr));
+        break;
+      default: {
+        const never: never = key;
+        return never;
+      }
+    }
+    this.rankCache.set(key, r);
+    return r;
+  }
+
+  /** Every row in the order of `key`. */
+  order(key: SortKey, desc: boolean): Int32Array {
+    const k = `${key}:${desc}`;
+    let o = this.orderCache.get(k);
+    if (!o) {
+      o = orderBy(this.rank(key), this.nameRank, desc);
+      this.orderCache.set(k, o);
+    }
+    return o;
+  }
+
+  /** Indices of the rows `f` keeps, in the order of `key`. */
+  view(f: BoardFilter, key: SortKey, desc: boolean): number[] {
+    const q = fold(f.text.trim());
+    const out: number[] = [];
+    for (const i of this.order(key, desc)) {
+      const r = this.rows[i];
+      if (f.wave && r.row.wave !== f.wave) continue;
+      if (f.region && r.row.region !== f.region) continue;
+      if (f.verdict && r.overall !== f.verdict) continue;
+      if (f.overBudget && !r.figures.over_budget) continue;
+      if (q && !this.hay[i].includes(q)) continue;
+      out.push(i);
+    }
+    return out;
+  }
+
+  /** The row's sparkline as one SVG path (made on first draw, then kept). */
+  spark(i: number, width: number, height: number): string {
+    let p = this.paths.get(i);
+    if (p === undefined) {
+      p = sparkPath(this.rows[i].sparkline, width, height);
+      this.paths.set(i, p);
+    }
+    return p;
+  }
 }

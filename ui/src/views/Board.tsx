@@ -3,17 +3,22 @@
 // UCR and its sparkline, open sev1/sev2 incidents; portfolio totals pinned
 // on top; filters, accent-insensitive search, locale-aware sort, keyboard,
 // CSV of the current view. Every figure comes from the core.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, Board } from "../bindings";
-import { distinct, filterRows, sortRows, type BoardFilter, type SortKey } from "../lib/board";
+import type { AppError, BoardLine as BoardRow, BoardView as Board, Score } from "../bindings";
+import { BoardIndex, distinct, type BoardFilter, type SortKey } from "../lib/board";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
-import { Sparkline } from "../lib/Chart";
 import { Badge, ErrorBanner, Light, Loading } from "./common";
 import { sharedUndo } from "../lib/undo";
+import { startLatency, useLatency } from "../lib/latency";
+import { useFillHeight } from "../lib/layout";
 
-const PAGE = 200;
-const DIMS = ["value", "slos", "safety", "economics", "adoption"] as const;
+/** Every board row is this tall (two lines of text), so the virtualizer knows where each row is. */
+const ROW_H = 54;
+const SPARK_W = 120;
+const SPARK_H = 26;
+
 
 /** A new use case, validated by the store exactly as the importer validates a row. */
 function AddUseCase({ onAdded }: { onAdded: (id: string) => void }) {
@@ -92,8 +97,11 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const [reloadKey, setReloadKey] = useState(0);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "overall", desc: false });
   const [cursor, setCursor] = useState(0);
-  const [page, setPage] = useState(0);
-  const tableRef = useRef<HTMLTableElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLTableSectionElement>(null);
+  const [headH, setHeadH] = useState(80);
+  const [head1, setHead1] = useState(33);
+  const height = useFillHeight(scrollRef, [board, saved, error]);
 
   useEffect(() => {
     setError(null);
@@ -105,23 +113,71 @@ export function BoardView({ open }: { open: (id: string) => void }) {
       .catch((e) => setError(errorOf(e)));
   }, [asOf, reloadKey]);
 
-  const rows = useMemo(() => (board ? sortRows(filterRows(board.rows, filter), sort.key, sort.desc) : []), [board, filter, sort]);
-  const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
+  // Keys, ranks and orders are computed once per board load; a search
+  // keystroke then filters a precomputed order (no sort, no string folding per row).
+  const index = useMemo(() => (board ? new BoardIndex(board.rows) : null), [board]);
+  const view = useMemo(() => (index ? index.view(filter, sort.key, sort.desc) : []), [index, filter, sort]);
+  const waves = useMemo(() => (board ? distinct(board.rows, (r) => r.row.wave) : []), [board]);
+  const regions = useMemo(() => (board ? distinct(board.rows, (r) => r.row.region) : []), [board]);
   const counts = useMemo(() => {
     const c: Record<string, number> = { Expand: 0, Hold: 0, Retire: 0 };
-    rows.forEach((r) => (c[r.score.overall] += 1));
+    if (index) for (const i of view) c[index.rows[i].overall] += 1;
     return c;
-  }, [rows]);
+  }, [index, view]);
+  const approved = useMemo(() => new Map(board?.vs_approved?.lines.map((l) => [l.use_case, l]) ?? []), [board]);
 
+  useLayoutEffect(() => {
+    if (!headRef.current) return;
+    setHeadH(headRef.current.getBoundingClientRect().height);
+    setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 33);
+  }, [board, view.length === 0]);
+  // Orders of every sort key made while the user reads the first screen,
+  // so the first click on a header is a filter pass, not a sort.
+  useEffect(() => {
+    if (!index) return;
+    let stop = false;
+    const keys: SortKey[] = ["name", "budget", "spend", "variance", "ucr", "wave", "region", "overall"];
+    const jobs = keys.flatMap((k) => [() => index.order(k, false), () => index.order(k, true)]);
+    const next = () => {
+      const job = jobs.shift();
+      if (!stop && job) {
+        job();
+        setTimeout(next, 30);
+      }
+    };
+    const first = setTimeout(next, 500);
+    return () => {
+      stop = true;
+      clearTimeout(first);
+    };
+  }, [index]);
+  const virtualizer = useVirtualizer({
+    count: view.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_H,
+    overscan: 10,
+    paddingStart: headH,
+    scrollPaddingStart: headH,
+  });
+  const items = virtualizer.getVirtualItems();
+
+  useLatency("search", [view]);
+  useLatency("sort", [view]);
+  useLatency("move", [cursor]);
+  const move = (to: number) => {
+    const next = Math.max(0, Math.min(to, view.length - 1));
+    setCursor(next);
+    virtualizer.scrollToIndex(next, { align: "auto" });
+  };
+  const pageRows = Math.max(1, Math.floor((height - headH) / ROW_H) - 1);
   const onKey = (e: React.KeyboardEvent) => {
-    if (e.key === "ArrowDown") {
-      setCursor((c) => Math.min(c + 1, shown.length - 1));
+    const keys: Record<string, number> = { ArrowDown: cursor + 1, ArrowUp: cursor - 1, PageDown: cursor + pageRows, PageUp: cursor - pageRows, Home: 0, End: view.length - 1 };
+    if (e.key in keys && (e.target as HTMLElement).tagName !== "INPUT") {
+      startLatency("move");
+      move(keys[e.key]);
       e.preventDefault();
-    } else if (e.key === "ArrowUp") {
-      setCursor((c) => Math.max(c - 1, 0));
-      e.preventDefault();
-    } else if (e.key === "Enter" && shown[cursor]) {
-      open(shown[cursor].row.id);
+    } else if (e.key === "Enter" && index && view[cursor] !== undefined) {
+      open(index.rows[view[cursor]].row.id);
     }
   };
 
@@ -134,19 +190,24 @@ export function BoardView({ open }: { open: (id: string) => void }) {
     }
   }, [board]);
 
+  // A new view starts at its top.
   useEffect(() => {
-    tableRef.current?.querySelector<HTMLElement>(`tr[data-index="${cursor}"]`)?.scrollIntoView({ block: "nearest" });
-  }, [cursor]);
+    setCursor(0);
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [filter, sort]);
 
   const header = (key: SortKey, label: string, cls = "") => (
-    <th className={`sortable ${cls}`} onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : false })} aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}>
+    <th className={`sortable ${cls}`} onClick={() => {
+        startLatency("sort");
+        setSort({ key, desc: sort.key === key ? !sort.desc : false });
+      }} aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}>
       {label}
       {sort.key === key ? (sort.desc ? " ▾" : " ▴") : ""}
     </th>
   );
 
   if (error) return <ErrorBanner error={error} />;
-  if (!board) return <Loading />;
+  if (!board || !index) return <Loading />;
   if (board.rows.length === 0)
     return (
       <div className="empty">
@@ -181,10 +242,15 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         </label>
       </div>
       <div className="filters">
-        <input placeholder="Search use cases…" value={filter.text} onChange={(e) => setFilter({ ...filter, text: e.target.value })} aria-label="Search" />
+        <input placeholder="Search use cases…" value={filter.text} onChange={(e) => {
+            startLatency("search");
+            setFilter({ ...filter, text: e.target.value });
+          }}
+          aria-label="Search"
+        />
         <select value={filter.wave} onChange={(e) => setFilter({ ...filter, wave: e.target.value })} aria-label="Wave">
           <option value="">All waves</option>
-          {distinct(board.rows, (r) => r.row.wave).map((w) => (
+          {waves.map((w) => (
             <option key={w} value={w}>
               {w}
             </option>
@@ -192,7 +258,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         </select>
         <select value={filter.region} onChange={(e) => setFilter({ ...filter, region: e.target.value })} aria-label="Region">
           <option value="">All regions</option>
-          {distinct(board.rows, (r) => r.row.region).map((w) => (
+          {regions.map((w) => (
             <option key={w} value={w}>
               {w}
             </option>
@@ -204,7 +270,14 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <option value="Hold">Hold</option>
           <option value="Retire">Retire</option>
         </select>
-        <select value={sort.key} onChange={(e) => setSort({ key: e.target.value as SortKey, desc: false })} aria-label="Sort by">
+        <select
+          value={sort.key}
+          onChange={(e) => {
+            startLatency("sort");
+            setSort({ key: e.target.value as SortKey, desc: false });
+          }}
+          aria-label="Sort by"
+        >
           {(
             [
               ["overall", "Sort: verdict"],
@@ -230,7 +303,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           data-testid="board-csv"
           onClick={async () => {
             try {
-              const file = await call(commands.exportBoardCsv(board.as_of, rows.map((r) => r.row.id), null));
+              const file = await call(commands.exportBoardCsv(board.as_of, view.map((i) => index.rows[i].row.id), null));
               setSaved(file);
             } catch (e) {
               setError(errorOf(e));
@@ -247,46 +320,90 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
         Spend, forecast and UCR are for {board.totals.use_cases > 0 && board.rows[0] ? board.rows[0].figures.quarter : "the last complete quarter"}, the last complete quarter.
       </div>
-      <table className="grid board" tabIndex={0} onKeyDown={onKey} ref={tableRef} data-testid="board">
-        <thead>
-          <tr>
-            {header("name", "Use case")}
-            <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">V · S · Sa · E · A</th>
-            {header("overall", "Overall")}
-            {header("budget", "Budget / qtr (USD)", "num")}
-            {header("spend", "Spend (USD)", "num")}
-            {header("variance", "vs forecast", "num")}
-            {header("ucr", "UCR (q/q)", "num")}
-            <th className="spark">UCR trend (12 mo)</th>
-          </tr>
-          <tr className="board-totals" data-testid="board-totals">
-            <th colSpan={3}>
-              Portfolio: {board.totals.use_cases} use cases
-              {board.totals.over_budget > 0 && <span className="over"> · {board.totals.over_budget} over budget</span>}
-              {board.totals.open_sev1 + board.totals.open_sev2 > 0 && (
-                <span className="incident-mark">
-                  {" "}
-                  · open incidents: {board.totals.open_sev1} sev1, {board.totals.open_sev2} sev2
-                </span>
-              )}
-            </th>
-            <th className="num">{formatMoney(board.totals.budget_usd)}</th>
-            <th className="num" title={`exact: ${board.totals.spend_usd}`}>
-              {formatMoney(board.totals.spend_usd)}
-              {board.unallocated_cost_usd !== null && (
-                <div className="muted small" title={`exact: ${board.unallocated_cost_usd}`} data-testid="unallocated">
-                  + {formatMoney(board.unallocated_cost_usd)} unallocated
-                </div>
-              )}
-            </th>
-            <th className="num">{formatPct(board.totals.variance_pct)}</th>
-            <th />
-            <th className="spark" />
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((r, i) => (
-            <tr key={r.row.id} data-index={i} data-id={r.row.id} className={i === cursor ? "cursor" : ""} onClick={() => setCursor(i)} onDoubleClick={() => open(r.row.id)}>
+      <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onKey} data-testid="board-scroll">
+        <table className="grid board vtable" data-testid="board" aria-rowcount={view.length}>
+          <thead ref={headRef}>
+            <tr>
+              {header("name", "Use case")}
+              <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">V · S · Sa · E · A</th>
+              {header("overall", "Overall")}
+              {header("budget", "Budget / qtr (USD)", "num")}
+              {header("spend", "Spend (USD)", "num")}
+              {header("variance", "vs forecast", "num")}
+              {header("ucr", "UCR (q/q)", "num")}
+              <th className="spark">UCR trend (12 mo)</th>
+            </tr>
+            <tr className="board-totals" data-testid="board-totals">
+              <th colSpan={3}>
+                Portfolio: {board.totals.use_cases.toLocaleString("en-US")} use cases
+                {view.length !== board.rows.length && <span data-testid="shown-count"> · {view.length.toLocaleString("en-US")} shown</span>}
+                {board.totals.over_budget > 0 && <span className="over"> · {board.totals.over_budget} over budget</span>}
+                {board.totals.open_sev1 + board.totals.open_sev2 > 0 && (
+                  <span className="incident-mark">
+                    {" "}
+                    · open incidents: {board.totals.open_sev1} sev1, {board.totals.open_sev2} sev2
+                  </span>
+                )}
+              </th>
+              <th className="num">{formatMoney(board.totals.budget_usd)}</th>
+              <th className="num" title={`exact: ${board.totals.spend_usd}`}>
+                {formatMoney(board.totals.spend_usd)}
+                {board.unallocated_cost_usd !== null && (
+                  <div className="muted small" title={`exact: ${board.unallocated_cost_usd}`} data-testid="unallocated">
+                    + {formatMoney(board.unallocated_cost_usd)} unallocated
+                  </div>
+                )}
+              </th>
+              <th className="num">{formatPct(board.totals.variance_pct)}</th>
+              <th />
+              <th className="spark" />
+            </tr>
+          </thead>
+          <tbody>
+            {items.length > 0 && <tr className="spacer" style={{ height: items[0].start - headH }} aria-hidden />}
+            {items.map((it) => {
+              const r = index.rows[view[it.index]];
+              return (
+                <BoardLine
+                  key={r.row.id}
+                  r={r}
+                  at={it.index}
+                  cursor={it.index === cursor}
+                  spark={index.spark(view[it.index], SPARK_W, SPARK_H)}
+                  approved={approved.get(r.row.id)}
+                  approvedName={board.vs_approved?.scenario ?? ""}
+                  dims={board.dimensions}
+                  asOf={board.as_of}
+                  select={setCursor}
+                  open={open}
+                />
+              );
+            })}
+            {items.length > 0 && <tr className="spacer" style={{ height: virtualizer.getTotalSize() - items[items.length - 1].end }} aria-hidden />}
+          </tbody>
+        </table>
+        {view.length === 0 && (
+          <div className="empty small" data-testid="board-no-match">
+            No use case matches these filters.
+          </div>
+        )}
+      </div>
+      <p className="muted small">↑/↓, Page Up/Down, Home/End to move, Enter to open. Hover a light for its explanation.</p>
+    </div>
+  );
+}
+
+type ApprovedLine = NonNullable<Board["vs_approved"]>["lines"][number];
+
+/** One board row; re-renders only when its own data or the cursor on it changes. */
+const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; spark: string; approved: ApprovedLine | undefined; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+  // The worded explanations are asked for when the pointer first reaches the lights.
+  const [score, setScore] = useState<Score | null>(null);
+  const explain = () => {
+    if (!score) call(commands.boardRowScore(asOf, r.row.id)).then(setScore, () => {});
+  };
+  return (
+    <tr data-index={at} data-id={r.row.id} className={cursor ? "cursor" : ""} onClick={() => select(at)} onDoubleClick={() => open(r.row.id)}>
               <td>
                 <button className="link" onClick={() => open(r.row.id)}>
                   {r.row.name}
@@ -301,21 +418,21 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   {r.row.id} · {r.row.owner} · {r.row.wave} · {r.row.region} · {r.row.status}
                 </div>
               </td>
-              <td className="lights">
-                {DIMS.map((d) => {
-                  const s = r.score.dimensions.find((x) => x.dimension === d)!;
-                  return <Light key={d} verdict={s.verdict} title={`${d}: ${s.explanation}`} />;
+              <td className="lights" onMouseEnter={explain} title={score ? `Overall: ${score.overall_explanation}` : "Hover for explanations"}>
+                {dims.map((d, k) => {
+                  const s = score?.dimensions.find((x) => x.dimension === d);
+                  return <Light key={d} verdict={r.lights[k]} title={s ? `${d}: ${s.explanation}` : `${d}: ${r.lights[k]}`} />;
                 })}
               </td>
               <td>
-                <Badge verdict={r.score.overall} />
+                <Badge verdict={r.overall} />
               </td>
               <td className="num">
                 {formatMoney(r.row.budget_usd)}
                 {(() => {
-                  const a = board.vs_approved?.lines.find((l) => l.use_case === r.row.id);
+                  const a = approved;
                   return a && a.difference_usd && a.difference_usd !== "0.00" ? (
-                    <div className="muted small" title={`approved plan (${board.vs_approved?.scenario}): ${formatMoney(a.approved_new_budget_usd)}`} data-testid={`vs-approved-${r.row.id}`}>
+                    <div className="muted small" title={`approved plan (${approvedName}): ${formatMoney(a.approved_new_budget_usd)}`} data-testid={`vs-approved-${r.row.id}`}>
                       {a.difference_usd.startsWith("-") ? "" : "+"}
                       {formatMoney(a.difference_usd)} vs approved
                     </div>
@@ -332,26 +449,10 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                 <div className="muted small">{formatPct(r.figures.ucr.change_pct)}</div>
               </td>
               <td className="spark">
-                <Sparkline values={r.sparkline} label={`UCR trend of ${r.row.name}`} />
+                <svg className="sparkline" viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} preserveAspectRatio="none" role="img" aria-label={`UCR trend of ${r.row.name}, axis from zero`}>
+                  <path d={spark} />
+                </svg>
               </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length > PAGE && (
-        <div className="pager">
-          <button disabled={page === 0} onClick={() => setPage(page - 1)}>
-            Previous
-          </button>
-          <span className="muted">
-            {page * PAGE + 1}–{Math.min(rows.length, (page + 1) * PAGE)} of {rows.length.toLocaleString("en-US")}
-          </span>
-          <button disabled={(page + 1) * PAGE >= rows.length} onClick={() => setPage(page + 1)}>
-            Next
-          </button>
-        </div>
-      )}
-      <p className="muted small">↑/↓ to move, Enter to open. Hover a light for its explanation.</p>
-    </div>
+    </tr>
   );
-}
+});

@@ -43,7 +43,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
   }, [selected, list]);
 
   const shown = useMemo(
-    () => (list ?? []).filter((v) => (filter === "late" ? !v.within_24h : filter === "incomplete" ? v.missing.length > 0 && ["Draft", "Proposed"].includes(v.decision.status) : true)),
+    () => (list ?? []).filter((v) => (filter === "late" ? !v.within_24h : filter === "incomplete" ? v.incomplete : true)),
     [list, filter],
   );
 
@@ -55,7 +55,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
 
   if (!list) return error ? <ErrorBanner error={error} /> : <Loading />;
   const late = list.filter((v) => !v.within_24h).length;
-  const incomplete = list.filter((v) => v.missing.length > 0 && ["Draft", "Proposed"].includes(v.decision.status)).length;
+  const incomplete = list.filter((v) => v.incomplete).length;
   return (
     <div>
       <div className="page-head">

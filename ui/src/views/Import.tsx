@@ -1,15 +1,20 @@
 // Import: choose a CSV (native dialog, or type a path), preview it, import
-// with a progress bar; errors list each bad cell by line and column.
+// with a progress bar; errors list each bad cell by line and column. FOCUS
+// cost exports (CSV, .csv.gz, Parquet; several at once) are previewed as the
+// store would import them (a dry run, rolled back) before Import commits.
 import { useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, CsvPreview, ImportOutcome, ImportProgress, ImportWhat } from "../bindings";
+import type { AppError, CsvPreview, FocusPreview, ImportOutcome, ImportProgress, ImportKind } from "../bindings";
 import { formatMoney } from "../lib/format";
 import { ErrorBanner } from "./common";
+import { CostMapping } from "./Mapping";
+
+const isFocusBinary = (p: string) => /\.(gz|parquet)$/i.test(p);
 
 export function ImportView({ onImported }: { onImported: () => void }) {
   const [path, setPath] = useState("");
-  const [what, setWhat] = useState<ImportWhat>("observations");
+  const [what, setWhat] = useState<ImportKind>("observations");
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
   const [outcome, setReport] = useState<ImportOutcome | null>(null);
@@ -17,22 +22,27 @@ export function ImportView({ onImported }: { onImported: () => void }) {
   const costs = outcome?.costs ?? null;
   const [error, setError] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [focusPreview, setFocusPreview] = useState<FocusPreview | null>(null);
+  const [previewedPath, setPreviewedPath] = useState<string | null>(null);
+  const [mappingKey, setMappingKey] = useState(0);
 
   const load = async (p: string) => {
     setPath(p);
     setReport(null);
     setError(null);
     setPreview(null);
+    setFocusPreview(null);
+    setPreviewedPath(null);
     if (!p) return;
     try {
       const first = p.split(";")[0].trim();
-      if (first.endsWith(".gz")) {
-        setWhat("focus"); // compressed FOCUS export: no text preview
+      if (isFocusBinary(first) || p.includes(";")) {
+        setWhat("focus"); // compressed, Parquet or several FOCUS files: no text preview
         return;
       }
       const pv = await call(commands.previewCsv(first));
       setPreview(pv);
-      const kinds: Record<string, ImportWhat> = { observations: "observations", "use-cases": "use-cases", incidents: "incidents", units: "units", focus: "focus" };
+      const kinds: Record<string, ImportKind> = { observations: "observations", "use-cases": "use-cases", incidents: "incidents", units: "units", focus: "focus" };
       if (pv.looks_like && kinds[pv.looks_like]) setWhat(kinds[pv.looks_like]);
     } catch (e) {
       setError(errorOf(e));
@@ -47,6 +57,35 @@ export function ImportView({ onImported }: { onImported: () => void }) {
     if (p) await load(p);
   };
 
+  const chooseFocus = async () => {
+    const files = await call(commands.pickFocusFiles()).catch((e) => {
+      setError(errorOf(e));
+      return null;
+    });
+    if (files && files.length > 0) await load(files.join("; "));
+  };
+
+  const dryRun = async () => {
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    setFocusPreview(null);
+    setProgress({ bytes_read: 0, total_bytes: preview?.total_bytes ?? 0, rows: 0 });
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = (p) => setProgress(p);
+    try {
+      const r = await call(commands.previewFocus(path, channel));
+      setFocusPreview(r);
+      setPreviewedPath(path);
+    } catch (e) {
+      setError(errorOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const focusNeedsPreview = what === "focus" && previewedPath !== path;
+
   const run = async () => {
     setBusy(true);
     setError(null);
@@ -57,6 +96,9 @@ export function ImportView({ onImported }: { onImported: () => void }) {
     try {
       const r = await call(commands.importCsv(what, path, channel));
       setReport(r);
+      setFocusPreview(null);
+      setPreviewedPath(null);
+      setMappingKey((k) => k + 1);
       onImportedLater(onImported);
     } catch (e) {
       setError(errorOf(e));
@@ -72,8 +114,9 @@ export function ImportView({ onImported }: { onImported: () => void }) {
         <div>
           <h1>Import</h1>
           <div className="muted">
-            use_cases.csv, observations.csv, incidents.csv, units, and FOCUS cost exports (CSV or .csv.gz; several files separated by “;”) as FORMATS.md
-            defines them. All or nothing: any bad cell rejects the whole import, named by file, line and column.
+            use_cases.csv, observations.csv, incidents.csv, units, and FOCUS cost exports (CSV, .csv.gz or Parquet; several files separated by “;”) as
+            FORMATS.md defines them. All or nothing: any bad cell rejects the whole import, named by file, line (or row group and row) and column. A FOCUS
+            import is previewed first.
           </div>
         </div>
       </div>
@@ -81,6 +124,9 @@ export function ImportView({ onImported }: { onImported: () => void }) {
         <div className="row">
           <button onClick={choose} disabled={busy}>
             Choose CSV…
+          </button>
+          <button onClick={chooseFocus} disabled={busy} data-testid="choose-focus">
+            Choose FOCUS files…
           </button>
           <input
             className="grow"
@@ -92,14 +138,25 @@ export function ImportView({ onImported }: { onImported: () => void }) {
             aria-label="CSV path"
             data-testid="import-path"
           />
-          <select value={what} onChange={(e) => setWhat(e.target.value as ImportWhat)} aria-label="File kind">
+          <select value={what} onChange={(e) => setWhat(e.target.value as ImportKind)} aria-label="File kind">
             <option value="use-cases">use_cases.csv</option>
             <option value="observations">observations.csv</option>
             <option value="incidents">incidents.csv</option>
             <option value="units">units (use_case, period_start, units)</option>
             <option value="focus">FOCUS cost export(s)</option>
           </select>
-          <button className="primary" onClick={run} disabled={busy || !path} data-testid="import-run">
+          {what === "focus" && (
+            <button className={focusNeedsPreview ? "primary" : ""} onClick={dryRun} disabled={busy || !path} data-testid="focus-preview-run">
+              Preview
+            </button>
+          )}
+          <button
+            className={focusNeedsPreview ? "" : "primary"}
+            onClick={run}
+            disabled={busy || !path || focusNeedsPreview}
+            title={focusNeedsPreview ? "Preview the FOCUS import first" : undefined}
+            data-testid="import-run"
+          >
             Import
           </button>
         </div>
@@ -120,12 +177,13 @@ export function ImportView({ onImported }: { onImported: () => void }) {
           {costs && (
             <div data-testid="focus-report">
               FOCUS: {costs.files.length} file{costs.files.length === 1 ? "" : "s"}, {costs.rows.toLocaleString("en-US")} charges, total {formatMoney(costs.total)} {costs.currency} ({costs.cost_column}),{" "}
-              {costs.billing_periods.length} billing period{costs.billing_periods.length === 1 ? "" : "s"}; weekly spend changed in {costs.spend_weeks_changed} use-case weeks (mapping v{costs.mapping_version}). See
-              allocated and unallocated cost with <code>capcall costs</code>.
+              {costs.billing_periods.length} billing period{costs.billing_periods.length === 1 ? "" : "s"}; weekly spend changed in {costs.spend_weeks_changed} use-case weeks (mapping v{costs.mapping_version}). The board
+              shows spend against budget from it; the cost mapping below shows what is unallocated.
             </div>
           )}
         </div>
       )}
+      {focusPreview && <FocusPreviewCard preview={focusPreview} />}
       {preview && (
         <div className="card">
           <h3>
@@ -155,6 +213,94 @@ export function ImportView({ onImported }: { onImported: () => void }) {
           </div>
         </div>
       )}
+      <CostMapping key={mappingKey} />
+    </div>
+  );
+}
+
+/** What a FOCUS import would do: nothing is written until Import. */
+function FocusPreviewCard({ preview }: { preview: FocusPreview }) {
+  const { import: imp, costs } = preview;
+  return (
+    <div className="card" data-testid="focus-preview">
+      <h3>
+        Preview: {imp.files.length} file{imp.files.length === 1 ? "" : "s"}, {imp.rows.toLocaleString("en-US")} charges, {imp.billing_periods.length} billing period
+        {imp.billing_periods.length === 1 ? "" : "s"} — nothing written yet
+      </h3>
+      <div className="muted small">
+        {imp.cost_column} in {imp.currency}; mapping v{costs.mapping_version} (tag key “{costs.tag_key}”).{" "}
+        {imp.billing_periods.some((b) => b.replaced) && "Replaces billing periods imported before (same account and period). "}
+        Import commits exactly this.
+      </div>
+      <div className="row" style={{ alignItems: "flex-start", flexWrap: "wrap", gap: 24 }}>
+        <table className="grid compact" data-testid="focus-preview-use-cases">
+          <thead>
+            <tr>
+              <th>use case</th>
+              <th className="num">cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            {costs.use_cases.map((u) => (
+              <tr key={u.id}>
+                <td>{u.id}</td>
+                <td className="num">{formatMoney(u.cost)}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>
+                <b>unallocated</b>
+                {preview.unallocated_pct !== null && <span className="muted"> ({preview.unallocated_pct}% of the total)</span>}
+              </td>
+              <td className="num" data-testid="focus-preview-unallocated">
+                {formatMoney(costs.unallocated)}
+              </td>
+            </tr>
+            <tr className="total">
+              <td>total</td>
+              <td className="num" data-testid="focus-preview-total">
+                {formatMoney(costs.total)}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+        {costs.unallocated_by_tag_value.length > 0 && (
+          <table className="grid compact" data-testid="focus-preview-tag-values">
+            <thead>
+              <tr>
+                <th>unallocated by “{costs.tag_key}”</th>
+                <th className="num">cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {costs.unallocated_by_tag_value.slice(0, 8).map((u) => (
+                <tr key={u.tag_value ?? ""}>
+                  <td>{u.tag_value ?? <span className="muted">(no such tag)</span>}</td>
+                  <td className="num">{formatMoney(u.cost)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {costs.unallocated_by_service.length > 0 && (
+          <table className="grid compact" data-testid="focus-preview-services">
+            <thead>
+              <tr>
+                <th>unallocated by service</th>
+                <th className="num">cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {costs.unallocated_by_service.slice(0, 8).map((u) => (
+                <tr key={u.service}>
+                  <td>{u.service || <span className="muted">(none)</span>}</td>
+                  <td className="num">{formatMoney(u.cost)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
     </div>
   );
 }

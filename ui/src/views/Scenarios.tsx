@@ -3,9 +3,13 @@
 // controls; totals and the next capital call recompute on every keystroke
 // (pure Rust recompute over IPC); edits save on blur with undo/redo; save,
 // clone, compare side by side, approve.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, Comparison, LineInput, Outcome, Params, Path, Policy, ScenarioMeta, ScenarioView } from "../bindings";
+import type { AppError, Comparison, LineGroup, LineInput, LiveLine, ModellerSaved, ModellerView, Params, Path, Policy, ScenarioMeta, Totals } from "../bindings";
+import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, textRanks } from "../lib/grid";
+import { startLatency, useLatency } from "../lib/latency";
+import { useFillHeight } from "../lib/layout";
 import { formatMoney, formatUcr, looksLikeAmount } from "../lib/format";
 import { sharedUndo } from "../lib/undo";
 import type { LineDrift } from "../bindings";
@@ -29,14 +33,117 @@ function withText(line: LineInput, field: TextField, text: string): LineInput {
   return { ...line, [field]: v };
 }
 
+type Live = { totals: Totals; lines: LiveLine[] };
+type ColKey = "name" | "new" | "delta" | "result" | "path" | "verdict" | "old" | "ask" | "return" | "floor" | "cap" | "decommission" | "sunset";
+type LineFilter = { text: string; wave: string; region: string; verdict: string; path: string; changed: boolean };
+const NO_FILTER: LineFilter = { text: "", wave: "", region: "", verdict: "", path: "", changed: false };
+const ROW_H = 40;
+const verdictRank: Record<string, number> = { Expand: 0, Hold: 1, Retire: 2 };
+
+/** What a line's result says, from the core's path, funding and freed amount. */
+function resultText(r: LiveLine | undefined): string {
+  if (!r) return "";
+  return r.path === "Expand" ? r.funding.replace("-", " ") : r.path === "Retire" ? `frees ${formatMoney(r.freed_gross_usd)}` : "kept";
+}
+
+/**
+ * Keys of a scenario's lines made once per load: search text, name ranks,
+ * wave and region. Orders of the result columns use the result of the last
+ * load or save (so rows do not jump while you type).
+ */
+class LineIndex {
+  readonly hay: string[];
+  readonly nameRank: Int32Array;
+  readonly wave: string[];
+  readonly region: string[];
+  private readonly cache = new Map<string, Int32Array>();
+  constructor(
+    readonly lines: LineInput[],
+    groups: LineGroup[],
+    readonly results: LiveLine[],
+  ) {
+    const g = new Map(groups.map((x) => [x.use_case, x]));
+    this.wave = lines.map((l) => g.get(l.use_case)?.wave ?? "");
+    this.region = lines.map((l) => g.get(l.use_case)?.region ?? "");
+    this.hay = lines.map((l, i) => fold(`${l.use_case} ${l.name} ${this.wave[i]} ${this.region[i]} ${g.get(l.use_case)?.owner ?? ""}`));
+    this.nameRank = nameIdRanks(
+      lines.map((l) => l.name),
+      lines.map((l) => l.use_case),
+    );
+  }
+  private rank(key: ColKey): Int32Array {
+    const ls = this.lines;
+    const rs = this.results;
+    switch (key) {
+      case "name":
+        return this.nameRank;
+      case "new":
+        return decimalRanks(rs.map((r) => r?.new_budget_usd ?? null));
+      case "delta":
+        return decimalRanks(rs.map((r) => r?.delta_usd ?? null));
+      case "result":
+        return textRanks(rs.map((r) => resultText(r)));
+      case "path":
+        return Int32Array.from(rs, (r) => (r ? verdictRank[r.path] : -1));
+      case "verdict":
+        return Int32Array.from(ls, (l) => (l.verdict ? verdictRank[l.verdict] : -1));
+      case "old":
+        return decimalRanks(ls.map((l) => l.old_budget_usd));
+      case "ask":
+        return decimalRanks(ls.map((l) => l.ask_usd));
+      case "return":
+        return decimalRanks(ls.map((l) => l.return_per_usd));
+      case "floor":
+        return decimalRanks(ls.map((l) => l.floor_usd));
+      case "cap":
+        return decimalRanks(ls.map((l) => l.cap_usd));
+      case "decommission":
+        return decimalRanks(ls.map((l) => l.decommission_usd));
+      case "sunset":
+        return textRanks(ls.map((l) => l.sunset_date ?? "\uffff"));
+      default: {
+        const never: never = key;
+        return never;
+      }
+    }
+  }
+  order(key: ColKey, desc: boolean): Int32Array {
+    const k = `${key}:${desc}`;
+    let o = this.cache.get(k);
+    if (!o) {
+      o = orderBy(this.rank(key), this.nameRank, desc);
+      this.cache.set(k, o);
+    }
+    return o;
+  }
+  view(f: LineFilter, key: ColKey, desc: boolean, live: LiveLine[], edits: Map<string, LineInput>): number[] {
+    const q = fold(f.text.trim());
+    const out: number[] = [];
+    for (const i of this.order(key, desc)) {
+      if (f.wave && this.wave[i] !== f.wave) continue;
+      if (f.region && this.region[i] !== f.region) continue;
+      if (f.verdict && (this.lines[i].verdict ?? "") !== f.verdict) continue;
+      if (f.path && live[i]?.path !== f.path) continue;
+      if (f.changed && !(live[i]?.overridden || edits.has(this.lines[i].use_case))) continue;
+      if (q && !this.hay[i].includes(q)) continue;
+      out.push(i);
+    }
+    return out;
+  }
+}
+
 export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const [list, setList] = useState<ScenarioMeta[] | null>(null);
   const [name, setName] = useState<string>("");
-  const [view, setView] = useState<ScenarioView | null>(null);
+  const [view, setView] = useState<ModellerView | null>(null);
+  const [meta, setMeta] = useState<ScenarioMeta | null>(null);
   const [drift, setDrift] = useState<LineDrift[]>([]);
+  // Saved lines, the unsaved edits on top of them, and the latest result.
   const [lines, setLines] = useState<LineInput[]>([]);
+  const [edits, setEdits] = useState<Map<string, LineInput>>(new Map());
   const [params, setParams] = useState<Params | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [live, setLive] = useState<Live | null>(null);
+  const [ordered, setOrdered] = useState<LiveLine[]>([]);
   const [liveError, setLiveError] = useState<AppError | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -45,8 +152,16 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const [newName, setNewName] = useState("");
   const [compareWith, setCompareWith] = useState("");
   const [comparison, setComparison] = useState<Comparison | null>(null);
+  const [filter, setFilter] = useState<LineFilter>(NO_FILTER);
+  const [sort, setSort] = useState<{ key: ColKey; desc: boolean }>({ key: "name", desc: false });
+  const [cursor, setCursor] = useState(0);
   const [, setTick] = useState(0);
   const seq = useRef(0);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLTableSectionElement>(null);
+  const [headH, setHeadH] = useState(70);
+  const [head1, setHead1] = useState(30);
+  const height = useFillHeight(scrollRef, [list, meta, drift, notice, error, liveError], 300, 24);
 
   const loadList = useCallback(async (select?: string) => {
     try {
@@ -59,7 +174,14 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     }
   }, []);
 
-  const apply = (v: ScenarioView) => {
+  const showParams = (m: ScenarioMeta) => {
+    setMeta(m);
+    setParams(m.params);
+    setEnvelopeText(formatMoney(m.params.envelope_usd));
+    setReserveText(m.params.reserve_pct);
+  };
+
+  const apply = (v: ModellerView) => {
     setView(v);
     // A draft shows which of its lines the portfolio changed under it.
     if (v.scenario.meta.status === "draft")
@@ -68,10 +190,28 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
         .catch(() => setDrift([]));
     else setDrift([]);
     setLines(v.scenario.lines);
-    setParams(v.scenario.meta.params);
-    setOutcome(v.outcome);
-    setEnvelopeText(formatMoney(v.scenario.meta.params.envelope_usd));
-    setReserveText(v.scenario.meta.params.reserve_pct);
+    setEdits(new Map());
+    setLive({ totals: v.outcome.totals, lines: v.outcome.lines });
+    setOrdered(v.outcome.lines);
+    showParams(v.scenario.meta);
+    setLiveError(null);
+  };
+
+  /** A save came back: the stored line replaces the saved one; the result is current. */
+  const applySaved = (saved: ModellerSaved) => {
+    seq.current += 1; // any recompute still in flight is older than this save
+    showParams(saved.meta);
+    if (saved.line) {
+      const line = saved.line;
+      setLines((ls) => ls.map((l) => (l.use_case === line.use_case ? line : l)));
+      setEdits((m) => {
+        const next = new Map(m);
+        next.delete(line.use_case);
+        return next;
+      });
+    }
+    setLive(saved.live);
+    setOrdered(saved.live.lines);
     setLiveError(null);
   };
 
@@ -83,36 +223,44 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     if (!name) return;
     setComparison(null);
     undo.clear();
-    call(commands.scenario(name))
+    call(commands.modellerOpen(name))
       .then(apply)
       .catch((e) => setError(errorOf(e)));
   }, [name]);
 
-  // Live recompute: every keystroke sends the edited inputs to the pure engine.
-  const recompute = useCallback((ls: LineInput[], ps: Params) => {
-    const mine = ++seq.current;
-    call(commands.recompute(ls, ps))
-      .then((o) => {
-        if (mine === seq.current) {
-          setOutcome(o);
-          setLiveError(null);
-        }
-      })
-      .catch((e) => mine === seq.current && setLiveError(errorOf(e)));
-  }, []);
+  // Live recompute: each keystroke sends only the edited lines and the
+  // parameters; the engine (Rust) holds the saved lines. Responses older
+  // than the latest request are dropped, so typing never waits for them.
+  const recompute = useCallback(
+    (es: Map<string, LineInput>, ps: Params) => {
+      const mine = ++seq.current;
+      call(commands.recomputeLive(name, [...es.values()], ps))
+        .then((d) => {
+          if (mine === seq.current) {
+            // Only the lines whose result moved come back; the rest are as saved.
+            const ls = ordered.slice();
+            for (const c of d.changed) ls[c.index] = c.line;
+            setLive({ totals: d.totals, lines: ls });
+            setLiveError(null);
+          }
+        })
+        .catch((e) => mine === seq.current && setLiveError(errorOf(e)));
+    },
+    [name, ordered],
+  );
+  useLatency("recompute", [live]);
 
-  const frozen = view?.scenario.meta.status !== "draft";
+  const frozen = meta?.status !== "draft";
 
   const saveLine = async (line: LineInput, previous: LineInput, label: string) => {
     if (JSON.stringify(line) === JSON.stringify(previous)) return;
     try {
-      const v = await call(commands.saveLine(name, line));
-      apply(v);
+      applySaved(await call(commands.modellerSaveLine(name, line)));
       const scenarioName = name;
       undo.push({
         label,
-        undo: async () => apply(await call(commands.saveLine(scenarioName, previous))),
-        redo: async () => apply(await call(commands.saveLine(scenarioName, line))),
+        undo: async () => applySaved(await call(commands.modellerSaveLine(scenarioName, previous))),
+        redo: async () => applySaved(await call(commands.modellerSaveLine(scenarioName, line))),
       });
       setTick((t) => t + 1);
     } catch (e) {
@@ -120,23 +268,25 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     }
   };
 
-  const editLine = (i: number, next: LineInput) => {
-    const ls = lines.map((l, j) => (j === i ? next : l));
-    setLines(ls);
-    if (params) recompute(ls, params);
+  const editLine = (next: LineInput) => {
+    const es = new Map(edits);
+    es.set(next.use_case, next);
+    setEdits(es);
+    startLatency("recompute");
+    if (params) recompute(es, params);
   };
 
   const saveParams = async (changes: { policy?: Policy; envelope_usd?: string; reserve_pct?: string }) => {
     if (!params) return;
     const previous = { policy: params.policy, envelope_usd: params.envelope_usd, reserve_pct: params.reserve_pct };
+    const next = { policy: changes.policy ?? null, envelope_usd: changes.envelope_usd ?? null, reserve_pct: changes.reserve_pct ?? null };
     try {
-      const v = await call(commands.saveParams(name, { policy: changes.policy ?? null, envelope_usd: changes.envelope_usd ?? null, reserve_pct: changes.reserve_pct ?? null }));
-      apply(v);
+      applySaved(await call(commands.modellerSaveParams(name, next)));
       const scenarioName = name;
       undo.push({
         label: "scenario parameters",
-        undo: async () => apply(await call(commands.saveParams(scenarioName, previous))),
-        redo: async () => apply(await call(commands.saveParams(scenarioName, { policy: changes.policy ?? null, envelope_usd: changes.envelope_usd ?? null, reserve_pct: changes.reserve_pct ?? null }))),
+        undo: async () => applySaved(await call(commands.modellerSaveParams(scenarioName, previous))),
+        redo: async () => applySaved(await call(commands.modellerSaveParams(scenarioName, next))),
       });
       setTick((t) => t + 1);
     } catch (e) {
@@ -166,10 +316,59 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     }
   };
 
-  const byId = useMemo(() => new Map(outcome?.lines.map((l) => [l.use_case, l]) ?? []), [outcome]);
+  // Keys once per load; order per filter/sort; the latest result only paints.
+  const index = useMemo(() => (view ? new LineIndex(lines, view.groups, ordered) : null), [view, lines, ordered]);
+  const shown = useMemo(() => (index && live ? index.view(filter, sort.key, sort.desc, live.lines, edits) : []), [index, filter, sort, live, edits]);
+  const waves = useMemo(() => (index ? [...new Set(index.wave)].sort(compareText) : []), [index]);
+  const regions = useMemo(() => (index ? [...new Set(index.region)].sort(compareText) : []), [index]);
+  useLatency("filter", [shown]);
+
+  useLayoutEffect(() => {
+    if (!headRef.current) return;
+    setHeadH(headRef.current.getBoundingClientRect().height);
+    setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 30);
+  }, [view, meta]);
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_H,
+    overscan: 12,
+    paddingStart: headH,
+    scrollPaddingStart: headH,
+  });
+  const items = virtualizer.getVirtualItems();
+  const onGridKey = (e: React.KeyboardEvent) => {
+    const tag = (e.target as HTMLElement).tagName;
+    if (tag === "INPUT" || tag === "SELECT") return;
+    const keys: Record<string, number> = { ArrowDown: cursor + 1, ArrowUp: cursor - 1, Home: 0, End: shown.length - 1 };
+    if (e.key in keys) {
+      const next = Math.max(0, Math.min(keys[e.key], shown.length - 1));
+      setCursor(next);
+      virtualizer.scrollToIndex(next, { align: "auto" });
+      e.preventDefault();
+    }
+  };
 
   if (!list) return error ? <ErrorBanner error={error} /> : <Loading />;
-  const t = outcome?.totals;
+  const t = live?.totals;
+  const header = (key: ColKey, label: string, cls = "") => (
+    <th
+      className={`sortable ${cls}`}
+      onClick={() => {
+        startLatency("filter");
+        setSort({ key, desc: sort.key === key ? !sort.desc : false });
+      }}
+      aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}
+      data-testid={`sort-${key}`}
+    >
+      {label}
+      {sort.key === key ? (sort.desc ? " ▾" : " ▴") : ""}
+    </th>
+  );
+  const setF = (f: Partial<LineFilter>) => {
+    startLatency("filter");
+    setFilter({ ...filter, ...f });
+  };
   return (
     <div>
       <div className="page-head">
@@ -262,16 +461,16 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
           <h2>No scenario yet</h2>
           <p>Type a name above and press New: the scenario starts from the rubric's verdicts (Retire frees budget, Expand asks for more). Or open a scenario file someone sent you.</p>
         </div>
-      ) : !view || !params || !t ? (
+      ) : !view || !meta || !params || !t ? (
         <Loading />
       ) : (
         <>
           <div className="card controls">
             <div className="row">
               <span>
-                <StateBadge state={view.scenario.meta.status} />
-                {view.scenario.meta.approved_at ? ` ${view.scenario.meta.approved_at} by ${view.scenario.meta.approved_by}` : ""} · as of {view.scenario.meta.as_of} · rubric v
-                {view.scenario.meta.rubric_version} · quarter from {params.quarter_start}
+                <StateBadge state={meta.status} />
+                {meta.approved_at ? ` ${meta.approved_at} by ${meta.approved_by}` : ""} · as of {meta.as_of} · rubric v
+                {meta.rubric_version} · quarter from {params.quarter_start}
               </span>
               <span className="grow" />
               <button onClick={() => undo.undo().then(() => setTick((x) => x + 1))} disabled={!undo.canUndo()} title="Ctrl+Z">
@@ -288,7 +487,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                   act(async () => {
                     const m = await call(commands.approveScenario(name));
                     await loadList(m.name);
-                    apply(await call(commands.scenario(m.name)));
+                    apply(await call(commands.modellerOpen(m.name)));
                     return `Approved '${m.name}'. It is frozen; clone it to change it.`;
                   })
                 }
@@ -306,7 +505,8 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                   onChange={(e) => {
                     const p = { ...params, policy: e.target.value as Policy };
                     setParams(p);
-                    recompute(lines, p);
+                    startLatency("recompute");
+                    recompute(edits, p);
                     saveParams({ policy: p.policy });
                   }}
                 >
@@ -325,7 +525,8 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                     setEnvelopeText(e.target.value);
                     if (looksLikeAmount(e.target.value)) {
                       const p = { ...params, envelope_usd: e.target.value.trim() };
-                      recompute(lines, p);
+                      startLatency("recompute");
+                      recompute(edits, p);
                     }
                   }}
                   onBlur={() => looksLikeAmount(envelopeText) && saveParams({ envelope_usd: envelopeText.trim() })}
@@ -340,7 +541,10 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                   disabled={frozen}
                   onChange={(e) => {
                     setReserveText(e.target.value);
-                    if (/^\d+(\.\d+)?$/.test(e.target.value.trim())) recompute(lines, { ...params, reserve_pct: e.target.value.trim() });
+                    if (/^\d+(\.\d+)?$/.test(e.target.value.trim())) {
+                      startLatency("recompute");
+                      recompute(edits, { ...params, reserve_pct: e.target.value.trim() });
+                    }
                   }}
                   onBlur={() => /^\d+(\.\d+)?$/.test(reserveText.trim()) && saveParams({ reserve_pct: reserveText.trim() })}
                   onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
@@ -354,92 +558,120 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
             <Total label="Freed by Retire (net)" value={t.freed_usd} note={`decommission ${formatMoney(t.decommission_usd)}`} testid="freed" />
             <Total label="Reallocated to Expand" value={t.reallocated_usd} note={`of ${formatMoney(t.requested_usd)} asked`} testid="reallocated" />
             <Total label="Reserve" value={t.reserve_usd} />
-            <Total label="Unallocated" value={t.unallocated_usd} />
+            <Total label="Unallocated" value={t.unallocated_usd} testid="unallocated-total" />
             <Total label="Projected value" value={t.projected_value} note={`UCR ${formatUcr(t.current_ucr)} → ${formatUcr(t.projected_ucr)}`} testid="projected-value" />
           </div>
-          <div className="scroll-x">
-            <table className="grid scenario" data-testid="scenario-lines">
-              <thead>
+          <div className="filters grid-tools">
+            <input placeholder="Search use cases…" value={filter.text} onChange={(e) => setF({ text: e.target.value })} aria-label="Search lines" data-testid="line-search" />
+            <select value={filter.wave} onChange={(e) => setF({ wave: e.target.value })} aria-label="Wave">
+              <option value="">All waves</option>
+              {waves.map((w) => (
+                <option key={w} value={w}>
+                  {w}
+                </option>
+              ))}
+            </select>
+            <select value={filter.region} onChange={(e) => setF({ region: e.target.value })} aria-label="Region">
+              <option value="">All regions</option>
+              {regions.map((w) => (
+                <option key={w} value={w}>
+                  {w}
+                </option>
+              ))}
+            </select>
+            <select value={filter.verdict} onChange={(e) => setF({ verdict: e.target.value })} aria-label="Rubric verdict" data-testid="line-verdict">
+              <option value="">Any verdict</option>
+              <option value="Expand">Verdict Expand</option>
+              <option value="Hold">Verdict Hold</option>
+              <option value="Retire">Verdict Retire</option>
+            </select>
+            <select value={filter.path} onChange={(e) => setF({ path: e.target.value })} aria-label="Path" data-testid="line-path">
+              <option value="">Any path</option>
+              <option value="Expand">Path Expand</option>
+              <option value="Hold">Path Hold</option>
+              <option value="Retire">Path Retire</option>
+            </select>
+            <label className="check">
+              <input type="checkbox" checked={filter.changed} onChange={(e) => setF({ changed: e.target.checked })} /> Overridden or edited only
+            </label>
+            <span className="muted small" data-testid="line-count">
+              {shown.length.toLocaleString("en-US")} of {lines.length.toLocaleString("en-US")} lines
+            </span>
+          </div>
+          <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onGridKey} data-testid="scenario-scroll">
+            <table className="grid scenario vtable" data-testid="scenario-lines" aria-rowcount={shown.length}>
+              <thead ref={headRef}>
                 <tr>
-                  <th>Use case</th>
-                  <th>Rubric</th>
-                  <th>Path</th>
+                  {header("name", "Use case", "sticky-col")}
+                  {header("new", "New budget", "num")}
+                  {header("delta", "Delta", "num")}
+                  {header("result", "Funding")}
+                  {header("path", "Path")}
+                  {header("verdict", "Rubric")}
+                  {header("old", "Old budget", "num")}
+                  {header("ask", "Ask", "num")}
+                  {header("return", "Return / $", "num")}
+                  {header("floor", "Floor", "num")}
+                  {header("cap", "Cap", "num")}
+                  {header("decommission", "Decommission", "num")}
+                  {header("sunset", "Sunset")}
                   <th>Reason for override</th>
-                  <th className="num">Ask</th>
-                  <th className="num">Return / $</th>
-                  <th className="num">Floor</th>
-                  <th className="num">Cap</th>
-                  <th className="num">Decommission</th>
-                  <th>Sunset</th>
-                  <th className="num">Old budget</th>
-                  <th className="num">New budget</th>
-                  <th className="num">Delta</th>
-                  <th>Result</th>
+                </tr>
+                <tr className="pinned" data-testid="line-totals">
+                  <th className="sticky-col">
+                    Total · {t.expand_count} Expand, {t.hold_count} Hold, {t.retire_count} Retire
+                  </th>
+                  <th className="num" data-testid="total-new-budget">
+                    {formatMoney(t.new_budget_usd)}
+                  </th>
+                  <th className={`num ${t.delta_usd.startsWith("-") ? "neg" : t.delta_usd !== "0.00" ? "pos" : ""}`}>{formatMoney(t.delta_usd)}</th>
+                  <th>
+                    {formatMoney(t.reallocated_usd)} of {formatMoney(t.requested_usd)}
+                  </th>
+                  <th />
+                  <th />
+                  <th className="num">{formatMoney(t.old_budget_usd)}</th>
+                  <th className="num">{formatMoney(t.requested_usd)}</th>
+                  <th />
+                  <th />
+                  <th />
+                  <th className="num">{formatMoney(t.decommission_usd)}</th>
+                  <th />
+                  <th />
                 </tr>
               </thead>
               <tbody>
-                {lines.map((l, i) => {
-                  const r = byId.get(l.use_case);
-                  const saved = view.scenario.lines.find((s) => s.use_case === l.use_case)!;
-                  const cell = (field: TextField, cls = "num-input") => (
-                    <Cell
-                      key={field}
-                      value={l[field] ?? ""}
-                      saved={saved[field] ?? ""}
-                      disabled={frozen}
-                      className={cls}
-                      label={`${field} of ${l.use_case}`}
-                      testid={`${field}-${l.use_case}`}
-                      error={(txt) => fieldError(field, txt)}
-                      onText={(txt) => !fieldError(field, txt) && editLine(i, withText(l, field, txt))}
-                      onCommit={(txt) => !fieldError(field, txt) && saveLine(withText(l, field, txt), saved, `${field} of ${l.use_case}`)}
+                {items.length > 0 && <tr className="spacer" style={{ height: items[0].start - headH }} aria-hidden />}
+                {items.map((it) => {
+                  const i = shown[it.index];
+                  const saved = lines[i];
+                  const l = edits.get(saved.use_case) ?? saved;
+                  return (
+                    <LineRow
+                      key={saved.use_case}
+                      l={l}
+                      saved={saved}
+                      r={live?.lines[i]}
+                      wave={index?.wave[i] ?? ""}
+                      region={index?.region[i] ?? ""}
+                      cursor={it.index === cursor}
+                      frozen={frozen}
+                      onEdit={editLine}
+                      onSave={saveLine}
+                      onSelect={() => setCursor(it.index)}
                     />
                   );
-                  return (
-                    <tr key={l.use_case} data-id={l.use_case}>
-                      <td>
-                        <div className="uc-name" title={l.use_case}>
-                          {l.name}
-                        </div>
-                      </td>
-                      <td>{l.verdict ? <Badge verdict={l.verdict} /> : "—"}</td>
-                      <td>
-                        <select
-                          value={l.path_override ?? ""}
-                          disabled={frozen}
-                          aria-label={`Path of ${l.use_case}`}
-                          data-testid={`path-${l.use_case}`}
-                          onChange={(e) => {
-                            const next = { ...l, path_override: (e.target.value || null) as Path | null };
-                            editLine(i, next);
-                            if (!next.path_override || (next.reason ?? "").trim()) saveLine(next, saved, `path of ${l.use_case}`);
-                          }}
-                        >
-                          <option value="">Rubric ({l.verdict ?? "Hold"})</option>
-                          <option value="Expand">Expand</option>
-                          <option value="Hold">Hold</option>
-                          <option value="Retire">Retire</option>
-                        </select>
-                      </td>
-                      <td>{cell("reason", l.path_override && !(l.reason ?? "").trim() ? "text-input needs" : "text-input")}</td>
-                      <td>{cell("ask_usd")}</td>
-                      <td>{cell("return_per_usd", "num-input short")}</td>
-                      <td>{cell("floor_usd")}</td>
-                      <td>{cell("cap_usd")}</td>
-                      <td>{cell("decommission_usd")}</td>
-                      <td>{cell("sunset_date", "date-input")}</td>
-                      <td className="num">{formatMoney(l.old_budget_usd)}</td>
-                      <td className="num">{r ? formatMoney(r.new_budget_usd) : "—"}</td>
-                      <td className={`num ${r && r.delta_usd.startsWith("-") ? "neg" : r && r.delta_usd !== "0.00" ? "pos" : ""}`}>{r ? formatMoney(r.delta_usd) : "—"}</td>
-                      <td className="small reason" title={r?.reason}>
-                        {r ? (r.path === "Expand" ? r.funding.replace("-", " ") : r.path === "Retire" ? `frees ${formatMoney(r.freed_gross_usd)}` : "kept") : ""}
-                      </td>
-                    </tr>
-                  );
                 })}
+                {items.length > 0 && <tr className="spacer" style={{ height: virtualizer.getTotalSize() - items[items.length - 1].end }} aria-hidden />}
               </tbody>
             </table>
+            {shown.length === 0 && (
+              <div className="empty small" data-testid="lines-no-match">
+                No line matches these filters.
+              </div>
+            )}
           </div>
+          <p className="muted small">↑/↓ to move between lines; type in a cell to see the totals change, leave it to save (Ctrl+Z undoes). Rows keep their order while you type; it refreshes on save.</p>
           <div className="card">
             <div className="row">
               <h3 className="grow">Compare side by side</h3>
@@ -512,47 +744,213 @@ function Cell(props: {
   );
 }
 
+/** One scenario line: name pinned left, its result beside it, then its inputs. */
+const LineRow = memo(function LineRow(props: {
+  l: LineInput;
+  saved: LineInput;
+  r: LiveLine | undefined;
+  wave: string;
+  region: string;
+  cursor: boolean;
+  frozen: boolean;
+  onEdit: (next: LineInput) => void;
+  onSave: (line: LineInput, previous: LineInput, label: string) => void;
+  onSelect: () => void;
+}) {
+  const { l, saved, r, frozen } = props;
+  const cell = (field: TextField, cls = "num-input") => (
+    <Cell
+      key={field}
+      value={l[field] ?? ""}
+      saved={saved[field] ?? ""}
+      disabled={frozen}
+      className={cls}
+      label={`${field} of ${l.use_case}`}
+      testid={`${field}-${l.use_case}`}
+      error={(txt) => fieldError(field, txt)}
+      onText={(txt) => !fieldError(field, txt) && props.onEdit(withText(l, field, txt))}
+      onCommit={(txt) => !fieldError(field, txt) && props.onSave(withText(l, field, txt), saved, `${field} of ${l.use_case}`)}
+    />
+  );
+  return (
+    <tr data-id={l.use_case} className={`${props.cursor ? "cursor" : ""}${r?.overridden ? " overridden" : ""}`} onClick={props.onSelect}>
+      <td className="sticky-col">
+        <div className="uc-name" title={`${l.name} (${l.use_case})`}>
+          {l.name}
+        </div>
+        <div className="muted small uc-sub">
+          {l.use_case} · {props.wave} · {props.region}
+        </div>
+      </td>
+      <td className="num strong" data-testid={`new-${l.use_case}`}>
+        {r ? formatMoney(r.new_budget_usd) : "—"}
+      </td>
+      <td className={`num ${r && r.delta_usd.startsWith("-") ? "neg" : r && r.delta_usd !== "0.00" ? "pos" : ""}`}>{r ? formatMoney(r.delta_usd) : "—"}</td>
+      <td className="small result">{resultText(r)}</td>
+      <td>
+        <select
+          value={l.path_override ?? ""}
+          disabled={frozen}
+          aria-label={`Path of ${l.use_case}`}
+          data-testid={`path-${l.use_case}`}
+          onChange={(e) => {
+            const next = { ...l, path_override: (e.target.value || null) as Path | null };
+            props.onEdit(next);
+            if (!next.path_override || (next.reason ?? "").trim()) props.onSave(next, saved, `path of ${l.use_case}`);
+          }}
+        >
+          <option value="">Rubric ({l.verdict ?? "Hold"})</option>
+          <option value="Expand">Expand</option>
+          <option value="Hold">Hold</option>
+          <option value="Retire">Retire</option>
+        </select>
+      </td>
+      <td>{l.verdict ? <Badge verdict={l.verdict} /> : "—"}</td>
+      <td className="num">{formatMoney(l.old_budget_usd)}</td>
+      <td>{cell("ask_usd")}</td>
+      <td>{cell("return_per_usd", "num-input short")}</td>
+      <td>{cell("floor_usd")}</td>
+      <td>{cell("cap_usd")}</td>
+      <td>{cell("decommission_usd")}</td>
+      <td>{cell("sunset_date", "date-input")}</td>
+      <td>{cell("reason", l.path_override && !(l.reason ?? "").trim() ? "text-input needs" : "text-input")}</td>
+    </tr>
+  );
+});
+
+const FIELD_LABEL: Record<string, string> = {
+  policy: "Policy",
+  envelope_usd: "Envelope",
+  reserve_pct: "Reserve %",
+  quarter_start: "Quarter start",
+  old_budget_usd: "Old budget",
+  verdict: "Rubric verdict",
+  path_override: "Path override",
+  reason: "Reason",
+  ask_usd: "Ask",
+  return_per_usd: "Return / $",
+  floor_usd: "Floor",
+  cap_usd: "Cap",
+  decommission_usd: "Decommission",
+  sunset_date: "Sunset",
+  line: "Line",
+};
+const SHOW = 200;
+const abs = (s: string) => s.replace(/^-/, "");
+
 function CompareTable({ c }: { c: Comparison }) {
+  const changed = useMemo(() => c.lines.filter((l) => l.changed).sort((x, y) => compareDecimal(abs(y.difference), abs(x.difference)) || compareText(x.name, y.name)), [c]);
+  const moneyField = (f: string) => f.endsWith("_usd");
+  const show = (f: string, v: string | null) => (v === null ? "—" : moneyField(f) ? formatMoney(v) : v);
   return (
     <div className="compare" data-testid="comparison">
-      <table className="grid compact">
-        <thead>
-          <tr>
-            <th>Use case</th>
-            <th>{c.a}</th>
-            <th>{c.b}</th>
-            <th className="num">New budget {c.a}</th>
-            <th className="num">New budget {c.b}</th>
-            <th className="num">Difference</th>
-          </tr>
-        </thead>
-        <tbody>
-          {c.lines.map((l) => (
-            <tr key={l.use_case} className={l.changed ? "changed" : ""}>
-              <td>{l.name}</td>
-              <td>{l.path_a ?? "—"}</td>
-              <td>{l.path_b ?? "—"}</td>
-              <td className="num">{formatMoney(l.new_budget_a)}</td>
-              <td className="num">{formatMoney(l.new_budget_b)}</td>
-              <td className="num">{formatMoney(l.difference)}</td>
+      <div className="compare-grid">
+        <table className="grid compact" data-testid="compare-totals">
+          <thead>
+            <tr>
+              <th>Total</th>
+              <th className="num">{c.a}</th>
+              <th className="num">{c.b}</th>
+              <th className="num">Difference</th>
             </tr>
-          ))}
-        </tbody>
-        <tbody className="totals-rows">
-          {c.totals.map((x) => (
-            <tr key={x.name} className={x.difference !== "0.00" ? "changed" : ""}>
-              <td>
-                <strong>{x.name}</strong>
-              </td>
-              <td />
-              <td />
-              <td className="num">{formatMoney(x.a)}</td>
-              <td className="num">{formatMoney(x.b)}</td>
-              <td className="num">{formatMoney(x.difference)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {c.totals.map((x) => (
+              <tr key={x.name} className={x.difference !== "0.00" ? "changed" : ""}>
+                <td>{x.name}</td>
+                <td className="num">{formatMoney(x.a)}</td>
+                <td className="num">{formatMoney(x.b)}</td>
+                <td className="num">{formatMoney(x.difference)}</td>
+              </tr>
+            ))}
+            {c.measures.map((m) => {
+              const f = m.name === "projected value" ? formatMoney : formatUcr;
+              return (
+                <tr key={m.name} className={m.difference !== null && compareDecimal(m.difference, "0") !== 0 ? "changed" : ""} data-testid={`measure-${m.name.replace(/ /g, "-")}`}>
+                  <td>{m.name}</td>
+                  <td className="num">{f(m.a)}</td>
+                  <td className="num">{f(m.b)}</td>
+                  <td className="num">{m.difference === null ? "—" : f(m.difference)}</td>
+                </tr>
+              );
+            })}
+            {c.counts.map((n) => (
+              <tr key={n.name} className={n.difference !== 0 ? "changed" : ""}>
+                <td>use cases on {n.name}</td>
+                <td className="num">{n.a}</td>
+                <td className="num">{n.b}</td>
+                <td className="num">{n.difference > 0 ? `+${n.difference}` : n.difference}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div>
+          <h3>
+            What changed in the inputs <span className="muted small">({c.input_changes.length.toLocaleString("en-US")})</span>
+          </h3>
+          {c.input_changes.length === 0 ? (
+            <p className="muted">Same inputs: the differences come from nothing but the parameters above.</p>
+          ) : (
+            <div className="compare-scroll">
+              <table className="grid compact" data-testid="input-changes">
+                <thead>
+                  <tr>
+                    <th>Where</th>
+                    <th>Field</th>
+                    <th>{c.a}</th>
+                    <th>{c.b}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {c.input_changes.slice(0, SHOW).map((x, k) => (
+                    <tr key={k}>
+                      <td>{x.use_case ? x.name || x.use_case : "Scenario"}</td>
+                      <td>{FIELD_LABEL[x.field] ?? x.field}</td>
+                      <td className={moneyField(x.field) ? "num" : ""}>{show(x.field, x.a)}</td>
+                      <td className={moneyField(x.field) ? "num" : ""}>{show(x.field, x.b)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {c.input_changes.length > SHOW && <p className="muted small">and {(c.input_changes.length - SHOW).toLocaleString("en-US")} more changed inputs.</p>}
+            </div>
+          )}
+        </div>
+      </div>
+      <h3>
+        Use cases whose new budget or path differs <span className="muted small">({changed.length.toLocaleString("en-US")} of {c.lines.length.toLocaleString("en-US")}, largest difference first)</span>
+      </h3>
+      {changed.length === 0 ? (
+        <p className="muted">No use case differs.</p>
+      ) : (
+        <div className="compare-scroll">
+          <table className="grid compact" data-testid="compare-lines">
+            <thead>
+              <tr>
+                <th>Use case</th>
+                <th>Path {c.a}</th>
+                <th>Path {c.b}</th>
+                <th className="num">New budget {c.a}</th>
+                <th className="num">New budget {c.b}</th>
+                <th className="num">Difference</th>
+              </tr>
+            </thead>
+            <tbody>
+              {changed.slice(0, SHOW).map((l) => (
+                <tr key={l.use_case}>
+                  <td>{l.name}</td>
+                  <td>{l.path_a ?? "—"}</td>
+                  <td>{l.path_b ?? "—"}</td>
+                  <td className="num">{formatMoney(l.new_budget_a)}</td>
+                  <td className="num">{formatMoney(l.new_budget_b)}</td>
+                  <td className={`num ${l.difference.startsWith("-") ? "neg" : "pos"}`}>{formatMoney(l.difference)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {changed.length > SHOW && <p className="muted small">and {(changed.length - SHOW).toLocaleString("en-US")} more with smaller differences.</p>}
+        </div>
+      )}
     </div>
   );
 }

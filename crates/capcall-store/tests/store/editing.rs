@@ -6,14 +6,14 @@
 use capcall_core::decision::Status;
 use capcall_core::model::Lifecycle;
 use capcall_core::Planned;
-use capcall_store::edit::{Change, Drift, NewUseCase};
 use capcall_store::{Access, Code, ImportKind, Portfolio, StoreError};
+use capcall_store::{Change, Drift, NewUseCase};
 
-use super::{fresh, no_progress, seed_decision, write, USE_CASES};
+use super::{ctx, fresh, no_progress, seed_decision, write, USE_CASES};
 
 fn demo() -> (tempfile::TempDir, Portfolio) {
     let (d, db) = fresh();
-    let p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     (d, p)
 }
 
@@ -537,7 +537,7 @@ fn an_undo_that_would_lose_later_work_is_refused() {
 #[test]
 fn edits_need_a_writer_and_readers_see_them() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(d.path(), "u.csv", USE_CASES),
@@ -546,10 +546,10 @@ fn edits_need_a_writer_and_readers_see_them() {
     .unwrap();
     p.use_case_set("summarizer", "budget_usd", "0.01", None).unwrap();
     drop(p);
-    let r = Portfolio::open(&db, Access::Read).unwrap();
+    let r = Portfolio::open(&db, Access::Read, ctx()).unwrap();
     assert_eq!(r.use_case("summarizer").unwrap().budget_usd, Planned::from_cents(1));
     drop(r);
-    let mut r = Portfolio::open(&db, Access::Read).unwrap();
+    let mut r = Portfolio::open(&db, Access::Read, ctx()).unwrap();
     assert!(r.use_case_set("summarizer", "budget_usd", "2", None).is_err());
 }
 
@@ -587,12 +587,12 @@ fn an_edit_crosses_json_and_back_and_still_undoes_exactly() {
 fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
     let (_d, db) = fresh();
     let before_digest = {
-        let p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+        let p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
         let d = p.audit_digest().unwrap();
         drop(p);
         // The file as the schema before 0007 had it.
         let c = rusqlite::Connection::open(&db).unwrap();
-        let v = capcall_store::db::MIGRATIONS
+        let v = capcall_store::MIGRATIONS
             .iter()
             .position(|(name, _)| *name == "0007_editing.sql")
             .unwrap();
@@ -608,10 +608,10 @@ fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
         d
     };
     // A reader reads it through an in-memory migration; a writer migrates it.
-    let r = Portfolio::open(&db, Access::Read).unwrap();
+    let r = Portfolio::open(&db, Access::Read, ctx()).unwrap();
     verified(&r);
     drop(r);
-    let mut p = Portfolio::open(&db, Access::Write).unwrap();
+    let mut p = Portfolio::open(&db, Access::Write, ctx()).unwrap();
     assert!(p.migrated_from_backup.is_some());
     verified(&p);
     assert_eq!(p.audit_digest().unwrap(), before_digest, "old rows hash as before");

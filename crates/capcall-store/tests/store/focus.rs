@@ -9,13 +9,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use capcall_store::focus::{CostColumn, CostReport, CostsBy, FocusOptions};
+use capcall_store::{CostColumn, CostReport, CostsBy, FocusOptions};
 use capcall_store::{ImportKind, Portfolio, StoreError};
 use rust_decimal::Decimal;
 
-use super::{fresh, no_progress, write, OBSERVATIONS, USE_CASES};
+use super::{ctx, fresh, no_progress, write, OBSERVATIONS, USE_CASES};
 
-const HEADER: &str = "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
+pub(super) const HEADER: &str =
+    "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,\
 ChargeCategory,BilledCost,EffectiveCost,BillingCurrency,ServiceName,ResourceId,Tags,AllocatedTags,ListCost";
 
 /// One CSV row, quoting cells that need it.
@@ -33,11 +34,11 @@ fn row(cells: &[&str]) -> String {
         .join(",")
 }
 
-const JUL: (&str, &str) = ("2025-07-01T00:00:00Z", "2025-08-01T00:00:00Z");
+pub(super) const JUL: (&str, &str) = ("2025-07-01T00:00:00Z", "2025-08-01T00:00:00Z");
 const AUG: (&str, &str) = ("2025-08-01T00:00:00Z", "2025-09-01T00:00:00Z");
 
 #[allow(clippy::too_many_arguments)]
-fn charge(
+pub(super) fn charge(
     bp: (&str, &str),
     start: &str,
     end: &str,
@@ -67,7 +68,7 @@ fn charge(
 }
 
 /// July's export: every charge category, tag variants, nulls, E-notation.
-fn july() -> String {
+pub(super) fn july() -> String {
     let lines = [
         // Usage, 12 decimals, tag key as written.
         charge(
@@ -194,7 +195,7 @@ fn july() -> String {
 }
 
 /// August's export: a correction of a July charge, billed in August.
-fn august() -> String {
+pub(super) fn august() -> String {
     let lines = [charge(
         AUG,
         "2025-07-08T00:00:00Z",
@@ -209,13 +210,13 @@ fn august() -> String {
     format!("{HEADER}\r\n{}\r\n", lines.join("\r\n"))
 }
 
-fn d(s: &str) -> Decimal {
+pub(super) fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn setup() -> (tempfile::TempDir, Portfolio) {
+pub(super) fn setup() -> (tempfile::TempDir, Portfolio) {
     let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(dir.path(), "u.csv", USE_CASES),
@@ -231,19 +232,19 @@ fn setup() -> (tempfile::TempDir, Portfolio) {
     (dir, p)
 }
 
-fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::focus::FocusReport {
+pub(super) fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::FocusReport {
     p.import_focus(files, &FocusOptions::default(), &mut no_progress())
         .unwrap()
 }
 
-fn import_errors(p: &mut Portfolio, files: &[PathBuf], options: &FocusOptions) -> Vec<String> {
+pub(super) fn import_errors(p: &mut Portfolio, files: &[PathBuf], options: &FocusOptions) -> Vec<String> {
     match p.import_focus(files, options, &mut no_progress()) {
         Err(StoreError::Import { errors, .. }) => errors.iter().map(|e| e.to_string()).collect(),
         other => panic!("expected located errors, got {other:?}"),
     }
 }
 
-fn uc(r: &CostReport, id: &str) -> Decimal {
+pub(super) fn uc(r: &CostReport, id: &str) -> Decimal {
     r.use_cases
         .iter()
         .find(|u| u.id == id)
@@ -262,7 +263,7 @@ fn spend(p: &Portfolio, id: &str, week: &str) -> Option<String> {
 }
 
 /// Everything the import writes, as text, for idempotence checks.
-fn snapshot(p: &Portfolio) -> Vec<String> {
+pub(super) fn snapshot(p: &Portfolio) -> Vec<String> {
     let mut out = vec![];
     for sql in [
         "SELECT billing_account || '|' || billing_period_start || '|' || day || '|' || t.tags || '|' || \
@@ -279,7 +280,7 @@ fn snapshot(p: &Portfolio) -> Vec<String> {
     out
 }
 
-fn gzip(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(super) fn gzip(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::default());
     enc.write_all(text.as_bytes()).unwrap();
@@ -594,16 +595,13 @@ fn bad_cells_are_located_and_nothing_is_written() {
     let near = write(dir.path(), "near.csv", "BillingAccountID,BillingPeriodStart\n");
     let e = import_errors(&mut p, &[near], &FocusOptions::default());
     assert!(e[0].contains("did you mean 'BillingAccountId'"), "{e:?}");
-    // Parquet: a clear error.
+    // Not Parquet after all: a clear error.
     let pq = dir.path().join("x.parquet");
     std::fs::write(&pq, b"PAR1....").unwrap();
     let e = p
         .import_focus(&[pq], &FocusOptions::default(), &mut no_progress())
         .unwrap_err();
-    assert!(
-        e.to_string().contains("Parquet is not supported yet; export CSV"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("x.parquet: not a readable Parquet file"), "{e}");
 }
 
 #[test]
@@ -634,4 +632,165 @@ fn units_replace_the_units_of_a_period() {
     let e = p.import_units(&bad).unwrap_err().to_string();
     assert!(e.contains("bad.csv:2:1: use_case: unknown use case 'nope'"), "{e}");
     assert!(e.contains("bad.csv:2:3: units: '-1' is not a whole number >= 0"), "{e}");
+}
+
+#[test]
+fn previews_show_what_would_move_and_write_nothing() {
+    let (dir, mut p) = setup();
+    let jul = write(dir.path(), "jul.csv", &july());
+    let empty = snapshot(&p);
+    let pv = p
+        .preview_focus(std::slice::from_ref(&jul), &FocusOptions::default(), &mut no_progress())
+        .unwrap();
+    assert_eq!(snapshot(&p), empty, "a preview writes nothing");
+    assert_eq!(pv.import.rows, 10);
+    assert_eq!(uc(&pv.costs, "ops-copilot"), d("106.873456939012"));
+    assert_eq!(uc(&pv.costs, "summarizer"), d("11.9"));
+    assert_eq!(pv.costs.unallocated.as_decimal(), d("3.51"));
+    assert_eq!(pv.costs.total, pv.import.total);
+    // 3.51 of 122.283456939012.
+    assert_eq!(pv.unallocated_pct.as_deref(), Some("2.9"));
+    let services: Vec<(String, Decimal)> = pv
+        .costs
+        .unallocated_by_service
+        .iter()
+        .map(|s| (s.service.clone(), s.cost.as_decimal()))
+        .collect();
+    assert_eq!(services, [("Azure OpenAI".to_string(), d("3.51"))]);
+    // Errors as the import's.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        &format!(
+            "{HEADER}\n{}\n",
+            charge(JUL, "x", "y", "Usage", "1", "1", "USD", "", "")
+        ),
+    );
+    assert!(p
+        .preview_focus(&[bad], &FocusOptions::default(), &mut no_progress())
+        .is_err());
+    // Importing for real gives what the preview said.
+    import(&mut p, &[jul]);
+    let now = p.costs(None, None, CostsBy::UseCase).unwrap();
+    assert_eq!(
+        (&now.use_cases, now.unallocated),
+        (&pv.costs.use_cases, pv.costs.unallocated)
+    );
+
+    // A mapping file, previewed: per use case before, after, difference.
+    let rules = write(
+        dir.path(),
+        "rules.csv",
+        "tag_key,tag_value,use_case\nTeam, X ,summarizer\napplication,unknown-app,ops-copilot\n",
+    );
+    let stored = snapshot(&p);
+    let mp = p.preview_mapping_file(&rules).unwrap();
+    assert_eq!(snapshot(&p), stored);
+    assert_eq!(p.mapping().unwrap().version, 0);
+    assert_eq!(mp.rules_changed, 2);
+    let moves: Vec<(String, Decimal, Decimal, Decimal)> = mp
+        .use_cases
+        .iter()
+        .map(|m| {
+            (
+                m.id.clone(),
+                m.before.as_decimal(),
+                m.after.as_decimal(),
+                m.difference.as_decimal(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (
+                "ops-copilot".into(),
+                d("106.873456939012"),
+                d("107.373456939012"),
+                d("0.5")
+            ),
+            ("summarizer".into(), d("11.9"), d("12.9"), d("1")),
+        ]
+    );
+    assert_eq!(
+        (
+            mp.unallocated_before.as_decimal(),
+            mp.unallocated_after.as_decimal(),
+            mp.unallocated_difference.as_decimal()
+        ),
+        (d("3.51"), d("2.01"), d("-1.5"))
+    );
+
+    // The editor: apply the previewed mapping with a reason.
+    assert!(p.set_mapping(&mp.after, "  ").is_err());
+    let r = p.set_mapping(&mp.after, "map team x").unwrap();
+    assert_eq!((r.version, r.rules_changed), (1, 2));
+    let c = p.costs(None, None, CostsBy::UseCase).unwrap();
+    assert_eq!(
+        (uc(&c, "summarizer"), c.unallocated.as_decimal()),
+        (d("12.9"), d("2.01"))
+    );
+    assert_eq!(p.set_mapping(&mp.after, "again").unwrap().version, 1);
+    let note: String = p
+        .connection()
+        .query_row("SELECT note FROM cost_mappings WHERE version = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(note, "map team x");
+    // Remove the second rule: previewed, then applied.
+    let mut fewer = mp.after.clone();
+    fewer.rules.truncate(1);
+    let pv2 = p.preview_mapping(&fewer).unwrap();
+    assert_eq!((pv2.rules_changed, pv2.unallocated_after.as_decimal()), (1, d("2.51")));
+    p.set_mapping(&fewer, "unknown-app is not ops").unwrap();
+    assert_eq!(
+        p.costs(None, None, CostsBy::UseCase).unwrap().unallocated.as_decimal(),
+        d("2.51")
+    );
+    // Bad rules are named.
+    let mut bad = fewer.clone();
+    bad.rules[0].use_case = "nope".into();
+    let e = p.preview_mapping(&bad).unwrap_err().to_string();
+    assert_eq!(e, "rule 1: unknown use case 'nope'");
+    bad.rules[0].use_case = "summarizer".into();
+    bad.rules.push(bad.rules[0].clone());
+    bad.rules[1].tag_value = " x".into();
+    let e = p.set_mapping(&bad, "dup").unwrap_err().to_string();
+    assert!(e.starts_with("rule 2: same tag key and value as rule 1"), "{e}");
+}
+
+#[test]
+fn costs_roll_up_into_the_use_cases_own_periods() {
+    // FORMATS.md: ISO weeks "unless the use case's existing rows say otherwise".
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    p.import(
+        ImportKind::UseCases,
+        &write(dir.path(), "u.csv", USE_CASES),
+        &mut no_progress(),
+    )
+    .unwrap();
+    // Summarizer reports monthly; ops-copilot has no rows (ISO weeks).
+    p.import(
+        ImportKind::Observations,
+        &write(
+            dir.path(),
+            "o.csv",
+            "use_case,period_start,units\nsummarizer,2025-06-01,10\nsummarizer,2025-08-01,30\n",
+        ),
+        &mut no_progress(),
+    )
+    .unwrap();
+    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    assert_eq!(spend(&p, "summarizer", "2025-07-01").map(|s| d(&s)), Some(d("11.9")));
+    let weekly: i64 = p
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM observations o JOIN use_cases u ON u.pk = o.use_case \
+             WHERE u.id = 'summarizer' AND o.period_start = '2025-07-07'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(weekly, 0, "no ISO week row for a monthly use case");
+    assert_eq!(spend(&p, "ops-copilot", "2025-07-14").map(|s| d(&s)), Some(d("40")));
 }

@@ -11,13 +11,13 @@ use capcall_core::scenario::ScenarioStatus;
 use capcall_core::Planned;
 use capcall_store::{Access, ImportKind, Portfolio, StoreError};
 
-use super::{fresh, no_progress, seed_decision, write};
+use super::{ctx, fresh, no_progress, seed_decision, write};
 
 const SCENARIO: &str = capcall_core::demo::SCENARIO;
 
 fn demo() -> (tempfile::TempDir, Portfolio) {
     let (d, db) = fresh();
-    let p = Portfolio::open_or_create_demo(&db, Access::Write).unwrap();
+    let p = Portfolio::open_or_create_demo(&db, Access::Write, ctx()).unwrap();
     (d, p)
 }
 
@@ -197,7 +197,7 @@ fading-bot,2025-07-07,50,50,5000,green,75\n";
 #[test]
 fn retired_use_cases_are_history_and_sunsetting_ones_default_to_retire_from_their_sunset() {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(d.path(), "u.csv", LIFECYCLE),
@@ -241,9 +241,9 @@ fn retired_use_cases_are_history_and_sunsetting_ones_default_to_retire_from_thei
 #[test]
 fn a_scenario_file_round_trips_between_two_portfolios_with_money_exact() {
     let (da, mut a) = demo();
-    a.scenario_run(
+    a.scenario_save_params(
         SCENARIO,
-        &capcall_store::scenarios::ParamChanges {
+        &capcall_store::ParamChanges {
             envelope_usd: Some(Planned::parse("123456.78").unwrap()),
             ..Default::default()
         },

@@ -7,14 +7,14 @@ use capcall_core::incident::DateRange;
 use capcall_core::rubric::{Dimension, Verdict as DimVerdict};
 use capcall_store::{ImportKind, Portfolio, StoreError};
 
-use super::{fresh, no_progress, write, Verdict, USE_CASES};
+use super::{ctx, fresh, no_progress, write, Verdict, USE_CASES};
 
 const HEADER: &str = "id,use_case,severity,opened,closed,title,privacy,rca";
 
 /// A portfolio with the two use cases of `USE_CASES`.
 fn with_use_cases() -> (tempfile::TempDir, Portfolio) {
     let (d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.import(
         ImportKind::UseCases,
         &write(d.path(), "u.csv", USE_CASES),
@@ -285,7 +285,7 @@ fn a_privacy_incident_in_the_safety_window_makes_safety_retire() {
 #[test]
 fn the_demo_has_incidents_and_its_safety_names_them() {
     let (_d, db) = fresh();
-    let mut p = Portfolio::create(&db).unwrap();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
     p.load_demo().unwrap();
     let all = p.incidents(DateRange::default(), None).unwrap();
     assert_eq!(all.len(), capcall_core::demo::incidents().len());

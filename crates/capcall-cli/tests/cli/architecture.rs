@@ -1,0 +1,67 @@
+//! Architecture invariants of the CLI, checked by reading its sources: every
+//! answer goes through `output.rs` (one `Report` per command, table or JSON
+//! chosen in one place), and the grammar lives in `args.rs`.
+
+use std::path::{Path, PathBuf};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn commands() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(src().join("commands"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .map(|p| {
+            (
+                format!(
+                    "crates/capcall-cli/src/commands/{}",
+                    p.file_name().unwrap().to_string_lossy()
+                ),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    assert!(out.len() >= 8, "one module per command group");
+    out
+}
+
+#[test]
+fn commands_never_choose_between_table_and_json_nor_print_themselves() {
+    for (file, text) in commands() {
+        for (i, line) in text.lines().enumerate() {
+            // Warnings on stderr are fine; answers are not printed here.
+            let code = line.split("//").next().unwrap_or_default().replace("eprintln!", "");
+            for banned in ["cli.json", ".json {", "print_json", "println!", "print!(", "stdout()"] {
+                assert!(
+                    !code.contains(banned),
+                    "{file}:{}: `{banned}`: a command hands its answer to `out.show(..)` (output.rs renders it as a \
+                     table or JSON)",
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_grammar_is_in_args_rs_only() {
+    for (file, text) in commands() {
+        for (i, line) in text.lines().enumerate() {
+            for banned in ["#[derive(Parser", "#[derive(Subcommand", "#[arg(", "#[command("] {
+                assert!(
+                    !line.contains(banned),
+                    "{file}:{}: `{banned}`: argument definitions live in crates/capcall-cli/src/args.rs",
+                    i + 1
+                );
+            }
+        }
+    }
+    let main = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    assert!(
+        main.lines().count() < 60,
+        "main.rs only wires args, commands and output"
+    );
+}
