@@ -771,8 +771,12 @@ pub fn ucr_svg(p: &Pack) -> String {
         s.push_str("<text x=\"80\" y=\"160\">No UCR data</text>\n</svg>\n");
         return s;
     }
-    // Honest axis: the y-axis starts at zero.
-    let max = pts.iter().map(|p| p.1).max().unwrap_or(Decimal::ONE);
+    // Honest axis: the y-axis starts at zero and ends on a round tick above
+    // the highest point, so the gridlines read as round numbers.
+    let highest = pts.iter().map(|p| p.1).max().unwrap_or(Decimal::ONE);
+    let step = nice_step(highest / Decimal::from(4));
+    let ticks = (highest / step).ceil().max(Decimal::ONE);
+    let max = step * ticks;
     let min = Decimal::ZERO;
     let span = if max > min { max - min } else { Decimal::ONE };
     let plot_w = Decimal::from(w - left - right);
@@ -795,9 +799,10 @@ pub fn ucr_svg(p: &Pack) -> String {
         "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#94a3b8\"/>",
         h - bottom
     );
-    // Gridlines and labels at 0, 1/4, 1/2, 3/4 and the maximum.
-    for k in 0..=4i64 {
-        let v = max * Decimal::from(k) / Decimal::from(4);
+    // Gridlines and labels at every step from 0 to the top.
+    let ticks = ticks.to_string().parse::<i64>().unwrap_or(4);
+    for k in 0..=ticks {
+        let v = step * Decimal::from(k);
         let (_, y) = xy(0, v);
         if k > 0 {
             let _ = writeln!(
@@ -811,7 +816,11 @@ pub fn ucr_svg(p: &Pack) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#475569\">{}</text>",
             left - 8,
             y + Decimal::from(4),
-            if k == 0 { "0".to_string() } else { fmt_ucr(v) }
+            if k == 0 {
+                "0".to_string()
+            } else {
+                v.normalize().to_string()
+            }
         );
     }
     let path: Vec<String> = pts
@@ -844,6 +853,54 @@ pub fn ucr_svg(p: &Pack) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The smallest 1, 2, 2.5 or 5 times a power of ten that is at least `raw`
+/// (`raw` > 0): the chart's gridline step.
+fn nice_step(raw: Decimal) -> Decimal {
+    if raw <= Decimal::ZERO {
+        return Decimal::ONE;
+    }
+    let ten = Decimal::TEN;
+    let mut magnitude = Decimal::ONE;
+    // Scale the magnitude to the power of ten at or below `raw`; Decimal's
+    // 28 digits bound both loops.
+    while magnitude > raw && magnitude.scale() < 27 {
+        magnitude /= ten;
+    }
+    while magnitude * ten <= raw && magnitude < Decimal::from(10_i64.pow(15)) {
+        magnitude *= ten;
+    }
+    for m in ["1", "2", "2.5", "5", "10"] {
+        let step = magnitude * m.parse::<Decimal>().unwrap_or(Decimal::TEN);
+        if step >= raw {
+            return step;
+        }
+    }
+    magnitude * ten
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::nice_step;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn gridline_steps_are_round_numbers_at_least_the_raw_step() {
+        for (raw, step) in [
+            ("0.0028756", "0.005"),
+            ("0.002", "0.002"),
+            ("0.0021", "0.0025"),
+            ("3", "5"),
+            ("7.5", "10"),
+            ("120", "200"),
+            ("0.00000041", "0.0000005"),
+        ] {
+            let raw: Decimal = raw.parse().unwrap();
+            assert_eq!(nice_step(raw).normalize().to_string(), step, "step for {raw}");
+            assert!(nice_step(raw) >= raw);
+        }
+    }
 }
 
 /// Every decision in the seed's entry format, grouped by status.
