@@ -2,16 +2,20 @@
 //! usage metrics"): `capcall import focus`, the mapping rules, the weekly
 //! spend derived from them, `capcall costs` and `capcall import units`.
 //!
-//! **Import.** Every file is read once, streaming, through the one CSV layer
-//! (`csv_input`; a `.csv.gz` file through a gzip decoder; a Parquet file row
+//! **Import.** Every file is read once, streaming: a CSV (or `.csv.gz`,
+//! through a gzip decoder) by a parser thread ([`csv_stream`]: the `csv`
+//! crate's engine, bounded batches, the same line numbers and record limit as
+//! `csv_input`) while this thread maps and aggregates; a Parquet file row
 //! group by row group, see [`parquet`], its cells turned into the text a CSV
-//! export holds so both go through one row logic). Each charge is
+//! export holds so both go through one row logic. Each charge is
 //! added, exactly, to an aggregate keyed by (billing account, billing period
 //! start, UTC day, tag set, service, charge category, billing currency); a
 //! charge spanning several days is split by time overlap first
 //! (`capcall_core::focus::split_by_days`). Memory is bounded by the number of
-//! distinct aggregates, and flushed to the table past [`MAX_PENDING`]. All
-//! files go in one transaction; any bad cell rejects everything.
+//! distinct aggregates (at most [`MAX_PENDING`] are held; past that they are
+//! merged into the table), not by the number of rows; the aggregates are
+//! written once, in the table's key order, at the end. All files go in one
+//! transaction; any bad cell rejects everything.
 //!
 //! **Replacement.** The first time an import meets a (billing account,
 //! billing period start), everything stored for it is deleted, so importing
