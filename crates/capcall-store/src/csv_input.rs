@@ -234,10 +234,24 @@ pub(crate) fn read_header<R: Read>(
             errors.push_csv(&e, 1);
         }
     }
+    header_from_fields(record.iter(), known, required, errors)
+}
+
+/// [`read_header`] given the header row's fields (a reader that does not go
+/// through `csv::Reader`, e.g. the FOCUS import's own parser thread); errors
+/// already in `errors` make it fail after the names are checked.
+pub(crate) fn header_from_fields<'a>(
+    fields: impl Iterator<Item = &'a [u8]>,
+    known: &[&str],
+    required: &[&str],
+    errors: &mut Errors,
+) -> Result<Header> {
+    let mut width = 0;
     let mut index: Vec<Option<usize>> = vec![None; known.len()];
     let mut ignored = vec![];
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, raw) in record.iter().enumerate() {
+    for (i, raw) in fields.enumerate() {
+        width = i + 1;
         let column = i as u64 + 1;
         let raw = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
         let Ok(name) = std::str::from_utf8(trim(raw)) else {
@@ -279,11 +293,7 @@ pub(crate) fn read_header<R: Read>(
             total: errors.total,
         });
     }
-    Ok(Header {
-        index,
-        width: record.len(),
-        ignored,
-    })
+    Ok(Header { index, width, ignored })
 }
 
 /// Reads every record after the header, blank lines skipped, calling

@@ -2,16 +2,20 @@
 //! usage metrics"): `capcall import focus`, the mapping rules, the weekly
 //! spend derived from them, `capcall costs` and `capcall import units`.
 //!
-//! **Import.** Every file is read once, streaming, through the one CSV layer
-//! (`csv_input`; a `.csv.gz` file through a gzip decoder; a Parquet file row
+//! **Import.** Every file is read once, streaming: a CSV (or `.csv.gz`,
+//! through a gzip decoder) by a parser thread ([`csv_stream`]: the `csv`
+//! crate's engine, bounded batches, the same line numbers and record limit as
+//! `csv_input`) while this thread maps and aggregates; a Parquet file row
 //! group by row group, see [`parquet`], its cells turned into the text a CSV
-//! export holds so both go through one row logic). Each charge is
+//! export holds so both go through one row logic. Each charge is
 //! added, exactly, to an aggregate keyed by (billing account, billing period
 //! start, UTC day, tag set, service, charge category, billing currency); a
 //! charge spanning several days is split by time overlap first
 //! (`capcall_core::focus::split_by_days`). Memory is bounded by the number of
-//! distinct aggregates, and flushed to the table past [`MAX_PENDING`]. All
-//! files go in one transaction; any bad cell rejects everything.
+//! distinct aggregates (at most [`MAX_PENDING`] are held; past that they are
+//! merged into the table), not by the number of rows; the aggregates are
+//! written once, in the table's key order, at the end. All files go in one
+//! transaction; any bad cell rejects everything.
 //!
 //! **Replacement.** The first time an import meets a (billing account,
 //! billing period start), everything stored for it is deleted, so importing
@@ -31,14 +35,15 @@
 //! NULL again (and its row is removed when the derivation created it and it
 //! holds nothing else).
 
+mod csv_stream;
 mod parquet;
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use capcall_core::focus::{
     day_date, epoch_day, format_datetime, key_matches, parse_datetime, split_by_days, week_start, Cadence, Mapping,
@@ -49,15 +54,20 @@ use capcall_core::money::Measured;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::csv_input::{self, Bounded, Errors};
+use crate::csv_input::{self, Errors};
 use crate::error::{Result, StoreError};
 use crate::import::{parse_date, ImportProgress, ImportReport, MAX_UNITS};
 use crate::portfolio::Portfolio;
 
-/// Aggregates held in memory before they are merged into `cost_lines`.
-pub const MAX_PENDING: usize = 400_000;
+/// Aggregates held in memory before they are merged into `cost_lines`
+/// (about 40 bytes each, so at most ~80 MiB with the hash table's slack).
+/// Below it, every aggregate is written once, in key order, at the end;
+/// past it, the pending ones are merged into what an earlier flush wrote
+/// (a read per line, slower, still exact).
+pub const MAX_PENDING: usize = 1_500_000;
 /// Distinct raw `Tags`/`AllocatedTags` cells remembered (their parse is
 /// cached); the cache is emptied past this.
 const MAX_TAG_CACHE: usize = 200_000;
@@ -523,7 +533,7 @@ pub(crate) fn derive_spend(conn: &Connection) -> Result<u64> {
 /// currencies), so an aggregate key is a few integers.
 #[derive(Default)]
 struct Interner {
-    map: HashMap<String, u32>,
+    map: FxHashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -537,11 +547,23 @@ impl Interner {
         self.map.insert(s.to_string(), i);
         i
     }
+
+    /// Every id's rank in the names' byte order (SQLite's `BINARY` collation).
+    fn ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.names.len() as u32).collect();
+        ids.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut rank = vec![0u32; ids.len()];
+        for (r, id) in ids.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    }
 }
 
+/// An aggregate's key: the billing period (which holds the billing account),
+/// the UTC day and interned ids.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
-    account: u32,
     period: u32,
     day: i32,
     tag_set: u32,
@@ -598,20 +620,6 @@ fn required_columns(cost_col: usize) -> impl Iterator<Item = usize> {
         C_ACCOUNT, C_BP_START, C_BP_END, C_CH_START, C_CH_END, C_CATEGORY, C_CURRENCY, cost_col,
     ]
     .into_iter()
-}
-
-/// Counts the bytes read from the file (before decompression) for progress.
-struct Counting<R> {
-    inner: R,
-    count: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
-        Ok(n)
-    }
 }
 
 /// A FOCUS cell: `None` for an empty cell or the literal `NULL`.
@@ -724,11 +732,16 @@ struct Run<'t, 'c> {
     currencies: Interner,
     /// Canonical (tags, allocated tags) per local tag-set id, and the stored id once written.
     tag_sets: Vec<(String, String, Option<i64>)>,
-    tag_index: HashMap<(String, String), u32>,
-    tag_cache: HashMap<Vec<u8>, u32>,
+    tag_index: FxHashMap<(String, String), u32>,
+    tag_cache: FxHashMap<Vec<u8>, u32>,
+    /// Scratch space for a `tag_cache` key.
+    tag_key: Vec<u8>,
     periods: Vec<PeriodAcc>,
-    period_index: HashMap<(u32, i64), u32>,
-    pending: HashMap<Key, Measured>,
+    period_index: FxHashMap<(u32, i64), u32>,
+    /// The last row's (billing account, billing period start, end) cells
+    /// and their period: consecutive rows of one period skip the parsing.
+    last_period: Option<(String, String, String, u32)>,
+    pending: FxHashMap<Key, Measured>,
     flushed: bool,
     lines: u64,
     total: Measured,
@@ -764,12 +777,15 @@ impl Run<'_, '_> {
     }
 
     fn tag_set(&mut self, tags: Option<&str>, allocated: Option<&str>) -> std::result::Result<u32, (usize, String)> {
-        let mut key = Vec::with_capacity(tags.map_or(0, str::len) + allocated.map_or(0, str::len) + 1);
+        let mut key = std::mem::take(&mut self.tag_key);
+        key.clear();
         key.extend_from_slice(tags.unwrap_or("").as_bytes());
         key.push(0xff);
         key.extend_from_slice(allocated.unwrap_or("").as_bytes());
-        if let Some(id) = self.tag_cache.get(&key) {
-            return Ok(*id);
+        if let Some(id) = self.tag_cache.get(key.as_slice()) {
+            let id = *id;
+            self.tag_key = key;
+            return Ok(id);
         }
         let t = canonical_tags(tags).map_err(|m| (C_TAGS, m))?;
         let a = canonical_tags(allocated).map_err(|m| (C_ALLOCATED, m))?;
@@ -785,7 +801,8 @@ impl Run<'_, '_> {
         if self.tag_cache.len() >= MAX_TAG_CACHE {
             self.tag_cache.clear();
         }
-        self.tag_cache.insert(key, id);
+        self.tag_cache.insert(key.clone(), id);
+        self.tag_key = key;
         Ok(id)
     }
 
@@ -803,49 +820,82 @@ impl Run<'_, '_> {
                 *id = Some(set_id.query_row(params![&*t, &*a], |r| r.get(0))?);
             }
         }
+        // A plain INSERT (the period's lines were deleted when the import met
+        // it, and an earlier flush's line is updated instead): `OR REPLACE`
+        // would make SQLite keep a statement journal, a copy of every page
+        // touched, row by row.
         let mut insert = self.tx.prepare_cached(
-            "INSERT OR REPLACE INTO cost_lines (billing_account, billing_period_start, day, tag_set, service, category, \
+            "INSERT INTO cost_lines (billing_account, billing_period_start, day, tag_set, service, category, \
              currency, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut update = self.tx.prepare_cached(
+            "UPDATE cost_lines SET cost = ?8 WHERE billing_account = ?1 AND billing_period_start = ?2 AND day = ?3 \
+             AND tag_set = ?4 AND service = ?5 AND category = ?6 AND currency = ?7",
         )?;
         let mut select = self.tx.prepare_cached(
             "SELECT cost FROM cost_lines WHERE billing_account = ?1 AND billing_period_start = ?2 AND day = ?3 \
              AND tag_set = ?4 AND service = ?5 AND category = ?6 AND currency = ?7",
         )?;
+        // Written in the table's key order (text ranks, as SQLite compares),
+        // so the B-tree is filled front to back.
+        let account_rank = self.accounts.ranks();
+        let mut by_period: Vec<u32> = (0..self.periods.len() as u32).collect();
+        by_period.sort_unstable_by_key(|p| {
+            let p = &self.periods[*p as usize];
+            (account_rank[p.account as usize], p.start)
+        });
+        let mut period_rank = vec![0u32; by_period.len()];
+        for (r, p) in by_period.into_iter().enumerate() {
+            period_rank[p as usize] = r as u32;
+        }
+        let (service_rank, category_rank, currency_rank) =
+            (self.services.ranks(), self.categories.ranks(), self.currencies.ranks());
+        let stored_set: Vec<i64> = self.tag_sets.iter().map(|t| t.2.unwrap_or(0)).collect();
         let mut keys: Vec<(Key, Measured)> = self.pending.drain().collect();
-        keys.sort_unstable_by_key(|(k, _)| (k.account, k.period, k.day, k.tag_set, k.service, k.category, k.currency));
-        let mut period_text: HashMap<u32, String> = HashMap::new();
+        keys.sort_unstable_by_key(|(k, _)| {
+            (
+                period_rank[k.period as usize],
+                k.day,
+                stored_set[k.tag_set as usize],
+                service_rank[k.service as usize],
+                category_rank[k.category as usize],
+                currency_rank[k.currency as usize],
+            )
+        });
+        let period_text: Vec<String> = self.periods.iter().map(|p| format_datetime(p.start)).collect();
         let mut day_text: HashMap<i32, String> = HashMap::new();
         for (k, mut cost) in keys {
             let p = &self.periods[k.period as usize];
-            let start = period_text
-                .entry(k.period)
-                .or_insert_with(|| format_datetime(p.start))
-                .clone();
-            let day = day_text
+            let start = &period_text[k.period as usize];
+            let day: &str = day_text
                 .entry(k.day)
-                .or_insert_with(|| day_date(i64::from(k.day)).map(|d| d.to_string()).unwrap_or_default())
-                .clone();
-            let account = &self.accounts.names[k.account as usize];
+                .or_insert_with(|| day_date(i64::from(k.day)).map(|d| d.to_string()).unwrap_or_default());
+            let account = &self.accounts.names[p.account as usize];
             let tag_set = self.tag_sets[k.tag_set as usize].2;
             let service = &self.services.names[k.service as usize];
             let category = &self.categories.names[k.category as usize];
             let currency = &self.currencies.names[k.currency as usize];
-            if self.flushed {
-                let old: Option<String> = select
+            let old: Option<String> = if self.flushed {
+                select
                     .query_row(
                         params![account, start, day, tag_set, service, category, currency],
                         |r| r.get(0),
                     )
-                    .optional()?;
-                if let Some(old) = old {
-                    cost = cost.checked_add(Measured::from_canonical(&old).map_err(capcall_core::MoneyError::from)?)?;
-                } else {
-                    self.lines += 1;
-                }
+                    .optional()?
             } else {
-                self.lines += 1;
-            }
-            insert.execute(params![
+                None
+            };
+            let statement = match old {
+                Some(old) => {
+                    cost = cost.checked_add(Measured::from_canonical(&old).map_err(capcall_core::MoneyError::from)?)?;
+                    &mut update
+                }
+                None => {
+                    self.lines += 1;
+                    &mut insert
+                }
+            };
+            statement.execute(params![
                 account,
                 start,
                 day,
@@ -924,13 +974,13 @@ impl Run<'_, '_> {
             return self.read_parquet(path, file, done_bytes, progress, total_bytes);
         }
         let gzip = n >= 2 && magic[..2] == [0x1f, 0x8b];
-        let count = Rc::new(Cell::new(0u64));
+        let count = Arc::new(AtomicU64::new(0));
         let prefix = io::Cursor::new(magic[..n].to_vec());
-        let counted = Counting {
+        let counted = csv_stream::Counting {
             inner: prefix.chain(file),
             count: count.clone(),
         };
-        let inner: Box<dyn Read> = if gzip {
+        let inner: Box<dyn Read + Send> = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
                 1 << 16,
                 counted,
@@ -938,17 +988,26 @@ impl Run<'_, '_> {
         } else {
             Box::new(counted)
         };
-        let mut rdr = csv_input::open_reader(inner);
-        self.read_records(path, &mut rdr, gzip, &count, done_bytes, progress, total_bytes)
+        let (to, batches) = std::sync::mpsc::sync_channel::<csv_stream::Batch>(csv_stream::IN_FLIGHT);
+        let (free, returned) = std::sync::mpsc::channel::<csv_stream::Batch>();
+        std::thread::scope(|s| {
+            let counter = count.clone();
+            s.spawn(move || csv_stream::parse(inner, &counter, to, returned));
+            // Returning drops `batches` and `free`, which stops the parser
+            // thread if the import stopped early; the scope then joins it.
+            self.read_records(path, batches, free, gzip, &count, done_bytes, progress, total_bytes)
+        })
     }
 
+    /// Maps and aggregates the records the parser thread sends.
     #[allow(clippy::too_many_arguments)]
     fn read_records(
         &mut self,
         path: &Path,
-        rdr: &mut csv::Reader<Bounded<Box<dyn Read>>>,
+        batches: std::sync::mpsc::Receiver<csv_stream::Batch>,
+        free: std::sync::mpsc::Sender<csv_stream::Batch>,
         gzip: bool,
-        count: &Rc<Cell<u64>>,
+        count: &AtomicU64,
         done_bytes: u64,
         progress: &mut dyn FnMut(ImportProgress),
         total_bytes: u64,
@@ -956,85 +1015,93 @@ impl Run<'_, '_> {
         let mut errors = Errors::new(path);
         let cost_col = self.cost_col();
         let required: Vec<&str> = required_columns(cost_col).map(|c| COLUMNS[c]).collect();
-        let header = csv_input::read_header(rdr, COLUMNS, &required, &mut errors)?;
+        let mut next = batches.recv().ok();
+        let header = match &next {
+            Some(b) if !b.recs.is_empty() => {
+                csv_input::header_from_fields(b.fields(&b.recs[0]), COLUMNS, &required, &mut errors)?
+            }
+            other => {
+                match other.as_ref().and_then(|b| b.error.as_ref()) {
+                    Some((line, m)) => errors.push(*line, 1, "", m.clone()),
+                    None => errors.push(1, 1, "", "the file is empty (expected a header row)".into()),
+                }
+                csv_input::header_from_fields(std::iter::empty(), COLUMNS, &required, &mut errors)?
+            }
+        };
         // The cost column not imported is not read.
         let other_cost = if cost_col == C_BILLED { C_EFFECTIVE } else { C_BILLED };
-        let mut record = csv::ByteRecord::new();
         let mut rows = 0u64;
-        let mut physical_rows = 0u64;
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    if errors.push_csv(&e, physical_rows + 2) || errors.total > 10_000 {
-                        break;
+        let mut skip = 1;
+        'batches: while let Some(batch) = next.take() {
+            for rec in &batch.recs[skip..] {
+                let line = rec.line;
+                if rec.len() == 1 && csv_input::trim(batch.field(rec, 0)).is_empty() {
+                    continue;
+                }
+                rows += 1;
+                if rows.is_multiple_of(8192) {
+                    progress(ImportProgress {
+                        bytes_read: done_bytes + batch.bytes_read,
+                        total_bytes,
+                        rows: self.rows + rows,
+                    });
+                }
+                if rec.len() != header.width {
+                    errors.push(
+                        line,
+                        rec.len().min(header.width) as u64 + 1,
+                        "",
+                        format!("expected {} fields like the header, found {}", header.width, rec.len()),
+                    );
+                    if errors.total > 10_000 {
+                        break 'batches;
                     }
                     continue;
                 }
-            }
-            physical_rows += 1;
-            let line = record.position().map_or(physical_rows + 1, |p| p.line());
-            if record.len() == 1 && csv_input::trim(&record[0]).is_empty() {
-                continue;
-            }
-            rows += 1;
-            if rows.is_multiple_of(8192) {
-                progress(ImportProgress {
-                    bytes_read: done_bytes + count.get(),
-                    total_bytes,
-                    rows: self.rows + rows,
-                });
-            }
-            if record.len() != header.width {
-                errors.push(
-                    line,
-                    record.len().min(header.width) as u64 + 1,
-                    "",
-                    format!(
-                        "expected {} fields like the header, found {}",
-                        header.width,
-                        record.len()
-                    ),
-                );
-                continue;
-            }
-            let mut cells: Cells = [None; C_USED];
-            let mut bad = None;
-            for (c, slot) in cells.iter_mut().enumerate() {
-                if c == other_cost {
-                    continue;
-                }
-                if let Some(ix) = header.index[c] {
-                    match csv_input::cell_text(&record[ix]) {
-                        Ok(t) => *slot = nullable(t),
-                        Err(m) => {
-                            bad = Some(RowError::Cell(c, m));
-                            break;
+                let mut cells: Cells = [None; C_USED];
+                let mut bad = None;
+                for (c, slot) in cells.iter_mut().enumerate() {
+                    if c == other_cost {
+                        continue;
+                    }
+                    if let Some(ix) = header.index[c] {
+                        match csv_input::cell_text(batch.field(rec, ix)) {
+                            Ok(t) => *slot = nullable(t),
+                            Err(m) => {
+                                bad = Some(RowError::Cell(c, m));
+                                break;
+                            }
                         }
                     }
                 }
-            }
-            let result = match bad {
-                Some(e) => Err(e),
-                None => self.read_row(&cells, cost_col),
-            };
-            match result {
-                Ok(()) => {}
-                Err(RowError::Cell(c, m)) => {
-                    let ix = header.index[c].unwrap_or(0);
-                    errors.push(line, ix as u64 + 1, COLUMNS[c], m);
+                let result = match bad {
+                    Some(e) => Err(e),
+                    None => self.read_row(&cells, cost_col),
+                };
+                match result {
+                    Ok(()) => {}
+                    Err(RowError::Cell(c, m)) => {
+                        let ix = header.index[c].unwrap_or(0);
+                        errors.push(line, ix as u64 + 1, COLUMNS[c], m);
+                    }
+                    Err(RowError::Store(e)) => return Err(e),
                 }
-                Err(RowError::Store(e)) => return Err(e),
+                if errors.total > 10_000 {
+                    break 'batches;
+                }
             }
-            if errors.total > 10_000 {
+            skip = 0;
+            if let Some((line, m)) = &batch.error {
+                errors.push(*line, 1, "", m.clone());
                 break;
             }
+            let _ = free.send(batch);
+            next = batches.recv().ok();
         }
         errors.into_result()?;
         self.rows += rows;
         progress(ImportProgress {
-            bytes_read: done_bytes + count.get(),
+            bytes_read: done_bytes + count.load(Ordering::Relaxed),
             total_bytes,
             rows: self.rows,
         });
@@ -1062,15 +1129,30 @@ impl Run<'_, '_> {
         let datetime = |c: usize| -> std::result::Result<i64, RowError> {
             parse_datetime(required(c)?).map_err(|m| RowError::Cell(c, m))
         };
-        let account = required(C_ACCOUNT)?;
-        let bp_start = datetime(C_BP_START)?;
-        let bp_end = datetime(C_BP_END)?;
-        if bp_end < bp_start {
-            return Err(RowError::Cell(
-                C_BP_END,
-                "the billing period ends before it starts".into(),
-            ));
-        }
+        let account_text = required(C_ACCOUNT)?;
+        let period = match &self.last_period {
+            Some((a, s, e, p))
+                if a == account_text
+                    && Some(s.as_str()) == cells[C_BP_START]
+                    && Some(e.as_str()) == cells[C_BP_END] =>
+            {
+                Some(*p)
+            }
+            _ => None,
+        };
+        let (bp_start, bp_end) = match period {
+            Some(_) => (0, 0),
+            None => {
+                let (bp_start, bp_end) = (datetime(C_BP_START)?, datetime(C_BP_END)?);
+                if bp_end < bp_start {
+                    return Err(RowError::Cell(
+                        C_BP_END,
+                        "the billing period ends before it starts".into(),
+                    ));
+                }
+                (bp_start, bp_end)
+            }
+        };
         let ch_start = datetime(C_CH_START)?;
         let ch_end = datetime(C_CH_END)?;
         let category = required(C_CATEGORY)?;
@@ -1084,14 +1166,25 @@ impl Run<'_, '_> {
         let cost = self
             .convert(cost, currency, epoch_day(ch_start))
             .map_err(|m| RowError::Cell(C_CURRENCY, m))?;
-        let account = self.accounts.id(account);
-        let period = self.period(account, bp_start, bp_end)?;
+        let period = match period {
+            Some(p) => p,
+            None => {
+                let account = self.accounts.id(account_text);
+                let p = self.period(account, bp_start, bp_end)?;
+                self.last_period = Some((
+                    account_text.to_string(),
+                    required(C_BP_START)?.to_string(),
+                    required(C_BP_END)?.to_string(),
+                    p,
+                ));
+                p
+            }
+        };
         let p = &mut self.periods[period as usize];
         p.rows += 1;
         p.total = p.total.checked_add(cost).map_err(StoreError::from)?;
         self.total = self.total.checked_add(cost).map_err(StoreError::from)?;
         let mut key = Key {
-            account,
             period,
             day: 0,
             tag_set,
@@ -1202,56 +1295,81 @@ fn cost_report(
     let sets = resolve_tag_sets(conn, &mv.mapping, &use_cases)?;
     let from_s = from.map(|d| d.to_string()).unwrap_or_default();
     let to_s = to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
-    let mut stmt = conn.prepare(
-        "SELECT day, tag_set, service, category, cost, billing_account, billing_period_start FROM cost_lines \
-             WHERE day >= ?1 AND day <= ?2",
-    )?;
-    let mut rows = stmt.query(params![from_s, to_s])?;
+    // Without bounds, the table is read in its own order: going through the
+    // day index would look every line up again (several times slower).
+    let select = "SELECT day, tag_set, service, category, cost, billing_account, billing_period_start FROM cost_lines";
+    let mut stmt = if from.is_none() && to.is_none() {
+        conn.prepare(select)?
+    } else {
+        conn.prepare(&format!("{select} WHERE day >= ?1 AND day <= ?2"))?
+    };
+    let mut rows = if from.is_none() && to.is_none() {
+        stmt.query([])?
+    } else {
+        stmt.query(params![from_s, to_s])?
+    };
     let (mut allocated, mut unallocated) = (Measured::ZERO, Measured::ZERO);
     let mut per_uc: BTreeMap<String, Measured> = BTreeMap::new();
     let mut groups: BTreeMap<String, (Measured, Measured)> = BTreeMap::new();
     let mut by_value: HashMap<Option<String>, Measured> = HashMap::new();
     let mut week_of: HashMap<String, String> = HashMap::new();
     let mut by_service: HashMap<String, Measured> = HashMap::new();
+    let mut per_pk: HashMap<i64, Measured> = HashMap::new();
     while let Some(r) = rows.next()? {
         if let Some(only) = only {
             if !only.contains(&(r.get(5)?, r.get(6)?)) {
                 continue;
             }
         }
-        let day: String = r.get(0)?;
         let tag_set: i64 = r.get(1)?;
         let cost = Measured::from_canonical(text_at(r, 4)?).map_err(capcall_core::MoneyError::from)?;
-        let (pk, value) = sets.get(&tag_set).cloned().unwrap_or((None, None));
-        let uc = pk.and_then(|p| names.get(&p).cloned());
+        let (pk, value) = sets.get(&tag_set).map_or((None, None), |(p, v)| (*p, v.as_ref()));
+        let pk = pk.filter(|p| names.contains_key(p));
         let group = match by {
             CostsBy::UseCase => None,
-            CostsBy::Week => Some(match week_of.get(&day) {
-                Some(w) => w.clone(),
-                None => {
-                    let w = week_start(parse_date(&day).map_err(StoreError::Invalid)?).to_string();
-                    week_of.insert(day.clone(), w.clone());
-                    w
-                }
-            }),
+            CostsBy::Week => {
+                let day = text_at(r, 0)?;
+                Some(match week_of.get(day) {
+                    Some(w) => w.clone(),
+                    None => {
+                        let w = week_start(parse_date(day).map_err(StoreError::Invalid)?).to_string();
+                        week_of.insert(day.to_string(), w.clone());
+                        w
+                    }
+                })
+            }
             CostsBy::Service => Some(r.get::<_, String>(2)?),
             CostsBy::Category => Some(r.get::<_, String>(3)?),
         };
-        match &uc {
-            Some(id) => {
+        match pk {
+            Some(pk) => {
                 add(&mut allocated, cost)?;
-                add(per_uc.entry(id.clone()).or_default(), cost)?;
+                add(per_pk.entry(pk).or_default(), cost)?;
             }
             None => {
                 add(&mut unallocated, cost)?;
-                add(by_value.entry(value).or_default(), cost)?;
-                add(by_service.entry(r.get(2)?).or_default(), cost)?;
+                match by_value.get_mut(&value.cloned()) {
+                    Some(v) => add(v, cost)?,
+                    None => {
+                        by_value.insert(value.cloned(), cost);
+                    }
+                }
+                let service = text_at(r, 2)?;
+                match by_service.get_mut(service) {
+                    Some(v) => add(v, cost)?,
+                    None => {
+                        by_service.insert(service.to_string(), cost);
+                    }
+                }
             }
         }
         if let Some(g) = group {
             let e = groups.entry(g).or_default();
-            add(if uc.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
+            add(if pk.is_some() { &mut e.0 } else { &mut e.1 }, cost)?;
         }
+    }
+    for (pk, cost) in per_pk {
+        per_uc.insert(names[&pk].clone(), cost);
     }
     let total = allocated.checked_add(unallocated)?;
     let use_cases: Vec<UseCaseCost> = per_uc.into_iter().map(|(id, cost)| UseCaseCost { id, cost }).collect();
@@ -1474,11 +1592,13 @@ impl Portfolio {
                 categories: Interner::default(),
                 currencies: Interner::default(),
                 tag_sets: vec![],
-                tag_index: HashMap::new(),
-                tag_cache: HashMap::new(),
+                tag_index: FxHashMap::default(),
+                tag_cache: FxHashMap::default(),
+                tag_key: vec![],
                 periods: vec![],
-                period_index: HashMap::new(),
-                pending: HashMap::new(),
+                period_index: FxHashMap::default(),
+                last_period: None,
+                pending: FxHashMap::default(),
                 flushed: false,
                 lines: 0,
                 total: Measured::ZERO,

@@ -232,6 +232,13 @@ pub(super) fn setup() -> (tempfile::TempDir, Portfolio) {
     (dir, p)
 }
 
+/// [`setup`] with July's export imported (`jul.csv` in the directory).
+pub(super) fn setup_with_july() -> (tempfile::TempDir, Portfolio) {
+    let (dir, mut p) = setup();
+    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    (dir, p)
+}
+
 pub(super) fn import(p: &mut Portfolio, files: &[PathBuf]) -> capcall_store::FocusReport {
     p.import_focus(files, &FocusOptions::default(), &mut no_progress())
         .unwrap()
@@ -415,8 +422,7 @@ fn reimporting_the_same_export_plain_or_gzip_changes_nothing() {
 
 #[test]
 fn mapping_changes_reallocate_history_without_reimporting_and_are_audited() {
-    let (dir, mut p) = setup();
-    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    let (dir, mut p) = setup_with_july();
     assert_eq!(p.mapping().unwrap().version, 0);
     let rules = write(
         dir.path(),
@@ -463,8 +469,7 @@ fn mapping_changes_reallocate_history_without_reimporting_and_are_audited() {
 
 #[test]
 fn a_mapping_change_that_moves_spend_away_clears_the_weeks_it_derived() {
-    let (dir, mut p) = setup();
-    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    let (dir, mut p) = setup_with_july();
     assert!(spend(&p, "summarizer", "2025-07-07").is_some());
     // Both summarizer charges move to ops-copilot.
     let rules = write(
@@ -526,8 +531,7 @@ fn foreign_currency_is_a_located_error_unless_rates_are_given() {
 
 #[test]
 fn bad_cells_are_located_and_nothing_is_written() {
-    let (dir, mut p) = setup();
-    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    let (dir, mut p) = setup_with_july();
     let before = snapshot(&p);
     let bad = format!(
         "{HEADER}\n{}\n{}\n{}\n{}\n",
@@ -793,4 +797,96 @@ fn costs_roll_up_into_the_use_cases_own_periods() {
         .unwrap();
     assert_eq!(weekly, 0, "no ISO week row for a monthly use case");
     assert_eq!(spend(&p, "ops-copilot", "2025-07-14").map(|s| d(&s)), Some(d("40")));
+}
+
+/// Many rows with repeated aggregate keys, across several of the reader's
+/// batches (16,384 records each), with blank lines and CRLF: the totals are
+/// the exact sums of the rows, and a bad cell on the last line is located on
+/// its physical line.
+#[test]
+fn a_large_export_aggregates_exactly_across_batches_and_locates_late_errors() {
+    let (dir, mut p) = setup();
+    let mut text = format!("{HEADER}\r\n");
+    let (mut ops, mut summ, mut rest) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let n = 40_000;
+    for i in 0..n {
+        let day = 1 + i % 28;
+        let start = format!("2025-07-{day:02}T{:02}:00:00Z", i % 24);
+        let end = format!("2025-07-{day:02}T{:02}:59:59Z", i % 24);
+        let cost = format!("{}.{:010}", i % 997, (i * 7_919) % 10_000_000_000u64);
+        let tags = match i % 3 {
+            0 => r#"{"application": "ops-copilot"}"#,
+            1 => r#"{" Application ": "Summarizer"}"#,
+            _ => "",
+        };
+        match i % 3 {
+            0 => ops += d(&cost),
+            1 => summ += d(&cost),
+            _ => rest += d(&cost),
+        }
+        text.push_str(&charge(JUL, &start, &end, "Usage", &cost, &cost, "USD", tags, ""));
+        text.push_str("\r\n");
+        if i % 10_000 == 0 {
+            text.push_str("\r\n"); // a blank line, skipped but counted
+        }
+    }
+    let good = write(dir.path(), "big.csv", &text);
+    let r = import(&mut p, std::slice::from_ref(&good));
+    assert_eq!(r.rows, n);
+    assert_eq!(r.total.as_decimal(), ops + summ + rest);
+    let c = p.costs(None, None, CostsBy::UseCase).unwrap();
+    assert_eq!(uc(&c, "ops-copilot"), ops);
+    assert_eq!(uc(&c, "summarizer"), summ);
+    assert_eq!(c.unallocated.as_decimal(), rest);
+    // Fewer lines than rows: one per (day, tag set) here.
+    assert!(r.lines <= 28 * 3, "{} lines", r.lines);
+    // The same file with a bad cost on its last row: header + n rows + 4 blank lines.
+    let bad_text = format!(
+        "{text}{}\r\n",
+        charge(
+            JUL,
+            "2025-07-02T00:00:00Z",
+            "2025-07-02T01:00:00Z",
+            "Usage",
+            "x",
+            "1,5",
+            "USD",
+            "",
+            ""
+        )
+    );
+    let before = snapshot(&p);
+    let errors = import_errors(
+        &mut p,
+        &[write(dir.path(), "bad.csv", &bad_text)],
+        &FocusOptions::default(),
+    );
+    let last_line = n + 1 + 4 + 1;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(&format!("bad.csv:{last_line}:8: EffectiveCost")),
+        "{errors:?}"
+    );
+    assert_eq!(snapshot(&p), before, "nothing written");
+    // A record over the limit, and a file that is not CSV at all, fail fast, located.
+    let long = format!(
+        "{HEADER}\n{}\n\"{}\n",
+        charge(JUL, JUL.0, JUL.0, "Usage", "1", "1", "USD", "", ""),
+        "x".repeat(1 << 21)
+    );
+    let errors = import_errors(
+        &mut p,
+        &[write(dir.path(), "long.csv", &long)],
+        &FocusOptions::default(),
+    );
+    assert!(
+        errors[0].contains("long.csv:3:1:") && errors[0].contains("longer than"),
+        "{errors:?}"
+    );
+    let errors = import_errors(&mut p, &[PathBuf::from("/dev/zero")], &FocusOptions::default());
+    assert!(
+        errors[0].starts_with("/dev/zero:1:1:") && errors[0].contains("longer than"),
+        "{errors:?}"
+    );
+    assert_eq!(snapshot(&p), before, "nothing written");
 }

@@ -17,7 +17,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use rust_decimal::Decimal;
 
-use super::focus::{august, charge, d, import, import_errors, july, setup, uc, HEADER, JUL};
+use super::focus::{august, charge, d, import, import_errors, july, setup, setup_with_july, uc, HEADER, JUL};
 use super::{no_progress, write};
 
 /// How a column is stored in the Parquet file.
@@ -310,8 +310,7 @@ fn parquet_doubles_are_read_exactly_as_their_shortest_decimal() {
 
 #[test]
 fn parquet_errors_name_the_row_group_row_and_column_and_nothing_is_written() {
-    let (dir, mut p) = setup();
-    import(&mut p, &[write(dir.path(), "jul.csv", &july())]);
+    let (dir, mut p) = setup_with_july();
     let before = snapshot(&p);
     let good = charge(
         JUL,
