@@ -90,6 +90,9 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// Every policy, in the order help texts list them.
+    pub const ALL: [Policy; 2] = [Policy::ProRata, Policy::HighestReturn];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Policy::ProRata => "pro-rata",

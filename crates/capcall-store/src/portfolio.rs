@@ -453,6 +453,7 @@ pub type MonthlyUcr = std::collections::HashMap<String, Vec<(String, Option<Deci
 
 /// Granularity of a UCR history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum UcrBy {
     Quarter,
     Month,
