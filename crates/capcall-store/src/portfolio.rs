@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use capcall_core::model::{Observation, UseCase};
-use capcall_core::period::Quarter;
+use capcall_core::period::{Month, Quarter};
 use capcall_core::ucr::{self, UcrPoint};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
@@ -372,15 +372,15 @@ impl Portfolio {
     }
 
     /// Portfolio-wide UCR per calendar quarter up to `as_of` (all use cases'
-    /// spend over all their units, rows with both only).
+    /// spend over all their units, rows with both only). SQL only picks the
+    /// rows; the grouping into quarters and the exact sums are the core's
+    /// ([`ucr::History`], the same as [`ucr::by_quarter`]).
     pub fn portfolio_ucr_by_quarter(&self, as_of: NaiveDate) -> Result<Vec<UcrPoint>> {
-        // Exact sums of decimal text happen here, not in SQL (which would
-        // round through floating point).
         let mut stmt = self.conn.prepare(
             "SELECT period_start, spend_usd, units FROM observations \
              WHERE spend_usd IS NOT NULL AND units IS NOT NULL AND period_start <= ?1",
         )?;
-        let mut sums: std::collections::BTreeMap<Quarter, ucr::Sums> = Default::default();
+        let mut history = ucr::History::<Quarter>::default();
         let mut rows = stmt.query([as_of.to_string()])?;
         while let Some(r) = rows.next()? {
             let o = Observation {
@@ -389,16 +389,16 @@ impl Portfolio {
                 units: Some(u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)),
                 ..Default::default()
             };
-            sums.entry(Quarter::of(o.period_start))
-                .or_default()
+            history
                 .add(&o)
                 .map_err(|e| StoreError::Invalid(format!("portfolio UCR for {}: {e}", Quarter::of(o.period_start))))?;
         }
-        Ok(sums.into_iter().map(|(q, s)| s.point(q.label())).collect())
+        Ok(history.points())
     }
 
     /// Monthly UCR per use case for months starting on or after `from`, in
     /// one pass (the board's sparklines): id -> [(YYYY-MM, UCR or unknown)].
+    /// The months and sums are the core's ([`ucr::History`]).
     pub fn monthly_ucr_since(&self, from: NaiveDate) -> Result<MonthlyUcr> {
         let mut stmt = self.conn.prepare(
             "SELECT u.id, o.period_start, o.spend_usd, o.units \
@@ -406,33 +406,30 @@ impl Portfolio {
              WHERE o.spend_usd IS NOT NULL AND o.units IS NOT NULL ORDER BY u.pk, o.period_start",
         )?;
         let mut out: MonthlyUcr = Default::default();
-        let mut current: Option<(String, String, ucr::Sums)> = None;
-        let flush = |out: &mut MonthlyUcr, cur: Option<(String, String, ucr::Sums)>| {
-            if let Some((id, month, s)) = cur {
-                out.entry(id).or_default().push((month, s.ucr()));
-            }
-        };
+        let mut current: Option<(String, ucr::History<Month>)> = None;
         let mut rows = stmt.query([from.to_string()])?;
         while let Some(r) = rows.next()? {
             let id: &str = text(r, 0)?.unwrap_or_default();
-            let period: &str = text(r, 1)?.unwrap_or_default();
-            let month = period.get(..7).unwrap_or(period);
-            let same = current.as_ref().is_some_and(|(i, m, _)| i == id && m == month);
-            if !same {
-                flush(&mut out, current.take());
-                current = Some((id.to_string(), month.to_string(), ucr::Sums::default()));
+            if current.as_ref().is_none_or(|(i, _)| i != id) {
+                if let Some((done, h)) = current.take() {
+                    out.insert(done, h.ucrs());
+                }
+                current = Some((id.to_string(), ucr::History::default()));
             }
             let o = Observation {
+                period_start: date(r, 1)?.ok_or_else(|| corrupt(r, 1, "NULL", "a date"))?,
                 spend_usd: measured(r, 2)?,
                 units: Some(u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0)),
                 ..Default::default()
             };
-            if let Some((_, _, s)) = current.as_mut() {
-                s.add(&o)
-                    .map_err(|e| StoreError::Invalid(format!("use case {id}, {month}: {e}")))?;
+            if let Some((_, h)) = current.as_mut() {
+                h.add(&o)
+                    .map_err(|e| StoreError::Invalid(format!("use case {id}, {}: {e}", Month::of(o.period_start))))?;
             }
         }
-        flush(&mut out, current.take());
+        if let Some((done, h)) = current.take() {
+            out.insert(done, h.ucrs());
+        }
         Ok(out)
     }
 
