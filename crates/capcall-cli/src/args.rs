@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use capcall_store::ImportKind;
+use capcall_core::scenario::Policy;
+use capcall_store::{CostColumn, CostsBy, ImportKind, UcrBy};
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -43,7 +44,7 @@ pub(crate) enum Command {
         files: Vec<PathBuf>,
         /// focus: the cost column (effective = EffectiveCost, billed = BilledCost).
         #[arg(long, value_enum, default_value = "effective")]
-        cost: CostArg,
+        cost: CostColumn,
         /// focus: map costs by this tag key from now on (default: application).
         #[arg(long, value_name = "KEY")]
         tag_key: Option<String>,
@@ -66,7 +67,7 @@ pub(crate) enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<NaiveDate>,
         #[arg(long, value_enum, default_value = "use-case")]
-        by: CostsByArg,
+        by: CostsBy,
     },
     /// Incidents opened in a window: count by severity, open ones, time to resolve, per use case and quarter.
     Incidents {
@@ -106,7 +107,7 @@ pub(crate) enum Command {
     Ucr {
         id: String,
         #[arg(long, value_enum, default_value = "quarter")]
-        by: UcrGranularity,
+        by: UcrBy,
     },
     /// Rubric thresholds (versioned).
     Rubric {
@@ -170,20 +171,6 @@ pub(crate) enum ConfigCommand {
     List,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum CostArg {
-    Effective,
-    Billed,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum CostsByArg {
-    UseCase,
-    Week,
-    Service,
-    Category,
-}
-
 #[derive(Subcommand)]
 pub(crate) enum MappingCommand {
     /// The current mapping: default tag key and explicit rules.
@@ -196,13 +183,6 @@ pub(crate) enum MappingCommand {
         #[arg(long)]
         dry_run: bool,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum UcrGranularity {
-    Quarter,
-    Month,
-    Period,
 }
 
 #[derive(Subcommand)]
@@ -221,8 +201,8 @@ pub(crate) enum ScenarioCommand {
     /// Run: per use case old/new budget and delta; totals and the next capital call.
     Run {
         name: String,
-        #[arg(long, value_enum)]
-        policy: Option<PolicyArg>,
+        #[arg(long, value_parser = policy_arg())]
+        policy: Option<Policy>,
         /// New money on top of what Retire frees, USD.
         #[arg(long, value_name = "USD", value_parser = parse_money_arg)]
         envelope: Option<capcall_core::Planned>,
@@ -405,10 +385,12 @@ pub(crate) enum AuditCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum PolicyArg {
-    ProRata,
-    HighestReturn,
+/// `--policy`: the core's [`Policy`], by the names the core gives it (the
+/// core has no clap, so its own list and parser stand in for `ValueEnum`).
+fn policy_arg() -> impl clap::builder::TypedValueParser<Value = Policy> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Policy::ALL.map(Policy::as_str))
+        .try_map(|s| Policy::parse(&s).ok_or_else(|| format!("not a policy: {s}")))
 }
 
 /// Every date argument: strictly `YYYY-MM-DD` (the core's one date parser);

@@ -211,15 +211,7 @@ impl Mapping {
 /// `part` as a percentage of `total`, to one decimal (half to even), as
 /// shown next to totals ("2.7"); `None` when the total is zero.
 pub fn share_pct(part: Measured, total: Measured) -> Option<String> {
-    let t = total.as_decimal();
-    if t.is_zero() {
-        return None;
-    }
-    let pct = part.as_decimal().checked_mul(Decimal::ONE_HUNDRED)?.checked_div(t)?;
-    Some(
-        pct.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
-            .to_string(),
-    )
+    crate::format::share_pct(part.as_decimal(), total.as_decimal())
 }
 
 /// The periods a use case's costs roll up into: FORMATS.md's ISO weeks

@@ -8,6 +8,17 @@
 //!   in JSON and on hover.
 //! - UCR: 4 significant digits, half to even (`0.009134`).
 //! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`).
+//! - A share of a whole: one decimal, half to even, no sign (`33.3`), from
+//!   the exact quotient ([`share_pct`]: FOCUS shares, pro-rata notes).
+//! - A figure in a sentence or explanation: at most N decimals, half to
+//!   even, trailing zeros dropped ([`trimmed`]: the rubric's explanations
+//!   use 4).
+//! - Durations: `5h 30m` truncated to the minute ([`duration`]); "within N
+//!   hours" rounded *up* to one unit ([`duration_rounded_up`]).
+//!
+//! Nothing else in core, store, CLI or app rounds for display; a test
+//! (`tests/architecture.rs`, `display_rounding_happens_only_in_format`)
+//! fails on a `round_dp`/`round_sf`/`{:.N}` anywhere else.
 //!
 //! Text that came from users or files (names, owners, titles, evidence) is
 //! made safe here too, once for every output:
@@ -58,6 +69,59 @@ pub fn pct(p: Decimal) -> String {
     let r = p.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven);
     let sign = if r.is_sign_positive() && !r.is_zero() { "+" } else { "" };
     format!("{sign}{r:.1}%")
+}
+
+/// `part` as a percentage of `whole`, to one decimal (half to even), as
+/// shown next to totals and in notes: "2.7", "12.5", "33.3" (no sign, no
+/// `%`; a quotient that is whole shows without a decimal: "50"). `None`
+/// when `whole` is zero or the quotient is out of range.
+pub fn share_pct(part: Decimal, whole: Decimal) -> Option<String> {
+    if whole.is_zero() {
+        return None;
+    }
+    let pct = part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)?;
+    Some(
+        pct.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven)
+            .to_string(),
+    )
+}
+
+/// A figure for a sentence: at most `decimals` decimals, half to even,
+/// trailing zeros dropped ("1.23456" -> "1.2346" with 4; "2.50" -> "2.5").
+pub fn trimmed(d: Decimal, decimals: u32) -> String {
+    d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven)
+        .normalize()
+        .to_string()
+}
+
+/// A duration in words: `45m`, `5h 30m`, `2d 3h` (truncated to the minute,
+/// and to the hour from a day on); seconds below a minute show as `<1m`
+/// (0 shows as `0m`).
+pub fn duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (days, hours, minutes) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) if s > 0 => "<1m".into(),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// A duration rounded *up* to one unit a reader takes in at once: minutes
+/// up to an hour, hours up to 48 hours, days beyond ("6 hours", "1 minute").
+pub fn duration_rounded_up(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let unit = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if s <= 3600 {
+        unit((s + 59).div_euclid(60).max(1), "minute")
+    } else if s <= 48 * 3600 {
+        unit((s + 3599).div_euclid(3600), "hour")
+    } else {
+        unit((s + 86_399).div_euclid(86_400), "day")
+    }
 }
 
 /// Characters that must never reach a terminal or a document raw: control
@@ -170,6 +234,35 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn shares_trimmed_figures_and_durations() {
+        // Half to even on the exact quotient.
+        assert_eq!(share_pct(d("1"), d("8")).as_deref(), Some("12.5"));
+        assert_eq!(share_pct(d("1"), d("3")).as_deref(), Some("33.3"));
+        assert_eq!(share_pct(d("0.25"), d("100")).as_deref(), Some("0.2"));
+        assert_eq!(share_pct(d("0.35"), d("100")).as_deref(), Some("0.4"));
+        assert_eq!(share_pct(d("1"), d("2")).as_deref(), Some("50"));
+        assert_eq!(share_pct(d("1"), d("0")), None);
+        assert_eq!(
+            share_pct(Decimal::MAX, d("1")),
+            None,
+            "out of range is None, not a panic"
+        );
+        assert_eq!(trimmed(d("1.23456"), 4), "1.2346");
+        assert_eq!(trimmed(d("0.00005"), 4), "0", "half to even: 0.0000|5 -> 0");
+        assert_eq!(trimmed(d("0.00015"), 4), "0.0002");
+        assert_eq!(trimmed(d("2.5000"), 4), "2.5");
+        assert_eq!(trimmed(d("-7.25"), 1), "-7.2");
+        assert_eq!(duration(0), "0m");
+        assert_eq!(duration(30), "<1m");
+        assert_eq!(duration(69_600), "19h 20m");
+        assert_eq!(duration(3 * 86_400 + 7_200 + 59), "3d 2h");
+        assert_eq!(duration_rounded_up(1), "1 minute");
+        assert_eq!(duration_rounded_up(3_601), "2 hours");
+        assert_eq!(duration_rounded_up(48 * 3600), "48 hours");
+        assert_eq!(duration_rounded_up(48 * 3600 + 1), "3 days");
     }
 
     #[test]

@@ -371,20 +371,8 @@ pub fn nearest_rank(values: &[i64], pct: u32) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
-/// A duration in words: `45m`, `5h 30m`, `2d 3h`; seconds below a minute
-/// show as `<1m` (0 shows as `0m`).
-pub fn fmt_duration(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (days, hours, minutes) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) if s > 0 => "<1m".into(),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, 0) => format!("{h}h"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, 0, _) => format!("{d}d"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
+/// A duration in words ([`crate::format::duration`]).
+pub use crate::format::duration as fmt_duration;
 
 /// Figures for the incidents opened in `range`, as of its end.
 pub fn figures<'a>(incidents: impl IntoIterator<Item = &'a Incident>, range: DateRange) -> Figures {
@@ -572,7 +560,10 @@ pub fn sentences<'a>(incidents: impl IntoIterator<Item = &'a Incident>, q: Quart
         let closed = ttr.len();
         let open = n - closed;
         let head = format!("{n} {} incident{} in {label}", sev.as_str(), plural(n));
-        let within = ttr.iter().max().map(|&s| format!("within {}", rounded_up(s)));
+        let within = ttr
+            .iter()
+            .max()
+            .map(|&s| format!("within {}", crate::format::duration_rounded_up(s)));
         let tail = match (closed, open, within) {
             (_, 0, Some(w)) => match n {
                 1 => format!(", closed {w}"),
@@ -607,19 +598,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-/// A time to resolve rounded *up* to a unit a reader takes in at once.
-fn rounded_up(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let unit = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if s <= 3600 {
-        unit((s + 59).div_euclid(60).max(1), "minute")
-    } else if s <= 48 * 3600 {
-        unit((s + 3599).div_euclid(3600), "hour")
-    } else {
-        unit((s + 86_399).div_euclid(86_400), "day")
     }
 }
 

@@ -416,8 +416,9 @@ fn opaque(dimension: Dimension, missing: Vec<String>, context: &str) -> Dimensio
     }
 }
 
+/// A figure in an explanation ([`crate::format::trimmed`], 4 decimals).
 fn num(d: Decimal) -> String {
-    d.round_dp(4).normalize().to_string()
+    crate::format::trimmed(d, 4)
 }
 
 /// Latest value of a field among the rows passing `keep`.

@@ -90,6 +90,9 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// Every policy, in the order help texts list them.
+    pub const ALL: [Policy; 2] = [Policy::ProRata, Policy::HighestReturn];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Policy::ProRata => "pro-rata",
@@ -385,8 +388,8 @@ impl std::fmt::Display for Reason {
                     GrantNote::NothingAsked => f.write_str("; nothing asked"),
                     GrantNote::ProRataFull => f.write_str("; funded in full"),
                     GrantNote::ProRataShare { share, ask } => {
-                        let pct = (share.as_decimal() * Decimal::ONE_HUNDRED / ask.as_decimal()).round_dp(1);
-                        write!(f, "; pro rata: {pct}% of its ask")
+                        let pct = crate::format::share_pct(share.as_decimal(), ask.as_decimal());
+                        write!(f, "; pro rata: {}% of its ask", pct.as_deref().unwrap_or("-"))
                     }
                     GrantNote::BelowFloor { share, floor } => write!(
                         f,

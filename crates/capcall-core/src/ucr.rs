@@ -99,22 +99,78 @@ pub fn sums_where(rows: &[Observation], keep: impl Fn(chrono::NaiveDate) -> bool
     Ok(s)
 }
 
+/// The calendar periods a UCR history groups rows into.
+pub trait Period: Ord + Copy {
+    /// The period a row's `period_start` falls in.
+    fn of(date: chrono::NaiveDate) -> Self;
+    /// "2025-Q3", "2025-07".
+    fn label(self) -> String;
+}
+
+impl Period for Quarter {
+    fn of(date: chrono::NaiveDate) -> Quarter {
+        Quarter::of(date)
+    }
+    fn label(self) -> String {
+        Quarter::label(self)
+    }
+}
+
+impl Period for Month {
+    fn of(date: chrono::NaiveDate) -> Month {
+        Month::of(date)
+    }
+    fn label(self) -> String {
+        self.to_string()
+    }
+}
+
+/// A UCR history built row by row: the one grouping of rows into calendar
+/// periods behind [`by_quarter`], [`by_month`] and the store's histories
+/// streamed from SQL (portfolio UCR by quarter, the board's monthly
+/// sparklines), so nobody groups by quarter or month on their own.
+#[derive(Clone, Debug)]
+pub struct History<P> {
+    sums: BTreeMap<P, Sums>,
+}
+
+impl<P: Period> Default for History<P> {
+    fn default() -> Self {
+        History { sums: BTreeMap::new() }
+    }
+}
+
+impl<P: Period> History<P> {
+    /// Adds a row to its period; an error only if an exact sum overflows.
+    pub fn add(&mut self, o: &Observation) -> Result<(), MoneyError> {
+        self.sums.entry(P::of(o.period_start)).or_default().add(o)
+    }
+    /// The periods seen, oldest first.
+    pub fn points(self) -> Vec<UcrPoint> {
+        self.sums.into_iter().map(|(p, s)| s.point(p.label())).collect()
+    }
+    /// `(label, UCR or unknown)` per period, oldest first.
+    pub fn ucrs(self) -> Vec<(String, Option<Decimal>)> {
+        self.sums.into_iter().map(|(p, s)| (p.label(), s.ucr())).collect()
+    }
+}
+
 /// UCR history by calendar quarter, oldest first.
 pub fn by_quarter(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
-    let mut map: BTreeMap<Quarter, Sums> = BTreeMap::new();
+    let mut h = History::<Quarter>::default();
     for o in rows {
-        map.entry(Quarter::of(o.period_start)).or_default().add(o)?;
+        h.add(o)?;
     }
-    Ok(map.into_iter().map(|(q, s)| s.point(q.label())).collect())
+    Ok(h.points())
 }
 
 /// UCR history by calendar month, oldest first.
 pub fn by_month(rows: &[Observation]) -> Result<Vec<UcrPoint>, MoneyError> {
-    let mut map: BTreeMap<Month, Sums> = BTreeMap::new();
+    let mut h = History::<Month>::default();
     for o in rows {
-        map.entry(Month::of(o.period_start)).or_default().add(o)?;
+        h.add(o)?;
     }
-    Ok(map.into_iter().map(|(m, s)| s.point(m.to_string())).collect())
+    Ok(h.points())
 }
 
 /// UCR per observation row, oldest first.
@@ -262,6 +318,41 @@ mod tests {
             units,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_history_groups_rows_by_the_cores_periods_whatever_their_order() {
+        let rows = [
+            obs("2025-07-07", Some("10"), Some(4)),
+            obs("2025-03-31", Some("1.5"), Some(3)),
+            obs("2025-09-29", Some("2"), Some(0)),
+            obs("2025-04-01", None, Some(3)),
+            obs("2025-07-28", Some("0.000001"), Some(1)),
+        ];
+        let mut q = History::<Quarter>::default();
+        let mut m = History::<Month>::default();
+        for o in rows.iter().rev() {
+            q.add(o).unwrap();
+            m.add(o).unwrap();
+        }
+        let points = q.points();
+        assert_eq!(points, by_quarter(&rows).unwrap());
+        let labels: Vec<&str> = points.iter().map(|p| p.period.as_str()).collect();
+        assert_eq!(labels, ["2025-Q1", "2025-Q2", "2025-Q3"]);
+        assert_eq!(points[1].ucr, None, "Q2 has no row with both spend and units");
+        assert_eq!(points[1].rows_missing, 1);
+        assert_eq!(
+            points[2].ucr,
+            Some(Decimal::from_str("2.4000002").unwrap()),
+            "(10 + 2 + 0.000001) / (4 + 0 + 1)"
+        );
+        let months = m.ucrs();
+        assert_eq!(
+            months.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(),
+            ["2025-03", "2025-04", "2025-07", "2025-09"]
+        );
+        assert_eq!(months[0].1, Some(Decimal::from_str("0.5").unwrap()));
+        assert_eq!(months[3].1, None, "zero units: unknown, not a division");
     }
 
     #[test]

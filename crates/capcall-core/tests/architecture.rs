@@ -59,3 +59,101 @@ fn clippy_forbids_clock_environment_and_filesystem_in_the_core() {
         );
     }
 }
+
+/// Every `.rs` file under `dir`, with its text. (A test reads the sources;
+/// the domain itself never touches the filesystem.)
+#[allow(clippy::disallowed_methods)]
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(sources(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Roundings that are computation or storage, not display: `(file, the
+/// line's code)`. Anything else that rounds belongs in `format.rs`.
+const NOT_DISPLAY: &[(&str, &str)] = &[
+    // The one documented conversion of measured money to planned cents.
+    (
+        "crates/capcall-core/src/money.rs",
+        "round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)",
+    ),
+    // A UCR cut to 12 decimals before an integer product (far below a cent).
+    ("crates/capcall-core/src/scenario.rs", "u.round_dp(12)"),
+    // A FOCUS cost converted at an FX rate, kept at the measured scale.
+    ("crates/capcall-store/src/focus.rs", ".round_dp_with_strategy("),
+];
+
+/// A display rounding in the source line: a rounding call or a `{:.N}`
+/// format precision.
+fn rounds(line: &str) -> Option<&'static str> {
+    for call in [
+        "round_dp(",
+        "round_dp_with_strategy(",
+        "round_sf(",
+        "round_sf_with_strategy(",
+        ".round()",
+    ] {
+        if line.contains(call) {
+            return Some(call);
+        }
+    }
+    let b = line.as_bytes();
+    for i in 0..b.len().saturating_sub(3) {
+        if b[i] == b':' && b[i + 1] == b'.' && b[i + 2].is_ascii_digit() {
+            let rest = &line[i + 2..];
+            if rest.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with('}') {
+                return Some("a {:.N} format precision");
+            }
+        }
+    }
+    None
+}
+
+/// "Every display rounding rule is written once, in `capcall_core::format`"
+/// (ARCHITECTURE.md): the core, the store, the CLI and the app's commands
+/// round nothing for display themselves. (capcall-export is not scanned yet:
+/// its `render.rs` `num1`/`pct1`/`fmt_pct` still round on their own.)
+#[test]
+fn display_rounding_happens_only_in_format() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut scanned = 0;
+    for dir in [
+        "crates/capcall-core/src",
+        "crates/capcall-store/src",
+        "crates/capcall-cli/src",
+        "src-tauri",
+    ] {
+        for (file, text) in sources(&root.join(dir)) {
+            let name = file.strip_prefix(&root).unwrap().display().to_string();
+            if name == "crates/capcall-core/src/format.rs" {
+                continue;
+            }
+            scanned += 1;
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if code.contains("assert") {
+                    continue; // a test's expectation, not output
+                }
+                if let Some(what) = rounds(code) {
+                    let allowed = NOT_DISPLAY.iter().any(|(f, l)| *f == name && code.contains(l));
+                    assert!(
+                        allowed,
+                        "{name}:{}: rounds on its own ({what}: `{}`); display rounding is written once in \
+                         capcall_core::format (add or use a function there)",
+                        n + 1,
+                        code.trim()
+                    );
+                }
+            }
+        }
+    }
+    assert!(scanned > 50, "the sources were found ({scanned} files)");
+}

@@ -7,13 +7,13 @@ use capcall_core::decision::{self, Decision, Guardrail, GuardrailCheck, Mileston
 use capcall_core::money::Planned;
 use capcall_core::rubric::Path as Route;
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::error::{Result, StoreError};
-use crate::import::parse_date;
 use crate::portfolio::Portfolio;
+use crate::records::{self, decision_from_row, DECISION_COLUMNS};
 
 /// What `decision add` takes.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -49,90 +49,12 @@ pub struct DecisionView {
     pub workoff_days: u32,
 }
 
-const COLUMNS: &str =
-    "id, title, path, use_case, scenario, owner, budget_cents, evidence, guardrails, milestones, status, \
-    readout_date, logged_at, workoff_due, superseded_by, rejection_reason";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
-    use crate::portfolio::stored;
-    let id: String = r.get(0)?;
-    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-    let json_list = |i: usize, column: &str| -> rusqlite::Result<Vec<String>> {
-        let t = text(i)?;
-        stored("decisions", &id, column, &t, serde_json::from_str::<Vec<String>>(&t))
-    };
-    let guardrails = json_list(8, "guardrails")?
-        .iter()
-        .map(|g| {
-            stored(
-                "decisions",
-                &id,
-                "guardrails",
-                g,
-                Guardrail::parse(g).map_err(|e| e.message),
-            )
-        })
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let milestones_text = text(9)?;
-    let path: String = r.get(2)?;
-    let status: String = r.get(10)?;
-    let readout: String = r.get(11)?;
-    let logged: String = r.get(12)?;
-    let workoff: Option<String> = r.get(13)?;
-    Ok(Decision {
-        title: r.get(1)?,
-        path: stored("decisions", &id, "path", &path, Route::parse(&path).ok_or("not a path"))?,
-        use_case: r.get(3)?,
-        scenario: r.get(4)?,
-        owner: r.get(5)?,
-        budget_usd: r.get::<_, Option<i64>>(6)?.map(Planned::from_cents),
-        evidence: json_list(7, "evidence")?,
-        guardrails,
-        milestones: stored(
-            "decisions",
-            &id,
-            "milestones",
-            &milestones_text,
-            serde_json::from_str(&milestones_text),
-        )?,
-        status: stored(
-            "decisions",
-            &id,
-            "status",
-            &status,
-            Status::parse(&status).ok_or("not a status"),
-        )?,
-        readout_date: stored("decisions", &id, "readout_date", &readout, parse_date(&readout))?,
-        logged_at: stored(
-            "decisions",
-            &id,
-            "logged_at",
-            &logged,
-            chrono::NaiveDateTime::parse_from_str(&logged, "%Y-%m-%dT%H:%M:%SZ"),
-        )?,
-        workoff_due: workoff
-            .as_deref()
-            .map(|d| stored("decisions", &id, "workoff_due", d, parse_date(d)))
-            .transpose()?,
-        superseded_by: r.get(14)?,
-        rejection_reason: r.get(15)?,
-        id,
-    })
-}
-
-/// Every stored decision, oldest first.
-pub(crate) fn all(conn: &rusqlite::Connection) -> Result<Vec<Decision>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
-    let list = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-    Ok(list)
-}
-
 /// One decision by id, inside a transaction.
 fn read(conn: &rusqlite::Connection, id: &str) -> Result<Decision> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+        &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?1"),
         [id],
-        from_row,
+        decision_from_row,
     )
     .optional()?
     .ok_or_else(|| StoreError::NotFound(format!("no decision '{id}'")))
@@ -145,7 +67,7 @@ fn json_list(items: &[String]) -> String {
 /// Inserts a new decision row.
 fn insert(conn: &rusqlite::Connection, seq: i64, d: &Decision) -> Result<()> {
     conn.execute(
-        &format!("INSERT INTO decisions (seq, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        &format!("INSERT INTO decisions (seq, {DECISION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
         params![
             seq,
             d.id,
@@ -364,7 +286,7 @@ impl Portfolio {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing = all(&tx)?;
+        let existing = records::decisions(&tx)?;
         let plan = drafts_from_scenario(&DraftInputs {
             scenario,
             outcome: &outcome,
@@ -424,9 +346,9 @@ impl Portfolio {
     pub fn decision(&self, id: &str) -> Result<Decision> {
         self.conn
             .query_row(
-                &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+                &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?1"),
                 [id],
-                from_row,
+                decision_from_row,
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("no decision '{id}'")))
@@ -434,10 +356,12 @@ impl Portfolio {
 
     /// Every decision (oldest first) with its 24 h flag, missing items and guardrail checks.
     pub fn decisions(&self) -> Result<Vec<DecisionView>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY readout_date, seq"))?;
-        let list: Vec<Decision> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions ORDER BY readout_date, seq"
+        ))?;
+        let list: Vec<Decision> = stmt
+            .query_map([], decision_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
         let days = i64::from(self.rubric()?.settings.workoff_days());
         // The guardrails' observations: one query for every decided use case.
         let by_use_case = self.observations_of_decided_use_cases()?;
@@ -538,9 +462,9 @@ impl Portfolio {
         // Read both inside the write transaction: what is checked is what changes.
         let read = |key: &str| -> Result<Decision> {
             tx.query_row(
-                &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+                &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?1"),
                 [key],
-                from_row,
+                decision_from_row,
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("no decision '{key}'")))

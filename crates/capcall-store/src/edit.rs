@@ -39,7 +39,8 @@ use crate::context::Context;
 use crate::error::{Result, StoreError};
 use crate::import::CsvTable;
 use crate::import::{check_field, check_field_ci, is_column, split_levers, FieldValue};
-use crate::portfolio::{use_case_snapshot, Portfolio, OBS_COLUMNS};
+use crate::portfolio::Portfolio;
+use crate::records::{use_case_snapshot, OBS_COLUMNS};
 
 /// A new use case as the app's form or `usecase add` gives it: text as
 /// typed, checked like a row of `use_cases.csv`.
@@ -280,8 +281,8 @@ fn load_state(conn: &Connection, id: &str) -> Result<Option<(i64, UseCaseState)>
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
-                    crate::portfolio::use_case_from_row(r, 1, vec![])?,
-                    crate::portfolio::date(r, 9)?,
+                    crate::records::use_case_from_row(r, 1, vec![])?,
+                    crate::records::date(r, 9)?,
                 ))
             },
         )
@@ -313,7 +314,7 @@ fn history(conn: &Connection, pk: i64, id: &str) -> Result<RemovedHistory> {
         }
         observations.push(row);
     }
-    let incidents = crate::incidents::stored(conn)?
+    let incidents = crate::records::incidents(conn)?
         .into_values()
         .filter(|i| i.use_case == id)
         .collect();
@@ -359,7 +360,7 @@ fn restore_history(conn: &Connection, ctx: &Context, pk: i64, h: &RemovedHistory
         bound.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
         stmt.execute(bound.as_slice())?;
     }
-    crate::incidents::upsert(conn, &h.incidents)?;
+    crate::records::upsert_incidents(conn, &h.incidents)?;
     for i in &h.incidents {
         let after = serde_json::to_string(i).unwrap_or_default();
         audit::append(conn, ctx, "incident", &i.id, "add (undo remove)", None, Some(&after))?;
@@ -369,7 +370,7 @@ fn restore_history(conn: &Connection, ctx: &Context, pk: i64, h: &RemovedHistory
 
 /// Writes a use case's state (insert or update); returns its key.
 fn write_state(conn: &Connection, s: &UseCaseState) -> Result<i64> {
-    let pk = crate::portfolio::upsert_use_case(conn, &s.use_case)?;
+    let pk = crate::records::upsert_use_case(conn, &s.use_case)?;
     conn.execute(
         "UPDATE use_cases SET sunset_date = ?1 WHERE pk = ?2",
         params![s.use_case.sunset_date.map(|d| d.to_string()), pk],

@@ -75,6 +75,7 @@ const MAX_TAG_CACHE: usize = 200_000;
 /// Which FOCUS cost column is imported.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CostColumn {
     /// `EffectiveCost`: amortized, what FinOps teams track (the default).
     #[default]
@@ -216,6 +217,7 @@ pub struct MappingReport {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CostsBy {
     #[default]
     UseCase,

@@ -78,25 +78,6 @@ pub struct ImportReport {
     pub ignored_columns: Vec<String>,
 }
 
-impl From<&crate::focus::FocusReport> for ImportReport {
-    /// A FOCUS import in the shape of the other imports: its files, rows read
-    /// and cost lines stored.
-    fn from(costs: &crate::focus::FocusReport) -> ImportReport {
-        ImportReport {
-            file: costs
-                .files
-                .iter()
-                .map(|f| f.file.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            rows: costs.rows,
-            added: costs.lines,
-            replaced: 0,
-            ignored_columns: vec![],
-        }
-    }
-}
-
 /// What a file holds: the one list of import kinds both shells offer (the
 /// CLI's `import <KIND>` through the `clap` feature, the app's typed IPC
 /// through the `specta` feature).

@@ -11,7 +11,7 @@
 //! records at `\n` only (so a CRLF file is not counted as two line breaks
 //! per row) and the `\r` left at the end of the last cell is trimmed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
@@ -19,11 +19,12 @@ use capcall_core::incident::{self, DateRange, Incident, Summary};
 use capcall_core::period::Window;
 use capcall_core::rubric::RubricSettings;
 use chrono::{Days, NaiveDate, NaiveTime};
-use rusqlite::{params, Connection, Row};
+use rusqlite::params;
 
 use crate::error::{CellError, Result, StoreError};
 use crate::import::{ImportReport, MAX_REPORTED};
 use crate::portfolio::Portfolio;
+use crate::records::{self, incident_from_row, INCIDENT_SELECT};
 
 /// The columns of `incidents.csv`, in the order the validator reads them.
 const COLUMNS: [(&str, bool); 8] = [
@@ -254,70 +255,6 @@ fn read_file(path: &Path, use_cases: &HashMap<String, i64>) -> Result<(Vec<Incid
     Ok((incidents, ignored))
 }
 
-const SELECT: &str = "SELECT i.id, u.id, i.severity, i.opened, i.closed, i.title, i.privacy, i.rca \
-    FROM incidents i JOIN use_cases u ON u.pk = i.use_case";
-
-fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
-    let bad = |i: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("stored incident has a bad {what}").into(),
-        )
-    };
-    let severity: String = r.get(2)?;
-    let opened: String = r.get(3)?;
-    let closed: Option<String> = r.get(4)?;
-    Ok(Incident {
-        id: r.get(0)?,
-        use_case: r.get(1)?,
-        severity: incident::Severity::parse(&severity).ok_or_else(|| bad(2, "severity"))?,
-        opened: incident::parse_timestamp(&opened).map_err(|_| bad(3, "opened time"))?,
-        closed: closed
-            .map(|c| incident::parse_timestamp(&c).map_err(|_| bad(4, "closed time")))
-            .transpose()?,
-        title: r.get(5)?,
-        privacy: r.get::<_, i64>(6)? != 0,
-        rca: r.get(7)?,
-    })
-}
-
-/// Every stored incident, by id.
-pub(crate) fn stored(conn: &Connection) -> Result<BTreeMap<String, Incident>> {
-    let mut stmt = conn.prepare(SELECT)?;
-    let rows = stmt.query_map([], incident_from_row)?;
-    let mut map = BTreeMap::new();
-    for i in rows {
-        let i = i?;
-        map.insert(i.id.clone(), i);
-    }
-    Ok(map)
-}
-
-/// Inserts or replaces incidents (their use cases must exist).
-pub(crate) fn upsert(conn: &Connection, incidents: &[Incident]) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "INSERT INTO incidents (id, use_case, severity, opened, closed, title, privacy, rca) \
-         VALUES (?1, (SELECT pk FROM use_cases WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8) \
-         ON CONFLICT (id) DO UPDATE SET use_case = excluded.use_case, severity = excluded.severity, \
-         opened = excluded.opened, closed = excluded.closed, title = excluded.title, \
-         privacy = excluded.privacy, rca = excluded.rca",
-    )?;
-    for i in incidents {
-        stmt.execute(params![
-            i.id,
-            i.use_case,
-            i.severity.as_str(),
-            incident::fmt_utc(i.opened),
-            i.closed.map(incident::fmt_utc),
-            i.title,
-            i64::from(i.privacy),
-            i.rca,
-        ])?;
-    }
-    Ok(())
-}
-
 /// `00:00 UTC` of a day as stored text.
 fn day_start(d: NaiveDate) -> String {
     incident::fmt_utc(d.and_time(NaiveTime::MIN))
@@ -353,8 +290,8 @@ impl Portfolio {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let (incidents, ignored_columns) = read_file(file, &use_cases)?;
-        let before = stored(&tx)?;
-        upsert(&tx, &incidents)?;
+        let before = records::incidents(&tx)?;
+        records::upsert_incidents(&tx, &incidents)?;
         let mut added = 0;
         for i in &incidents {
             let old = before.get(&i.id);
@@ -405,7 +342,7 @@ impl Portfolio {
             self.use_case(id)?; // a clear "no use case" rather than an empty list
         }
         let mut stmt = self.conn.prepare(&format!(
-            "{SELECT} WHERE (?1 IS NULL OR i.opened >= ?1) AND (?2 IS NULL OR i.opened < ?2) \
+            "{INCIDENT_SELECT} WHERE (?1 IS NULL OR i.opened >= ?1) AND (?2 IS NULL OR i.opened < ?2) \
              AND (?3 IS NULL OR u.id = ?3) ORDER BY i.opened, i.id"
         ))?;
         let rows = stmt.query_map(
@@ -451,7 +388,7 @@ impl Portfolio {
             .unwrap_or(u32::MAX);
         let window = Window::trailing(as_of, days);
         let mut stmt = self.conn.prepare(&format!(
-            "{SELECT} WHERE i.privacy = 1 AND i.opened >= ?1 AND i.opened < ?2 ORDER BY i.opened, i.id"
+            "{INCIDENT_SELECT} WHERE i.privacy = 1 AND i.opened >= ?1 AND i.opened < ?2 ORDER BY i.opened, i.id"
         ))?;
         let rows = stmt.query_map(
             params![day_start(window.first), day_after(window.last)],

@@ -18,19 +18,23 @@ mod context;
 mod csv_input;
 mod db;
 mod decisions;
+mod demo;
 mod edit;
 mod error;
 mod exchange;
 mod focus;
 mod import;
 mod incidents;
+mod intake;
 mod lock;
 mod plans;
 mod portfolio;
 #[cfg(test)]
 mod query_counts;
+mod records;
 mod rubrics;
 mod scenarios;
+mod scoring;
 mod state;
 
 pub use audit::{AuditDigest, AuditEntry, Verification};
@@ -49,6 +53,7 @@ pub use focus::{
 };
 pub use import::{parse_date, preview as preview_csv, CsvPreview, ImportKind, ImportProgress, ImportReport};
 pub use plans::StoredPlan;
-pub use portfolio::{Access, Portfolio, ScoreRun, UcrBy, UseCaseRow};
+pub use portfolio::{Access, Portfolio, UcrBy, UseCaseRow};
 pub use rubrics::RubricVersion;
 pub use scenarios::{LineGroup, ParamChanges, Scenario, ScenarioMeta};
+pub use scoring::ScoreRun;

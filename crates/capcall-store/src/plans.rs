@@ -233,7 +233,7 @@ impl Portfolio {
         };
         let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
         let use_cases: Vec<_> = self.use_cases()?.into_iter().map(|r| r.use_case).collect();
-        let decisions = crate::decisions::all(&self.conn)?;
+        let decisions = crate::records::decisions(&self.conn)?;
         let workoff_days = crate::rubrics::load(&self.conn, sc.meta.rubric_version)?
             .settings
             .workoff_days();

@@ -17,8 +17,8 @@ use serde::Serialize;
 use crate::csv_input;
 use crate::error::{Result, StoreError};
 use crate::import::parse_date;
-use crate::portfolio::stored;
 use crate::portfolio::Portfolio;
+use crate::records::stored;
 
 /// A saved scenario's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

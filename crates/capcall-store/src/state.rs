@@ -12,16 +12,16 @@ use crate::error::Result;
 /// incident.
 pub(crate) fn snapshots(conn: &Connection) -> Result<BTreeMap<(String, String), String>> {
     let mut out = BTreeMap::new();
-    for (id, json) in crate::portfolio::use_case_snapshots(conn)? {
+    for (id, json) in crate::records::use_case_snapshots(conn)? {
         out.insert(("use_case".to_string(), id), json);
     }
-    for d in crate::decisions::all(conn)? {
+    for d in crate::records::decisions(conn)? {
         out.insert(
             ("decision".to_string(), d.id.clone()),
             serde_json::to_string(&d).unwrap_or_default(),
         );
     }
-    for (id, i) in crate::incidents::stored(conn)? {
+    for (id, i) in crate::records::incidents(conn)? {
         out.insert(
             ("incident".to_string(), id),
             serde_json::to_string(&i).unwrap_or_default(),

@@ -8,7 +8,7 @@ use capcall_store::{CostColumn, CostsBy, FocusOptions};
 use chrono::NaiveDate;
 
 use super::{open, Result};
-use crate::args::{Cli, CostArg, CostsByArg, MappingCommand};
+use crate::args::{Cli, MappingCommand};
 use crate::output::{said, Output, Report, Text};
 use crate::table::Table;
 
@@ -18,14 +18,14 @@ pub(super) fn import(
     out: &Output,
     kind: ImportKind,
     files: &[PathBuf],
-    cost: CostArg,
+    cost: CostColumn,
     tag_key: Option<&str>,
     rates: Option<&Path>,
 ) -> Result {
     if kind == ImportKind::Focus {
         return import_focus(cli, out, files, cost, tag_key, rates);
     }
-    if files.len() != 1 || cost != CostArg::Effective || tag_key.is_some() || rates.is_some() {
+    if files.len() != 1 || cost != CostColumn::Effective || tag_key.is_some() || rates.is_some() {
         use clap::CommandFactory as _;
         Cli::command()
             .error(
@@ -78,7 +78,7 @@ fn import_focus(
     cli: &Cli,
     out: &Output,
     files: &[PathBuf],
-    cost: CostArg,
+    cost: CostColumn,
     tag_key: Option<&str>,
     rates: Option<&Path>,
 ) -> Result {
@@ -89,10 +89,7 @@ fn import_focus(
         .sum();
     let bar = out.progress(total, format!("importing {} FOCUS file(s)", files.len()));
     let options = FocusOptions {
-        cost: match cost {
-            CostArg::Effective => CostColumn::Effective,
-            CostArg::Billed => CostColumn::Billed,
-        },
+        cost,
         tag_key: tag_key.map(str::to_string),
         rates: rates.map(Path::to_path_buf),
     };
@@ -211,14 +208,8 @@ impl Report for capcall_store::MappingReport {
     }
 }
 
-pub(super) fn costs(cli: &Cli, out: &Output, from: Option<NaiveDate>, to: Option<NaiveDate>, by: CostsByArg) -> Result {
+pub(super) fn costs(cli: &Cli, out: &Output, from: Option<NaiveDate>, to: Option<NaiveDate>, by: CostsBy) -> Result {
     let p = open(cli, Access::Read)?;
-    let by = match by {
-        CostsByArg::UseCase => CostsBy::UseCase,
-        CostsByArg::Week => CostsBy::Week,
-        CostsByArg::Service => CostsBy::Service,
-        CostsByArg::Category => CostsBy::Category,
-    };
     let r = p.costs(from, to, by)?;
     out.show(&said(&r, |t| costs_text(t, &r, by)));
     Ok(())

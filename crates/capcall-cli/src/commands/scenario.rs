@@ -7,7 +7,7 @@ use capcall_store::ParamChanges;
 use serde::Serialize;
 
 use super::{money_or_dash, open, Result};
-use crate::args::{Cli, PolicyArg, ScenarioCommand};
+use crate::args::{Cli, ScenarioCommand};
 use crate::output::{said, Output, Report, SortedKeys, Text};
 use crate::table::Table;
 
@@ -45,10 +45,7 @@ pub(super) fn scenario(cli: &Cli, out: &Output, command: &ScenarioCommand) -> Re
             reserve_pct,
         } => {
             let changes = ParamChanges {
-                policy: policy.map(|p| match p {
-                    PolicyArg::ProRata => capcall_core::scenario::Policy::ProRata,
-                    PolicyArg::HighestReturn => capcall_core::scenario::Policy::HighestReturn,
-                }),
+                policy: *policy,
                 envelope_usd: *envelope,
                 reserve_pct: *reserve_pct,
             };

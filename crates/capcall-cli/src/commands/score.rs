@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{open, Result};
-use crate::args::{Cli, UcrGranularity};
+use crate::args::Cli;
 use crate::output::{said, Output, SortedKeys, Text};
 use crate::table::Table;
 
@@ -70,13 +70,8 @@ fn scores(t: &mut Text, run: &capcall_store::ScoreRun, explain: bool) {
     }
 }
 
-pub(super) fn ucr(cli: &Cli, out: &Output, id: &str, by: UcrGranularity) -> Result {
+pub(super) fn ucr(cli: &Cli, out: &Output, id: &str, by: UcrBy) -> Result {
     let p = open(cli, Access::Read)?;
-    let by = match by {
-        UcrGranularity::Quarter => UcrBy::Quarter,
-        UcrGranularity::Month => UcrBy::Month,
-        UcrGranularity::Period => UcrBy::Period,
-    };
     let points = p.ucr(id, by)?;
     #[derive(Serialize)]
     struct History<'a, P> {

@@ -65,3 +65,32 @@ fn the_grammar_is_in_args_rs_only() {
         "main.rs only wires args, commands and output"
     );
 }
+
+/// One enum per concept: a closed set of argument values (import kind, cost
+/// column, cost grouping, UCR granularity, scenario policy) is the library's
+/// own enum, parsed by clap through the store's `clap` feature or the core's
+/// names, never a CLI copy mapped by hand.
+#[test]
+fn argument_values_are_the_librarys_enums() {
+    let mut files = commands();
+    for f in ["args.rs", "output.rs", "main.rs", "table.rs"] {
+        if let Ok(text) = std::fs::read_to_string(src().join(f)) {
+            files.push((format!("crates/capcall-cli/src/{f}"), text));
+        }
+    }
+    for (file, text) in &files {
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            assert!(
+                !code.contains("ValueEnum"),
+                "{file}:{}: a CLI `ValueEnum`: use the store's or core's enum for the value (derive \
+                 `clap::ValueEnum` behind capcall-store's `clap` feature)",
+                i + 1
+            );
+        }
+    }
+    let args = &files.iter().find(|(f, _)| f.ends_with("args.rs")).unwrap().1;
+    for used in ["ImportKind", "CostColumn", "CostsBy", "UcrBy", "Policy"] {
+        assert!(args.contains(used), "args.rs parses `{used}` values");
+    }
+}

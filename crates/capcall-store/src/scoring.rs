@@ -1,0 +1,161 @@
+//! Scoring: the rubric's inputs read in one pass per table, and a score
+//! run (the current or a given rubric version, privacy incident records
+//! included). The rules are `capcall_core::rubric`'s.
+
+use capcall_core::model::{Lifecycle, Observation, UseCase};
+use capcall_core::period::{Quarter, Window};
+use capcall_core::rubric::{self, RubricSettings, Score};
+use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::portfolio::Portfolio;
+use crate::records::{observation, use_case_from_row, OBS_COLUMNS};
+use crate::rubrics;
+
+/// The result of scoring a portfolio.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ScoreRun {
+    pub as_of: NaiveDate,
+    pub rubric_version: u32,
+    pub rubric_name: String,
+    pub scores: Vec<Score>,
+    /// Retired use cases: history, not scored (no verdict, no path).
+    pub history: Vec<String>,
+}
+
+impl Portfolio {
+    /// Use cases with the observations the rubric needs as of `as_of` (rows
+    /// from the start of the previous quarter or the longest trailing window,
+    /// plus each use case's latest eval if older).
+    pub fn scoring_inputs(
+        &self,
+        as_of: NaiveDate,
+        settings: &RubricSettings,
+        only: Option<&str>,
+    ) -> Result<Vec<(UseCase, Vec<Observation>)>> {
+        let longest = [
+            settings.slo_window_days,
+            settings.safety_window_days,
+            settings.adoption_window_days,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+        let longest_days: u32 = longest.trunc().to_string().parse().unwrap_or(u32::MAX);
+        let window_first = Window::trailing(as_of, longest_days).first;
+        let quarter_first = Quarter::last_complete(as_of).prev().start();
+        let from = window_first.min(quarter_first);
+        let levers = self.levers()?;
+        let mut ucs: Vec<(i64, UseCase, Vec<Observation>)> = {
+            let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
+            let rows = stmt.query_map([only], |r| {
+                let pk: i64 = r.get(0)?;
+                Ok((
+                    pk,
+                    use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
+                    Vec::new(),
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if let Some(id) = only {
+            match ucs.first() {
+                None => return Err(StoreError::NotFound(format!("no use case '{id}'"))),
+                Some((_, uc, _)) if uc.status.is_history() => {
+                    return Err(StoreError::Invalid(format!(
+                        "{id} is retired: history, not scored (it gets no path and is out of next-quarter totals)"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        // Retired use cases are history: not scored, no path (PRODUCT.md).
+        ucs.retain(|(_, uc, _)| !uc.status.is_history());
+        let index: std::collections::HashMap<i64, usize> = ucs.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
+        let mut stmt = self.conn.prepare(&format!(
+            // Driven by use_cases so each use case's rows come from a primary-key
+            // range seek, not a scan of every observation (CROSS JOIN fixes the
+            // loop order in SQLite).
+            "SELECT o.use_case, {} FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk \
+             AND o.period_start >= ?1 AND o.period_start <= ?2 WHERE (?3 IS NULL OR u.pk = ?3)",
+            OBS_COLUMNS
+                .split(", ")
+                .map(|c| format!("o.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+        let only_pk = only.map(|_| ucs[0].0);
+        let mut rows = stmt.query(rusqlite::params![from.to_string(), as_of.to_string(), only_pk])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                ucs[i].2.push(observation(r, 1)?);
+            }
+        }
+        // Safety reads the latest eval, however old.
+        let mut latest_eval = self.conn.prepare(&format!(
+            "SELECT {OBS_COLUMNS} FROM observations WHERE use_case = ?1 AND period_start < ?2 AND eval_status IS NOT NULL ORDER BY period_start DESC LIMIT 1"
+        ))?;
+        for (pk, _, obs) in ucs.iter_mut() {
+            if !obs.iter().any(|o| o.eval_status.is_some()) {
+                if let Some(o) = latest_eval
+                    .query_row(rusqlite::params![*pk, from.to_string()], |r| observation(r, 0))
+                    .optional()?
+                {
+                    obs.push(o);
+                }
+            }
+        }
+        Ok(ucs.into_iter().map(|(_, u, o)| (u, o)).collect())
+    }
+
+    /// Scores use cases as of a date (default: the latest observation) with
+    /// the current rubric (or `version`).
+    pub fn score(&self, as_of: Option<NaiveDate>, use_case: Option<&str>, version: Option<u32>) -> Result<ScoreRun> {
+        let rubric = match version {
+            Some(v) => rubrics::load(&self.conn, v)?,
+            None => rubrics::current(&self.conn)?,
+        };
+        let as_of = match as_of {
+            Some(d) => d,
+            None => self.latest_observation_date()?.ok_or_else(|| {
+                StoreError::Invalid("the portfolio has no observations; give --as-of or import observations.csv".into())
+            })?,
+        };
+        let inputs = self.scoring_inputs(as_of, &rubric.settings, use_case)?;
+        let privacy = self.privacy_records(as_of, &rubric.settings)?;
+        let scores = inputs
+            .iter()
+            .map(|(uc, rows)| {
+                rubric::evaluate_with_incidents(uc, rows, privacy.of(&uc.id), as_of, &rubric.settings, rubric.version)
+            })
+            .collect();
+        let history = match use_case {
+            Some(_) => vec![],
+            None => self.retired_use_cases()?,
+        };
+        Ok(ScoreRun {
+            as_of,
+            rubric_version: rubric.version,
+            rubric_name: rubric.name,
+            scores,
+            history,
+        })
+    }
+
+    /// Ids of the retired use cases (history), by id.
+    pub fn retired_use_cases(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT id, status FROM use_cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = vec![];
+        for row in rows {
+            let (id, status) = row?;
+            if Lifecycle::parse(&status).is_some_and(Lifecycle::is_history) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+}
