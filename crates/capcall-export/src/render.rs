@@ -880,29 +880,6 @@ fn nice_step(raw: Decimal) -> Decimal {
     magnitude * ten
 }
 
-#[cfg(test)]
-mod chart_tests {
-    use super::nice_step;
-    use rust_decimal::Decimal;
-
-    #[test]
-    fn gridline_steps_are_round_numbers_at_least_the_raw_step() {
-        for (raw, step) in [
-            ("0.0028756", "0.005"),
-            ("0.002", "0.002"),
-            ("0.0021", "0.0025"),
-            ("3", "5"),
-            ("7.5", "10"),
-            ("120", "200"),
-            ("0.00000041", "0.0000005"),
-        ] {
-            let raw: Decimal = raw.parse().unwrap();
-            assert_eq!(nice_step(raw).normalize().to_string(), step, "step for {raw}");
-            assert!(nice_step(raw) >= raw);
-        }
-    }
-}
-
 /// Every decision in the seed's entry format, grouped by status.
 pub fn decision_log_md(p: &Pack) -> String {
     let mut s = String::from("# Decision log\n\n");
@@ -1370,4 +1347,27 @@ pub fn customer_stories(p: &Pack) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::nice_step;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn gridline_steps_are_round_numbers_at_least_the_raw_step() {
+        for (raw, step) in [
+            ("0.0028756", "0.005"),
+            ("0.002", "0.002"),
+            ("0.0021", "0.0025"),
+            ("3", "5"),
+            ("7.5", "10"),
+            ("120", "200"),
+            ("0.00000041", "0.0000005"),
+        ] {
+            let raw: Decimal = raw.parse().unwrap();
+            assert_eq!(nice_step(raw).normalize().to_string(), step, "step for {raw}");
+            assert!(nice_step(raw) >= raw);
+        }
+    }
 }
