@@ -13,14 +13,10 @@ use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
 use serde_json::{json, Value};
 
 use crate::render::{
-    call_plain, incident_plain, is_partial_quarter, milestone_name, outcome_words, red_flags, slo_record, slo_sentence,
-    sorted_lines, ucr_sentence, usd, value_sentence, value_usd,
+    call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines, ucr,
+    ucr_sentence, ucr_trend_rows, usd, value_sentence, value_usd,
 };
 use crate::Pack;
-
-fn ucr(d: Option<rust_decimal::Decimal>) -> String {
-    d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
-}
 
 fn verdict(p: &Pack, id: &str, d: Dimension) -> &'static str {
     p.scores
@@ -165,25 +161,15 @@ pub fn data(p: &Pack) -> Value {
     };
 
     // The UCR trend: the last two complete quarters, partial labelled.
-    let mut trend_rows = vec![];
-    let mut prev = None;
-    let mut complete: Vec<(String, Option<rust_decimal::Decimal>)> = vec![];
-    for q in &p.ucr_trend {
-        let partial = is_partial_quarter(p, &q.period);
-        let change = if partial {
-            "— (partial, not compared)".to_string()
-        } else {
-            pct_change(prev, q.ucr).map(fmt_pct).unwrap_or_else(|| "—".into())
-        };
-        let label = if partial {
-            format!("{} (partial, to {})", q.period, pl.as_of)
-        } else {
-            complete.push((q.period.clone(), q.ucr));
-            q.period.clone()
-        };
-        trend_rows.push(json!([label, ucr(q.ucr), change]));
-        prev = q.ucr;
-    }
+    let rows = ucr_trend_rows(p);
+    let trend_rows: Vec<Value> = rows.iter().map(|r| json!([r.label, r.ucr, r.change])).collect();
+    let complete: Vec<(String, Option<rust_decimal::Decimal>)> = p
+        .ucr_trend
+        .iter()
+        .zip(&rows)
+        .filter(|(_, r)| !r.partial)
+        .map(|(q, _)| (q.period.clone(), q.ucr))
+        .collect();
     let ucr_summary = match complete.as_slice() {
         [.., (pq, Some(a)), (q, Some(b))] => match pct_change(Some(*a), Some(*b)) {
             Some(c) if c.is_zero() => format!("Portfolio UCR held at ${} per unit in {q} (as in {pq}).", fmt_ucr(*b)),

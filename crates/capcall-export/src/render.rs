@@ -25,7 +25,7 @@ pub(crate) fn value_usd(d: Decimal) -> String {
     Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
 }
 
-fn ucr(d: Option<Decimal>) -> String {
+pub(crate) fn ucr(d: Option<Decimal>) -> String {
     d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
 }
 
@@ -525,23 +525,10 @@ pub fn readout_md(p: &Pack) -> String {
         ));
     }
     s.push_str(&bullet_slides("Incident summary", &bullets, 6));
-    let mut trend_rows = vec![];
-    let mut prev = None;
-    for q in &p.ucr_trend {
-        let partial = is_partial_quarter(p, &q.period);
-        let change = if partial {
-            "— (partial, not compared)".to_string()
-        } else {
-            pct_change(prev, q.ucr).map(fmt_pct).unwrap_or_else(|| "—".into())
-        };
-        let label = if partial {
-            format!("{} (partial, to {})", q.period, pl.as_of)
-        } else {
-            q.period.clone()
-        };
-        trend_rows.push(format!("| {label} | {} | {change} |", ucr(q.ucr)));
-        prev = q.ucr;
-    }
+    let trend_rows: Vec<String> = ucr_trend_rows(p)
+        .iter()
+        .map(|r| format!("| {} | {} | {} |", r.label, r.ucr, r.change))
+        .collect();
     // The chart takes the first slide; the table follows on its own.
     s.push_str("---\n\n## UCR trend\n\n![Portfolio UCR by quarter](ucr_trend.svg)\n\n");
     s.push_str(&table_slides(
@@ -744,6 +731,43 @@ fn ask_slide(p: &Pack) -> String {
         ucr(t.projected_ucr)
     );
     s
+}
+
+/// One quarter of the portfolio UCR trend as the slides and the paper show
+/// it: the partial quarter labelled and never compared.
+pub(crate) struct TrendRow {
+    pub label: String,
+    pub ucr: String,
+    pub change: String,
+    pub partial: bool,
+}
+
+/// The UCR trend rows, quarter by quarter, with the q/q change against the
+/// quarter before.
+pub(crate) fn ucr_trend_rows(p: &Pack) -> Vec<TrendRow> {
+    let mut rows = vec![];
+    let mut prev = None;
+    for q in &p.ucr_trend {
+        let partial = is_partial_quarter(p, &q.period);
+        let change = if partial {
+            "— (partial, not compared)".to_string()
+        } else {
+            pct_change(prev, q.ucr).map(fmt_pct).unwrap_or_else(|| "—".into())
+        };
+        let label = if partial {
+            format!("{} (partial, to {})", q.period, p.plan.as_of)
+        } else {
+            q.period.clone()
+        };
+        rows.push(TrendRow {
+            label,
+            ucr: ucr(q.ucr),
+            change,
+            partial,
+        });
+        prev = q.ucr;
+    }
+    rows
 }
 
 /// The portfolio UCR by quarter as an SVG line chart. Coordinates are
