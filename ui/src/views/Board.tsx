@@ -133,7 +133,9 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const seq = useRef(0);
   const snapshot = useRef<number | null>(null);
   const asked = useRef(new Set<string>());
-  const visibleRows = Math.ceil(height / ROW_H) + FETCH_OVERSCAN;
+  // A new view asks for the rows on screen and a few more (a small answer:
+  // the keystroke's latency); scrolling then asks for wider windows.
+  const visibleRows = Math.ceil(height / ROW_H) + 10;
 
   /** Asks for rows offset..offset+limit of `q`; `fresh`: a new board (a new snapshot). */
   const fetchPage = useCallback(
