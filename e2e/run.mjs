@@ -16,10 +16,11 @@ fs.mkdirSync(shots, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "capcall-e2e-"));
 const db = path.join(work, "portfolio.sqlite");
 const exportDir = path.join(work, "board-pack");
-const PORT = 4444;
+// E2E_PORT lets two journeys run side by side (the native driver takes the next port).
+const PORT = Number(process.env.E2E_PORT ?? 4444);
 const base = `http://127.0.0.1:${PORT}`;
 
-const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT)], {
+const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], {
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, CAPCALL_DB: db },
 });
@@ -261,8 +262,22 @@ async function main() {
   await until("rejected with its reason", async () => capcall("decision", "show", victim).rejection_reason === "Duplicate of the logged Wave 3 decision");
   await shot("07-decisions");
 
-  step = "plan and export: build, approve, export, files on disk";
+  step = "plan: the board's pre-read exports from a scenario before any plan is approved";
   await click("[data-nav=plan]");
+  const preReadDir = path.join(work, "pre-read");
+  await type("[data-testid=export-dir]", preReadDir);
+  // Below the governance card: scroll the select into view before its option is clicked.
+  await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=export-source]').scrollIntoView({ block: 'center' })", args: [] });
+  await click("[data-testid=export-source] option[value='Q4-2025 capital call']");
+  await click("[data-testid=export]");
+  await until("pre-read export report", async () => (await text("[data-testid=export-report]")).includes("(DRAFT)"));
+  for (const f of ["exec_scale_readout.md", "next_90_plan.md", "budgets.csv", "plan.json", "comms/ceo_note.md"]) {
+    if (!fs.readFileSync(path.join(preReadDir, f), "utf8").includes("DRAFT")) throw new Error(`pre-read ${f} does not say DRAFT`);
+  }
+  if (!fs.readFileSync(path.join(preReadDir, "exec_scale_readout.pdf")).subarray(0, 5).equals(Buffer.from("%PDF-"))) throw new Error("pre-read PDF is not a PDF");
+  await click("[data-testid=export-source] option[value='']");
+
+  step = "plan and export: build, approve, export, files on disk";
   await click("[data-testid=build-plan]");
   await until("plan built", async () => (await text("[data-testid=plan-status]")) === "draft");
   await find("[data-testid=governance]");

@@ -3,7 +3,10 @@
 # fetched when everything is already there): system libraries
 # for Tauri (WebKitGTK), Xvfb and WebKitWebDriver for the end-to-end tests,
 # sqlite3 for the benchmarks, the UI's npm packages, and tauri-driver.
-#   --e2e      also Xvfb, WebKitWebDriver, tauri-driver (end-to-end tests)
+#   --e2e      also Xvfb, WebKitWebDriver, tauri-driver (end-to-end tests),
+#              poppler-utils (pdftotext/pdftoppm: the board paper's text and
+#              page images), chromium and the pinned Marp CLI + puppeteer-core
+#              (slides/: the slides render and overflow check)
 #   --package  also the pinned Tauri CLI (packaging/) and the package checkers
 #              (desktop-file-validate, appstreamcli)
 #   --bench    also what bench/*.sh use: hyperfine, sqlite3, GNU time, python3-venv, Xvfb
@@ -25,7 +28,7 @@ for p in libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libaya
   have "$p" || need_apt+=("$p")
 done
 if [ $e2e = 1 ]; then
-  for p in xvfb webkit2gtk-driver sqlite3 time xauth poppler-utils; do have "$p" || need_apt+=("$p"); done
+  for p in xvfb webkit2gtk-driver sqlite3 time xauth poppler-utils chromium; do have "$p" || need_apt+=("$p"); done
 fi
 if [ $package = 1 ]; then
   for p in desktop-file-utils appstream xvfb xauth; do have "$p" || need_apt+=("$p"); done
@@ -40,6 +43,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   npm --prefix ui ci --no-audit --no-fund --loglevel=error
+fi
+# puppeteer-core downloads no browser: the slides check drives apt's chromium.
+if [ $e2e = 1 ] && { [ ! -x slides/node_modules/.bin/marp ] || [ slides/package-lock.json -nt slides/node_modules/.package-lock.json ]; }; then
+  npm --prefix slides ci --no-audit --no-fund --loglevel=error
 fi
 if [ $package = 1 ] && { [ ! -x packaging/node_modules/.bin/tauri ] || [ packaging/package-lock.json -nt packaging/node_modules/.package-lock.json ]; }; then
   npm --prefix packaging ci --no-audit --no-fund --loglevel=error

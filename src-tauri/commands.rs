@@ -958,6 +958,8 @@ pub async fn pick_folder(app: AppHandle) -> Res<Option<String>> {
 }
 
 /// Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+/// With `scenario`, the board's pre-read: that scenario's plan built in memory,
+/// DRAFT on every page (nothing stored, no approval needed).
 #[tauri::command]
 #[specta::specta]
 pub async fn export_pack(
@@ -965,11 +967,13 @@ pub async fn export_pack(
     dir: String,
     formats: capcall_export::Formats,
     draft: bool,
+    scenario: Option<String>,
 ) -> Res<capcall_export::ExportReport> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        with(&state, |p| {
-            capcall_export::export(p, &PathBuf::from(&dir), formats, draft)
+        with(&state, |p| match &scenario {
+            Some(name) => capcall_export::export_scenario(p, &PathBuf::from(&dir), formats, name),
+            None => capcall_export::export(p, &PathBuf::from(&dir), formats, draft),
         })
     })
     .await

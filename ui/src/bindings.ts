@@ -543,10 +543,12 @@ async pickFolder() : Promise<Result<string | null, AppError>> {
 },
 /**
  * Writes the board pack into `dir` off the main thread (files written only here, in Rust).
+ * With `scenario`, the board's pre-read: that scenario's plan built in memory,
+ * DRAFT on every page (nothing stored, no approval needed).
  */
-async exportPack(dir: string, formats: Formats, draft: boolean) : Promise<Result<ExportReport, AppError>> {
+async exportPack(dir: string, formats: Formats, draft: boolean, scenario: string | null) : Promise<Result<ExportReport, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("export_pack", { dir, formats, draft }) };
+    return { status: "ok", data: await TAURI_INVOKE("export_pack", { dir, formats, draft, scenario }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

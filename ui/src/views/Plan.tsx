@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import { runAction } from "../lib/action";
-import type { AppError, ExportReport, Formats, GovernanceCheck, StoredPlan } from "../bindings";
+import type { AppError, ExportReport, Formats, GovernanceCheck, ScenarioMeta, StoredPlan } from "../bindings";
 import { formatMoney } from "../lib/format";
 import { ErrorBanner, Loading } from "./common";
 
@@ -15,6 +15,9 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
   const [dir, setDir] = useState("");
   const [formats, setFormats] = useState<Formats>({ md: true, csv: true, json: true, pdf: true });
   const [draft, setDraft] = useState(false);
+  // The pre-read: a scenario's plan built in memory ("" = the stored plan).
+  const [preRead, setPreRead] = useState("");
+  const [scenarios, setScenarios] = useState<ScenarioMeta[]>([]);
   const [report, setReport] = useState<ExportReport | null>(null);
   const [busy, setBusy] = useState(false);
   const [gaps, setGaps] = useState<GovernanceCheck | null>(null);
@@ -23,6 +26,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
   const load = () =>
     Promise.all([
       call(commands.plan()).then(setPlan),
+      call(commands.scenarios()).then(setScenarios),
       // The governance panel: no approved scenario yet is not an error here.
       call(commands.governanceCheck(null))
         .then(setGaps)
@@ -43,7 +47,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
     setError(null);
     setReport(null);
     try {
-      setReport(await call(commands.exportPack(dir, formats, draft)));
+      setReport(await call(commands.exportPack(dir, formats, draft || preRead !== "", preRead === "" ? null : preRead)));
     } catch (e) {
       setError(errorOf(e));
     } finally {
@@ -219,7 +223,20 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
             </label>
           ))}
           <label className="field inline">
-            <input type="checkbox" checked={draft} onChange={(e) => setDraft(e.target.checked)} /> draft
+            <input type="checkbox" checked={draft || preRead !== ""} disabled={preRead !== ""} onChange={(e) => setDraft(e.target.checked)} /> draft
+          </label>
+          <label className="field inline">
+            From
+            <select value={preRead} onChange={(e) => setPreRead(e.target.value)} data-testid="export-source" aria-label="Export from">
+              <option value="">{plan ? `plan ${plan.id} (${plan.status})` : "the stored plan"}</option>
+              {scenarios
+                .filter((s) => s.status !== "superseded")
+                .map((s) => (
+                  <option key={s.name} value={s.name}>
+                    pre-read: scenario {s.name} ({s.status})
+                  </option>
+                ))}
+            </select>
           </label>
           <button className="primary" disabled={!dir || busy} onClick={runExport} data-testid="export">
             {busy ? "Exporting…" : "Export"}

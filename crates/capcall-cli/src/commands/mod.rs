@@ -57,7 +57,8 @@ pub(crate) fn run(cli: &Cli, out: &Output) -> Result {
             out: dir,
             formats,
             draft,
-        } => portfolio::export(cli, out, dir, *formats, *draft),
+            scenario,
+        } => portfolio::export(cli, out, dir, *formats, *draft, scenario.as_deref()),
         Command::Backup { file } => portfolio::backup(cli, out, file),
         Command::Restore { file } => portfolio::restore(cli, out, file),
     }

@@ -72,9 +72,20 @@ impl Report for capcall_export::ExportReport {
     }
 }
 
-pub(super) fn export(cli: &Cli, out: &Output, dir: &Path, formats: capcall_export::Formats, draft: bool) -> Result {
+pub(super) fn export(
+    cli: &Cli,
+    out: &Output,
+    dir: &Path,
+    formats: capcall_export::Formats,
+    draft: bool,
+    scenario: Option<&str>,
+) -> Result {
     let p = open(cli, Access::Read)?;
-    out.show(&capcall_export::export(&p, dir, formats, draft)?);
+    let report = match scenario {
+        Some(name) => capcall_export::export_scenario(&p, dir, formats, name)?,
+        None => capcall_export::export(&p, dir, formats, draft)?,
+    };
+    out.show(&report);
     Ok(())
 }
 
