@@ -8,10 +8,10 @@ use capcall_core::model::{Observation, UseCase};
 use capcall_core::rubric::Score;
 use capcall_core::scenario::{self, LineInput, Outcome, Params};
 use capcall_core::ucr::{QuarterChange, UcrPoint};
-use capcall_store::Board;
 use capcall_store::CsvPreview;
 use capcall_store::RubricVersion;
 use capcall_store::UcrBy;
+use capcall_store::{BoardGrid, BoardLine, BoardQuery, BoardSelection};
 use capcall_store::{Code, ImportKind, ImportProgress, ImportReport, Portfolio};
 use capcall_store::{Comparison, ParamChanges, Scenario, ScenarioMeta};
 use serde::{Deserialize, Serialize};
@@ -65,20 +65,25 @@ pub async fn portfolio_info(state: State<'_, AppState>) -> Res<PortfolioInfo> {
     })
 }
 
-/// Saves the board's current view (`ids`, in the order shown) as CSV: to
-/// `path` when given (tests), else where the user picks in a save dialog.
-/// Returns the file written, or `None` if cancelled.
+/// Saves the board's current view (`query` over the board the UI shows,
+/// `snapshot`) as CSV, in the order shown: to `path` when given (tests),
+/// else where the user picks in a save dialog. Returns the file written, or
+/// `None` if cancelled.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_board_csv(
     app: AppHandle,
     state: State<'_, AppState>,
     as_of: Option<String>,
-    ids: Vec<String>,
+    snapshot: Option<u32>,
+    query: BoardQuery,
     path: Option<String>,
 ) -> Res<Option<String>> {
     let as_of = date(as_of)?;
-    let text = with(&state, |p| p.board(as_of)?.to_csv(&ids))?;
+    let text = with_grid(&state, as_of, snapshot, |cache| {
+        let rows = cache.select(&query);
+        cache.grid.to_csv(&rows.rows).map_err(AppError::from)
+    })?;
     let target = match path {
         Some(p) => Some(PathBuf::from(p)),
         None => app
@@ -94,79 +99,184 @@ pub async fn export_board_csv(
     Ok(Some(target.display().to_string()))
 }
 
-/// The board as the app draws it: the store's board (rows, scores,
-/// figures, sparklines, totals) with each row's five lights as verdicts
-/// only; the worded explanations, a few kB per row, are asked for one row
-/// at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
+/// The board kept in Rust between a grid's calls (see `board_page`).
+pub struct BoardCache {
+    /// Names this board for the UI's later calls.
+    pub snapshot: u32,
+    /// The as-of date asked for (`None`: the latest observation).
+    pub asked: Option<chrono::NaiveDate>,
+    /// Made ahead at startup and not yet handed to the UI.
+    pub prewarmed: bool,
+    pub grid: BoardGrid,
+    /// The last view asked for, kept for its next pages.
+    last: Option<(BoardQuery, std::sync::Arc<BoardSelection>)>,
+}
+
+impl BoardCache {
+    fn select(&mut self, q: &BoardQuery) -> std::sync::Arc<BoardSelection> {
+        if let Some((lq, sel)) = &self.last {
+            if lq == q {
+                return sel.clone();
+            }
+        }
+        let sel = std::sync::Arc::new(self.grid.select(q));
+        self.last = Some((q.clone(), sel.clone()));
+        sel
+    }
+}
+
+static SNAPSHOTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn build_grid(state: &AppState, as_of: Option<chrono::NaiveDate>, prewarmed: bool) -> Res<BoardCache> {
+    let board = with(state, |p| p.board(as_of))?;
+    let grid = BoardGrid::new(board);
+    // Scoring 10,000 use cases reads about a million observations; hand
+    // the freed pages back to the system instead of keeping them mapped.
+    capcall_store::release_free_memory();
+    Ok(BoardCache {
+        snapshot: SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        asked: as_of,
+        prewarmed,
+        grid,
+        last: None,
+    })
+}
+
+/// Runs `f` on the board `snapshot` as of `as_of`: the cached one when it
+/// matches, the one made ahead at startup for the UI's first call (no
+/// snapshot), else a fresh board from the portfolio.
+fn with_grid<T>(
+    state: &AppState,
+    as_of: Option<chrono::NaiveDate>,
+    snapshot: Option<u32>,
+    f: impl FnOnce(&mut BoardCache) -> Res<T>,
+) -> Res<T> {
+    let mut slot = state.board.lock().map_err(|_| AppError::busy())?;
+    let reuse = slot.as_mut().is_some_and(|c| {
+        c.asked == as_of
+            && match snapshot {
+                Some(s) => c.snapshot == s,
+                None => std::mem::take(&mut c.prewarmed),
+            }
+    });
+    if !reuse {
+        *slot = None; // the old board's memory goes before the new one is made
+        *slot = Some(build_grid(state, as_of, false)?);
+    }
+    let cache = slot
+        .as_mut()
+        .ok_or_else(|| AppError::new(Code::Internal, "board cache"))?;
+    f(cache)
+}
+
+/// Makes the board of the latest observation ahead of the UI's first call
+/// (at startup, while the window and the web view start).
+pub fn prewarm_board(state: &AppState) {
+    let Ok(mut slot) = state.board.lock() else { return };
+    if slot.is_none() {
+        *slot = build_grid(state, None, true).ok();
+    }
+}
+
+/// Drops the cached board (another portfolio, or its data replaced).
+pub fn forget_board(state: &AppState) {
+    if let Ok(mut b) = state.board.lock() {
+        *b = None;
+    }
+}
+
+/// One window of the board as a grid draws it: the header figures of the
+/// whole portfolio, how many rows `query` keeps (and their verdicts), and
+/// rows `offset..offset + limit` of that view (at most 500). The board stays
+/// in Rust: `snapshot: null` asks for the current board (a new snapshot), a
+/// snapshot number for more windows or other views of that same board.
 #[derive(Serialize, specta::Type)]
-pub struct BoardView {
+pub struct BoardPage {
+    pub snapshot: u32,
     pub as_of: Option<chrono::NaiveDate>,
     pub rubric_version: u32,
     pub rubric_name: String,
     /// The dimensions of every row's `lights`, in order.
     pub dimensions: Vec<capcall_core::rubric::Dimension>,
-    pub rows: Vec<BoardLine>,
+    /// Totals of the whole portfolio.
     pub totals: capcall_core::board::BoardTotals,
     pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
-    pub vs_approved: Option<capcall_store::BudgetVsApproved>,
+    /// The approved scenario rows' `vs_approved` refer to.
+    pub approved_scenario: Option<String>,
+    /// The filters' choices, in locale order.
+    pub waves: Vec<String>,
+    pub regions: Vec<String>,
+    /// Rows the query keeps, and their overall verdicts counted.
+    pub count: u32,
+    pub expand: u32,
+    pub hold: u32,
+    pub retire: u32,
+    /// Where `rows` start in the view.
+    pub offset: u32,
+    pub rows: Vec<BoardLine>,
 }
 
-/// One row of the board as the app draws it.
-#[derive(Serialize, specta::Type)]
-pub struct BoardLine {
-    pub row: capcall_store::UseCaseRow,
-    pub overall: capcall_core::rubric::Path,
-    /// One verdict per dimension, in the order of `BoardView::dimensions`.
-    pub lights: Vec<capcall_core::rubric::Verdict>,
-    pub figures: capcall_core::board::RowFigures,
-    pub sparkline: Vec<Option<String>>,
-}
+/// The most rows one `board_page` returns.
+const PAGE_MAX: u32 = 500;
 
-/// The portfolio board, assembled by the store; this command only parses
-/// the date and leaves the explanations out (see `BoardView`).
 #[tauri::command]
 #[specta::specta]
-pub async fn board(state: State<'_, AppState>, as_of: Option<String>) -> Res<BoardView> {
+pub async fn board_page(
+    state: State<'_, AppState>,
+    as_of: Option<String>,
+    snapshot: Option<u32>,
+    query: BoardQuery,
+    offset: u32,
+    limit: u32,
+) -> Res<BoardPage> {
     let as_of = date(as_of)?;
-    let b: Board = with(&state, |p| p.board(as_of))?;
-    let dimensions: Vec<capcall_core::rubric::Dimension> = b
-        .rows
-        .first()
-        .map(|r| r.score.dimensions.iter().map(|d| d.dimension).collect())
-        .unwrap_or_default();
-    let rows = b
-        .rows
-        .into_iter()
-        .map(|r| {
-            let lights = dimensions
+    with_grid(&state, as_of, snapshot, |cache| {
+        let sel = cache.select(&query);
+        let g = &cache.grid;
+        let start = (offset as usize).min(sel.rows.len());
+        let end = start.saturating_add(limit.min(PAGE_MAX) as usize).min(sel.rows.len());
+        Ok(BoardPage {
+            snapshot: cache.snapshot,
+            as_of: g.as_of,
+            rubric_version: g.rubric_version,
+            rubric_name: g.rubric_name.clone(),
+            dimensions: g.dimensions.clone(),
+            totals: g.totals.clone(),
+            unallocated_cost_usd: g.unallocated_cost_usd,
+            approved_scenario: g.approved_scenario.clone(),
+            waves: g.waves.clone(),
+            regions: g.regions.clone(),
+            count: sel.rows.len() as u32,
+            expand: sel.expand,
+            hold: sel.hold,
+            retire: sel.retire,
+            offset: start as u32,
+            rows: sel.rows[start..end]
                 .iter()
-                .map(|dim| {
-                    r.score
-                        .dimensions
-                        .iter()
-                        .find(|d| d.dimension == *dim)
-                        .map(|d| d.verdict)
-                        .unwrap_or(capcall_core::rubric::Verdict::Opaque)
-                })
-                .collect();
-            BoardLine {
-                row: r.row,
-                overall: r.score.overall,
-                lights,
-                figures: r.figures,
-                sparkline: r.sparkline,
-            }
+                .map(|&i| g.lines[i as usize].clone())
+                .collect(),
         })
-        .collect();
-    Ok(BoardView {
-        as_of: b.as_of,
-        rubric_version: b.rubric_version,
-        rubric_name: b.rubric_name,
-        dimensions,
-        rows,
-        totals: b.totals,
-        unallocated_cost_usd: b.unallocated_cost_usd,
-        vs_approved: b.vs_approved,
+    })
+}
+
+/// Every use case's id and name, by id (pickers).
+#[derive(Serialize, specta::Type)]
+pub struct UseCaseChoice {
+    pub id: String,
+    pub name: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn use_case_choices(state: State<'_, AppState>) -> Res<Vec<UseCaseChoice>> {
+    with(&state, |p| {
+        Ok(p.use_cases()?
+            .into_iter()
+            .map(|u| UseCaseChoice {
+                id: u.use_case.id,
+                name: u.use_case.name,
+            })
+            .collect())
     })
 }
 
@@ -554,6 +664,7 @@ pub fn forget(state: &AppState) {
     if let Ok(mut m) = state.modeller.lock() {
         *m = None;
     }
+    forget_board(state);
 }
 
 // ---------------------------------------------------------------- decisions

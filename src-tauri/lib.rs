@@ -22,6 +22,9 @@ pub struct AppState {
     /// The saved lines of the scenario open in the modeller (name, lines),
     /// so a keystroke sends only the edited lines (`recompute_live`).
     pub modeller: Mutex<Option<Modeller>>,
+    /// The board a grid pages through (`commands::board_page`). Lock order:
+    /// `board` before `portfolio`.
+    pub board: Mutex<Option<commands::BoardCache>>,
 }
 
 /// The scenario open in the modeller, as saved: its lines and their result.
@@ -35,7 +38,8 @@ pub struct Modeller {
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::portfolio_info,
-        commands::board,
+        commands::board_page,
+        commands::use_case_choices,
         commands::board_row_score,
         commands::export_board_csv,
         commands::reject_decision,
@@ -167,6 +171,7 @@ pub fn run() {
         portfolio: Mutex::new(None),
         open_error: Mutex::new(None),
         modeller: Mutex::new(None),
+        board: Mutex::new(None),
     };
     let _ = open_into(&state, &portfolio_path(), true);
     tauri::Builder::default()
@@ -176,6 +181,9 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            // The first board is made while the window and the web view start.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || commands::prewarm_board(&handle.state::<AppState>()));
             let file = SubmenuBuilder::new(app, "File")
                 .item(
                     &MenuItemBuilder::with_id("new", "New portfolio…")

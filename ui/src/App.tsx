@@ -1,16 +1,19 @@
 // The app shell: navigation, portfolio header, theme, and global errors.
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { listen } from "@tauri-apps/api/event";
 import { call, commands, errorOf } from "./lib/api";
 import type { AppError, PortfolioInfo } from "./bindings";
 import { BoardView } from "./views/Board";
-import { DetailView } from "./views/Detail";
-import { ImportView } from "./views/Import";
-import { ScenariosView } from "./views/Scenarios";
-import { RubricView } from "./views/Rubric";
-import { DecisionsView } from "./views/Decisions";
-import { PlanView } from "./views/Plan";
-import { ErrorBanner } from "./views/common";
+import { ErrorBanner, Loading } from "./views/common";
+
+// The board is in the first bundle; every other screen (and the chart
+// library the detail screen uses) is its own chunk, parsed when first shown.
+const DetailView = lazy(() => import("./views/Detail").then((m) => ({ default: m.DetailView })));
+const ImportView = lazy(() => import("./views/Import").then((m) => ({ default: m.ImportView })));
+const ScenariosView = lazy(() => import("./views/Scenarios").then((m) => ({ default: m.ScenariosView })));
+const RubricView = lazy(() => import("./views/Rubric").then((m) => ({ default: m.RubricView })));
+const DecisionsView = lazy(() => import("./views/Decisions").then((m) => ({ default: m.DecisionsView })));
+const PlanView = lazy(() => import("./views/Plan").then((m) => ({ default: m.PlanView })));
 
 export type Screen = { name: "board" } | { name: "detail"; id: string } | { name: "import" } | { name: "scenarios" } | { name: "decisions" } | { name: "plan" } | { name: "rubric" };
 
@@ -110,6 +113,7 @@ export function App() {
         </header>
         {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
         <section className="content" key={generation}>
+          <Suspense fallback={<Loading />}>
           {screen.name === "board" && <BoardView open={(id) => setScreen({ name: "detail", id })} />}
           {screen.name === "detail" && <DetailView id={screen.id} back={() => setScreen({ name: "board" })} />}
           {screen.name === "import" && <ImportView onImported={changed} />}
@@ -117,6 +121,7 @@ export function App() {
           {screen.name === "rubric" && <RubricView onChanged={changed} />}
           {screen.name === "decisions" && <DecisionsView onChanged={refresh} />}
           {screen.name === "plan" && <PlanView onChanged={refresh} />}
+          </Suspense>
         </section>
       </main>
     </div>

@@ -14,13 +14,17 @@ async portfolioInfo() : Promise<Result<PortfolioInfo, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-/**
- * The portfolio board, assembled by the store; this command only parses
- * the date and leaves the explanations out (see `BoardView`).
- */
-async board(asOf: string | null) : Promise<Result<BoardView, AppError>> {
+async boardPage(asOf: string | null, snapshot: number | null, query: BoardQuery, offset: number, limit: number) : Promise<Result<BoardPage, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("board", { asOf }) };
+    return { status: "ok", data: await TAURI_INVOKE("board_page", { asOf, snapshot, query, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async useCaseChoices() : Promise<Result<UseCaseChoice[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("use_case_choices") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -38,13 +42,14 @@ async boardRowScore(asOf: string | null, id: string) : Promise<Result<Score, App
 }
 },
 /**
- * Saves the board's current view (`ids`, in the order shown) as CSV: to
- * `path` when given (tests), else where the user picks in a save dialog.
- * Returns the file written, or `None` if cancelled.
+ * Saves the board's current view (`query` over the board the UI shows,
+ * `snapshot`) as CSV, in the order shown: to `path` when given (tests),
+ * else where the user picks in a save dialog. Returns the file written, or
+ * `None` if cancelled.
  */
-async exportBoardCsv(asOf: string | null, ids: string[], path: string | null) : Promise<Result<string | null, AppError>> {
+async exportBoardCsv(asOf: string | null, snapshot: number | null, query: BoardQuery, path: string | null) : Promise<Result<string | null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("export_board_csv", { asOf, ids, path }) };
+    return { status: "ok", data: await TAURI_INVOKE("export_board_csv", { asOf, snapshot, query, path }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -701,13 +706,65 @@ export type BillingPeriodReport = { billing_account: string; billing_period_star
  */
 replaced: boolean }
 /**
- * One row of the board as the app draws it.
+ * One row of the board as a grid draws it: the verdicts of the five
+ * lights without their explanations (asked for one row at a time).
  */
 export type BoardLine = { row: UseCaseRow; overall: Path; 
 /**
- * One verdict per dimension, in the order of `BoardView::dimensions`.
+ * One verdict per dimension, in the order of `BoardGrid::dimensions`.
  */
-lights: Verdict[]; figures: RowFigures; sparkline: (string | null)[] }
+lights: Verdict[]; figures: RowFigures; 
+/**
+ * Monthly UCR of the 12 months to the as-of date, oldest first.
+ */
+sparkline: (string | null)[]; 
+/**
+ * The current budget against the approved plan, when one is approved
+ * and the difference is not zero.
+ */
+vs_approved: ApprovedDifference | null }
+/**
+ * One window of the board as a grid draws it: the header figures of the
+ * whole portfolio, how many rows `query` keeps (and their verdicts), and
+ * rows `offset..offset + limit` of that view (at most 500). The board stays
+ * in Rust: `snapshot: null` asks for the current board (a new snapshot), a
+ * snapshot number for more windows or other views of that same board.
+ */
+export type BoardPage = { snapshot: number; as_of: string | null; rubric_version: number; rubric_name: string; 
+/**
+ * The dimensions of every row's `lights`, in order.
+ */
+dimensions: Dimension[]; 
+/**
+ * Totals of the whole portfolio.
+ */
+totals: BoardTotals; unallocated_cost_usd: string | null; 
+/**
+ * The approved scenario rows' `vs_approved` refer to.
+ */
+approved_scenario: string | null; 
+/**
+ * The filters' choices, in locale order.
+ */
+waves: string[]; regions: string[]; 
+/**
+ * Rows the query keeps, and their overall verdicts counted.
+ */
+count: number; expand: number; hold: number; retire: number; 
+/**
+ * Where `rows` start in the view.
+ */
+offset: number; rows: BoardLine[] }
+/**
+ * Which rows of the board to show, and in what order. Empty text, wave and
+ * region mean "all". Unknown figures sort last in either direction; ties
+ * fall back to the name, then the id, ascending.
+ */
+export type BoardQuery = { text: string; wave: string; region: string; verdict: Path | null; over_budget: boolean; sort: BoardSort; desc: boolean }
+/**
+ * Which column a board view is ordered by.
+ */
+export type BoardSort = "name" | "wave" | "region" | "overall" | "budget" | "spend" | "variance" | "ucr"
 /**
  * Portfolio totals of the rows shown, exact.
  */
@@ -716,30 +773,7 @@ export type BoardTotals = { use_cases: number; budget_usd: string; spend_usd: st
  * Total spend against total forecast (use cases with both), percent.
  */
 variance_pct: string | null; over_budget: number; open_sev1: number; open_sev2: number }
-/**
- * The board as the app draws it: the store's board (rows, scores,
- * figures, sparklines, totals) with each row's five lights as verdicts
- * only; the worded explanations, a few kB per row, are asked for one row
- * at a time (`board_row_score`), so 10,000 rows cross IPC in a few MB.
- */
-export type BoardView = { as_of: string | null; rubric_version: number; rubric_name: string; 
-/**
- * The dimensions of every row's `lights`, in order.
- */
-dimensions: Dimension[]; rows: BoardLine[]; totals: BoardTotals; unallocated_cost_usd: string | null; vs_approved: BudgetVsApproved | null }
 export type Boost = { use_case: string; name: string; amount_usd: string; projected_value: string }
-/**
- * The board's "difference from the approved plan".
- */
-export type BudgetVsApproved = { scenario: string; approved_at: string | null; lines: ApprovedDifference[]; 
-/**
- * Sum of current budgets of the use cases that exist.
- */
-current_total_usd: string; 
-/**
- * Sum of the approved new budgets.
- */
-approved_total_usd: string; difference_usd: string }
 /**
  * What one edit changed: a record's state before and after.
  */
@@ -1663,6 +1697,10 @@ budget_usd: string; levers: string[];
  * use case's default scenario path is Retire from this date.
  */
 sunset_date?: string | null }
+/**
+ * Every use case's id and name, by id (pickers).
+ */
+export type UseCaseChoice = { id: string; name: string }
 /**
  * A use case's mapped cost.
  */

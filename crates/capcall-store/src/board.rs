@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use capcall_core::board::{self, BoardTotals, RowFigures};
 use capcall_core::incident::{DateRange, Incident};
-use capcall_core::rubric::{self, Score};
+use capcall_core::model::UseCase;
+use capcall_core::rubric::{self, Path, Score};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -130,65 +131,73 @@ impl Board {
     /// money, every cell through the CSV-injection rule, RFC 4180 quoting.
     pub fn to_csv(&self, ids: &[String]) -> Result<String> {
         let by_id: HashMap<&str, &BoardRow> = self.rows.iter().map(|r| (r.row.use_case.id.as_str(), r)).collect();
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(vec![]);
-        let head = [
-            "id",
-            "name",
-            "owner",
-            "wave",
-            "region",
-            "status",
-            "overall",
-            "budget_usd",
-            "quarter",
-            "spend_usd",
-            "forecast_usd",
-            "variance_pct",
-            "over_budget",
-            "ucr",
-            "ucr_change_pct",
-            "open_sev1",
-            "open_sev2",
-        ];
-        let csv_err = |e: csv::Error| StoreError::Invalid(format!("board CSV: {e}"));
-        w.write_record(head).map_err(csv_err)?;
-        let opt = |v: Option<String>| v.unwrap_or_default();
+        let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(r) = by_id.get(id.as_str()) else {
                 return Err(StoreError::NotFound(format!("no use case '{id}' on the board")));
             };
-            let (u, f) = (&r.row.use_case, &r.figures);
-            let cells = [
-                u.id.clone(),
-                u.name.clone(),
-                u.owner.clone(),
-                u.wave.clone(),
-                u.region.clone(),
-                u.status.as_str().to_string(),
-                r.score.overall.as_str().to_string(),
-                u.budget_usd.to_string(),
-                f.quarter.clone(),
-                opt(f.spend_usd.map(|m| m.to_string())),
-                opt(f.forecast_usd.map(|m| m.to_string())),
-                opt(f.variance_pct.map(|d| d.to_string())),
-                if f.over_budget { "yes" } else { "no" }.to_string(),
-                opt(f.ucr.ucr.map(|d| d.to_string())),
-                opt(f.ucr.change_pct.map(|d| d.to_string())),
-                f.open_sev1.to_string(),
-                f.open_sev2.to_string(),
-            ];
-            w.write_record(
-                cells
-                    .iter()
-                    .map(|c| capcall_core::format::csv_formula_safe(c).into_owned()),
-            )
-            .map_err(csv_err)?;
+            rows.push((&r.row.use_case, r.score.overall, &r.figures));
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))?;
-        String::from_utf8(bytes).map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))
+        csv_of(rows)
     }
+}
+
+/// The board CSV of `rows` (use case, overall path, figures), in order.
+pub(crate) fn csv_of<'a>(rows: impl IntoIterator<Item = (&'a UseCase, Path, &'a RowFigures)>) -> Result<String> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(vec![]);
+    let head = [
+        "id",
+        "name",
+        "owner",
+        "wave",
+        "region",
+        "status",
+        "overall",
+        "budget_usd",
+        "quarter",
+        "spend_usd",
+        "forecast_usd",
+        "variance_pct",
+        "over_budget",
+        "ucr",
+        "ucr_change_pct",
+        "open_sev1",
+        "open_sev2",
+    ];
+    let csv_err = |e: csv::Error| StoreError::Invalid(format!("board CSV: {e}"));
+    w.write_record(head).map_err(csv_err)?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for (u, overall, f) in rows {
+        let cells = [
+            u.id.clone(),
+            u.name.clone(),
+            u.owner.clone(),
+            u.wave.clone(),
+            u.region.clone(),
+            u.status.as_str().to_string(),
+            overall.as_str().to_string(),
+            u.budget_usd.to_string(),
+            f.quarter.clone(),
+            opt(f.spend_usd.map(|m| m.to_string())),
+            opt(f.forecast_usd.map(|m| m.to_string())),
+            opt(f.variance_pct.map(|d| d.to_string())),
+            if f.over_budget { "yes" } else { "no" }.to_string(),
+            opt(f.ucr.ucr.map(|d| d.to_string())),
+            opt(f.ucr.change_pct.map(|d| d.to_string())),
+            f.open_sev1.to_string(),
+            f.open_sev2.to_string(),
+        ];
+        w.write_record(
+            cells
+                .iter()
+                .map(|c| capcall_core::format::csv_formula_safe(c).into_owned()),
+        )
+        .map_err(csv_err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| StoreError::Invalid(format!("board CSV: {e}")))
 }

@@ -13,6 +13,7 @@
 // crates/capcall-store/tests/store/architecture.rs keeps it so.
 mod audit;
 mod board;
+mod board_grid;
 mod config;
 mod context;
 mod csv_input;
@@ -27,6 +28,7 @@ mod import;
 mod incidents;
 mod intake;
 mod lock;
+mod memory;
 mod plans;
 mod portfolio;
 #[cfg(test)]
@@ -39,6 +41,7 @@ mod state;
 
 pub use audit::{AuditDigest, AuditEntry, Verification};
 pub use board::Board;
+pub use board_grid::{compare_text, fold, BoardGrid, BoardLine, BoardQuery, BoardSelection, BoardSort, TextKey};
 pub use capcall_core::scenario::Comparison;
 pub use config::{default_portfolio_path, system_context, whoami, ConfigFile};
 pub use context::Context;
@@ -52,6 +55,7 @@ pub use focus::{
     MappingReport, MappingVersion, UnallocatedService,
 };
 pub use import::{parse_date, preview as preview_csv, CsvPreview, ImportKind, ImportProgress, ImportReport};
+pub use memory::release_free_memory;
 pub use plans::StoredPlan;
 pub use portfolio::{Access, Portfolio, UcrBy, UseCaseRow};
 pub use rubrics::RubricVersion;

@@ -11,6 +11,8 @@ use tempfile::TempDir;
 
 #[path = "store/architecture.rs"]
 mod architecture;
+#[path = "store/board_grid.rs"]
+mod board_grid;
 #[path = "store/focus.rs"]
 mod focus;
 #[path = "store/focus_parquet.rs"]

@@ -2,17 +2,20 @@
 // verdict, budget against last quarter's spend and forecast, the labelled
 // UCR and its sparkline, open sev1/sev2 incidents; portfolio totals pinned
 // on top; filters, accent-insensitive search, locale-aware sort, keyboard,
-// CSV of the current view. Every figure comes from the core.
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
+// CSV of the current view. The board stays in Rust (board_page): filter,
+// search and sort run there, and the UI holds only the rows it draws (plus
+// overscan), asked for a window at a time as the list scrolls. Every figure
+// comes from the core.
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
-import type { AppError, BoardLine as BoardRow, BoardView as Board, Score } from "../bindings";
-import { BoardIndex, distinct, type BoardFilter, type SortKey } from "../lib/board";
+import type { AppError, BoardLine as BoardRow, BoardPage, BoardQuery, BoardSort, Path, Score } from "../bindings";
+import { sparkPath } from "../lib/grid";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
-import { Badge, ErrorBanner, Light, Loading } from "./common";
+import { Badge, ChoiceFilter, ErrorBanner, Light, Loading } from "./common";
 import { sharedUndo } from "../lib/undo";
 import { startLatency, useLatency } from "../lib/latency";
 import { useFillHeight } from "../lib/layout";
+import { useVirtualRows, windowToFetch } from "../lib/virtual";
 
 /** Every board row is this tall (two lines of text), so the virtualizer knows where each row is. */
 const ROW_H = 54;
@@ -87,143 +90,184 @@ function AddUseCase({ onAdded }: { onAdded: (id: string) => void }) {
   );
 }
 
+/** Rows asked for beyond the visible ones, on each side. */
+const FETCH_OVERSCAN = 40;
+/** Rows kept in memory at most; those far from the view are dropped. */
+const KEEP_ROWS = 1500;
+
+const VERDICTS: readonly (readonly [Path, string])[] = [
+  ["Expand", "Expand"],
+  ["Hold", "Hold"],
+  ["Retire", "Retire"],
+];
+const SORTS: readonly (readonly [BoardSort, string])[] = [
+  ["overall", "Sort: verdict"],
+  ["name", "Sort: name"],
+  ["wave", "Sort: wave"],
+  ["region", "Sort: region"],
+  ["budget", "Sort: budget"],
+  ["spend", "Sort: spend"],
+  ["variance", "Sort: vs forecast"],
+  ["ucr", "Sort: UCR"],
+];
+
+/** The rows of the current view that are loaded, by position in the view. */
+type Loaded = { seq: number; rows: Map<number, BoardRow> };
+
 export function BoardView({ open }: { open: (id: string) => void }) {
-  const [board, setBoard] = useState<Board | null>(null);
+  const [page, setPage] = useState<BoardPage | null>(null);
+  const [loaded, setLoaded] = useState<Loaded>({ seq: 0, rows: new Map() });
   const [error, setError] = useState<AppError | null>(null);
   const [asOf, setAsOf] = useState("");
-  const [filter, setFilter] = useState<BoardFilter>({ text: "", wave: "", region: "", verdict: "", overBudget: false });
+  const [query, setQuery] = useState<BoardQuery>({ text: "", wave: "", region: "", verdict: null, over_budget: false, sort: "overall", desc: false });
   const [asOfText, setAsOfText] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "overall", desc: false });
   const [cursor, setCursor] = useState(0);
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLTableSectionElement>(null);
   const [headH, setHeadH] = useState(80);
   const [head1, setHead1] = useState(33);
-  const height = useFillHeight(scrollRef, [board, saved, error]);
+  const height = useFillHeight(scrollRef, [page === null, saved, error]);
+  // The latest request wins: answers to older ones are dropped.
+  const seq = useRef(0);
+  const snapshot = useRef<number | null>(null);
+  const asked = useRef(new Set<string>());
+  // A new view asks for the rows on screen and a few more (a small answer:
+  // the keystroke's latency); scrolling then asks for wider windows.
+  const visibleRows = Math.ceil(height / ROW_H) + 10;
 
+  /** Asks for rows offset..offset+limit of `q`; `fresh`: a new board (a new snapshot). */
+  const fetchPage = useCallback(
+    (q: BoardQuery, offset: number, limit: number, fresh: boolean, forSeq: number) =>
+      call(commands.boardPage(asOf || null, fresh ? null : snapshot.current, q, offset, limit)).then((p) => {
+        if (forSeq !== seq.current) return;
+        snapshot.current = p.snapshot;
+        setPage(p);
+        setLoaded((prev) => {
+          const rows = prev.seq === forSeq ? new Map(prev.rows) : new Map<number, BoardRow>();
+          p.rows.forEach((r, k) => rows.set(p.offset + k, r));
+          if (rows.size > KEEP_ROWS)
+            for (const i of rows.keys()) if (i < p.offset - KEEP_ROWS / 2 || i > p.offset + p.rows.length + KEEP_ROWS / 2) rows.delete(i);
+          return { seq: forSeq, rows };
+        });
+      }),
+    [asOf],
+  );
+
+  // A new board: on first show, a new as-of date, or after an edit here.
   useEffect(() => {
     setError(null);
-    call(commands.board(asOf || null))
-      .then((b) => {
-        setBoard(b);
-        setAsOfText(b.as_of ?? "");
-      })
-      .catch((e) => setError(errorOf(e)));
+    const s = ++seq.current;
+    asked.current = new Set();
+    fetchPage(query, 0, visibleRows, true, s).catch((e) => setError(errorOf(e)));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [asOf, reloadKey]);
+  useEffect(() => {
+    if (page) setAsOfText(page.as_of ?? "");
+  }, [page?.as_of]);
 
-  // Keys, ranks and orders are computed once per board load; a search
-  // keystroke then filters a precomputed order (no sort, no string folding per row).
-  const index = useMemo(() => (board ? new BoardIndex(board.rows) : null), [board]);
-  const view = useMemo(() => (index ? index.view(filter, sort.key, sort.desc) : []), [index, filter, sort]);
-  const waves = useMemo(() => (board ? distinct(board.rows, (r) => r.row.wave) : []), [board]);
-  const regions = useMemo(() => (board ? distinct(board.rows, (r) => r.row.region) : []), [board]);
-  const counts = useMemo(() => {
-    const c: Record<string, number> = { Expand: 0, Hold: 0, Retire: 0 };
-    if (index) for (const i of view) c[index.rows[i].overall] += 1;
-    return c;
-  }, [index, view]);
-  const approved = useMemo(() => new Map(board?.vs_approved?.lines.map((l) => [l.use_case, l]) ?? []), [board]);
+  // Another view of the same board: filter, search or sort changed.
+  const firstQuery = useRef(true);
+  useEffect(() => {
+    if (firstQuery.current) {
+      firstQuery.current = false;
+      return;
+    }
+    const s = ++seq.current;
+    asked.current = new Set();
+    setCursor(0);
+    scrollRef.current?.scrollTo({ top: 0 });
+    fetchPage(query, 0, visibleRows, false, s).catch((e) => setError(errorOf(e)));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query]);
 
+  const count = page?.count ?? 0;
   useLayoutEffect(() => {
     if (!headRef.current) return;
     setHeadH(headRef.current.getBoundingClientRect().height);
     setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 33);
-  }, [board, view.length === 0]);
-  // Orders of every sort key made while the user reads the first screen,
-  // so the first click on a header is a filter pass, not a sort.
-  useEffect(() => {
-    if (!index) return;
-    let stop = false;
-    const keys: SortKey[] = ["name", "budget", "spend", "variance", "ucr", "wave", "region", "overall"];
-    const jobs = keys.flatMap((k) => [() => index.order(k, false), () => index.order(k, true)]);
-    const next = () => {
-      const job = jobs.shift();
-      if (!stop && job) {
-        job();
-        setTimeout(next, 30);
-      }
-    };
-    const first = setTimeout(next, 500);
-    return () => {
-      stop = true;
-      clearTimeout(first);
-    };
-  }, [index]);
-  const virtualizer = useVirtualizer({
-    count: view.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_H,
-    overscan: 10,
-    paddingStart: headH,
-    scrollPaddingStart: headH,
-  });
-  const items = virtualizer.getVirtualItems();
+  }, [page === null, count === 0]);
+  const { items, before, after, scrollToIndex } = useVirtualRows({ count, scrollRef, rowH: ROW_H, headH, overscan: 10 });
 
-  useLatency("search", [view]);
-  useLatency("sort", [view]);
+  // Rows scrolled into view that are not loaded yet: ask for their window.
+  const first = items.length ? items[0].index : 0;
+  const last = items.length ? items[items.length - 1].index + 1 : 0;
+  useEffect(() => {
+    if (!page || loaded.seq !== seq.current) return;
+    const w = windowToFetch(first, last, count, (i) => loaded.rows.has(i), FETCH_OVERSCAN);
+    if (!w) return;
+    const key = `${seq.current}:${w.offset}:${w.limit}`;
+    if (asked.current.has(key)) return;
+    asked.current.add(key);
+    fetchPage(query, w.offset, w.limit, false, seq.current).catch((e) => setError(errorOf(e)));
+  }, [first, last, count, loaded, page, query, fetchPage]);
+
+  useLatency("search", [loaded.seq]);
+  useLatency("sort", [loaded.seq]);
   useLatency("move", [cursor]);
   const move = (to: number) => {
-    const next = Math.max(0, Math.min(to, view.length - 1));
+    const next = Math.max(0, Math.min(to, count - 1));
     setCursor(next);
-    virtualizer.scrollToIndex(next, { align: "auto" });
+    scrollToIndex(next);
   };
   const pageRows = Math.max(1, Math.floor((height - headH) / ROW_H) - 1);
   const onKey = (e: React.KeyboardEvent) => {
-    const keys: Record<string, number> = { ArrowDown: cursor + 1, ArrowUp: cursor - 1, PageDown: cursor + pageRows, PageUp: cursor - pageRows, Home: 0, End: view.length - 1 };
+    const keys: Record<string, number> = { ArrowDown: cursor + 1, ArrowUp: cursor - 1, PageDown: cursor + pageRows, PageUp: cursor - pageRows, Home: 0, End: count - 1 };
     if (e.key in keys && (e.target as HTMLElement).tagName !== "INPUT") {
       startLatency("move");
       move(keys[e.key]);
       e.preventDefault();
-    } else if (e.key === "Enter" && index && view[cursor] !== undefined) {
-      open(index.rows[view[cursor]].row.id);
+    } else if (e.key === "Enter") {
+      const r = loaded.rows.get(cursor);
+      if (r) open(r.row.id);
     }
   };
 
   // Tell the backend once the board is on screen (startup benchmark).
   const reported = useRef(false);
   useEffect(() => {
-    if (board && !reported.current) {
+    if (page && !reported.current) {
       reported.current = true;
       requestAnimationFrame(() => void commands.boardDrawn());
     }
-  }, [board]);
+  }, [page]);
 
-  // A new view starts at its top.
-  useEffect(() => {
-    setCursor(0);
-    scrollRef.current?.scrollTo({ top: 0 });
-  }, [filter, sort]);
-
-  const header = (key: SortKey, label: string, cls = "") => (
-    <th className={`sortable ${cls}`} onClick={() => {
+  const set = (change: Partial<BoardQuery>) => setQuery((q) => ({ ...q, ...change }));
+  const header = (key: BoardSort, label: string, cls = "") => (
+    <th
+      className={`sortable ${cls}`}
+      onClick={() => {
         startLatency("sort");
-        setSort({ key, desc: sort.key === key ? !sort.desc : false });
-      }} aria-sort={sort.key === key ? (sort.desc ? "descending" : "ascending") : "none"}>
+        set({ sort: key, desc: query.sort === key ? !query.desc : false });
+      }}
+      aria-sort={query.sort === key ? (query.desc ? "descending" : "ascending") : "none"}
+    >
       {label}
-      {sort.key === key ? (sort.desc ? " ▾" : " ▴") : ""}
+      {query.sort === key ? (query.desc ? " ▾" : " ▴") : ""}
     </th>
   );
+  const quarter = useMemo(() => loaded.rows.values().next().value?.figures.quarter, [loaded]);
 
-  if (error) return <ErrorBanner error={error} />;
-  if (!board || !index) return <Loading />;
-  if (board.rows.length === 0)
+  if (error && !page) return <ErrorBanner error={error} />;
+  if (!page) return <Loading />;
+  if (page.totals.use_cases === 0)
     return (
       <div className="empty">
         <h2>This portfolio is empty</h2>
         <p>Import use_cases.csv and observations.csv from the Import screen, or use File › Reset to demo portfolio.</p>
       </div>
     );
+  const t = page.totals;
   return (
     <div>
       <div className="page-head">
         <div>
           <h1>Portfolio</h1>
           <div className="muted">
-            Scored as of <strong data-testid="as-of">{board.as_of}</strong> under {board.rubric_name} (v{board.rubric_version}) ·{" "}
-            <span className="count expand">{counts.Expand} Expand</span> · <span className="count hold">{counts.Hold} Hold</span> ·{" "}
-            <span className="count retire">{counts.Retire} Retire</span>
+            Scored as of <strong data-testid="as-of">{page.as_of}</strong> under {page.rubric_name} (v{page.rubric_version}) ·{" "}
+            <span className="count expand">{page.expand} Expand</span> · <span className="count hold">{page.hold} Hold</span> ·{" "}
+            <span className="count retire">{page.retire} Retire</span>
           </div>
         </div>
         <label className="field inline">
@@ -234,76 +278,50 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             placeholder="YYYY-MM-DD"
             inputMode="numeric"
             onChange={(e) => setAsOfText(e.target.value)}
-            onBlur={() => /^\d{4}-\d{2}-\d{2}$/.test(asOfText.trim()) && asOfText.trim() !== board.as_of && setAsOf(asOfText.trim())}
+            onBlur={() => /^\d{4}-\d{2}-\d{2}$/.test(asOfText.trim()) && asOfText.trim() !== page.as_of && setAsOf(asOfText.trim())}
             onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
             aria-label="Score as of date (YYYY-MM-DD)"
             data-testid="as-of-input"
           />
         </label>
       </div>
+      {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
       <div className="filters">
-        <input placeholder="Search use cases…" value={filter.text} onChange={(e) => {
+        <input
+          placeholder="Search use cases…"
+          value={query.text}
+          onChange={(e) => {
             startLatency("search");
-            setFilter({ ...filter, text: e.target.value });
+            set({ text: e.target.value });
           }}
           aria-label="Search"
         />
-        <select value={filter.wave} onChange={(e) => setFilter({ ...filter, wave: e.target.value })} aria-label="Wave">
-          <option value="">All waves</option>
-          {waves.map((w) => (
-            <option key={w} value={w}>
-              {w}
-            </option>
-          ))}
-        </select>
-        <select value={filter.region} onChange={(e) => setFilter({ ...filter, region: e.target.value })} aria-label="Region">
-          <option value="">All regions</option>
-          {regions.map((w) => (
-            <option key={w} value={w}>
-              {w}
-            </option>
-          ))}
-        </select>
-        <select value={filter.verdict} onChange={(e) => setFilter({ ...filter, verdict: e.target.value })} aria-label="Verdict" data-testid="verdict-filter">
-          <option value="">All verdicts</option>
-          <option value="Expand">Expand</option>
-          <option value="Hold">Hold</option>
-          <option value="Retire">Retire</option>
-        </select>
+        <ChoiceFilter value={query.wave} onChange={(wave) => set({ wave })} label="Wave" all="All waves" choices={page.waves} />
+        <ChoiceFilter value={query.region} onChange={(region) => set({ region })} label="Region" all="All regions" choices={page.regions} />
+        <ChoiceFilter value={query.verdict ?? ""} onChange={(v) => set({ verdict: v ? (v as Path) : null })} label="Verdict" all="All verdicts" choices={VERDICTS} testid="verdict-filter" />
         <select
-          value={sort.key}
+          value={query.sort}
           onChange={(e) => {
             startLatency("sort");
-            setSort({ key: e.target.value as SortKey, desc: false });
+            set({ sort: e.target.value as BoardSort, desc: false });
           }}
           aria-label="Sort by"
         >
-          {(
-            [
-              ["overall", "Sort: verdict"],
-              ["name", "Sort: name"],
-              ["wave", "Sort: wave"],
-              ["region", "Sort: region"],
-              ["budget", "Sort: budget"],
-              ["spend", "Sort: spend"],
-              ["variance", "Sort: vs forecast"],
-              ["ucr", "Sort: UCR"],
-            ] as [SortKey, string][]
-          ).map(([k, label]) => (
+          {SORTS.map(([k, label]) => (
             <option key={k} value={k}>
               {label}
             </option>
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" checked={filter.overBudget} onChange={(e) => setFilter({ ...filter, overBudget: e.target.checked })} /> Over budget only
+          <input type="checkbox" checked={query.over_budget} onChange={(e) => set({ over_budget: e.target.checked })} /> Over budget only
         </label>
         <button
           className="ghost"
           data-testid="board-csv"
           onClick={async () => {
             try {
-              const file = await call(commands.exportBoardCsv(board.as_of, view.map((i) => index.rows[i].row.id), null));
+              const file = await call(commands.exportBoardCsv(page.as_of, page.snapshot, query, null));
               setSaved(file);
             } catch (e) {
               setError(errorOf(e));
@@ -313,19 +331,26 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           Export view to CSV
         </button>
         {saved && <span className="muted small">Saved {saved}</span>}
-        <AddUseCase onAdded={(id) => { setSaved(null); setReloadKey((k) => k + 1); setFilter({ ...filter, text: id }); }} />
+        <AddUseCase
+          onAdded={(id) => {
+            setSaved(null);
+            setReloadKey((k) => k + 1);
+            set({ text: id });
+          }}
+        />
       </div>
       <div className="legend muted small" data-testid="legend">
-        Lights, left to right: Value · SLOs · Safety · Economics · Adoption.{" "}
-        <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
-        Spend, forecast and UCR are for {board.totals.use_cases > 0 && board.rows[0] ? board.rows[0].figures.quarter : "the last complete quarter"}, the last complete quarter.
+        Lights, left to right: Value · SLOs · Safety · Economics · Adoption. <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
+        Spend, forecast and UCR are for {quarter ?? "the last complete quarter"}, the last complete quarter.
       </div>
       <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onKey} data-testid="board-scroll">
-        <table className="grid board vtable" data-testid="board" aria-rowcount={view.length}>
+        <table className="grid board vtable" data-testid="board" aria-rowcount={count}>
           <thead ref={headRef}>
             <tr>
               {header("name", "Use case")}
-              <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">V · S · Sa · E · A</th>
+              <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">
+                V · S · Sa · E · A
+              </th>
               {header("overall", "Overall")}
               {header("budget", "Budget / qtr (USD)", "num")}
               {header("spend", "Spend (USD)", "num")}
@@ -335,54 +360,58 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             </tr>
             <tr className="board-totals" data-testid="board-totals">
               <th colSpan={3}>
-                Portfolio: {board.totals.use_cases.toLocaleString("en-US")} use cases
-                {view.length !== board.rows.length && <span data-testid="shown-count"> · {view.length.toLocaleString("en-US")} shown</span>}
-                {board.totals.over_budget > 0 && <span className="over"> · {board.totals.over_budget} over budget</span>}
-                {board.totals.open_sev1 + board.totals.open_sev2 > 0 && (
+                Portfolio: {t.use_cases.toLocaleString("en-US")} use cases
+                {count !== t.use_cases && <span data-testid="shown-count"> · {count.toLocaleString("en-US")} shown</span>}
+                {t.over_budget > 0 && <span className="over"> · {t.over_budget} over budget</span>}
+                {t.open_sev1 + t.open_sev2 > 0 && (
                   <span className="incident-mark">
                     {" "}
-                    · open incidents: {board.totals.open_sev1} sev1, {board.totals.open_sev2} sev2
+                    · open incidents: {t.open_sev1} sev1, {t.open_sev2} sev2
                   </span>
                 )}
               </th>
-              <th className="num">{formatMoney(board.totals.budget_usd)}</th>
-              <th className="num" title={`exact: ${board.totals.spend_usd}`}>
-                {formatMoney(board.totals.spend_usd)}
-                {board.unallocated_cost_usd !== null && (
-                  <div className="muted small" title={`exact: ${board.unallocated_cost_usd}`} data-testid="unallocated">
-                    + {formatMoney(board.unallocated_cost_usd)} unallocated
+              <th className="num">{formatMoney(t.budget_usd)}</th>
+              <th className="num" title={`exact: ${t.spend_usd}`}>
+                {formatMoney(t.spend_usd)}
+                {page.unallocated_cost_usd !== null && (
+                  <div className="muted small" title={`exact: ${page.unallocated_cost_usd}`} data-testid="unallocated">
+                    + {formatMoney(page.unallocated_cost_usd)} unallocated
                   </div>
                 )}
               </th>
-              <th className="num">{formatPct(board.totals.variance_pct)}</th>
+              <th className="num">{formatPct(t.variance_pct)}</th>
               <th />
               <th className="spark" />
             </tr>
           </thead>
           <tbody>
-            {items.length > 0 && <tr className="spacer" style={{ height: items[0].start - headH }} aria-hidden />}
+            {items.length > 0 && <tr className="spacer" style={{ height: before }} aria-hidden />}
             {items.map((it) => {
-              const r = index.rows[view[it.index]];
+              const r = loaded.rows.get(it.index);
+              if (!r)
+                return (
+                  <tr key={`pending-${it.index}`} data-index={it.index} className={`pending ${it.index === cursor ? "cursor" : ""}`} style={{ height: ROW_H }}>
+                    <td colSpan={8} />
+                  </tr>
+                );
               return (
                 <BoardLine
                   key={r.row.id}
                   r={r}
                   at={it.index}
                   cursor={it.index === cursor}
-                  spark={index.spark(view[it.index], SPARK_W, SPARK_H)}
-                  approved={approved.get(r.row.id)}
-                  approvedName={board.vs_approved?.scenario ?? ""}
-                  dims={board.dimensions}
-                  asOf={board.as_of}
+                  approvedName={page.approved_scenario ?? ""}
+                  dims={page.dimensions}
+                  asOf={page.as_of}
                   select={setCursor}
                   open={open}
                 />
               );
             })}
-            {items.length > 0 && <tr className="spacer" style={{ height: virtualizer.getTotalSize() - items[items.length - 1].end }} aria-hidden />}
+            {items.length > 0 && <tr className="spacer" style={{ height: after }} aria-hidden />}
           </tbody>
         </table>
-        {view.length === 0 && (
+        {count === 0 && (
           <div className="empty small" data-testid="board-no-match">
             No use case matches these filters.
           </div>
@@ -393,10 +422,11 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   );
 }
 
-type ApprovedLine = NonNullable<Board["vs_approved"]>["lines"][number];
-
 /** One board row; re-renders only when its own data or the cursor on it changes. */
-const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; spark: string; approved: ApprovedLine | undefined; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+  // One SVG path per drawn row, made when the row is first drawn.
+  const spark = useMemo(() => sparkPath(r.sparkline, SPARK_W, SPARK_H), [r.sparkline]);
+  const approved = r.vs_approved;
   // The worded explanations are asked for when the pointer first reaches the lights.
   const [score, setScore] = useState<Score | null>(null);
   const explain = () => {
@@ -431,7 +461,7 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, spark, approved, appr
                 {formatMoney(r.row.budget_usd)}
                 {(() => {
                   const a = approved;
-                  return a && a.difference_usd && a.difference_usd !== "0.00" ? (
+                  return a && a.difference_usd ? (
                     <div className="muted small" title={`approved plan (${approvedName}): ${formatMoney(a.approved_new_budget_usd)}`} data-testid={`vs-approved-${r.row.id}`}>
                       {a.difference_usd.startsWith("-") ? "" : "+"}
                       {formatMoney(a.difference_usd)} vs approved

@@ -27,8 +27,8 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
       .catch((e) => setError(errorOf(e)));
   useEffect(() => {
     load();
-    call(commands.board(null))
-      .then((b) => setUseCases(b.rows.map((r) => ({ id: r.row.id, name: r.row.name }))))
+    call(commands.useCaseChoices())
+      .then(setUseCases)
       .catch(() => {});
     call(commands.scenarios())
       .then((list) => {

@@ -4,7 +4,6 @@
 // (pure Rust recompute over IPC); edits save on blur with undo/redo; save,
 // clone, compare side by side, approve.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Comparison, LineGroup, LineInput, LiveLine, ModellerSaved, ModellerView, Params, Path, Policy, ScenarioMeta, Totals } from "../bindings";
 import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, textRanks } from "../lib/grid";
@@ -13,7 +12,8 @@ import { useFillHeight } from "../lib/layout";
 import { formatMoney, formatUcr, looksLikeAmount } from "../lib/format";
 import { sharedUndo } from "../lib/undo";
 import type { LineDrift } from "../bindings";
-import { Badge, ErrorBanner, Loading, StateBadge } from "./common";
+import { Badge, ChoiceFilter, ErrorBanner, Loading, StateBadge } from "./common";
+import { useVirtualRows } from "../lib/virtual";
 
 type MoneyField = "ask_usd" | "floor_usd" | "cap_usd" | "decommission_usd";
 type TextField = MoneyField | "return_per_usd" | "reason" | "sunset_date";
@@ -131,6 +131,17 @@ class LineIndex {
     return out;
   }
 }
+
+const VERDICT_CHOICES = [
+  ["Expand", "Verdict Expand"],
+  ["Hold", "Verdict Hold"],
+  ["Retire", "Verdict Retire"],
+] as const;
+const PATH_CHOICES = [
+  ["Expand", "Path Expand"],
+  ["Hold", "Path Hold"],
+  ["Retire", "Path Retire"],
+] as const;
 
 export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const [list, setList] = useState<ScenarioMeta[] | null>(null);
@@ -328,15 +339,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     setHeadH(headRef.current.getBoundingClientRect().height);
     setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 30);
   }, [view, meta]);
-  const virtualizer = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_H,
-    overscan: 12,
-    paddingStart: headH,
-    scrollPaddingStart: headH,
-  });
-  const items = virtualizer.getVirtualItems();
+  const { items, before, after, scrollToIndex } = useVirtualRows({ count: shown.length, scrollRef, rowH: ROW_H, headH, overscan: 12 });
   const onGridKey = (e: React.KeyboardEvent) => {
     const tag = (e.target as HTMLElement).tagName;
     if (tag === "INPUT" || tag === "SELECT") return;
@@ -344,7 +347,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
     if (e.key in keys) {
       const next = Math.max(0, Math.min(keys[e.key], shown.length - 1));
       setCursor(next);
-      virtualizer.scrollToIndex(next, { align: "auto" });
+      scrollToIndex(next);
       e.preventDefault();
     }
   };
@@ -563,34 +566,10 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
           </div>
           <div className="filters grid-tools">
             <input placeholder="Search use cases…" value={filter.text} onChange={(e) => setF({ text: e.target.value })} aria-label="Search lines" data-testid="line-search" />
-            <select value={filter.wave} onChange={(e) => setF({ wave: e.target.value })} aria-label="Wave">
-              <option value="">All waves</option>
-              {waves.map((w) => (
-                <option key={w} value={w}>
-                  {w}
-                </option>
-              ))}
-            </select>
-            <select value={filter.region} onChange={(e) => setF({ region: e.target.value })} aria-label="Region">
-              <option value="">All regions</option>
-              {regions.map((w) => (
-                <option key={w} value={w}>
-                  {w}
-                </option>
-              ))}
-            </select>
-            <select value={filter.verdict} onChange={(e) => setF({ verdict: e.target.value })} aria-label="Rubric verdict" data-testid="line-verdict">
-              <option value="">Any verdict</option>
-              <option value="Expand">Verdict Expand</option>
-              <option value="Hold">Verdict Hold</option>
-              <option value="Retire">Verdict Retire</option>
-            </select>
-            <select value={filter.path} onChange={(e) => setF({ path: e.target.value })} aria-label="Path" data-testid="line-path">
-              <option value="">Any path</option>
-              <option value="Expand">Path Expand</option>
-              <option value="Hold">Path Hold</option>
-              <option value="Retire">Path Retire</option>
-            </select>
+            <ChoiceFilter value={filter.wave} onChange={(wave) => setF({ wave })} label="Wave" all="All waves" choices={waves} />
+            <ChoiceFilter value={filter.region} onChange={(region) => setF({ region })} label="Region" all="All regions" choices={regions} />
+            <ChoiceFilter value={filter.verdict} onChange={(verdict) => setF({ verdict })} label="Rubric verdict" all="Any verdict" choices={VERDICT_CHOICES} testid="line-verdict" />
+            <ChoiceFilter value={filter.path} onChange={(path) => setF({ path })} label="Path" all="Any path" choices={PATH_CHOICES} testid="line-path" />
             <label className="check">
               <input type="checkbox" checked={filter.changed} onChange={(e) => setF({ changed: e.target.checked })} /> Overridden or edited only
             </label>
@@ -641,7 +620,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                 </tr>
               </thead>
               <tbody>
-                {items.length > 0 && <tr className="spacer" style={{ height: items[0].start - headH }} aria-hidden />}
+                {items.length > 0 && <tr className="spacer" style={{ height: before }} aria-hidden />}
                 {items.map((it) => {
                   const i = shown[it.index];
                   const saved = lines[i];
@@ -662,7 +641,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                     />
                   );
                 })}
-                {items.length > 0 && <tr className="spacer" style={{ height: virtualizer.getTotalSize() - items[items.length - 1].end }} aria-hidden />}
+                {items.length > 0 && <tr className="spacer" style={{ height: after }} aria-hidden />}
               </tbody>
             </table>
             {shown.length === 0 && (

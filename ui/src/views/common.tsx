@@ -85,3 +85,20 @@ export function StateBadge({ state, testid }: { state: string; testid?: string }
 export function Loading() {
   return <div className="muted loading">Loading…</div>;
 }
+
+/** A filter select: "all" (the empty value) then each choice. Shared by the board and the scenario grid. */
+export function ChoiceFilter({ value, onChange, label, all, choices, testid }: { value: string; onChange: (v: string) => void; label: string; all: string; choices: readonly (string | readonly [string, string])[]; testid?: string }) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label} data-testid={testid}>
+      <option value="">{all}</option>
+      {choices.map((c) => {
+        const [v, text] = typeof c === "string" ? [c, c] : c;
+        return (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        );
+      })}
+    </select>
+  );
+}
