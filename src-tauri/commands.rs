@@ -128,8 +128,9 @@ impl BoardCache {
 static SNAPSHOTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 fn build_grid(state: &AppState, as_of: Option<chrono::NaiveDate>, prewarmed: bool) -> Res<BoardCache> {
-    let board = with(state, |p| p.board(as_of))?;
-    let grid = BoardGrid::new(board);
+    // The store keeps the last board in the file: a large portfolio opens
+    // without re-scoring, unless something was written since.
+    let grid: BoardGrid = with(state, |p| p.board_grid(as_of))?;
     // Scoring 10,000 use cases reads about a million observations; hand
     // the freed pages back to the system instead of keeping them mapped.
     capcall_store::release_free_memory();

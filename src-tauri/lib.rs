@@ -161,6 +161,26 @@ pub fn open_into(state: &AppState, path: &std::path::Path, create_demo: bool) ->
     }
 }
 
+/// The web view as a document viewer, not a browser: WebKit's default
+/// cache model keeps pages, decoded images and resources in memory for
+/// back/forward navigation and revisits, which a one-page app never does.
+fn lean_web_view(app: &tauri::App) {
+    #[cfg(target_os = "linux")]
+    for (_, w) in app.webview_windows() {
+        let _ = w.with_webview(|v| {
+            use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+            if let Some(ctx) = v.inner().web_context() {
+                ctx.set_cache_model(CacheModel::DocumentViewer);
+            }
+            if let Some(settings) = WebViewExt::settings(&v.inner()) {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
+}
+
 /// When the process started (for the startup benchmark).
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -181,6 +201,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            lean_web_view(app);
             // The first board is made while the window and the web view start.
             let handle = app.handle().clone();
             std::thread::spawn(move || commands::prewarm_board(&handle.state::<AppState>()));

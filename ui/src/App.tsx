@@ -106,7 +106,7 @@ export function App() {
             <div className="portfolio-path" title={info?.path}>{info ? info.path : "No portfolio open"}</div>
             {info && (
               <div className="muted small">
-                {info.use_cases} use cases · {info.observations.toLocaleString("en-US")} observations · latest {info.latest_observation ?? "—"} · approved scenario: {info.approved_scenario ?? "none"}
+                {info.use_cases.toLocaleString("en-US")} use cases · {info.observations.toLocaleString("en-US")} observations · latest {info.latest_observation ?? "—"} · approved scenario: {info.approved_scenario ?? "none"}
               </div>
             )}
           </div>

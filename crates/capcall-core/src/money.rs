@@ -535,9 +535,17 @@ impl Serialize for Measured {
 }
 
 impl<'de> Deserialize<'de> for Measured {
+    /// Reads back what `Serialize` writes: a total above the per-amount
+    /// range (a portfolio's spend can pass a billion) is an exact plain
+    /// decimal and reads back as it was; anything else parses as an amount.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Measured, D::Error> {
         let s = String::deserialize(d)?;
-        Measured::parse(&s).map_err(serde::de::Error::custom)
+        match Measured::parse(&s) {
+            Err(MoneyParseError::MeasuredTooLarge(_)) => plain_decimal(&s)
+                .map(Measured)
+                .ok_or_else(|| serde::de::Error::custom(MoneyParseError::MeasuredTooLarge(s))),
+            parsed => parsed.map_err(serde::de::Error::custom),
+        }
     }
 }
 

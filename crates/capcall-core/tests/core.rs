@@ -94,6 +94,20 @@ proptest! {
         let json = serde_json::to_string(&v).unwrap();
         prop_assert_eq!(serde_json::from_str::<Measured>(&json).unwrap(), v);
     }
+
+    /// A total may pass the per-amount range (a billion); what is written
+    /// reads back exactly (the board cache relies on it), while an amount
+    /// that large is still refused where amounts enter.
+    #[test]
+    fn measured_totals_beyond_the_amount_range_round_trip(cents in 0i64..=999_999_999_999, n in 2usize..40) {
+        let one = Measured::from_decimal(Decimal::new(cents, 4)).unwrap();
+        let total = Measured::sum(std::iter::repeat_n(one, n)).unwrap();
+        let json = serde_json::to_string(&total).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Measured>(&json).unwrap(), total);
+        if total.as_decimal().abs() >= Decimal::from(1_000_000_000) {
+            prop_assert!(Measured::parse(&total.to_string()).is_err());
+        }
+    }
 }
 
 // ---------------------------------------------------------------- rubric

@@ -26,12 +26,14 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::board::Board;
 use crate::edit::ApprovedDifference;
-use crate::error::Result;
-use crate::portfolio::UseCaseRow;
+use rusqlite::OptionalExtension;
+
+use crate::error::{Result, StoreError};
+use crate::portfolio::{Portfolio, UseCaseRow};
 
 /// One row of the board as a grid draws it: the verdicts of the five
 /// lights without their explanations (asked for one row at a time).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BoardLine {
     pub row: UseCaseRow,
@@ -235,9 +237,74 @@ fn path_rank(p: Path) -> u8 {
     }
 }
 
-impl BoardGrid {
-    /// The grid of `board`; the worded explanations are dropped here.
-    pub fn new(board: Board) -> BoardGrid {
+/// What a grid is made of, as the board cache keeps it: the header figures
+/// and the lines (no keys: they are made again on load).
+#[derive(Serialize, Deserialize)]
+struct GridParts {
+    as_of: Option<NaiveDate>,
+    rubric_version: u32,
+    rubric_name: String,
+    dimensions: Vec<Dimension>,
+    totals: BoardTotals,
+    unallocated_cost_usd: Option<Measured>,
+    approved_scenario: Option<String>,
+    lines: Vec<BoardLine>,
+}
+
+/// The cache's format: a binary reads only boards it wrote itself (the
+/// rules that made the lines may differ between versions).
+const CACHE_FORMAT: &str = concat!("board-1 capcall-store ", env!("CARGO_PKG_VERSION"));
+
+impl Portfolio {
+    /// The board as a grid as of `as_of` (default: the latest observation).
+    /// The grid last made is kept in the file (`board_cache`), so opening a
+    /// large portfolio does not re-score it; any write empties the cache in
+    /// the writing transaction, and a grid is kept only if nothing was
+    /// written while it was made.
+    pub fn board_grid(&self, as_of: Option<NaiveDate>) -> Result<BoardGrid> {
+        let key = match as_of {
+            Some(d) => Some(d),
+            None => self.latest_observation_date()?,
+        }
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+        let cached: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM board_cache WHERE as_of = ?1 AND format = ?2",
+                [&key, CACHE_FORMAT],
+                |r| r.get(0),
+            )
+            .optional()?;
+        // A cache that does not read back is recomputed, never an error.
+        if let Some(parts) = cached.and_then(|body| serde_json::from_str::<GridParts>(&body).ok()) {
+            return Ok(BoardGrid::assemble(parts));
+        }
+        let writable = self.writable();
+        let parts = crate::db::read_then_keep(
+            &self.conn,
+            |_| Ok(GridParts::of(self.board(as_of)?)),
+            |conn, parts| {
+                if !writable {
+                    return Ok(());
+                }
+                let body =
+                    serde_json::to_string(parts).map_err(|e| StoreError::Invalid(format!("board cache: {e}")))?;
+                conn.execute("DELETE FROM board_cache", [])?;
+                conn.execute(
+                    "INSERT INTO board_cache (as_of, format, body) VALUES (?1, ?2, ?3)",
+                    [&key, CACHE_FORMAT, &body],
+                )?;
+                Ok(())
+            },
+        )?;
+        Ok(BoardGrid::assemble(parts))
+    }
+}
+
+impl GridParts {
+    /// The parts of `board`'s grid; the worded explanations are dropped here.
+    fn of(board: Board) -> GridParts {
         let dimensions: Vec<Dimension> = board
             .rows
             .first()
@@ -277,6 +344,28 @@ impl BoardGrid {
                 }
             })
             .collect();
+        GridParts {
+            as_of: board.as_of,
+            rubric_version: board.rubric_version,
+            rubric_name: board.rubric_name,
+            dimensions,
+            totals: board.totals,
+            unallocated_cost_usd: board.unallocated_cost_usd,
+            approved_scenario,
+            lines,
+        }
+    }
+}
+
+impl BoardGrid {
+    /// The grid of `board`; the worded explanations are dropped here.
+    pub fn new(board: Board) -> BoardGrid {
+        BoardGrid::assemble(GridParts::of(board))
+    }
+
+    /// The grid of its parts: the keys for search and sort made once.
+    fn assemble(parts: GridParts) -> BoardGrid {
+        let lines = parts.lines;
         let (waves, wave_at) = ranked(lines.iter().map(|l| l.row.use_case.wave.clone()));
         let (regions, region_at) = ranked(lines.iter().map(|l| l.row.use_case.region.clone()));
         let keys: Vec<Keys> = lines
@@ -306,13 +395,13 @@ impl BoardGrid {
             name_rank[i as usize] = rank as u32;
         }
         BoardGrid {
-            as_of: board.as_of,
-            rubric_version: board.rubric_version,
-            rubric_name: board.rubric_name,
-            dimensions,
-            totals: board.totals,
-            unallocated_cost_usd: board.unallocated_cost_usd,
-            approved_scenario,
+            as_of: parts.as_of,
+            rubric_version: parts.rubric_version,
+            rubric_name: parts.rubric_name,
+            dimensions: parts.dimensions,
+            totals: parts.totals,
+            unallocated_cost_usd: parts.unallocated_cost_usd,
+            approved_scenario: parts.approved_scenario,
             lines,
             waves,
             regions,

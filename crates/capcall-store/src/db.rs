@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_governance.sql",
         include_str!("../../../migrations/0008_governance.sql"),
     ),
+    (
+        "0009_board_cache.sql",
+        include_str!("../../../migrations/0009_board_cache.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -390,11 +394,70 @@ impl WriteTx<'_> {
     }
 }
 
-/// Opens the step's write transaction on `conn` (see [`WriteTx`]).
+/// Opens the step's write transaction on `conn` (see [`WriteTx`]): the one
+/// way the store begins a write, so it is also where derived data (the
+/// cached board) is dropped, in the same transaction as the change.
 pub(crate) fn write_tx(conn: &mut Connection) -> Result<WriteTx<'_>> {
-    Ok(if conn.is_autocommit() {
+    let tx = if conn.is_autocommit() {
         WriteTx::Top(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     } else {
         WriteTx::Nested(conn.savepoint()?)
-    })
+    };
+    tx.execute("DELETE FROM board_cache", [])?;
+    Ok(tx)
+}
+
+/// Begins a write transaction by hand, for a step made of several calls
+/// that each open their own `write_tx` (a savepoint inside it); like
+/// `write_tx` it empties the cached board. End it with [`end_write`].
+pub(crate) fn begin_write(conn: &Connection) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    if let Err(e) = conn.execute("DELETE FROM board_cache", []) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Commits what [`begin_write`] began if `result` is a success, else rolls
+/// it back; a failed commit is rolled back and is the error.
+pub(crate) fn end_write<T>(conn: &Connection, result: Result<T>) -> Result<T> {
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    match (result, conn.execute_batch(end)) {
+        (Ok(_), Err(e)) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
+        (result, _) => result,
+    }
+}
+
+/// Runs `read` in one read transaction (one snapshot of the file), then
+/// `keep` with its result in the same transaction, committed only if no
+/// other connection wrote since the snapshot (SQLite refuses to turn a
+/// stale snapshot into a write). `keep` saves derived data; its failure
+/// is not the caller's: the result of `read` is returned either way.
+pub(crate) fn read_then_keep<T>(
+    conn: &Connection,
+    read: impl FnOnce(&Connection) -> Result<T>,
+    keep: impl FnOnce(&Connection, &T) -> Result<()>,
+) -> Result<T> {
+    if !conn.is_autocommit() {
+        return read(conn);
+    }
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let value = match read(conn) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    };
+    if keep(conn, &value)
+        .and_then(|()| Ok(conn.execute_batch("COMMIT")?))
+        .is_err()
+    {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    Ok(value)
 }

@@ -147,9 +147,7 @@ impl Portfolio {
                 ))
             }
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let day = n.readout_date.to_string();
         let seq: i64 = tx.query_row(
             "SELECT coalesce(max(seq), 0) + 1 FROM decisions WHERE readout_date = ?1",
@@ -186,9 +184,7 @@ impl Portfolio {
     /// changes nothing writes nothing.
     pub fn decision_edit(&mut self, id: &str, edit: &decision::DecisionEdit) -> Result<Decision> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let d = read(&tx, id)?;
         let n = decision::apply_edit(&d, edit).map_err(|e| match e {
             decision::EditError::NotDraft { .. } => StoreError::Conflict(e.to_string()),
@@ -233,9 +229,7 @@ impl Portfolio {
     pub fn decision_reject(&mut self, id: &str, reason: &str) -> Result<Decision> {
         self.require_writer()?;
         let reason = decision::check_rejection_reason(reason).map_err(StoreError::Invalid)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let d = read(&tx, id)?;
         if !d.status.can_move_to(Status::Rejected) {
             return Err(StoreError::Conflict(format!(
@@ -283,9 +277,7 @@ impl Portfolio {
         let workoff_days = self.rubric()?.settings.workoff_days();
         let now = self.ctx.now_utc();
         let readout = readout_date.unwrap_or(now.date());
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let existing = records::decisions(&tx)?;
         let plan = drafts_from_scenario(&DraftInputs {
             scenario,
@@ -415,9 +407,7 @@ impl Portfolio {
                 )));
             }
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         tx.execute(
             "UPDATE decisions SET status = ?1 WHERE id = ?2",
             params![to.as_str(), id],
@@ -456,9 +446,7 @@ impl Portfolio {
         use capcall_core::decision::SupersedeError as E;
         self.require_writer()?;
         let days = i64::from(self.rubric()?.settings.workoff_days());
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         // Read both inside the write transaction: what is checked is what changes.
         let read = |key: &str| -> Result<Decision> {
             tx.query_row(

@@ -40,16 +40,9 @@ impl Portfolio {
     /// holds approved work: an approved scenario, decision or plan.
     pub fn reset_to_demo(&mut self, force: bool) -> Result<()> {
         self.require_writer()?;
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        crate::db::begin_write(&self.conn)?;
         let result = self.reset_to_demo_in_tx(force);
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        match (result, self.conn.execute_batch(end)) {
-            (Ok(()), Err(e)) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e.into())
-            }
-            (result, _) => result,
-        }
+        crate::db::end_write(&self.conn, result)
     }
 
     fn reset_to_demo_in_tx(&mut self, force: bool) -> Result<()> {

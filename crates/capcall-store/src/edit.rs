@@ -203,7 +203,7 @@ pub struct LineDrift {
 }
 
 /// One use case's current budget against the approved scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ApprovedDifference {
     pub use_case: String,

@@ -52,7 +52,7 @@ use capcall_core::focus::{
 use capcall_core::model::is_slug;
 use capcall_core::money::Measured;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -723,8 +723,8 @@ fn read_rates(path: &Path) -> Result<Rates> {
 
 /// The import of one run (several files): aggregates, interned names, the
 /// billing periods met, and where their rows have been written.
-struct Run<'t, 'c> {
-    tx: &'t Transaction<'c>,
+struct Run<'t> {
+    tx: &'t Connection,
     column: CostColumn,
     currency: String,
     rates: Option<Rates>,
@@ -750,7 +750,7 @@ struct Run<'t, 'c> {
     rows: u64,
 }
 
-impl Run<'_, '_> {
+impl Run<'_> {
     fn period(&mut self, account: u32, start: i64, end: i64) -> Result<u32> {
         if let Some(p) = self.period_index.get(&(account, start)) {
             return Ok(*p);
@@ -1577,9 +1577,7 @@ impl Portfolio {
             .sum();
         self.conn.pragma_update(None, "cache_size", -65_536)?;
         let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = crate::db::write_tx(&mut self.conn)?;
             if let Some(key) = &options.tag_key {
                 set_tag_key(&tx, &self.ctx, key)?;
             }
@@ -1732,9 +1730,7 @@ impl Portfolio {
             ));
         }
         let mapping = self.checked_mapping(mapping)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let before = current_mapping(&tx)?;
         let changed = rules_changed(&before.mapping, &mapping);
         let mut version = before.version;
@@ -1760,9 +1756,7 @@ impl Portfolio {
     /// nothing.
     pub fn import_mapping(&mut self, file: &Path) -> Result<MappingReport> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let rules = read_rules(&tx, file)?;
         let before = current_mapping(&tx)?;
         let mut mapping = before.mapping.clone();
@@ -1806,9 +1800,7 @@ impl Portfolio {
     /// of the observation are kept. All or nothing.
     pub fn import_units(&mut self, file: &Path) -> Result<ImportReport> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let use_cases = use_case_pks(&tx)?;
         let (mut rdr, _) = csv_input::open(file)?;
         let mut errors = Errors::new(file);

@@ -15,7 +15,6 @@ use std::path::Path;
 use capcall_core::model::is_slug;
 use capcall_core::money::{parse_cents, Measured};
 use chrono::Datelike;
-use rusqlite::Transaction;
 use rust_decimal::Decimal;
 
 use crate::csv_input::{self, CsvReader, Errors, Header};
@@ -495,7 +494,7 @@ pub(crate) fn check_field_ci(lo: Option<&str>, hi: Option<&str>) -> std::result:
 /// Imports a CSV file in one transaction. `progress` is called every few
 /// thousand rows and once at the end.
 pub(crate) fn import_csv(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     kind: CsvTable,
     path: &Path,
     progress: &mut dyn FnMut(ImportProgress),
@@ -767,7 +766,7 @@ fn read_rows(
 
 /// Writes batches as they arrive; returns the first SQLite error.
 fn write_batches(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     kind: CsvTable,
     width: usize,
     full: &std::sync::mpsc::Receiver<Batch>,

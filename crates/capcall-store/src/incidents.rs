@@ -281,9 +281,7 @@ impl Portfolio {
     /// nothing. One audit row per added or changed incident, one for the import.
     pub fn import_incidents(&mut self, file: &Path) -> Result<ImportReport> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let use_cases: HashMap<String, i64> = {
             let mut stmt = tx.prepare("SELECT id, pk FROM use_cases")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

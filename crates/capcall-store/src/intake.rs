@@ -47,9 +47,7 @@ impl Portfolio {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB while importing
         let result = (|| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = crate::db::write_tx(&mut self.conn)?;
             let before = if kind == CsvTable::UseCases {
                 use_case_snapshots(&tx)?
             } else {

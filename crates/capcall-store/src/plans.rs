@@ -35,9 +35,7 @@ impl Portfolio {
         })?;
         let p = self.plan_of(&sc)?;
         let content = serde_json::to_string(&p).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         tx.execute(
             "INSERT INTO plans (built_at, built_by, status, scenario, content) VALUES (?1, ?2, 'draft', ?3, ?4)",
             params![self.ctx.now(), self.ctx.actor(), sc.meta.name, content],
@@ -197,9 +195,7 @@ impl Portfolio {
             .as_ref()
             .map(|a| serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string())))
             .transpose()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         tx.execute("UPDATE plans SET status = 'superseded' WHERE status = 'approved'", [])?;
         tx.execute(
             "UPDATE plans SET status = 'approved', approved_at = ?1, approved_by = ?2, accepted_gaps = ?3 WHERE id = ?4",

@@ -8,7 +8,7 @@ use capcall_core::ucr::{self, UcrPoint};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::db;
@@ -36,7 +36,7 @@ pub struct Portfolio {
 }
 
 /// A use case with the figures the portfolio board shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UseCaseRow {
     #[serde(flatten)]
@@ -49,6 +49,11 @@ pub struct UseCaseRow {
 }
 
 impl Portfolio {
+    /// Whether this handle holds the writer lock (may write).
+    pub(crate) fn writable(&self) -> bool {
+        self.lock.is_some()
+    }
+
     /// Creates a new, empty portfolio; refuses an existing file.
     pub fn create(path: &Path, ctx: Context) -> Result<Portfolio> {
         if path.exists() {
@@ -265,9 +270,7 @@ impl Portfolio {
     /// Writes a new rubric version with the changed thresholds.
     pub fn set_rubric(&mut self, changes: &[(String, String)], note: &str) -> Result<RubricVersion> {
         self.require_writer()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let before = rubrics::current(&tx)?;
         let v = rubrics::set(&tx, changes, self.ctx.actor(), note, &self.ctx.now())?;
         crate::audit::append(
@@ -344,9 +347,7 @@ impl Portfolio {
         }
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let detail = serde_json::json!({
             "from": src.display().to_string(),
             "restored_digest": check.digest.to_string(),

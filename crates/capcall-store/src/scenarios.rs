@@ -346,9 +346,7 @@ impl Portfolio {
         self.require_writer()?;
         let src = self.scenario(from)?;
         let (src_id, _) = self.scenario_id(from)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         let taken: Option<i64> = tx
             .query_row("SELECT id FROM scenarios WHERE name = ?1", [to], |r| r.get(0))
             .optional()?;
@@ -389,9 +387,7 @@ impl Portfolio {
         }
         ensure_draft(&sc.meta)?;
         scenario::run(&sc.lines, &sc.meta.params)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = crate::db::write_tx(&mut self.conn)?;
         tx.execute(
             "UPDATE scenarios SET status = 'superseded' WHERE status = 'approved'",
             [],

@@ -347,16 +347,16 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         <table className="grid board vtable" data-testid="board" aria-rowcount={count}>
           <thead ref={headRef}>
             <tr>
-              {header("name", "Use case")}
-              <th className="lights-head" title="Value · SLOs · Safety · Economics · Adoption">
+              {header("name", "Use case", "c-name")}
+              <th className="lights-head c-lights" title="Value · SLOs · Safety · Economics · Adoption">
                 V · S · Sa · E · A
               </th>
-              {header("overall", "Overall")}
-              {header("budget", "Budget / qtr (USD)", "num")}
-              {header("spend", "Spend (USD)", "num")}
-              {header("variance", "vs forecast", "num")}
-              {header("ucr", "UCR (q/q)", "num")}
-              <th className="spark">UCR trend (12 mo)</th>
+              {header("overall", "Overall", "c-overall")}
+              {header("budget", "Budget / qtr (USD)", "num c-money")}
+              {header("spend", "Spend (USD)", "num c-money")}
+              {header("variance", "vs forecast", "num c-pct wide-only")}
+              {header("ucr", "UCR (q/q)", "num c-pct")}
+              <th className="spark c-spark">UCR trend (12 mo)</th>
             </tr>
             <tr className="board-totals" data-testid="board-totals">
               <th colSpan={3}>
@@ -379,7 +379,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   </div>
                 )}
               </th>
-              <th className="num">{formatPct(t.variance_pct)}</th>
+              <th className="num wide-only">{formatPct(t.variance_pct)}</th>
               <th />
               <th className="spark" />
             </tr>
@@ -472,8 +472,9 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
               <td className={`num ${r.figures.over_budget ? "over" : ""}`} title={r.figures.spend_usd ? `exact: ${r.figures.spend_usd}; ${r.figures.over_budget ? "over" : "within"} budget by ${formatMoney(r.figures.over_budget_by_usd?.replace(/^-/, "") ?? null)}` : "no spend recorded"}>
                 {formatMoney(r.figures.spend_usd)}
                 {r.figures.over_budget && <span className="over-flag"> over</span>}
+                <div className="muted small narrow-only">{formatPct(r.figures.variance_pct)} vs forecast</div>
               </td>
-              <td className="num">{formatPct(r.figures.variance_pct)}</td>
+              <td className="num wide-only">{formatPct(r.figures.variance_pct)}</td>
               <td className="num" title={`${r.figures.ucr.quarter} vs ${r.figures.ucr.previous_quarter}${r.figures.ucr.partial_quarter ? `; ${r.figures.ucr.partial_quarter} so far (partial): ${formatUcr(r.figures.ucr.partial_ucr)}` : ""}`}>
                 {formatUcr(r.figures.ucr.ucr)}
                 <div className="muted small">{formatPct(r.figures.ucr.change_pct)}</div>

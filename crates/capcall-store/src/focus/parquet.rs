@@ -217,7 +217,7 @@ fn open(path: &Path, file: File) -> Result<SerializedFileReader<File>> {
         .map_err(|e| StoreError::Invalid(format!("{}: not a readable Parquet file: {e}", path.display())))
 }
 
-impl Run<'_, '_> {
+impl Run<'_> {
     /// Reads one Parquet file into the aggregates, row group by row group.
     pub(super) fn read_parquet(
         &mut self,

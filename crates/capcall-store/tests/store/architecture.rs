@@ -329,3 +329,34 @@ fn records_and_the_trail_need_no_portfolio() {
         );
     }
 }
+
+/// Every write begins in `db.rs` (`db::write_tx`), the one place that also
+/// drops derived data (the cached board) in the writing transaction: a
+/// transaction begun anywhere else could change the portfolio and leave a
+/// stale board behind.
+#[test]
+fn every_write_transaction_begins_in_db_rs() {
+    let begins = [
+        "transaction_with_behavior(",
+        ".transaction()",
+        ".savepoint()",
+        "unchecked_transaction(",
+        "\"BEGIN",
+    ];
+    let mut found = vec![];
+    for (path, text) in sources(&src()) {
+        if path.file_name().is_some_and(|n| n == "db.rs") {
+            continue;
+        }
+        for (n, line) in code(&text) {
+            if let Some(b) = begins.iter().find(|b| line.contains(*b)) {
+                found.push(format!("{}:{n}: `{b}`", path.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a transaction begun outside db.rs (use crate::db::write_tx, which also empties the board cache):\n{}",
+        found.join("\n")
+    );
+}

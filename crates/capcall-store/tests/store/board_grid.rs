@@ -148,3 +148,160 @@ fn csv_of_a_view_keeps_its_order() {
     assert_eq!(first, ["id", "warsaw", "lodz"]);
     assert!(csv.contains("\"Łódź Invoices\"") || csv.contains("Łódź Invoices"));
 }
+
+// ---------------------------------------------------------------- the kept board
+
+fn kept(p: &Portfolio) -> Vec<(String, String)> {
+    p.connection()
+        .prepare("SELECT as_of, format FROM board_cache")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn lines_json(g: &BoardGrid) -> String {
+    serde_json::to_string(&g.lines).unwrap()
+}
+
+#[test]
+fn the_board_is_kept_in_the_file_and_read_back_unchanged() {
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    p.import(
+        ImportKind::UseCases,
+        &write(dir.path(), "u.csv", USE_CASES),
+        &mut no_progress(),
+    )
+    .unwrap();
+    p.import(
+        ImportKind::Observations,
+        &write(dir.path(), "o.csv", OBSERVATIONS),
+        &mut no_progress(),
+    )
+    .unwrap();
+    assert!(kept(&p).is_empty(), "nothing kept before a board is asked for");
+    let made = p.board_grid(None).unwrap();
+    assert_eq!(kept(&p).len(), 1, "one board kept");
+    assert_eq!(kept(&p)[0].0, "2025-07-07", "kept under the as-of date used");
+    let read = p.board_grid(None).unwrap();
+    assert_eq!(lines_json(&read), lines_json(&made));
+    assert_eq!(read.totals, made.totals);
+    assert_eq!(read.waves, made.waves);
+    assert_eq!(lines_json(&made), lines_json(&BoardGrid::new(p.board(None).unwrap())));
+    // Another as-of date replaces it: one board at a time.
+    p.board_grid(Some(chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()))
+        .unwrap();
+    assert_eq!(kept(&p).len(), 1);
+    assert_eq!(kept(&p)[0].0, "2025-05-01");
+}
+
+#[test]
+fn any_write_drops_the_kept_board_in_its_own_transaction() {
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    p.import(
+        ImportKind::UseCases,
+        &write(dir.path(), "u.csv", USE_CASES),
+        &mut no_progress(),
+    )
+    .unwrap();
+    p.import(
+        ImportKind::Observations,
+        &write(dir.path(), "o.csv", OBSERVATIONS),
+        &mut no_progress(),
+    )
+    .unwrap();
+    let before = p.board_grid(None).unwrap();
+    let spend = |g: &BoardGrid, id: &str| {
+        g.lines
+            .iter()
+            .find(|l| l.row.use_case.id == id)
+            .and_then(|l| l.figures.spend_usd)
+            .map(|m| m.to_string())
+    };
+    assert_eq!(spend(&before, "warsaw"), Some("50".into()));
+    // New observations: the kept board goes, the next one has them.
+    let more = "use_case,period_start,spend_usd,forecast_usd,units\nwarsaw,2025-04-14,70,100,10\n";
+    p.import(
+        ImportKind::Observations,
+        &write(dir.path(), "o2.csv", more),
+        &mut no_progress(),
+    )
+    .unwrap();
+    assert!(kept(&p).is_empty(), "an import empties the kept board");
+    assert_eq!(spend(&p.board_grid(None).unwrap(), "warsaw"), Some("120".into()));
+    // A failed import writes nothing, and leaves the kept board as it was.
+    assert_eq!(kept(&p).len(), 1);
+    let bad = "use_case,period_start,spend_usd,forecast_usd,units\nwarsaw,2025-04-21,x,100,10\n";
+    assert!(p
+        .import(
+            ImportKind::Observations,
+            &write(dir.path(), "bad.csv", bad),
+            &mut no_progress()
+        )
+        .is_err());
+    assert_eq!(
+        kept(&p).len(),
+        1,
+        "a rolled-back write keeps the board, which is still true"
+    );
+    // Another writer's change (e.g. the CLI) empties it too: the cache is in the file.
+    drop(p);
+    {
+        let mut other = Portfolio::open(&db, capcall_store::Access::Write, ctx()).unwrap();
+        let more = "use_case,period_start,spend_usd,forecast_usd,units\nwarsaw,2025-04-21,5,100,10\n";
+        other
+            .import(
+                ImportKind::Observations,
+                &write(dir.path(), "o3.csv", more),
+                &mut no_progress(),
+            )
+            .unwrap();
+    }
+    let p = Portfolio::open(&db, capcall_store::Access::Write, ctx()).unwrap();
+    assert!(kept(&p).is_empty());
+    assert_eq!(spend(&p.board_grid(None).unwrap(), "warsaw"), Some("125".into()));
+}
+
+#[test]
+fn a_kept_board_of_another_format_or_unreadable_is_made_again() {
+    let (dir, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    p.import(
+        ImportKind::UseCases,
+        &write(dir.path(), "u.csv", USE_CASES),
+        &mut no_progress(),
+    )
+    .unwrap();
+    p.import(
+        ImportKind::Observations,
+        &write(dir.path(), "o.csv", OBSERVATIONS),
+        &mut no_progress(),
+    )
+    .unwrap();
+    let made = lines_json(&p.board_grid(None).unwrap());
+    p.connection()
+        .execute("UPDATE board_cache SET body = '{\"lines\": 1}'", [])
+        .unwrap();
+    assert_eq!(lines_json(&p.board_grid(None).unwrap()), made, "unreadable: made again");
+    p.connection()
+        .execute(
+            "UPDATE board_cache SET format = 'board-0 some older binary', body = '{}'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        lines_json(&p.board_grid(None).unwrap()),
+        made,
+        "another format: made again"
+    );
+    assert_eq!(kept(&p).len(), 1, "and replaced");
+    // A read-only handle reads a kept board but never writes one.
+    p.connection().execute("DELETE FROM board_cache", []).unwrap();
+    drop(p);
+    let r = Portfolio::open(&db, capcall_store::Access::Read, ctx()).unwrap();
+    assert_eq!(lines_json(&r.board_grid(None).unwrap()), made);
+    assert!(kept(&r).is_empty());
+}

@@ -596,9 +596,9 @@ fn a_trail_written_before_migration_0007_still_verifies_and_takes_edits() {
             .iter()
             .position(|(name, _)| *name == "0007_editing.sql")
             .unwrap();
-        // Undo what 0007 and later migrations (0008) added.
+        // Undo what 0007 and later migrations (0008, 0009) added.
         c.execute_batch(&format!(
-            "DROP TRIGGER decisions_rejection_reason_frozen; DROP TRIGGER plans_accepted_gaps_frozen; \
+            "DROP TABLE board_cache; DROP TRIGGER decisions_rejection_reason_frozen; DROP TRIGGER plans_accepted_gaps_frozen; \
              ALTER TABLE decisions DROP COLUMN rejection_reason; ALTER TABLE plans DROP COLUMN accepted_gaps; \
              ALTER TABLE scenarios DROP COLUMN opened_from; \
              ALTER TABLE audit DROP COLUMN reason; ALTER TABLE use_cases DROP COLUMN sunset_date; \
