@@ -5,6 +5,7 @@
 // usage: node e2e/run.mjs <app-binary> <capcall-cli-binary>
 // env:   E2E_SCREENSHOTS (default e2e/screenshots), TAURI_DRIVER (default tauri-driver)
 import { spawn, execFileSync } from "node:child_process";
+import zlib from "node:zlib";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -80,9 +81,59 @@ async function until(what, f, timeout = 15000) {
     await sleep(200);
   }
 }
+// Screenshots are taken of the X display (xwd), cropped to the window: what
+// a user sees, menu bar included. WebKitGTK's WebDriver snapshot can wait
+// forever on some pages when the web view paints without GPU compositing
+// (the app's default, see src-tauri/lib.rs), so it is only the fallback.
+let shotFallbackSaid = false;
 async function shot(name) {
-  const png = await wd("GET", s("/screenshot"));
-  fs.writeFileSync(path.join(shots, `${name}.png`), Buffer.from(png, "base64"));
+  const file = path.join(shots, `${name}.png`);
+  const rect = await wd("GET", s("/window/rect")).catch(() => null);
+  try {
+    if (!rect) throw new Error("no window rect");
+    const xwd = execFileSync("xwd", ["-root", "-silent"], { maxBuffer: 64 << 20 });
+    fs.writeFileSync(file, xwdToPng(xwd, rect));
+  } catch (e) {
+    if (!shotFallbackSaid) console.log(`e2e: screenshots through WebDriver (${e.message.split("\n")[0]})`);
+    shotFallbackSaid = true;
+    const png = await wd("GET", s("/screenshot"));
+    fs.writeFileSync(file, Buffer.from(png, "base64"));
+  }
+}
+
+/** A true-colour XWD dump (24 or 32 bits per pixel, as Xvfb gives) cropped to `rect`, as PNG bytes. */
+function xwdToPng(buf, rect) {
+  const f = (i) => buf.readUInt32BE(i * 4);
+  const [headerSize, , , depth, width, height] = [0, 1, 2, 3, 4, 5].map(f);
+  const byteOrder = f(7), bpp = f(11), stride = f(12), ncolors = f(19);
+  if ((bpp !== 32 && bpp !== 24) || depth < 24) throw new Error(`xwd: ${bpp} bits per pixel, depth ${depth}`);
+  const bytes = bpp / 8;
+  const data = headerSize + ncolors * 12;
+  const x0 = Math.max(0, Math.round(rect.x)), y0 = Math.max(0, Math.round(rect.y));
+  const w = Math.min(Math.round(rect.width), width - x0), h = Math.min(Math.round(rect.height), height - y0);
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = data + (y0 + y) * stride, out = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      const px = row + (x0 + x) * bytes;
+      const [r, g, b] = byteOrder === 0 ? [buf[px + 2], buf[px + 1], buf[px]] : [buf[px + bytes - 3], buf[px + bytes - 2], buf[px + bytes - 1]];
+      raw[out + 1 + x * 3] = r;
+      raw[out + 2 + x * 3] = g;
+      raw[out + 3 + x * 3] = b;
+    }
+  }
+  const chunk = (type, body) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type), body])));
+    return Buffer.concat([len, Buffer.from(type), body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 // NAME-light, NAME-dark at the current size (1440x900), then NAME-dark-1024
 // and NAME-light-1024 at 1024x700, with `css` scrolled into view; back to

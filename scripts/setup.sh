@@ -28,7 +28,7 @@ for p in libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libaya
   have "$p" || need_apt+=("$p")
 done
 if [ $e2e = 1 ]; then
-  for p in xvfb webkit2gtk-driver sqlite3 time xauth poppler-utils chromium; do have "$p" || need_apt+=("$p"); done
+  for p in xvfb x11-apps webkit2gtk-driver sqlite3 time xauth poppler-utils chromium; do have "$p" || need_apt+=("$p"); done
 fi
 if [ $package = 1 ]; then
   for p in desktop-file-utils appstream xvfb xauth; do have "$p" || need_apt+=("$p"); done

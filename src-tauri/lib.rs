@@ -168,12 +168,9 @@ fn lean_web_view(app: &tauri::App) {
     #[cfg(target_os = "linux")]
     for (_, w) in app.webview_windows() {
         let _ = w.with_webview(|v| {
-            use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
             if let Some(ctx) = v.inner().web_context() {
                 ctx.set_cache_model(CacheModel::DocumentViewer);
-            }
-            if let Some(settings) = WebViewExt::settings(&v.inner()) {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
             }
         });
     }
@@ -184,8 +181,25 @@ fn lean_web_view(app: &tauri::App) {
 /// When the process started (for the startup benchmark).
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// Paints the web view without GPU compositing unless the user asks for it
+/// (`CAPCALL_WEBVIEW_GPU=1`) or set WebKit's own switch. A grid of figures
+/// has no animation to accelerate, and compositing costs a GL context and
+/// layer textures per process: about 90 MiB more, and slower frames where
+/// GL is emulated (virtual machines, remote desktops, no GPU driver).
+/// Must run before GTK and WebKit start: WebKit reads it once.
+fn paint_without_gpu_compositing() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("CAPCALL_WEBVIEW_GPU").is_none_or(|v| v != "1")
+        && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+    {
+        // Single-threaded here: nothing else reads the environment yet.
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    paint_without_gpu_compositing();
     let builder = specta_builder();
     let state = AppState {
         portfolio: Mutex::new(None),

@@ -709,7 +709,7 @@ replaced: boolean }
  * One row of the board as a grid draws it: the verdicts of the five
  * lights without their explanations (asked for one row at a time).
  */
-export type BoardLine = { row: UseCaseRow; overall: Path; 
+export type BoardLine = { row: UseCase; overall: Path; 
 /**
  * One verdict per dimension, in the order of `BoardGrid::dimensions`.
  */
@@ -1715,23 +1715,6 @@ ucr_change: QuarterChange;
  * The use case's incidents, oldest first.
  */
 incidents: Incident[] }
-/**
- * A use case with the figures the portfolio board shows.
- */
-export type UseCaseRow = ({ id: string; name: string; owner: string; wave: string; region: string; status: Lifecycle; flag: string | null; 
-/**
- * Current budget, USD per quarter.
- */
-budget_usd: string; levers: string[]; 
-/**
- * When a sunsetting (or retired) use case's budget stops; a sunsetting
- * use case's default scenario path is Retire from this date.
- */
-sunset_date?: string | null }) & { observations: number; latest_period: string | null; 
-/**
- * UCR of the latest row with spend and units.
- */
-latest_ucr: string | null }
 /**
  * Everything an edit can change about a use case: its `use_cases.csv` row
  * and its sunset date.

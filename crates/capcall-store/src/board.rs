@@ -12,13 +12,13 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::portfolio::{Portfolio, UseCaseRow};
+use crate::portfolio::Portfolio;
 
 /// One row of the portfolio board.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BoardRow {
-    pub row: UseCaseRow,
+    pub row: UseCase,
     pub score: Score,
     pub figures: RowFigures,
     /// Monthly UCR of the 12 months to the as-of date, oldest first
@@ -49,12 +49,14 @@ impl Portfolio {
     /// The portfolio board as of `as_of` (default: the latest observation).
     pub fn board(&self, as_of: Option<NaiveDate>) -> Result<Board> {
         let rubric = self.rubric()?;
-        let rows = self.use_cases()?;
+        let any: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM use_cases)", [], |r| r.get(0))?;
         let as_of = match as_of {
             Some(d) => Some(d),
             None => self.latest_observation_date()?,
         };
-        let Some(as_of) = as_of.filter(|_| !rows.is_empty()) else {
+        let Some(as_of) = as_of.filter(|_| any) else {
             return Ok(Board {
                 as_of: None,
                 rubric_version: rubric.version,
@@ -65,41 +67,38 @@ impl Portfolio {
                 vs_approved: None,
             });
         };
-        let inputs = self.scoring_inputs(as_of, &rubric.settings, None)?;
+        // Sparklines: the 12 months up to the as-of date, read in the same
+        // pass over the observations as the rubric's inputs.
+        let months_from = NaiveDate::from_ymd_opt(as_of.year() - 1, as_of.month(), 1).unwrap_or(as_of);
+        let inputs = self.inputs_and_months(as_of, &rubric.settings, None, Some(months_from))?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
         let mut incidents: HashMap<String, Vec<Incident>> = HashMap::new();
         for i in self.incidents(DateRange::default(), None)? {
             incidents.entry(i.use_case.clone()).or_default().push(i);
         }
-        // Sparklines: the 12 months up to the as-of date, from one pass.
-        let from = NaiveDate::from_ymd_opt(as_of.year() - 1, as_of.month(), 1).unwrap_or(as_of);
-        let last_month = as_of.format("%Y-%m").to_string();
-        let mut months = self.monthly_ucr_since(from)?;
-        let mut by_id: HashMap<String, UseCaseRow> = rows.into_iter().map(|r| (r.use_case.id.clone(), r)).collect();
         let mut out = Vec::with_capacity(inputs.len());
-        for (uc, obs) in &inputs {
-            let Some(row) = by_id.remove(&uc.id) else { continue };
+        for input in inputs {
+            let (uc, obs) = (&input.use_case, &input.rows);
             let own = incidents.get(&uc.id).map(Vec::as_slice).unwrap_or(&[]);
             let score =
                 rubric::evaluate_with_incidents(uc, obs, privacy.of(&uc.id), as_of, &rubric.settings, rubric.version);
             let figures = board::row_figures(uc, obs, own, as_of)
                 .map_err(|e| StoreError::Invalid(format!("use case {}: {e}", uc.id)))?;
-            let sparkline = months
-                .remove(&uc.id)
+            let sparkline = input
+                .months
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(m, _)| *m <= last_month)
                 .map(|(_, u)| u.map(|u| u.to_string()))
                 .collect();
             out.push(BoardRow {
-                row,
+                row: input.use_case,
                 score,
                 figures,
                 sparkline,
             });
         }
-        out.sort_by(|a, b| a.row.use_case.id.cmp(&b.row.use_case.id));
-        let totals = board::totals(out.iter().map(|r| (&r.row.use_case, &r.figures)))
+        out.sort_by(|a, b| a.row.id.cmp(&b.row.id));
+        let totals = board::totals(out.iter().map(|r| (&r.row, &r.figures)))
             .map_err(|e| StoreError::Invalid(format!("board totals: {e}")))?;
         let q = capcall_core::period::Quarter::last_complete(as_of);
         let has_costs: bool = self
@@ -130,13 +129,13 @@ impl Board {
     /// The rows `ids` (the app's current filter and order) as CSV: exact
     /// money, every cell through the CSV-injection rule, RFC 4180 quoting.
     pub fn to_csv(&self, ids: &[String]) -> Result<String> {
-        let by_id: HashMap<&str, &BoardRow> = self.rows.iter().map(|r| (r.row.use_case.id.as_str(), r)).collect();
+        let by_id: HashMap<&str, &BoardRow> = self.rows.iter().map(|r| (r.row.id.as_str(), r)).collect();
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(r) = by_id.get(id.as_str()) else {
                 return Err(StoreError::NotFound(format!("no use case '{id}' on the board")));
             };
-            rows.push((&r.row.use_case, r.score.overall, &r.figures));
+            rows.push((&r.row, r.score.overall, &r.figures));
         }
         csv_of(rows)
     }

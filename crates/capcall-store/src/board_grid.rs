@@ -29,14 +29,14 @@ use crate::edit::ApprovedDifference;
 use rusqlite::OptionalExtension;
 
 use crate::error::{Result, StoreError};
-use crate::portfolio::{Portfolio, UseCaseRow};
+use crate::portfolio::Portfolio;
 
 /// One row of the board as a grid draws it: the verdicts of the five
 /// lights without their explanations (asked for one row at a time).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BoardLine {
-    pub row: UseCaseRow,
+    pub row: capcall_core::model::UseCase,
     pub overall: Path,
     /// One verdict per dimension, in the order of `BoardGrid::dimensions`.
     pub lights: Vec<Verdict>,
@@ -253,7 +253,7 @@ struct GridParts {
 
 /// The cache's format: a binary reads only boards it wrote itself (the
 /// rules that made the lines may differ between versions).
-const CACHE_FORMAT: &str = concat!("board-1 capcall-store ", env!("CARGO_PKG_VERSION"));
+const CACHE_FORMAT: &str = concat!("board-2 capcall-store ", env!("CARGO_PKG_VERSION"));
 
 impl Portfolio {
     /// The board as a grid as of `as_of` (default: the latest observation).
@@ -333,7 +333,7 @@ impl GridParts {
                             .map_or(Verdict::Opaque, |d| d.verdict)
                     })
                     .collect();
-                let vs_approved = approved.remove(&r.row.use_case.id);
+                let vs_approved = approved.remove(&r.row.id);
                 BoardLine {
                     row: r.row,
                     overall: r.score.overall,
@@ -366,12 +366,12 @@ impl BoardGrid {
     /// The grid of its parts: the keys for search and sort made once.
     fn assemble(parts: GridParts) -> BoardGrid {
         let lines = parts.lines;
-        let (waves, wave_at) = ranked(lines.iter().map(|l| l.row.use_case.wave.clone()));
-        let (regions, region_at) = ranked(lines.iter().map(|l| l.row.use_case.region.clone()));
+        let (waves, wave_at) = ranked(lines.iter().map(|l| l.row.wave.clone()));
+        let (regions, region_at) = ranked(lines.iter().map(|l| l.row.region.clone()));
         let keys: Vec<Keys> = lines
             .iter()
             .map(|l| {
-                let u = &l.row.use_case;
+                let u = &l.row;
                 Keys {
                     hay: fold(&format!("{} {} {} {} {}", u.id, u.name, u.owner, u.region, u.wave)),
                     wave: wave_at[&u.wave],
@@ -387,7 +387,7 @@ impl BoardGrid {
             .collect();
         let mut by_name: Vec<u32> = (0..lines.len() as u32).collect();
         by_name.sort_by_cached_key(|&i| {
-            let u = &lines[i as usize].row.use_case;
+            let u = &lines[i as usize].row;
             (TextKey::new(&u.name), TextKey::new(&u.id))
         });
         let mut name_rank = vec![0u32; lines.len()];
@@ -491,7 +491,7 @@ impl BoardGrid {
         crate::board::csv_of(
             rows.iter()
                 .filter_map(|&i| self.lines.get(i as usize))
-                .map(|l| (&l.row.use_case, l.overall, &l.figures)),
+                .map(|l| (&l.row, l.overall, &l.figures)),
         )
     }
 }

@@ -3,16 +3,34 @@
 //! included). The rules are `capcall_core::rubric`'s.
 
 use capcall_core::model::{Lifecycle, Observation, UseCase};
-use capcall_core::period::{Quarter, Window};
+use capcall_core::period::{Month, Quarter, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
+use capcall_core::ucr::History;
 use chrono::NaiveDate;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::portfolio::Portfolio;
-use crate::records::{observation, use_case_from_row, OBS_COLUMNS};
+use crate::records::{corrupt, date, measured, observation, use_case_from_row, OBS_COLUMNS};
 use crate::rubrics;
+
+/// One use case's scoring input, with its monthly UCR when asked for.
+pub(crate) struct ScoringInput {
+    pub(crate) use_case: UseCase,
+    pub(crate) rows: Vec<Observation>,
+    /// `(month, UCR or unknown)`, oldest first (months with spend and units).
+    pub(crate) months: Option<Vec<(String, Option<rust_decimal::Decimal>)>>,
+}
+
+/// Adds a row with spend and units to its month (the sparkline's rule).
+fn add_month(h: &mut History<Month>, o: &Observation, id: &str) -> Result<()> {
+    if o.spend_usd.is_some() && o.units.is_some() {
+        h.add(o)
+            .map_err(|e| StoreError::Invalid(format!("use case {id}, {}: {e}", Month::of(o.period_start))))?;
+    }
+    Ok(())
+}
 
 /// The result of scoring a portfolio.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,6 +54,24 @@ impl Portfolio {
         settings: &RubricSettings,
         only: Option<&str>,
     ) -> Result<Vec<(UseCase, Vec<Observation>)>> {
+        Ok(self
+            .inputs_and_months(as_of, settings, only, None)?
+            .into_iter()
+            .map(|i| (i.use_case, i.rows))
+            .collect())
+    }
+
+    /// [`Portfolio::scoring_inputs`], and with `months_from` each use case's
+    /// UCR by month from that date to `as_of` (rows with spend and units),
+    /// streamed into core's `ucr::History` in the same pass over the
+    /// observations: the board's one read of them.
+    pub(crate) fn inputs_and_months(
+        &self,
+        as_of: NaiveDate,
+        settings: &RubricSettings,
+        only: Option<&str>,
+        months_from: Option<NaiveDate>,
+    ) -> Result<Vec<ScoringInput>> {
         let longest = [
             settings.slo_window_days,
             settings.safety_window_days,
@@ -49,7 +85,7 @@ impl Portfolio {
         let quarter_first = Quarter::last_complete(as_of).prev().start();
         let from = window_first.min(quarter_first);
         let levers = self.levers()?;
-        let mut ucs: Vec<(i64, UseCase, Vec<Observation>)> = {
+        let mut ucs: Vec<(i64, UseCase, Vec<Observation>, History<Month>)> = {
             let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
             let rows = stmt.query_map([only], |r| {
                 let pk: i64 = r.get(0)?;
@@ -57,6 +93,7 @@ impl Portfolio {
                     pk,
                     use_case_from_row(r, 1, levers.get(&pk).cloned().unwrap_or_default())?,
                     Vec::new(),
+                    History::default(),
                 ))
             })?;
             rows.collect::<rusqlite::Result<_>>()?
@@ -64,7 +101,7 @@ impl Portfolio {
         if let Some(id) = only {
             match ucs.first() {
                 None => return Err(StoreError::NotFound(format!("no use case '{id}'"))),
-                Some((_, uc, _)) if uc.status.is_history() => {
+                Some((_, uc, _, _)) if uc.status.is_history() => {
                     return Err(StoreError::Invalid(format!(
                         "{id} is retired: history, not scored (it gets no path and is out of next-quarter totals)"
                     )))
@@ -73,7 +110,7 @@ impl Portfolio {
             }
         }
         // Retired use cases are history: not scored, no path (PRODUCT.md).
-        ucs.retain(|(_, uc, _)| !uc.status.is_history());
+        ucs.retain(|(_, uc, _, _)| !uc.status.is_history());
         let index: std::collections::HashMap<i64, usize> = ucs.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
         let mut stmt = self.conn.prepare(&format!(
             // Driven by use_cases so each use case's rows come from a primary-key
@@ -88,17 +125,36 @@ impl Portfolio {
                 .join(", ")
         ))?;
         let only_pk = only.map(|_| ucs[0].0);
-        let mut rows = stmt.query(rusqlite::params![from.to_string(), as_of.to_string(), only_pk])?;
+        let read_from = months_from.map_or(from, |m| m.min(from));
+        let mut rows = stmt.query(rusqlite::params![read_from.to_string(), as_of.to_string(), only_pk])?;
         while let Some(r) = rows.next()? {
-            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-                ucs[i].2.push(observation(r, 1)?);
+            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let period = date(r, 1)?.ok_or_else(|| corrupt(r, 1, "NULL", "a date"))?;
+            let uc = &mut ucs[i];
+            if period >= from {
+                let o = observation(r, 1)?;
+                if months_from.is_some_and(|m| period >= m) {
+                    add_month(&mut uc.3, &o, &uc.1.id)?;
+                }
+                uc.2.push(o);
+            } else {
+                // Before the rubric's window: only the sparkline's figures.
+                let o = Observation {
+                    period_start: period,
+                    spend_usd: measured(r, 2)?,
+                    units: r.get::<_, Option<i64>>(4)?.map(|u| u64::try_from(u).unwrap_or(0)),
+                    ..Default::default()
+                };
+                add_month(&mut uc.3, &o, &uc.1.id)?;
             }
         }
         // Safety reads the latest eval, however old.
         let mut latest_eval = self.conn.prepare(&format!(
             "SELECT {OBS_COLUMNS} FROM observations WHERE use_case = ?1 AND period_start < ?2 AND eval_status IS NOT NULL ORDER BY period_start DESC LIMIT 1"
         ))?;
-        for (pk, _, obs) in ucs.iter_mut() {
+        for (pk, _, obs, _) in ucs.iter_mut() {
             if !obs.iter().any(|o| o.eval_status.is_some()) {
                 if let Some(o) = latest_eval
                     .query_row(rusqlite::params![*pk, from.to_string()], |r| observation(r, 0))
@@ -108,7 +164,14 @@ impl Portfolio {
                 }
             }
         }
-        Ok(ucs.into_iter().map(|(_, u, o)| (u, o)).collect())
+        Ok(ucs
+            .into_iter()
+            .map(|(_, use_case, rows, months)| ScoringInput {
+                use_case,
+                rows,
+                months: months_from.map(|_| months.ucrs()),
+            })
+            .collect())
     }
 
     /// Scores use cases as of a date (default: the latest observation) with

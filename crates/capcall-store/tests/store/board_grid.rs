@@ -36,10 +36,7 @@ fn grid() -> (tempfile::TempDir, BoardGrid) {
 
 fn ids(g: &mut BoardGrid, q: &BoardQuery) -> Vec<String> {
     let sel = g.select(q);
-    sel.rows
-        .iter()
-        .map(|&i| g.lines[i as usize].row.use_case.id.clone())
-        .collect()
+    sel.rows.iter().map(|&i| g.lines[i as usize].row.id.clone()).collect()
 }
 
 fn by(sort: BoardSort, desc: bool) -> BoardQuery {
@@ -217,7 +214,7 @@ fn any_write_drops_the_kept_board_in_its_own_transaction() {
     let spend = |g: &BoardGrid, id: &str| {
         g.lines
             .iter()
-            .find(|l| l.row.use_case.id == id)
+            .find(|l| l.row.id == id)
             .and_then(|l| l.figures.spend_usd)
             .map(|m| m.to_string())
     };
@@ -304,4 +301,46 @@ fn a_kept_board_of_another_format_or_unreadable_is_made_again() {
     let r = Portfolio::open(&db, capcall_store::Access::Read, ctx()).unwrap();
     assert_eq!(lines_json(&r.board_grid(None).unwrap()), made);
     assert!(kept(&r).is_empty());
+}
+
+/// The board reads the rubric's rows and the sparkline's months in one pass;
+/// each sparkline is the use case's monthly UCR over the 12 months to the
+/// as-of date, as the use case's own history (`Portfolio::ucr`) has it.
+#[test]
+fn sparklines_are_the_monthly_ucr_to_the_as_of_date() {
+    let (_dir, db) = fresh();
+    let p = Portfolio::open_or_create_demo(&db, capcall_store::Access::Write, ctx()).unwrap();
+    let latest = p.latest_observation_date().unwrap().unwrap();
+    // The last day of a month, about 200 days back: rows after it are
+    // in later months, so the use case's own history must agree.
+    let back = latest - chrono::Duration::days(200);
+    let earlier = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&back), chrono::Datelike::month(&back), 1)
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    for as_of in [latest, earlier] {
+        let board = p.board(Some(as_of)).unwrap();
+        assert!(!board.rows.is_empty());
+        let first =
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&as_of) - 1, chrono::Datelike::month(&as_of), 1)
+                .unwrap()
+                .format("%Y-%m")
+                .to_string();
+        let last = as_of.format("%Y-%m").to_string();
+        let mut checked = 0;
+        for r in &board.rows {
+            let want: Vec<String> = p
+                .ucr(&r.row.id, capcall_store::UcrBy::Month)
+                .unwrap()
+                .into_iter()
+                .filter(|pt| pt.period >= first && pt.period <= last)
+                .filter_map(|pt| pt.ucr.map(|u| u.to_string()))
+                .collect();
+            let got: Vec<String> = r.sparkline.iter().flatten().cloned().collect();
+            assert!(r.sparkline.len() <= 13);
+            assert_eq!(got, want, "{} as of {as_of}", r.row.id);
+            checked += usize::from(!got.is_empty());
+        }
+        assert!(checked > 0, "some sparkline has points as of {as_of}");
+    }
 }
