@@ -31,7 +31,8 @@ let session = null;
 let step = "start";
 
 async function wd(method, url, body) {
-  const res = await fetch(`${base}${url}`, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+  // No WebDriver call takes minutes: a hung one fails the step, not the CI job.
+  const res = await fetch(`${base}${url}`, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(120000) });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
   return json.value;

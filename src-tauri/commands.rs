@@ -175,7 +175,9 @@ fn with_grid<T>(
 pub fn prewarm_board(state: &AppState) {
     let Ok(mut slot) = state.board.lock() else { return };
     if slot.is_none() {
+        crate::mark("prewarm start");
         *slot = build_grid(state, None, true).ok();
+        crate::mark("prewarm done");
     }
 }
 
@@ -230,8 +232,10 @@ pub async fn board_page(
     offset: u32,
     limit: u32,
 ) -> Res<BoardPage> {
+    crate::mark("board_page asked");
     let as_of = date(as_of)?;
     with_grid(&state, as_of, snapshot, |cache| {
+        crate::mark("board_page has grid");
         let sel = cache.select(&query);
         let g = &cache.grid;
         let start = (offset as usize).min(sel.rows.len());

@@ -178,6 +178,13 @@ fn lean_web_view(app: &tauri::App) {
     let _ = app;
 }
 
+pub fn mark(what: &str) {
+    if std::env::var_os("CAPCALL_BENCH_STARTUP").is_some() {
+        let ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
+        eprintln!("capcall-bench: {what} {ms} ms");
+    }
+}
+
 /// When the process started (for the startup benchmark).
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -208,12 +215,14 @@ pub fn run() {
         board: Mutex::new(None),
     };
     let _ = open_into(&state, &portfolio_path(), true);
+    mark("opened");
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
+            mark("setup");
             builder.mount_events(app);
             lean_web_view(app);
             // The first board is made while the window and the web view start.

@@ -3,6 +3,8 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import "./styles.css";
 
+performance.mark("capcall-js-start");
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <App />
