@@ -287,8 +287,8 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <h1>Portfolio</h1>
           <div className="muted">
             Scored as of <strong data-testid="as-of">{page.as_of}</strong> under {page.rubric_name} (v{page.rubric_version}) ·{" "}
-            <span className="count expand">{page.expand} Expand</span> · <span className="count hold">{page.hold} Hold</span> ·{" "}
-            <span className="count retire">{page.retire} Retire</span>
+            <span className="count expand">{page.expand.toLocaleString("en-US")} Expand</span> · <span className="count hold">{page.hold.toLocaleString("en-US")} Hold</span> ·{" "}
+            <span className="count retire">{page.retire.toLocaleString("en-US")} Retire</span>
           </div>
         </div>
         <label className="field inline">
@@ -370,7 +370,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
             <tr>
               {header("name", "Use case", "c-name")}
               <th className="lights-head c-lights" title="Value · SLOs · Safety · Economics · Adoption">
-                V · S · Sa · E · A
+                Lights
               </th>
               {header("overall", "Overall", "c-overall")}
               {header("budget", "Budget / qtr (USD)", "num c-money")}
@@ -383,7 +383,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               <th colSpan={3}>
                 Portfolio: {t.use_cases.toLocaleString("en-US")} use cases
                 {count !== t.use_cases && <span data-testid="shown-count"> · {count.toLocaleString("en-US")} shown</span>}
-                {t.over_budget > 0 && <span className="over"> · {t.over_budget} over budget</span>}
+                {t.over_budget > 0 && <span className="over"> · {t.over_budget.toLocaleString("en-US")} over budget</span>}
                 {t.open_sev1 + t.open_sev2 > 0 && (
                   <span className="incident-mark">
                     {" "}
@@ -399,6 +399,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                     + {formatMoney(page.unallocated_cost_usd)} unallocated
                   </div>
                 )}
+                <div className="muted small narrow-only">{formatPct(t.variance_pct)} vs forecast</div>
               </th>
               <th className="num wide-only">{formatPct(t.variance_pct)}</th>
               <th />
@@ -491,8 +492,8 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
                 })()}
               </td>
               <td className={`num ${r.figures.over_budget ? "over" : ""}`} title={r.figures.spend_usd ? `exact: ${r.figures.spend_usd}; ${r.figures.over_budget ? "over" : "within"} budget by ${formatMoney(r.figures.over_budget_by_usd?.replace(/^-/, "") ?? null)}` : "no spend recorded"}>
+                {r.figures.over_budget && <span className="over-flag">over</span>}
                 {formatMoney(r.figures.spend_usd)}
-                {r.figures.over_budget && <span className="over-flag"> over</span>}
                 <div className="muted small narrow-only">{formatPct(r.figures.variance_pct)} vs forecast</div>
               </td>
               <td className="num wide-only">{formatPct(r.figures.variance_pct)}</td>

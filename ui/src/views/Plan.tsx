@@ -166,7 +166,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
                 <tbody>
                   {pl.milestones.map((m) => (
                     <tr key={m.name + m.date}>
-                      <td>{m.date}</td>
+                      <td className="date">{m.date}</td>
                       <td>{m.name}</td>
                       <td className="muted">{m.owner}</td>
                     </tr>
@@ -182,7 +182,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
                     <tr key={w.use_case}>
                       <td>{w.name}</td>
                       <td className="small">{w.issues.join("; ")}</td>
-                      <td>{w.due}</td>
+                      <td className="date">{w.due}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -194,7 +194,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
                 <tbody>
                   {pl.waves.map((w) => (
                     <tr key={w.wave}>
-                      <td>{w.wave}</td>
+                      <td className="date">{w.wave}</td>
                       <td className="small">{w.use_cases.join(", ")}</td>
                       <td className="num">${formatMoney(w.new_budget_usd)}</td>
                     </tr>

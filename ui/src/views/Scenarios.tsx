@@ -520,7 +520,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
               <label className="field inline">
                 Envelope (new money, USD)
                 <input
-                  className="num-input"
+                  className="num-input wide"
                   value={envelopeText}
                   disabled={frozen}
                   data-testid="envelope"
@@ -598,7 +598,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                 </tr>
                 <tr className="pinned" data-testid="line-totals">
                   <th className="sticky-col">
-                    Total · {t.expand_count} Expand, {t.hold_count} Hold, {t.retire_count} Retire
+                    Total · {t.expand_count.toLocaleString("en-US")} Expand, {t.hold_count.toLocaleString("en-US")} Hold, {t.retire_count.toLocaleString("en-US")} Retire
                   </th>
                   <th className="num" data-testid="total-new-budget">
                     {formatMoney(t.new_budget_usd)}
