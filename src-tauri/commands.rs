@@ -131,16 +131,20 @@ fn build_grid(state: &AppState, as_of: Option<chrono::NaiveDate>, prewarmed: boo
     // The store keeps the last board in the file: a large portfolio opens
     // without re-scoring, unless something was written since.
     let grid: BoardGrid = with(state, |p| p.board_grid(as_of))?;
+    Ok(cache_of(grid, as_of, prewarmed))
+}
+
+fn cache_of(grid: BoardGrid, as_of: Option<chrono::NaiveDate>, prewarmed: bool) -> BoardCache {
     // Scoring 10,000 use cases reads about a million observations; hand
     // the freed pages back to the system instead of keeping them mapped.
     capcall_store::release_free_memory();
-    Ok(BoardCache {
+    BoardCache {
         snapshot: SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         asked: as_of,
         prewarmed,
         grid,
         last: None,
-    })
+    }
 }
 
 /// Runs `f` on the board `snapshot` as of `as_of`: the cached one when it
@@ -174,11 +178,21 @@ fn with_grid<T>(
 /// (at startup, while the window and the web view start).
 pub fn prewarm_board(state: &AppState) {
     let Ok(mut slot) = state.board.lock() else { return };
-    if slot.is_none() {
-        crate::mark("prewarm start");
-        *slot = build_grid(state, None, true).ok();
-        crate::mark("prewarm done");
+    if slot.is_some() {
+        return;
     }
+    crate::mark("prewarm start");
+    // The board goes to the UI as soon as it is made; keeping a copy in the
+    // file (a first open after a change) happens after, with the portfolio
+    // still locked but the board free.
+    let _ = with(state, |p| {
+        p.board_grid_then(None, |grid| {
+            *slot = Some(cache_of(grid, None, true));
+            drop(slot);
+            crate::mark("prewarm ready");
+        })
+    });
+    crate::mark("prewarm done");
 }
 
 /// Drops the cached board (another portfolio, or its data replaced).

@@ -262,6 +262,13 @@ impl Portfolio {
     /// the writing transaction, and a grid is kept only if nothing was
     /// written while it was made.
     pub fn board_grid(&self, as_of: Option<NaiveDate>) -> Result<BoardGrid> {
+        self.board_grid_then(as_of, |grid| grid)
+    }
+
+    /// [`Portfolio::board_grid`], handing the grid to `ready` as soon as it
+    /// is made, before it is written to the file (a shell shows it while the
+    /// copy is kept); returns what `ready` returns.
+    pub fn board_grid_then<T>(&self, as_of: Option<NaiveDate>, ready: impl FnOnce(BoardGrid) -> T) -> Result<T> {
         let key = match as_of {
             Some(d) => Some(d),
             None => self.latest_observation_date()?,
@@ -278,27 +285,33 @@ impl Portfolio {
             .optional()?;
         // A cache that does not read back is recomputed, never an error.
         if let Some(parts) = cached.and_then(|body| serde_json::from_str::<GridParts>(&body).ok()) {
-            return Ok(BoardGrid::assemble(parts));
+            return Ok(ready(BoardGrid::assemble(parts)));
         }
         let writable = self.writable();
-        let parts = crate::db::read_then_keep(
+        let (value, _) = crate::db::read_then_keep(
             &self.conn,
-            |_| Ok(GridParts::of(self.board(as_of)?)),
-            |conn, parts| {
-                if !writable {
-                    return Ok(());
-                }
-                let body =
-                    serde_json::to_string(parts).map_err(|e| StoreError::Invalid(format!("board cache: {e}")))?;
+            |_| {
+                let parts = GridParts::of(self.board(as_of)?);
+                // Written out before the grid is handed over (it owns the lines).
+                let body = match writable {
+                    true => Some(
+                        serde_json::to_string(&parts).map_err(|e| StoreError::Invalid(format!("board cache: {e}")))?,
+                    ),
+                    false => None,
+                };
+                Ok((ready(BoardGrid::assemble(parts)), body))
+            },
+            |conn, (_, body)| {
+                let Some(body) = body else { return Ok(()) };
                 conn.execute("DELETE FROM board_cache", [])?;
                 conn.execute(
                     "INSERT INTO board_cache (as_of, format, body) VALUES (?1, ?2, ?3)",
-                    [&key, CACHE_FORMAT, &body],
+                    [&key, CACHE_FORMAT, body],
                 )?;
                 Ok(())
             },
         )?;
-        Ok(BoardGrid::assemble(parts))
+        Ok(value)
     }
 }
 
