@@ -2,17 +2,25 @@
 //! functions are the only place a shown number loses digits. The CLI, the
 //! exports and the app (which receives these strings over IPC) all use them.
 //!
-//! - Planned money: thousands separators, 2 decimals (`1,234,567.89`).
+//! - Planned money: thousands separators, 2 decimals (`1,234,567.89`); in
+//!   documents with the dollar sign ([`usd`]: `$1,234,567.89`,
+//!   `-$1,200.00`), and a computed value rounded half to even to the cent
+//!   first ([`usd_of`]).
 //! - Measured money in tables: rounded half to even to the cent, grouped
 //!   (`18,885.70`); the exact value (`18885.7030`) is shown on detail pages,
 //!   in JSON and on hover.
 //! - UCR: 4 significant digits, half to even (`0.009134`).
-//! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`).
+//! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`);
+//!   after a word that already says the direction ("fell 8.3%") the size
+//!   alone ([`pct_size`]).
 //! - A share of a whole: one decimal, half to even, no sign (`33.3`), from
 //!   the exact quotient ([`share_pct`]: FOCUS shares, pro-rata notes).
 //! - A figure in a sentence or explanation: at most N decimals, half to
 //!   even, trailing zeros dropped ([`trimmed`]: the rubric's explanations
 //!   use 4).
+//! - Chart coordinates (SVG user units): to 0.1 unit, half to even
+//!   ([`coord`]). Geometry, not a figure a reader reads, but still digits
+//!   lost on the way to text, so its rule lives here too.
 //! - Durations: `5h 30m` truncated to the minute ([`duration`]); "within N
 //!   hours" rounded *up* to one unit ([`duration_rounded_up`]).
 //!
@@ -45,6 +53,22 @@ pub fn planned(p: Planned) -> String {
     Grouped(p).to_string()
 }
 
+/// Money in documents (the board pack): `$1,234,567.89`, `-$1,200.00`.
+pub fn usd(p: Planned) -> String {
+    let g = planned(p);
+    match g.strip_prefix('-') {
+        Some(rest) => format!("-${rest}"),
+        None => format!("${g}"),
+    }
+}
+
+/// A computed money value (an exact decimal, e.g. projected value) in
+/// documents: rounded half to even to the cent, then [`usd`]. A value
+/// beyond the planned range (cannot occur for real portfolios) shows exact.
+pub fn usd_of(d: Decimal) -> String {
+    Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
+}
+
 /// Measured money rounded to the cent for tables: `18,885.70`. Values whose
 /// cents would exceed the planned range cannot occur (measured money is below
 /// one billion).
@@ -69,6 +93,20 @@ pub fn pct(p: Decimal) -> String {
     let r = p.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven);
     let sign = if r.is_sign_positive() && !r.is_zero() { "+" } else { "" };
     format!("{sign}{r:.1}%")
+}
+
+/// The size of a percentage, without its sign ("8.3%"), for a sentence
+/// whose verb already says the direction ("UCR fell 8.3%").
+pub fn pct_size(p: Decimal) -> String {
+    pct(p.abs()).trim_start_matches('+').to_string()
+}
+
+/// A chart coordinate in SVG user units, to 0.1 unit (half to even):
+/// `123.45` -> `123.4`, `80` -> `80`. Geometry, not a figure, but the one
+/// rule for every coordinate the pack prints.
+pub fn coord(d: Decimal) -> String {
+    d.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven)
+        .to_string()
 }
 
 /// `part` as a percentage of `whole`, to one decimal (half to even), as
@@ -278,6 +316,19 @@ mod tests {
         assert_eq!(pct(d("-7.14")), "-7.1%");
         assert_eq!(pct(d("3.25")), "+3.2%");
         assert_eq!(pct(d("0")), "0.0%");
+        assert_eq!(pct_size(d("-8.25")), "8.2%");
+        assert_eq!(pct_size(d("8.35")), "8.4%");
+        assert_eq!(pct_size(d("-0.04")), "0.0%");
+        assert_eq!(usd(Planned::parse("1234567.5").unwrap()), "$1,234,567.50");
+        assert_eq!(usd(Planned::parse("-1200").unwrap()), "-$1,200.00");
+        assert_eq!(usd_of(d("10.005")), "$10.00", "half to even to the cent");
+        assert_eq!(usd_of(d("10.015")), "$10.02");
+        assert_eq!(usd_of(d("-0.125")), "-$0.12");
+        assert_eq!(coord(d("123.45")), "123.4");
+        assert_eq!(coord(d("123.55")), "123.6");
+        assert_eq!(coord(d("80")), "80");
+        assert_eq!(coord(d("56.000")), "56.0");
+        assert_eq!(coord(d("99.96")), "100.0");
     }
 
     #[test]

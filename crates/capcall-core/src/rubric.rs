@@ -540,7 +540,7 @@ fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimension
     let share = Decimal::from(breaches) * Decimal::ONE_HUNDRED / Decimal::from(evaluable);
     let base = format!(
         "{ctx}: {breaches} of {evaluable} rows breach ({})",
-        fmt_pct(share).trim_start_matches('+')
+        crate::format::pct_size(share)
     );
     if breaches == 0 && tight == 0 {
         return dim(

@@ -118,9 +118,9 @@ fn rounds(line: &str) -> Option<&'static str> {
 }
 
 /// "Every display rounding rule is written once, in `capcall_core::format`"
-/// (ARCHITECTURE.md): the core, the store, the CLI and the app's commands
-/// round nothing for display themselves. (capcall-export is not scanned yet:
-/// its `render.rs` `num1`/`pct1`/`fmt_pct` still round on their own.)
+/// (ARCHITECTURE.md): the core, the store, the CLI, the exports (slides,
+/// paper, CSV, SVG chart coordinates) and the app's commands round nothing
+/// for display themselves.
 #[test]
 fn display_rounding_happens_only_in_format() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -129,6 +129,7 @@ fn display_rounding_happens_only_in_format() {
         "crates/capcall-core/src",
         "crates/capcall-store/src",
         "crates/capcall-cli/src",
+        "crates/capcall-export/src",
         "src-tauri",
     ] {
         for (file, text) in sources(&root.join(dir)) {

@@ -8,13 +8,14 @@
 //! as `#eval("…")` or `*bold*` prints as written.
 
 use capcall_core::decision::Status;
+use capcall_core::format::{pct_size, ucr as fmt_ucr, usd, usd_of};
 use capcall_core::rubric::{Dimension, Path, Verdict};
-use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
+use capcall_core::ucr::pct_change;
 use serde_json::{json, Value};
 
 use crate::render::{
     call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines, ucr,
-    ucr_sentence, ucr_trend_rows, usd, value_sentence, value_usd,
+    ucr_sentence, ucr_trend_rows, value_sentence,
 };
 use crate::Pack;
 
@@ -87,7 +88,7 @@ pub fn data(p: &Pack) -> Value {
         ]),
         json!(["Expand asks after caps", usd(t.requested_usd)]),
         json!(["Reserve", usd(t.reserve_usd)]),
-        json!(["Projected value", value_usd(t.projected_value)]),
+        json!(["Projected value", usd_of(t.projected_value)]),
         json!([
             "Portfolio UCR now → projected (USD per unit)",
             format!("{} → {}", ucr(t.current_ucr), ucr(t.projected_ucr))
@@ -176,7 +177,7 @@ pub fn data(p: &Pack) -> Value {
             Some(c) => format!(
                 "Portfolio UCR {} {} quarter on quarter to ${} per unit in {q} (from ${} in {pq}).",
                 if c.is_sign_negative() { "fell" } else { "rose" },
-                fmt_pct(c.abs()).trim_start_matches('+'),
+                pct_size(c),
                 fmt_ucr(*b),
                 fmt_ucr(*a)
             ),

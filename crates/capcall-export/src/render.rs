@@ -3,27 +3,15 @@
 use std::fmt::Write as _;
 
 use capcall_core::decision::{to_yaml, Status};
-use capcall_core::format::{csv_formula_safe, md_cell, md_text};
-use capcall_core::money::Planned;
+use capcall_core::format::{
+    coord, csv_formula_safe, md_cell, md_text, pct as fmt_pct, pct_size, trimmed, ucr as fmt_ucr, usd, usd_of,
+};
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
-use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
+use capcall_core::ucr::pct_change;
 use rust_decimal::Decimal;
 
 use crate::Pack;
-
-/// `$1,234,567.89` (the export money rule).
-pub fn usd(m: Planned) -> String {
-    let g = m.display_grouped();
-    match g.strip_prefix('-') {
-        Some(rest) => format!("-${rest}"),
-        None => format!("${g}"),
-    }
-}
-
-pub(crate) fn value_usd(d: Decimal) -> String {
-    Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
-}
 
 pub(crate) fn ucr(d: Option<Decimal>) -> String {
     d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
@@ -111,18 +99,6 @@ fn bullet_slides(title: &str, bullets: &[String], per: usize) -> String {
     s
 }
 
-/// A number for a sentence: at most one decimal, no trailing zeros.
-fn num1(d: Decimal) -> String {
-    d.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
-        .normalize()
-        .to_string()
-}
-
-/// A percentage without its sign ("8.3%").
-fn pct_abs(d: Decimal) -> String {
-    fmt_pct(d.abs()).trim_start_matches('+').to_string()
-}
-
 /// "UCR fell 8.3% quarter on quarter to $0.0071 per unit in 2025-Q2".
 pub fn ucr_sentence(p: &Pack, id: &str) -> String {
     let Some(q) = p.ucr_changes.get(id) else {
@@ -147,7 +123,7 @@ pub fn ucr_sentence(p: &Pack, id: &str) -> String {
         (Some(u), Some(c)) => format!(
             "UCR {} {} quarter on quarter to ${} per unit in {}",
             if c.is_sign_negative() { "fell" } else { "rose" },
-            pct_abs(c),
+            pct_size(c),
             fmt_ucr(u),
             q.quarter
         ),
@@ -182,8 +158,8 @@ pub fn value_sentence(p: &Pack, id: &str) -> String {
         return format!("No value measured in {} (opaque)", last.label());
     };
     let vs = match target {
-        Some(t) if delta >= t => format!(", above its target of {}", num1(t)),
-        Some(t) => format!(", below its target of {}", num1(t)),
+        Some(t) if delta >= t => format!(", above its target of {}", trimmed(t, 1)),
+        Some(t) => format!(", below its target of {}", trimmed(t, 1)),
         None => ", with no target set".into(),
     };
     let sig = match ci_low {
@@ -193,7 +169,7 @@ pub fn value_sentence(p: &Pack, id: &str) -> String {
     };
     format!(
         "The KPI improved by {} on average in {}{vs}{sig}",
-        num1(delta),
+        trimmed(delta, 1),
         last.label()
     )
 }
@@ -726,7 +702,7 @@ fn ask_slide(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "- Projected value: **{}**; portfolio UCR {} → {} USD/unit\n",
-        value_usd(t.projected_value),
+        usd_of(t.projected_value),
         ucr(t.current_ucr),
         ucr(t.projected_ucr)
     );
@@ -771,7 +747,7 @@ pub(crate) fn ucr_trend_rows(p: &Pack) -> Vec<TrendRow> {
 }
 
 /// The portfolio UCR by quarter as an SVG line chart. Coordinates are
-/// computed in exact decimals and printed with 1 decimal.
+/// computed in exact decimals and printed by `capcall_core::format::coord`.
 pub fn ucr_svg(p: &Pack) -> String {
     let labels: Vec<(String, Option<Decimal>)> = p
         .ucr_trend
@@ -809,7 +785,7 @@ pub fn ucr_svg(p: &Pack) -> String {
     let xy = |i: usize, v: Decimal| {
         let x = Decimal::from(left) + plot_w * Decimal::from(i as i64) / n;
         let y = Decimal::from(top) + plot_h * (max - v) / span;
-        (x.round_dp(1), y.round_dp(1))
+        (x, y)
     };
     let _ = writeln!(
         s,
@@ -828,6 +804,7 @@ pub fn ucr_svg(p: &Pack) -> String {
     for k in 0..=ticks {
         let v = step * Decimal::from(k);
         let (_, y) = xy(0, v);
+        let (y, label_y) = (coord(y), coord(y + Decimal::from(4)));
         if k > 0 {
             let _ = writeln!(
                 s,
@@ -839,7 +816,7 @@ pub fn ucr_svg(p: &Pack) -> String {
             s,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#475569\">{}</text>",
             left - 8,
-            y + Decimal::from(4),
+            label_y,
             if k == 0 {
                 "0".to_string()
             } else {
@@ -852,7 +829,7 @@ pub fn ucr_svg(p: &Pack) -> String {
         .enumerate()
         .map(|(i, (_, v))| {
             let (x, y) = xy(i, *v);
-            format!("{x},{y}")
+            format!("{},{}", coord(x), coord(y))
         })
         .collect();
     let _ = writeln!(
@@ -861,12 +838,13 @@ pub fn ucr_svg(p: &Pack) -> String {
         path.join(" ")
     );
     for (i, (label, v)) in pts.iter().enumerate() {
-        let (x, y) = xy(i, *v);
+        let (x_exact, y_exact) = xy(i, *v);
+        let (x, y) = (coord(x_exact), coord(y_exact));
         let _ = writeln!(s, "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.5\" fill=\"#0284c7\"/>");
         let _ = writeln!(
             s,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#0f172a\">{}</text>",
-            y - Decimal::from(8),
+            coord(y_exact - Decimal::from(8)),
             fmt_ucr(*v)
         );
         let _ = writeln!(
@@ -981,11 +959,11 @@ pub(crate) fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     match (target, value) {
         (Some(t), Some(v)) => parts.push(format!(
             "keep the KPI at or above its target of {} ({} in {})",
-            num1(t),
-            num1(v),
+            trimmed(t, 1),
+            trimmed(v, 1),
             last.label()
         )),
-        (Some(t), None) => parts.push(format!("reach the KPI target of {}", num1(t))),
+        (Some(t), None) => parts.push(format!("reach the KPI target of {}", trimmed(t, 1))),
         _ => parts.push("measure the KPI against a target".into()),
     }
     if let Some(u) = p
@@ -1244,7 +1222,7 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(st.within_envelope.new_budget_usd),
             usd(st.fully_funded.capital_call_usd),
             usd(st.fully_funded.new_budget_usd),
-            value_usd(t.projected_value),
+            usd_of(t.projected_value),
             ucr(t.current_ucr),
             ucr(t.projected_ucr)
         );
@@ -1256,7 +1234,7 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(t.freed_usd),
             usd(st.within_envelope.capital_call_usd),
             usd(st.within_envelope.new_budget_usd),
-            value_usd(t.projected_value),
+            usd_of(t.projected_value),
             ucr(t.current_ucr),
             ucr(t.projected_ucr)
         );
