@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use capcall_core::board::{self, BoardTotals, RowFigures};
 use capcall_core::incident::{DateRange, Incident};
 use capcall_core::rubric::{self, Score};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
@@ -70,10 +70,8 @@ impl Portfolio {
         for i in self.incidents(DateRange::default(), None)? {
             incidents.entry(i.use_case.clone()).or_default().push(i);
         }
-        // Sparklines: the 12 months up to the as-of date, from one pass.
-        let from = NaiveDate::from_ymd_opt(as_of.year() - 1, as_of.month(), 1).unwrap_or(as_of);
-        let last_month = as_of.format("%Y-%m").to_string();
-        let mut months = self.monthly_ucr_since(from)?;
+        // Sparklines: the core's window, from one pass.
+        let mut months = self.monthly_ucr(board::sparkline_window(as_of))?;
         let mut by_id: HashMap<String, UseCaseRow> = rows.into_iter().map(|r| (r.use_case.id.clone(), r)).collect();
         let mut out = Vec::with_capacity(inputs.len());
         for (uc, obs) in &inputs {
@@ -87,7 +85,6 @@ impl Portfolio {
                 .remove(&uc.id)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(m, _)| *m <= last_month)
                 .map(|(_, u)| u.map(|u| u.to_string()))
                 .collect();
             out.push(BoardRow {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use capcall_core::model::{Observation, UseCase};
-use capcall_core::period::{Month, Quarter};
+use capcall_core::period::{Month, Quarter, Window};
 use capcall_core::ucr::{self, UcrPoint};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
@@ -396,18 +396,20 @@ impl Portfolio {
         Ok(history.points())
     }
 
-    /// Monthly UCR per use case for months starting on or after `from`, in
-    /// one pass (the board's sparklines): id -> [(YYYY-MM, UCR or unknown)].
-    /// The months and sums are the core's ([`ucr::History`]).
-    pub fn monthly_ucr_since(&self, from: NaiveDate) -> Result<MonthlyUcr> {
+    /// Monthly UCR per use case over the rows in `window` (the board asks
+    /// with `capcall_core::board::sparkline_window`), in one pass: id ->
+    /// [(YYYY-MM, UCR or unknown)]. The months and sums are the core's
+    /// ([`ucr::History`]).
+    pub fn monthly_ucr(&self, window: Window) -> Result<MonthlyUcr> {
         let mut stmt = self.conn.prepare(
             "SELECT u.id, o.period_start, o.spend_usd, o.units \
-             FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk AND o.period_start >= ?1 \
+             FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk \
+               AND o.period_start BETWEEN ?1 AND ?2 \
              WHERE o.spend_usd IS NOT NULL AND o.units IS NOT NULL ORDER BY u.pk, o.period_start",
         )?;
         let mut out: MonthlyUcr = Default::default();
         let mut current: Option<(String, ucr::History<Month>)> = None;
-        let mut rows = stmt.query([from.to_string()])?;
+        let mut rows = stmt.query([window.first.to_string(), window.last.to_string()])?;
         while let Some(r) = rows.next()? {
             let id: &str = text(r, 0)?.unwrap_or_default();
             if current.as_ref().is_none_or(|(i, _)| i != id) {
