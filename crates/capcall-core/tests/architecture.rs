@@ -1,5 +1,7 @@
 //! Architecture invariants of the core, checked as tests (rust-analyzer's
-//! "tidy" idea): the dependency list proves the domain does no IO.
+//! "tidy" idea): the dependency list proves the domain does no IO. The
+//! sources are read through the dev-only `capcall-tidy` crate, so no file
+//! access is written in core (not even in its tests).
 
 /// The crates the pure domain may depend on, and nothing else: no SQLite,
 /// no Tauri, no filesystem, network or clock crate.
@@ -60,23 +62,6 @@ fn clippy_forbids_clock_environment_and_filesystem_in_the_core() {
     }
 }
 
-/// Every `.rs` file under `dir`, with its text. (A test reads the sources;
-/// the domain itself never touches the filesystem.)
-#[allow(clippy::disallowed_methods)]
-fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(sources(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Roundings that are computation or storage, not display: `(file, the
 /// line's code)`. Anything else that rounds belongs in `format.rs`.
 const NOT_DISPLAY: &[(&str, &str)] = &[
@@ -123,7 +108,6 @@ fn rounds(line: &str) -> Option<&'static str> {
 /// for display themselves.
 #[test]
 fn display_rounding_happens_only_in_format() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut scanned = 0;
     for dir in [
         "crates/capcall-core/src",
@@ -132,14 +116,13 @@ fn display_rounding_happens_only_in_format() {
         "crates/capcall-export/src",
         "src-tauri",
     ] {
-        for (file, text) in sources(&root.join(dir)) {
-            let name = file.strip_prefix(&root).unwrap().display().to_string();
+        for file in capcall_tidy::sources(dir) {
+            let name = file.path.as_str();
             if name == "crates/capcall-core/src/format.rs" {
                 continue;
             }
             scanned += 1;
-            for (n, line) in text.lines().enumerate() {
-                let code = line.split("//").next().unwrap_or_default();
+            for (n, code) in file.code_lines() {
                 if code.contains("assert") {
                     continue; // a test's expectation, not output
                 }
@@ -147,9 +130,8 @@ fn display_rounding_happens_only_in_format() {
                     let allowed = NOT_DISPLAY.iter().any(|(f, l)| *f == name && code.contains(l));
                     assert!(
                         allowed,
-                        "{name}:{}: rounds on its own ({what}: `{}`); display rounding is written once in \
+                        "{name}:{n}: rounds on its own ({what}: `{}`); display rounding is written once in \
                          capcall_core::format (add or use a function there)",
-                        n + 1,
                         code.trim()
                     );
                 }
