@@ -316,19 +316,51 @@ mod tests {
         assert_eq!(pct(d("-7.14")), "-7.1%");
         assert_eq!(pct(d("3.25")), "+3.2%");
         assert_eq!(pct(d("0")), "0.0%");
-        assert_eq!(pct_size(d("-8.25")), "8.2%");
-        assert_eq!(pct_size(d("8.35")), "8.4%");
-        assert_eq!(pct_size(d("-0.04")), "0.0%");
-        assert_eq!(usd(Planned::parse("1234567.5").unwrap()), "$1,234,567.50");
-        assert_eq!(usd(Planned::parse("-1200").unwrap()), "-$1,200.00");
-        assert_eq!(usd_of(d("10.005")), "$10.00", "half to even to the cent");
-        assert_eq!(usd_of(d("10.015")), "$10.02");
-        assert_eq!(usd_of(d("-0.125")), "-$0.12");
-        assert_eq!(coord(d("123.45")), "123.4");
-        assert_eq!(coord(d("123.55")), "123.6");
-        assert_eq!(coord(d("80")), "80");
-        assert_eq!(coord(d("56.000")), "56.0");
-        assert_eq!(coord(d("99.96")), "100.0");
+    }
+
+    #[test]
+    fn documents_charts_and_sentences_use_the_same_rules() {
+        type Rule = (
+            &'static str,
+            fn(Decimal) -> String,
+            &'static [(&'static str, &'static str)],
+        );
+        let rules: [Rule; 3] = [
+            (
+                "pct_size",
+                pct_size,
+                &[("-8.25", "8.2%"), ("8.35", "8.4%"), ("-0.04", "0.0%")],
+            ),
+            // Half to even to the cent, then the grouped planned rule.
+            (
+                "usd_of",
+                usd_of,
+                &[
+                    ("10.005", "$10.00"),
+                    ("10.015", "$10.02"),
+                    ("-0.125", "-$0.12"),
+                    ("1234567.5", "$1,234,567.50"),
+                    ("-1200", "-$1,200.00"),
+                ],
+            ),
+            (
+                "coord",
+                coord,
+                &[
+                    ("123.45", "123.4"),
+                    ("123.55", "123.6"),
+                    ("80", "80"),
+                    ("56.000", "56.0"),
+                    ("99.96", "100.0"),
+                ],
+            ),
+        ];
+        for (name, rule, cases) in rules {
+            for (input, want) in cases {
+                assert_eq!(rule(d(input)), *want, "{name}({input})");
+            }
+        }
+        assert_eq!(usd(Planned::parse("-0.5").unwrap()), "-$0.50");
     }
 
     #[test]

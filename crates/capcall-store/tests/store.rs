@@ -54,6 +54,15 @@ fn no_progress() -> impl FnMut(capcall_store::ImportProgress) {
     |_| {}
 }
 
+/// A new portfolio holding [`USE_CASES`] (no observations yet).
+fn with_use_cases() -> (TempDir, Portfolio) {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    let uc = write(d.path(), "use_cases.csv", USE_CASES);
+    p.import(ImportKind::UseCases, &uc, &mut no_progress()).unwrap();
+    (d, p)
+}
+
 #[test]
 fn create_sets_pragmas_and_schema() {
     let (_d, db) = fresh();
@@ -130,10 +139,7 @@ fn second_writer_gets_a_clear_error_naming_the_holder() {
 /// after the as-of day (even in its own month).
 #[test]
 fn the_board_sparkline_covers_the_cores_window_only() {
-    let (d, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    let uc = write(d.path(), "use_cases.csv", USE_CASES);
-    p.import(ImportKind::UseCases, &uc, &mut no_progress()).unwrap();
+    let (d, mut p) = with_use_cases();
     let mut obs = String::from("use_case,period_start,spend_usd,units\n");
     // 2024-05 and 2024-06 fall before the window; 2024-07 opens it.
     for (month, spend) in [("2024-05", 99), ("2024-06", 99), ("2024-07", 20)] {
@@ -1102,10 +1108,7 @@ fn demo_reset_refuses_to_wipe_approved_work_without_force() {
 
 #[test]
 fn demo_reset_is_one_transaction() {
-    let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    let f = write(dir.path(), "uc.csv", USE_CASES);
-    p.import(ImportKind::UseCases, &f, &mut no_progress()).unwrap();
+    let (_dir, mut p) = with_use_cases();
     let audit_rows = p.audit_history(None, None, 10_000).unwrap().len();
     // Make the last step of the reset (the demo scenario's run parameters) fail.
     p.connection()
