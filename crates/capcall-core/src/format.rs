@@ -88,6 +88,12 @@ pub fn ucr(ucr: Decimal) -> String {
     v.normalize().to_string()
 }
 
+/// A UCR that may be unknown (no units or no spend): [`ucr`], or
+/// `unknown`.
+pub fn ucr_or_unknown(u: Option<Decimal>) -> String {
+    u.map(ucr).unwrap_or_else(|| "unknown".into())
+}
+
 /// A percentage for display: one decimal with sign ("-7.1%", "+3.2%").
 pub fn pct(p: Decimal) -> String {
     let r = p.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven);
@@ -313,6 +319,8 @@ mod tests {
         assert_eq!(ucr(d("0.0091344")), "0.009134");
         assert_eq!(ucr(d("0.0091")), "0.0091");
         assert_eq!(ucr(d("1.23456")), "1.235");
+        assert_eq!(ucr_or_unknown(Some(d("0.0091344"))), "0.009134");
+        assert_eq!(ucr_or_unknown(None), "unknown");
         assert_eq!(pct(d("-7.14")), "-7.1%");
         assert_eq!(pct(d("3.25")), "+3.2%");
         assert_eq!(pct(d("0")), "0.0%");

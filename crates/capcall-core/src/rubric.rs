@@ -22,10 +22,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::format;
 use crate::incident::{privacy_in_window, Incident};
 use crate::model::{EvalStatus, Observation, UseCase};
 use crate::period::{Quarter, Window};
-use crate::ucr::{fmt_pct, fmt_ucr, forecast_variance_pct, mean, pct_change, sums_where};
+use crate::ucr::{forecast_variance_pct, mean, pct_change, sums_where};
 
 /// A dimension's verdict. `Opaque` = its inputs are missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -697,14 +698,14 @@ fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSett
     };
     let change = pct_change(ucr_prev, Some(ucr_last));
     let trend = match change {
-        Some(c) => format!("{} q/q", fmt_pct(c)),
+        Some(c) => format!("{} q/q", format::pct(c)),
         None => format!("q/q unknown (no UCR for {prev_q})"),
     };
     let levers = uc.levers.len();
     let base = format!(
         "UCR {} USD/unit, {trend}; spend {} vs forecast; {levers} lever{}",
-        fmt_ucr(ucr_last),
-        fmt_pct(variance),
+        format::ucr(ucr_last),
+        format::pct(variance),
         if levers == 1 { "" } else { "s" }
     );
     let abs_var = variance.abs();

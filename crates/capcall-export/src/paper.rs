@@ -8,13 +8,13 @@
 //! as `#eval("…")` or `*bold*` prints as written.
 
 use capcall_core::decision::Status;
-use capcall_core::format::{pct_size, ucr as fmt_ucr, usd, usd_of};
+use capcall_core::format::{pct_size, ucr as fmt_ucr, ucr_or_unknown, usd, usd_of};
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::ucr::pct_change;
 use serde_json::{json, Value};
 
 use crate::render::{
-    call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines, ucr,
+    call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines,
     ucr_sentence, ucr_trend_rows, value_sentence,
 };
 use crate::Pack;
@@ -91,7 +91,11 @@ pub fn data(p: &Pack) -> Value {
         json!(["Projected value", usd_of(t.projected_value)]),
         json!([
             "Portfolio UCR now → projected (USD per unit)",
-            format!("{} → {}", ucr(t.current_ucr), ucr(t.projected_ucr))
+            format!(
+                "{} → {}",
+                ucr_or_unknown(t.current_ucr),
+                ucr_or_unknown(t.projected_ucr)
+            )
         ]),
     ];
 

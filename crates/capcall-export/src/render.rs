@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use capcall_core::decision::{to_yaml, Status};
 use capcall_core::format::{
-    coord, csv_formula_safe, md_cell, md_text, pct as fmt_pct, pct_size, trimmed, ucr as fmt_ucr, usd, usd_of,
+    coord, csv_formula_safe, md_cell, md_text, pct as fmt_pct, pct_size, trimmed, ucr as fmt_ucr, ucr_or_unknown, usd,
+    usd_of,
 };
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
@@ -12,10 +13,6 @@ use capcall_core::ucr::pct_change;
 use rust_decimal::Decimal;
 
 use crate::Pack;
-
-pub(crate) fn ucr(d: Option<Decimal>) -> String {
-    d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
-}
 
 /// A Markdown table cell (controls escaped, `|`, `\\` and line breaks made harmless).
 fn cell(s: &str) -> String {
@@ -703,8 +700,8 @@ fn ask_slide(p: &Pack) -> String {
         s,
         "- Projected value: **{}**; portfolio UCR {} → {} USD/unit\n",
         usd_of(t.projected_value),
-        ucr(t.current_ucr),
-        ucr(t.projected_ucr)
+        ucr_or_unknown(t.current_ucr),
+        ucr_or_unknown(t.projected_ucr)
     );
     s
 }
@@ -737,7 +734,7 @@ pub(crate) fn ucr_trend_rows(p: &Pack) -> Vec<TrendRow> {
         };
         rows.push(TrendRow {
             label,
-            ucr: ucr(q.ucr),
+            ucr: ucr_or_unknown(q.ucr),
             change,
             partial,
         });
@@ -1223,8 +1220,8 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(st.fully_funded.capital_call_usd),
             usd(st.fully_funded.new_budget_usd),
             usd_of(t.projected_value),
-            ucr(t.current_ucr),
-            ucr(t.projected_ucr)
+            ucr_or_unknown(t.current_ucr),
+            ucr_or_unknown(t.projected_ucr)
         );
     } else {
         let _ = writeln!(
@@ -1235,8 +1232,8 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(st.within_envelope.capital_call_usd),
             usd(st.within_envelope.new_budget_usd),
             usd_of(t.projected_value),
-            ucr(t.current_ucr),
-            ucr(t.projected_ucr)
+            ucr_or_unknown(t.current_ucr),
+            ucr_or_unknown(t.projected_ucr)
         );
     }
     let flags = red_flags(p);
