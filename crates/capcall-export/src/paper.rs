@@ -8,14 +8,14 @@
 //! as `#eval("…")` or `*bold*` prints as written.
 
 use capcall_core::decision::Status;
-use capcall_core::format::{pct_size, ucr as fmt_ucr, ucr_or_unknown, usd, usd_of};
+use capcall_core::format::{ucr as fmt_ucr, ucr_or_unknown, usd, usd_of};
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::ucr::pct_change;
 use serde_json::{json, Value};
 
 use crate::render::{
-    call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines,
-    ucr_sentence, ucr_trend_rows, value_sentence,
+    call_plain, incident_plain, milestone_name, moved, outcome_words, red_flags, slo_record, slo_sentence,
+    sorted_lines, ucr_sentence, ucr_trend_rows, value_sentence,
 };
 use crate::Pack;
 
@@ -179,9 +179,8 @@ pub fn data(p: &Pack) -> Value {
         [.., (pq, Some(a)), (q, Some(b))] => match pct_change(Some(*a), Some(*b)) {
             Some(c) if c.is_zero() => format!("Portfolio UCR held at ${} per unit in {q} (as in {pq}).", fmt_ucr(*b)),
             Some(c) => format!(
-                "Portfolio UCR {} {} quarter on quarter to ${} per unit in {q} (from ${} in {pq}).",
-                if c.is_sign_negative() { "fell" } else { "rose" },
-                pct_size(c),
+                "Portfolio UCR {} quarter on quarter to ${} per unit in {q} (from ${} in {pq}).",
+                moved(c),
                 fmt_ucr(*b),
                 fmt_ucr(*a)
             ),

@@ -96,6 +96,13 @@ fn bullet_slides(title: &str, bullets: &[String], per: usize) -> String {
     s
 }
 
+/// A non-zero change in words: "fell 8.3%", "rose 2.0%" (a zero change is
+/// said "held" by the caller, in its own sentence).
+pub(crate) fn moved(c: Decimal) -> String {
+    let verb = if c.is_sign_negative() { "fell" } else { "rose" };
+    format!("{verb} {}", pct_size(c))
+}
+
 /// "UCR fell 8.3% quarter on quarter to $0.0071 per unit in 2025-Q2".
 pub fn ucr_sentence(p: &Pack, id: &str) -> String {
     let Some(q) = p.ucr_changes.get(id) else {
@@ -118,9 +125,8 @@ pub fn ucr_sentence(p: &Pack, id: &str) -> String {
             )
         }
         (Some(u), Some(c)) => format!(
-            "UCR {} {} quarter on quarter to ${} per unit in {}",
-            if c.is_sign_negative() { "fell" } else { "rose" },
-            pct_size(c),
+            "UCR {} quarter on quarter to ${} per unit in {}",
+            moved(c),
             fmt_ucr(u),
             q.quarter
         ),
