@@ -90,16 +90,61 @@ fn rounds(line: &str) -> Option<&'static str> {
             return Some(call);
         }
     }
-    let b = line.as_bytes();
-    for i in 0..b.len().saturating_sub(3) {
-        if b[i] == b':' && b[i + 1] == b'.' && b[i + 2].is_ascii_digit() {
-            let rest = &line[i + 2..];
-            if rest.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with('}') {
-                return Some("a {:.N} format precision");
+    // A format placeholder with a precision: `{:.1}`, `{x:.2}`, `{:>8.2}`,
+    // `{:08.3e}`, `{:.*}`, `{:.prec$}`.
+    let mut rest = line;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(escaped) = after.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        rest = &after[close..];
+        if inner.contains(char::is_whitespace) || inner.contains('"') {
+            continue; // code in braces, not a placeholder
+        }
+        let Some((_, spec)) = inner.split_once(':') else {
+            continue;
+        };
+        if let Some(dot) = spec.find('.') {
+            let prec = &spec[dot + 1..];
+            let named = prec.split_once('$').is_some_and(|(n, _)| !n.is_empty());
+            if prec.starts_with(|c: char| c.is_ascii_digit() || c == '*') || named {
+                return Some("a format precision {:.N}");
             }
         }
     }
     None
+}
+
+#[test]
+fn the_rounding_detector_sees_every_precision_form() {
+    for line in [
+        "format!(\"{:.1}\", x)",
+        "format!(\"{x:.2}\")",
+        "format!(\"{:>8.2}\", x)",
+        "format!(\"{:08.3e}\", x)",
+        "format!(\"{:.*}\", 2, x)",
+        "format!(\"{:.prec$}\", x)",
+        "write!(s, \"{{a}} {:.1}\", x)",
+        "x.round_dp(2)",
+        "x.round_sf_with_strategy(4, s)",
+    ] {
+        assert!(rounds(line).is_some(), "missed: {line}");
+    }
+    for line in [
+        "format!(\"{x}\")",
+        "format!(\"{:>8}\", x)",
+        "format!(\"{:.>8}\", x)",
+        "format!(\"{{:.1}}\")",
+        "Point { x: y.1 }",
+        "format!(\"{:?}\", x)",
+        "trimmed(t, 1)",
+    ] {
+        assert_eq!(rounds(line), None, "false alarm: {line}");
+    }
 }
 
 /// "Every display rounding rule is written once, in `capcall_core::format`"
