@@ -9,7 +9,8 @@
 //! - Measured money in tables: rounded half to even to the cent, grouped
 //!   (`18,885.70`); the exact value (`18885.7030`) is shown on detail pages,
 //!   in JSON and on hover.
-//! - UCR: 4 significant digits, half to even (`0.009134`).
+//! - UCR: 4 significant digits, half to even (`0.009134`); `unknown` when
+//!   there is none ([`ucr_or_unknown`]).
 //! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`);
 //!   after a word that already says the direction ("fell 8.3%") the size
 //!   alone ([`pct_size`]).
@@ -17,16 +18,17 @@
 //!   the exact quotient ([`share_pct`]: FOCUS shares, pro-rata notes).
 //! - A figure in a sentence or explanation: at most N decimals, half to
 //!   even, trailing zeros dropped ([`trimmed`]: the rubric's explanations
-//!   use 4).
+//!   use 4, the board pack's KPI sentences 1).
 //! - Chart coordinates (SVG user units): to 0.1 unit, half to even
 //!   ([`coord`]). Geometry, not a figure a reader reads, but still digits
 //!   lost on the way to text, so its rule lives here too.
 //! - Durations: `5h 30m` truncated to the minute ([`duration`]); "within N
 //!   hours" rounded *up* to one unit ([`duration_rounded_up`]).
 //!
-//! Nothing else in core, store, CLI or app rounds for display; a test
-//! (`tests/architecture.rs`, `display_rounding_happens_only_in_format`)
-//! fails on a `round_dp`/`round_sf`/`{:.N}` anywhere else.
+//! Nothing else in core, store, CLI, exports or app rounds for display; a
+//! test (`tests/architecture.rs`, `display_rounding_happens_only_in_format`)
+//! fails on a `round_dp`/`round_sf`/format precision (`{:.N}`, `{:>8.2}`)
+//! anywhere else.
 //!
 //! Text that came from users or files (names, owners, titles, evidence) is
 //! made safe here too, once for every output:
