@@ -518,13 +518,11 @@ fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimension
     let mut tight = 0u32;
     let headroom = s.slo_headroom_pct / Decimal::ONE_HUNDRED;
     for o in rows.iter().filter(|o| w.contains(o.period_start)) {
-        let lat = o.p95_latency_ms.zip(o.p95_latency_slo_ms);
-        let avail = o.availability_pct.zip(o.availability_slo_pct);
-        if lat.is_none() && avail.is_none() {
+        let Some(breach) = o.slo_breached() else {
             continue;
-        }
+        };
         evaluable += 1;
-        let breach = lat.is_some_and(|(p, slo)| p > slo) || avail.is_some_and(|(a, slo)| a < slo);
+        let lat = o.p95_latency_ms.zip(o.p95_latency_slo_ms);
         if breach {
             breaches += 1;
         } else if lat.is_some_and(|(p, slo)| slo.checked_mul(headroom).is_none_or(|limit| p > limit)) {

@@ -185,7 +185,8 @@ pub(crate) struct SloRecord {
     pub unit: &'static str,
 }
 
-/// The trailing-90-day SLO record (`None`: no SLO data in the window).
+/// The trailing-90-day SLO record (`None`: no SLO data in the window); a
+/// row is judged by the core's rule (`Observation::slo_breached`).
 pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     let w = capcall_core::Window::trailing(p.plan.as_of, 90);
     let rows: Vec<&capcall_core::Observation> = p
@@ -193,11 +194,7 @@ pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
         .get(id)
         .map(|r| {
             r.iter()
-                .filter(|o| w.contains(o.period_start))
-                .filter(|o| {
-                    o.p95_latency_ms.zip(o.p95_latency_slo_ms).is_some()
-                        || o.availability_pct.zip(o.availability_slo_pct).is_some()
-                })
+                .filter(|o| w.contains(o.period_start) && o.slo_breached().is_some())
                 .collect()
         })
         .unwrap_or_default();
@@ -207,17 +204,7 @@ pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     let weekly = rows
         .windows(2)
         .all(|w| (w[1].period_start - w[0].period_start).num_days() == 7);
-    let breaches = rows
-        .iter()
-        .filter(|o| {
-            o.p95_latency_ms
-                .zip(o.p95_latency_slo_ms)
-                .is_some_and(|(v, slo)| v > slo)
-                || o.availability_pct
-                    .zip(o.availability_slo_pct)
-                    .is_some_and(|(a, slo)| a < slo)
-        })
-        .count();
+    let breaches = rows.iter().filter(|o| o.slo_breached() == Some(true)).count();
     Some(SloRecord {
         breaches,
         periods: rows.len(),
