@@ -435,20 +435,49 @@ fn latest<T>(
         .map(|(_, v)| v)
 }
 
+/// A use case's value evidence in a quarter, as the rubric's Value
+/// dimension reads it (and the board pack's sentences repeat): the mean
+/// value delta and mean CI low of the quarter's rows, and the latest target
+/// and hurdle set in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueEvidence {
+    pub quarter: Quarter,
+    pub mean_delta: Option<Decimal>,
+    pub mean_ci_low: Option<Decimal>,
+    pub target: Option<Decimal>,
+    pub hurdle: Option<Decimal>,
+}
+
+/// The value evidence of `quarter` (see [`ValueEvidence`]).
+pub fn value_evidence(rows: &[Observation], quarter: Quarter) -> ValueEvidence {
+    let inside = |d: NaiveDate| quarter.contains(d);
+    let avg =
+        |f: fn(&Observation) -> Option<Decimal>| mean(rows.iter().filter(|o| inside(o.period_start)).filter_map(f));
+    ValueEvidence {
+        quarter,
+        mean_delta: avg(|o| o.value_delta),
+        mean_ci_low: avg(|o| o.value_ci_low),
+        target: latest(rows, inside, |o| o.value_target),
+        hurdle: latest(rows, inside, |o| o.value_hurdle),
+    }
+}
+
+impl RubricSettings {
+    /// Is a value result statistically significant: its mean CI low above
+    /// the rubric's bar (`value_ci_low_min`)?
+    pub fn stat_sig(&self, ci_low: Decimal) -> bool {
+        ci_low > self.value_ci_low_min
+    }
+}
+
 fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> DimensionScore {
-    let in_last = |d: NaiveDate| last_q.contains(d);
-    let m = mean(
-        rows.iter()
-            .filter(|o| in_last(o.period_start))
-            .filter_map(|o| o.value_delta),
-    );
-    let ci_low = mean(
-        rows.iter()
-            .filter(|o| in_last(o.period_start))
-            .filter_map(|o| o.value_ci_low),
-    );
-    let target = latest(rows, in_last, |o| o.value_target);
-    let hurdle = latest(rows, in_last, |o| o.value_hurdle);
+    let ValueEvidence {
+        mean_delta: m,
+        mean_ci_low: ci_low,
+        target,
+        hurdle,
+        ..
+    } = value_evidence(rows, last_q);
     let ctx = format!("last quarter {last_q}");
     let mut missing = vec![];
     if m.is_none() {
@@ -473,7 +502,7 @@ fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> Dimension
         num(hurdle),
         num(ci_low)
     );
-    if m >= target && ci_low > s.value_ci_low_min {
+    if m >= target && s.stat_sig(ci_low) {
         return dim(Dimension::Value, Verdict::Expand, format!("{base} (stat-sig)"));
     }
     if m < hurdle {
@@ -864,4 +893,37 @@ pub fn tally(scores: &[Score]) -> BTreeMap<Path, usize> {
         *m.entry(s.overall).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_evidence_is_the_quarters_means_and_latest_targets_and_stat_sig_uses_the_bar() {
+        let d = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let row = |date: &str, delta, ci_low, target| Observation {
+            period_start: date.parse().unwrap(),
+            value_delta: delta,
+            value_ci_low: ci_low,
+            value_target: target,
+            ..Default::default()
+        };
+        let rows = [
+            row("2025-03-31", d("100"), d("100"), d("100")), // the quarter before
+            row("2025-04-07", d("4"), d("0.5"), d("5")),
+            row("2025-06-30", d("6"), d("1.5"), d("3")),
+            row("2025-07-01", d("100"), d("100"), d("100")), // the quarter after
+        ];
+        let q = Quarter::of("2025-05-15".parse().unwrap());
+        let ev = value_evidence(&rows, q);
+        assert_eq!(ev.quarter, q);
+        assert_eq!((ev.mean_delta, ev.mean_ci_low), (d("5"), d("1")));
+        assert_eq!(ev.target, d("3"), "the latest target of the quarter, not a mean");
+        assert_eq!(ev.hurdle, None);
+        let mut s = RubricSettings::default();
+        assert!(s.stat_sig("0.01".parse().unwrap()) && !s.stat_sig(Decimal::ZERO));
+        s.value_ci_low_min = Decimal::ONE;
+        assert!(!s.stat_sig(Decimal::ONE), "above the bar, not at it");
+    }
 }

@@ -141,23 +141,19 @@ pub fn ucr_sentence(p: &Pack, id: &str) -> String {
     format!("{main}{partial}")
 }
 
+/// A use case's value evidence in the last complete quarter, read as the
+/// rubric reads it (`capcall_core::rubric::value_evidence`).
+fn value_evidence(p: &Pack, id: &str) -> capcall_core::rubric::ValueEvidence {
+    let rows = p.observations.get(id).map(Vec::as_slice).unwrap_or(&[]);
+    capcall_core::rubric::value_evidence(rows, capcall_core::Quarter::last_complete(p.plan.as_of))
+}
+
 /// The value evidence of the last complete quarter in a sentence.
 pub fn value_sentence(p: &Pack, id: &str) -> String {
-    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
-    let rows: Vec<&capcall_core::Observation> = p
-        .observations
-        .get(id)
-        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
-        .unwrap_or_default();
-    let mean = |f: fn(&capcall_core::Observation) -> Option<Decimal>| {
-        capcall_core::ucr::mean(rows.iter().filter_map(|o| f(o)))
-    };
-    let (delta, target, ci_low) = (
-        mean(|o| o.value_delta),
-        mean(|o| o.value_target),
-        mean(|o| o.value_ci_low),
-    );
-    let Some(delta) = delta else {
+    let ev = value_evidence(p, id);
+    let last = ev.quarter;
+    let (target, ci_low) = (ev.target, ev.mean_ci_low);
+    let Some(delta) = ev.mean_delta else {
         return format!("No value measured in {} (opaque)", last.label());
     };
     let vs = match target {
@@ -166,7 +162,7 @@ pub fn value_sentence(p: &Pack, id: &str) -> String {
         None => ", with no target set".into(),
     };
     let sig = match ci_low {
-        Some(c) if c > Decimal::ZERO => "; statistically significant",
+        Some(c) if p.rubric.stat_sig(c) => "; statistically significant",
         Some(_) => "; not statistically significant",
         None => "",
     };
@@ -937,14 +933,8 @@ pub(crate) fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     if !generic {
         return format!("Hold the guardrails {}", targets.join("; "));
     }
-    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
-    let rows: Vec<&capcall_core::Observation> = p
-        .observations
-        .get(id)
-        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
-        .unwrap_or_default();
-    let target = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_target));
-    let value = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_delta));
+    let ev = value_evidence(p, id);
+    let (last, target, value) = (ev.quarter, ev.target, ev.mean_delta);
     let mut parts = vec![];
     match (target, value) {
         (Some(t), Some(v)) => parts.push(format!(
