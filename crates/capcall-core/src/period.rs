@@ -154,6 +154,10 @@ impl Window {
     pub fn contains(self, d: NaiveDate) -> bool {
         d >= self.first && d <= self.last
     }
+    /// How many days the window spans, both ends included.
+    pub fn days(self) -> i64 {
+        (self.last - self.first).num_days() + 1
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +209,7 @@ mod tests {
         assert_eq!(w.first, d("2024-02-01")); // 2024 is a leap year: Feb has 29 days
         assert!(w.contains(d("2024-02-29")) && w.contains(d("2024-03-01")));
         assert!(!w.contains(d("2024-01-31")) && !w.contains(d("2024-03-02")));
+        assert_eq!(w.days(), 30);
     }
 
     #[test]

@@ -307,6 +307,37 @@ impl RubricSettings {
         RubricSettings::days(self.slo_workoff_days)
     }
 
+    /// The SLO dimension's trailing window ending on `as_of`.
+    pub fn slo_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.slo_window_days))
+    }
+
+    /// The Safety dimension's trailing window (privacy incidents) ending on
+    /// `as_of`.
+    pub fn safety_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.safety_window_days))
+    }
+
+    /// The Adoption dimension's trailing window ending on `as_of`.
+    pub fn adoption_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.adoption_window_days))
+    }
+
+    /// The first day of rows any dimension reads as of `as_of`: the start of
+    /// the longest trailing window or of the quarter before the last
+    /// complete one (Value's "rising" compares two quarters), if earlier.
+    pub fn first_day_read(&self, as_of: NaiveDate) -> NaiveDate {
+        [
+            self.slo_window(as_of).first,
+            self.safety_window(as_of).first,
+            self.adoption_window(as_of).first,
+            Quarter::last_complete(as_of).prev().start(),
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(as_of)
+    }
+
     fn days(v: Decimal) -> u32 {
         u32::try_from(v.trunc().mantissa() / 10i128.pow(v.scale())).unwrap_or(u32::MAX)
     }
@@ -539,9 +570,8 @@ fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> Dimension
 }
 
 fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> DimensionScore {
-    let days = RubricSettings::days(s.slo_window_days);
-    let w = Window::trailing(as_of, days);
-    let ctx = format!("trailing {days} days to {as_of}");
+    let w = s.slo_window(as_of);
+    let ctx = format!("trailing {} days to {as_of}", w.days());
     let mut evaluable = 0u32;
     let mut breaches = 0u32;
     let mut tight = 0u32;
@@ -607,8 +637,8 @@ fn safety(
     as_of: NaiveDate,
     s: &RubricSettings,
 ) -> DimensionScore {
-    let days = RubricSettings::days(s.safety_window_days);
-    let w = Window::trailing(as_of, days);
+    let w = s.safety_window(as_of);
+    let days = w.days();
     let eval = rows
         .iter()
         .filter(|o| o.eval_status.is_some())
@@ -763,13 +793,12 @@ fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSett
 }
 
 fn adoption(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> DimensionScore {
-    let days = RubricSettings::days(s.adoption_window_days);
-    let w = Window::trailing(as_of, days);
+    let w = s.adoption_window(as_of);
     let in_w = || rows.iter().filter(|o| w.contains(o.period_start));
     let dau = mean(in_w().filter_map(|o| o.dau));
     let target = mean(in_w().filter_map(|o| o.dau_target));
     let success = mean(in_w().filter_map(|o| o.task_success_pct));
-    let ctx = format!("trailing {days} days to {as_of}");
+    let ctx = format!("trailing {} days to {as_of}", w.days());
     let mut missing = vec![];
     if dau.is_none() {
         missing.push("dau".to_string());
@@ -925,5 +954,18 @@ mod tests {
         assert!(s.stat_sig("0.01".parse().unwrap()) && !s.stat_sig(Decimal::ZERO));
         s.value_ci_low_min = Decimal::ONE;
         assert!(!s.stat_sig(Decimal::ONE), "above the bar, not at it");
+    }
+
+    #[test]
+    fn the_windows_follow_the_settings_and_the_rows_read_cover_them_all() {
+        let as_of: NaiveDate = "2025-06-30".parse().unwrap();
+        let mut s = RubricSettings::default();
+        assert_eq!(s.slo_window(as_of).days(), 90);
+        assert_eq!(s.adoption_window(as_of).days(), 30);
+        // Value compares Q1 with Q2 2025: Q1's start is the earliest day.
+        assert_eq!(s.first_day_read(as_of).to_string(), "2025-01-01");
+        s.safety_window_days = Decimal::from(365);
+        assert_eq!(s.safety_window(as_of).days(), 365);
+        assert_eq!(s.first_day_read(as_of), s.safety_window(as_of).first);
     }
 }

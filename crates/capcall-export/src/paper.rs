@@ -138,7 +138,8 @@ pub fn data(p: &Pack) -> Value {
         }
     }
     let mut slo_summary = format!(
-        "In the 90 days to {}, {} met their SLOs in every reporting period and {} breached at least once",
+        "In the {} days to {}, {} met their SLOs in every reporting period and {} breached at least once",
+        p.rubric.slo_window(pl.as_of).days(),
         pl.as_of,
         count(clean, "use case", "use cases"),
         breached

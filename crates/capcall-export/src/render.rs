@@ -173,7 +173,7 @@ pub fn value_sentence(p: &Pack, id: &str) -> String {
     )
 }
 
-/// A use case's SLO record over the trailing 90 days.
+/// A use case's SLO record over the rubric's SLO window.
 pub(crate) struct SloRecord {
     pub breaches: usize,
     pub periods: usize,
@@ -181,10 +181,10 @@ pub(crate) struct SloRecord {
     pub unit: &'static str,
 }
 
-/// The trailing-90-day SLO record (`None`: no SLO data in the window); a
-/// row is judged by the core's rule (`Observation::slo_breached`).
+/// The SLO record over the rubric's SLO window (`None`: no SLO data in
+/// it); a row is judged by the core's rule (`Observation::slo_breached`).
 pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
-    let w = capcall_core::Window::trailing(p.plan.as_of, 90);
+    let w = p.rubric.slo_window(p.plan.as_of);
     let rows: Vec<&capcall_core::Observation> = p
         .observations
         .get(id)
@@ -208,10 +208,14 @@ pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     })
 }
 
-/// Trailing-90-day SLO record in a sentence.
+/// The SLO record in a sentence.
 pub fn slo_sentence(p: &Pack, id: &str) -> String {
     match slo_record(p, id) {
-        None => format!("No SLO data in the 90 days to {}", p.plan.as_of),
+        None => format!(
+            "No SLO data in the {} days to {}",
+            p.rubric.slo_window(p.plan.as_of).days(),
+            p.plan.as_of
+        ),
         Some(r) if r.breaches == 0 => format!("Met its SLOs in all {} {} to {}", r.periods, r.unit, p.plan.as_of),
         Some(r) => format!(
             "Breached its SLOs in {} of {} {} to {}",
@@ -258,12 +262,13 @@ pub fn milestone_name(p: &Pack, raw: &str) -> String {
 }
 
 /// The red flags a board must hear about, one sentence each, grouped by
-/// kind: red safety evals, privacy incidents (trailing 90 days), chronic
+/// kind: red safety evals, privacy incidents (the rubric's Safety window), chronic
 /// SLO breaches, then spend over budget in the last complete quarter (the
 /// board's rule, `capcall_core::board::row_figures`).
 pub fn red_flags(p: &Pack) -> Vec<String> {
     let as_of = p.plan.as_of;
-    let w = capcall_core::Window::trailing(as_of, 90);
+    let w = p.rubric.safety_window(as_of);
+    let days = w.days();
     let (mut evals, mut privacy, mut slos, mut over) = (vec![], vec![], vec![], vec![]);
     let mut quarter = String::new();
     for l in sorted_lines(p) {
@@ -291,14 +296,14 @@ pub fn red_flags(p: &Pack) -> Vec<String> {
             .sum();
         if !records.is_empty() {
             privacy.push(format!(
-                "{name}: {} privacy incident{} in the 90 days to {as_of} ({})",
+                "{name}: {} privacy incident{} in the {days} days to {as_of} ({})",
                 records.len(),
                 if records.len() == 1 { "" } else { "s" },
                 records.join(", ")
             ));
         } else if reported > 0 {
             privacy.push(format!(
-                "{name}: {reported} privacy incident{} reported in the 90 days to {as_of}",
+                "{name}: {reported} privacy incident{} reported in the {days} days to {as_of}",
                 if reported == 1 { "" } else { "s" }
             ));
         }
@@ -473,7 +478,10 @@ pub fn readout_md(p: &Pack) -> String {
     s.push_str(&table_slides(
         "SLO adherence",
         "",
-        "| Use case | SLOs | Trailing 90 days |\n|---|---|---|\n",
+        &format!(
+            "| Use case | SLOs | Trailing {} days |\n|---|---|---|\n",
+            p.rubric.slo_window(p.plan.as_of).days()
+        ),
         &slo_rows,
         "",
         8,
@@ -1180,11 +1188,12 @@ pub fn ceo_note(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "Team,\n\nWe reviewed every AI use case against our traffic-light rubric with data through {}. \
-         We will expand {} ({}), hold {} while their gaps are fixed within 30 days, and retire {} ({}).\n",
+         We will expand {} ({}), hold {} while their gaps are fixed within {} days, and retire {} ({}).\n",
         p.plan.as_of,
         t.expand_count,
         md_text(&expand.join(", ")),
         t.hold_count,
+        p.rubric.workoff_days(),
         t.retire_count,
         md_text(&retire.join(", "))
     );
@@ -1288,8 +1297,9 @@ pub fn elt_bullets(p: &Pack) -> String {
     }
     let _ = writeln!(
         s,
-        "- {} risk work-offs due within 30 days; owners named in the next-90 plan",
-        p.plan.workoffs.len()
+        "- {} risk work-offs due within {} days; owners named in the next-90 plan",
+        p.plan.workoffs.len(),
+        p.rubric.workoff_days()
     );
     s
 }

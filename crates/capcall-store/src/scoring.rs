@@ -3,7 +3,6 @@
 //! included). The rules are `capcall_core::rubric`'s.
 
 use capcall_core::model::{Lifecycle, Observation, UseCase};
-use capcall_core::period::{Quarter, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
 use chrono::NaiveDate;
 use rusqlite::OptionalExtension;
@@ -36,18 +35,7 @@ impl Portfolio {
         settings: &RubricSettings,
         only: Option<&str>,
     ) -> Result<Vec<(UseCase, Vec<Observation>)>> {
-        let longest = [
-            settings.slo_window_days,
-            settings.safety_window_days,
-            settings.adoption_window_days,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default();
-        let longest_days: u32 = longest.trunc().to_string().parse().unwrap_or(u32::MAX);
-        let window_first = Window::trailing(as_of, longest_days).first;
-        let quarter_first = Quarter::last_complete(as_of).prev().start();
-        let from = window_first.min(quarter_first);
+        let from = settings.first_day_read(as_of);
         let levers = self.levers()?;
         let mut ucs: Vec<(i64, UseCase, Vec<Observation>)> = {
             let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
