@@ -9,29 +9,16 @@
 # ratio, and checks them against the goals of issue 16.
 # usage: bench/app.sh [RUNS]   (installs what it needs: scripts/setup.sh --bench)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${1:-3}
 scripts/setup.sh --bench  # what the benches use, from apt (idempotent): hyperfine, sqlite3, GNU time, python3-venv, Xvfb
-OUT=${BENCH_OUT:-bench/out}
-mkdir -p "$OUT"
-TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 npm --prefix ui run build --silent
-cargo build --release -q -p capcall-app -p capcall-cli
-CARGO_TARGET_DIR=$TARGET cargo build --release -q --manifest-path bench/bare-tauri/Cargo.toml
+bench_build -p capcall-app -p capcall-cli
+CARGO_TARGET_DIR=$TARGET bench_build --manifest-path bench/bare-tauri/Cargo.toml
 APP=$TARGET/release/capcall-app
-CLI=$TARGET/release/capcall
 BARE=$TARGET/release/bare-tauri
 rm -f "$OUT/app-demo.sqlite"*; "$CLI" --db "$OUT/app-demo.sqlite" demo > /dev/null
-BIG="$OUT/app-10000.sqlite"
-if [ ! -f "$BIG" ]; then
-  DATA="$OUT/data-10000-104"
-  [ -f "$DATA/observations.csv" ] || python3 bench/gen_portfolio.py "$DATA" 10000 104
-  "$CLI" --db "$BIG.tmp" init > /dev/null
-  "$CLI" --db "$BIG.tmp" import use-cases "$DATA/use_cases.csv" > /dev/null
-  "$CLI" --db "$BIG.tmp" import observations "$DATA/observations.csv" > /dev/null
-  "$CLI" --db "$BIG.tmp" scenario new bench > /dev/null
-  mv "$BIG.tmp" "$BIG"
-fi
+BIG=$(bench_portfolio 10000 104)
 tree_pss_kb() { # PSS of a process and all its descendants, in KiB
   python3 - "$1" <<'PY'
 import os, sys

@@ -6,14 +6,10 @@
 # store grouped rows itself was removed).
 #   bench/ucr.sh [RUNS] [PEER_REF]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${1:-5}
 PEER_REF=${2:-7be9e62}
-OUT=${BENCH_OUT:-bench/out}
-mkdir -p "$OUT"
-TARGET=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release -q -p capcall-cli -p capcall-store --example ucr_timing
-CLI=$TARGET/release/capcall
+bench_build -p capcall-cli -p capcall-store --bin capcall --example ucr_timing
 OURS=$OUT/ucr_timing-ours
 cp "$TARGET/release/examples/ucr_timing" "$OURS"
 PEER=$OUT/ucr_timing-$PEER_REF
@@ -22,20 +18,12 @@ if [ ! -x "$PEER" ]; then
   git worktree add -q --detach "$WT" "$PEER_REF"
   mkdir -p "$WT/crates/capcall-store/examples"
   cp crates/capcall-store/examples/ucr_timing.rs "$WT/crates/capcall-store/examples/"
-  (cd "$WT" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p capcall-store --example ucr_timing)
+  (cd "$WT" && CARGO_TARGET_DIR=$TARGET bench_build -p capcall-store --example ucr_timing)
   cp "$TARGET/release/examples/ucr_timing" "$PEER"
   git worktree remove --force "$WT"
-  cargo build --release -q -p capcall-store --example ucr_timing # ours again in the target dir
+  bench_build -p capcall-store --example ucr_timing # ours again in the target dir
 fi
-BIG="$OUT/ucr-10000.sqlite"
-if [ ! -f "$BIG" ]; then
-  DATA="$OUT/data-10000-104"
-  [ -f "$DATA/observations.csv" ] || python3 bench/gen_portfolio.py "$DATA" 10000 104
-  "$CLI" --db "$BIG.tmp" init > /dev/null
-  "$CLI" --db "$BIG.tmp" import use-cases "$DATA/use_cases.csv" > /dev/null
-  "$CLI" --db "$BIG.tmp" import observations "$DATA/observations.csv" > /dev/null
-  mv "$BIG.tmp" "$BIG"
-fi
+BIG=$(bench_portfolio 10000 104)
 ours=$("$OURS" "$BIG" "$RUNS")
 peer=$("$PEER" "$BIG" "$RUNS")
 echo "ours ($(git rev-parse --short HEAD)):"; echo "$ours"

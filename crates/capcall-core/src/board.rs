@@ -1,7 +1,8 @@
 //! The portfolio board's figures, decided once here and rendered by the app:
 //! per use case, last complete quarter's spend against its forecast and its
 //! quarterly budget (over-budget flag), the labelled UCR, open sev1/sev2
-//! incidents; and the portfolio totals, exact.
+//! incidents; the months of the UCR sparkline ([`sparkline_window`]); and
+//! the portfolio totals, exact.
 
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::incident::{Incident, Severity};
 use crate::model::{Observation, UseCase};
 use crate::money::{Measured, MoneyError, Planned};
-use crate::period::Quarter;
+use crate::period::{Quarter, Window};
 use crate::ucr::{self, QuarterChange};
 
 /// One use case's board figures as of a date.
@@ -35,6 +36,16 @@ pub struct RowFigures {
     /// Open sev1 and sev2 incidents at the as-of date.
     pub open_sev1: u32,
     pub open_sev2: u32,
+}
+
+/// How many calendar months a board row's UCR sparkline shows.
+pub const SPARKLINE_MONTHS: u32 = 12;
+
+/// The rows behind a board row's UCR sparkline as of a date: the
+/// [`SPARKLINE_MONTHS`] calendar months to `as_of`, its own month so far
+/// included, one point per month (`ucr::History<Month>`).
+pub fn sparkline_window(as_of: NaiveDate) -> Window {
+    Window::months_to(as_of, SPARKLINE_MONTHS)
 }
 
 /// Portfolio totals of the rows shown, exact.
@@ -159,6 +170,20 @@ mod tests {
             units: Some(1000),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_sparkline_shows_the_twelve_months_to_the_as_of_date() {
+        let w = sparkline_window("2025-06-15".parse().unwrap());
+        assert_eq!(w.first.to_string(), "2024-07-01");
+        assert_eq!(w.last.to_string(), "2025-06-15");
+        let months: std::collections::BTreeSet<_> = w
+            .first
+            .iter_days()
+            .take_while(|d| *d <= w.last)
+            .map(crate::period::Month::of)
+            .collect();
+        assert_eq!(months.len(), SPARKLINE_MONTHS as usize);
     }
 
     #[test]

@@ -2,23 +2,33 @@
 //! functions are the only place a shown number loses digits. The CLI, the
 //! exports and the app (which receives these strings over IPC) all use them.
 //!
-//! - Planned money: thousands separators, 2 decimals (`1,234,567.89`).
+//! - Planned money: thousands separators, 2 decimals (`1,234,567.89`); in
+//!   documents with the dollar sign ([`usd`]: `$1,234,567.89`,
+//!   `-$1,200.00`), and a computed value rounded half to even to the cent
+//!   first ([`usd_of`]).
 //! - Measured money in tables: rounded half to even to the cent, grouped
 //!   (`18,885.70`); the exact value (`18885.7030`) is shown on detail pages,
 //!   in JSON and on hover.
-//! - UCR: 4 significant digits, half to even (`0.009134`).
-//! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`).
+//! - UCR: 4 significant digits, half to even (`0.009134`); `unknown` when
+//!   there is none ([`ucr_or_unknown`]).
+//! - Percentages: one decimal with a sign, half to even (`-7.1%`, `+3.2%`);
+//!   after a word that already says the direction ("fell 8.3%") the size
+//!   alone ([`pct_size`]).
 //! - A share of a whole: one decimal, half to even, no sign (`33.3`), from
 //!   the exact quotient ([`share_pct`]: FOCUS shares, pro-rata notes).
 //! - A figure in a sentence or explanation: at most N decimals, half to
 //!   even, trailing zeros dropped ([`trimmed`]: the rubric's explanations
-//!   use 4).
+//!   use 4, the board pack's KPI sentences 1).
+//! - Chart coordinates (SVG user units): to 0.1 unit, half to even
+//!   ([`coord`]). Geometry, not a figure a reader reads, but still digits
+//!   lost on the way to text, so its rule lives here too.
 //! - Durations: `5h 30m` truncated to the minute ([`duration`]); "within N
 //!   hours" rounded *up* to one unit ([`duration_rounded_up`]).
 //!
-//! Nothing else in core, store, CLI or app rounds for display; a test
-//! (`tests/architecture.rs`, `display_rounding_happens_only_in_format`)
-//! fails on a `round_dp`/`round_sf`/`{:.N}` anywhere else.
+//! Nothing else in core, store, CLI, exports or app rounds for display; a
+//! test (`tests/architecture.rs`, `display_rounding_happens_only_in_format`)
+//! fails on a `round_dp`/`round_sf`/format precision (`{:.N}`, `{:>8.2}`)
+//! anywhere else.
 //!
 //! Text that came from users or files (names, owners, titles, evidence) is
 //! made safe here too, once for every output:
@@ -45,6 +55,22 @@ pub fn planned(p: Planned) -> String {
     Grouped(p).to_string()
 }
 
+/// Money in documents (the board pack): `$1,234,567.89`, `-$1,200.00`.
+pub fn usd(p: Planned) -> String {
+    let g = planned(p);
+    match g.strip_prefix('-') {
+        Some(rest) => format!("-${rest}"),
+        None => format!("${g}"),
+    }
+}
+
+/// A computed money value (an exact decimal, e.g. projected value) in
+/// documents: rounded half to even to the cent, then [`usd`]. A value
+/// beyond the planned range (cannot occur for real portfolios) shows exact.
+pub fn usd_of(d: Decimal) -> String {
+    Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
+}
+
 /// Measured money rounded to the cent for tables: `18,885.70`. Values whose
 /// cents would exceed the planned range cannot occur (measured money is below
 /// one billion).
@@ -64,11 +90,31 @@ pub fn ucr(ucr: Decimal) -> String {
     v.normalize().to_string()
 }
 
+/// A UCR that may be unknown (no units or no spend): [`ucr`], or
+/// `unknown`.
+pub fn ucr_or_unknown(u: Option<Decimal>) -> String {
+    u.map(ucr).unwrap_or_else(|| "unknown".into())
+}
+
 /// A percentage for display: one decimal with sign ("-7.1%", "+3.2%").
 pub fn pct(p: Decimal) -> String {
     let r = p.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven);
     let sign = if r.is_sign_positive() && !r.is_zero() { "+" } else { "" };
     format!("{sign}{r:.1}%")
+}
+
+/// The size of a percentage, without its sign ("8.3%"), for a sentence
+/// whose verb already says the direction ("UCR fell 8.3%").
+pub fn pct_size(p: Decimal) -> String {
+    pct(p.abs()).trim_start_matches('+').to_string()
+}
+
+/// A chart coordinate in SVG user units, to 0.1 unit (half to even):
+/// `123.45` -> `123.4`, `80` -> `80`. Geometry, not a figure, but the one
+/// rule for every coordinate the pack prints.
+pub fn coord(d: Decimal) -> String {
+    d.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven)
+        .to_string()
 }
 
 /// `part` as a percentage of `whole`, to one decimal (half to even), as
@@ -275,9 +321,56 @@ mod tests {
         assert_eq!(ucr(d("0.0091344")), "0.009134");
         assert_eq!(ucr(d("0.0091")), "0.0091");
         assert_eq!(ucr(d("1.23456")), "1.235");
+        assert_eq!(ucr_or_unknown(Some(d("0.0091344"))), "0.009134");
+        assert_eq!(ucr_or_unknown(None), "unknown");
         assert_eq!(pct(d("-7.14")), "-7.1%");
         assert_eq!(pct(d("3.25")), "+3.2%");
         assert_eq!(pct(d("0")), "0.0%");
+    }
+
+    #[test]
+    fn documents_charts_and_sentences_use_the_same_rules() {
+        type Rule = (
+            &'static str,
+            fn(Decimal) -> String,
+            &'static [(&'static str, &'static str)],
+        );
+        let rules: [Rule; 3] = [
+            (
+                "pct_size",
+                pct_size,
+                &[("-8.25", "8.2%"), ("8.35", "8.4%"), ("-0.04", "0.0%")],
+            ),
+            // Half to even to the cent, then the grouped planned rule.
+            (
+                "usd_of",
+                usd_of,
+                &[
+                    ("10.005", "$10.00"),
+                    ("10.015", "$10.02"),
+                    ("-0.125", "-$0.12"),
+                    ("1234567.5", "$1,234,567.50"),
+                    ("-1200", "-$1,200.00"),
+                ],
+            ),
+            (
+                "coord",
+                coord,
+                &[
+                    ("123.45", "123.4"),
+                    ("123.55", "123.6"),
+                    ("80", "80"),
+                    ("56.000", "56.0"),
+                    ("99.96", "100.0"),
+                ],
+            ),
+        ];
+        for (name, rule, cases) in rules {
+            for (input, want) in cases {
+                assert_eq!(rule(d(input)), *want, "{name}({input})");
+            }
+        }
+        assert_eq!(usd(Planned::parse("-0.5").unwrap()), "-$0.50");
     }
 
     #[test]

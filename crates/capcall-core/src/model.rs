@@ -145,6 +145,21 @@ pub struct Observation {
     pub remediation_due: Option<NaiveDate>,
 }
 
+impl Observation {
+    /// Did this row breach its SLOs: p95 latency above its SLO, or
+    /// availability below its SLO? `None` when the row has neither pair to
+    /// judge (the rubric's SLO dimension and the board pack's SLO record
+    /// both count rows by this one rule).
+    pub fn slo_breached(&self) -> Option<bool> {
+        let lat = self.p95_latency_ms.zip(self.p95_latency_slo_ms);
+        let avail = self.availability_pct.zip(self.availability_slo_pct);
+        if lat.is_none() && avail.is_none() {
+            return None;
+        }
+        Some(lat.is_some_and(|(p, slo)| p > slo) || avail.is_some_and(|(a, slo)| a < slo))
+    }
+}
+
 /// Units are integers that may exceed JavaScript's safe range, so they
 /// cross JSON as strings like money.
 mod opt_u64_str {
@@ -158,5 +173,44 @@ mod opt_u64_str {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
         let v: Option<String> = Option::deserialize(d)?;
         v.map(|s| s.parse().map_err(serde::de::Error::custom)).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_breaches_when_either_slo_is_missed_and_is_unjudged_without_a_pair() {
+        let d = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let row = |p95, p95_slo, avail, avail_slo| Observation {
+            p95_latency_ms: p95,
+            p95_latency_slo_ms: p95_slo,
+            availability_pct: avail,
+            availability_slo_pct: avail_slo,
+            ..Default::default()
+        };
+        assert_eq!(row(None, None, None, None).slo_breached(), None);
+        assert_eq!(
+            row(d("900"), None, d("99.9"), None).slo_breached(),
+            None,
+            "no SLO: unjudged"
+        );
+        assert_eq!(
+            row(d("800"), d("800"), None, None).slo_breached(),
+            Some(false),
+            "at the SLO is met"
+        );
+        assert_eq!(row(d("801"), d("800"), None, None).slo_breached(), Some(true));
+        assert_eq!(row(None, None, d("99.5"), d("99.9")).slo_breached(), Some(true));
+        assert_eq!(
+            row(d("700"), d("800"), d("99.95"), d("99.9")).slo_breached(),
+            Some(false)
+        );
+        assert_eq!(
+            row(d("700"), d("800"), d("99.0"), d("99.9")).slo_breached(),
+            Some(true),
+            "either one"
+        );
     }
 }

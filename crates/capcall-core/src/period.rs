@@ -1,7 +1,7 @@
 //! Calendar periods: quarters, months and trailing windows, with the
 //! "as of" rules of the rubric (PRODUCT.md, "Default rubric").
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// The one date parser for every CLI argument, CSV cell and stored date:
@@ -141,8 +141,22 @@ impl Window {
         let first = as_of.checked_sub_days(Days::new(back)).unwrap_or(NaiveDate::MIN);
         Window { first, last: as_of }
     }
+    /// The last `months` calendar months to `as_of`, the month of `as_of`
+    /// (so far) included: from the first day of the month `months - 1`
+    /// before it, through `as_of`.
+    pub fn months_to(as_of: NaiveDate, months: u32) -> Window {
+        let first = as_of
+            .with_day(1)
+            .and_then(|d| d.checked_sub_months(Months::new(months.max(1) - 1)))
+            .unwrap_or(NaiveDate::MIN);
+        Window { first, last: as_of }
+    }
     pub fn contains(self, d: NaiveDate) -> bool {
         d >= self.first && d <= self.last
+    }
+    /// How many days the window spans, both ends included.
+    pub fn days(self) -> i64 {
+        (self.last - self.first).num_days() + 1
     }
 }
 
@@ -195,5 +209,15 @@ mod tests {
         assert_eq!(w.first, d("2024-02-01")); // 2024 is a leap year: Feb has 29 days
         assert!(w.contains(d("2024-02-29")) && w.contains(d("2024-03-01")));
         assert!(!w.contains(d("2024-01-31")) && !w.contains(d("2024-03-02")));
+        assert_eq!(w.days(), 30);
+    }
+
+    #[test]
+    fn month_windows_start_on_the_first_and_end_on_the_day() {
+        let w = Window::months_to(d("2025-06-15"), 12);
+        assert_eq!((w.first, w.last), (d("2024-07-01"), d("2025-06-15")));
+        assert_eq!(Window::months_to(d("2024-03-31"), 1).first, d("2024-03-01"));
+        assert_eq!(Window::months_to(d("2024-03-31"), 0).first, d("2024-03-01"));
+        assert_eq!(Window::months_to(d("2025-01-01"), 13).first, d("2024-01-01"));
     }
 }

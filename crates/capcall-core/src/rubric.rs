@@ -22,10 +22,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::format;
 use crate::incident::{privacy_in_window, Incident};
 use crate::model::{EvalStatus, Observation, UseCase};
 use crate::period::{Quarter, Window};
-use crate::ucr::{fmt_pct, fmt_ucr, forecast_variance_pct, mean, pct_change, sums_where};
+use crate::ucr::{forecast_variance_pct, mean, pct_change, sums_where};
 
 /// A dimension's verdict. `Opaque` = its inputs are missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -306,6 +307,37 @@ impl RubricSettings {
         RubricSettings::days(self.slo_workoff_days)
     }
 
+    /// The SLO dimension's trailing window ending on `as_of`.
+    pub fn slo_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.slo_window_days))
+    }
+
+    /// The Safety dimension's trailing window (privacy incidents) ending on
+    /// `as_of`.
+    pub fn safety_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.safety_window_days))
+    }
+
+    /// The Adoption dimension's trailing window ending on `as_of`.
+    pub fn adoption_window(&self, as_of: NaiveDate) -> Window {
+        Window::trailing(as_of, RubricSettings::days(self.adoption_window_days))
+    }
+
+    /// The first day of rows any dimension reads as of `as_of`: the start of
+    /// the longest trailing window or of the quarter before the last
+    /// complete one (Value's "rising" compares two quarters), if earlier.
+    pub fn first_day_read(&self, as_of: NaiveDate) -> NaiveDate {
+        [
+            self.slo_window(as_of).first,
+            self.safety_window(as_of).first,
+            self.adoption_window(as_of).first,
+            Quarter::last_complete(as_of).prev().start(),
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(as_of)
+    }
+
     fn days(v: Decimal) -> u32 {
         u32::try_from(v.trunc().mantissa() / 10i128.pow(v.scale())).unwrap_or(u32::MAX)
     }
@@ -434,20 +466,49 @@ fn latest<T>(
         .map(|(_, v)| v)
 }
 
+/// A use case's value evidence in a quarter, as the rubric's Value
+/// dimension reads it (and the board pack's sentences repeat): the mean
+/// value delta and mean CI low of the quarter's rows, and the latest target
+/// and hurdle set in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueEvidence {
+    pub quarter: Quarter,
+    pub mean_delta: Option<Decimal>,
+    pub mean_ci_low: Option<Decimal>,
+    pub target: Option<Decimal>,
+    pub hurdle: Option<Decimal>,
+}
+
+/// The value evidence of `quarter` (see [`ValueEvidence`]).
+pub fn value_evidence(rows: &[Observation], quarter: Quarter) -> ValueEvidence {
+    let inside = |d: NaiveDate| quarter.contains(d);
+    let avg =
+        |f: fn(&Observation) -> Option<Decimal>| mean(rows.iter().filter(|o| inside(o.period_start)).filter_map(f));
+    ValueEvidence {
+        quarter,
+        mean_delta: avg(|o| o.value_delta),
+        mean_ci_low: avg(|o| o.value_ci_low),
+        target: latest(rows, inside, |o| o.value_target),
+        hurdle: latest(rows, inside, |o| o.value_hurdle),
+    }
+}
+
+impl RubricSettings {
+    /// Is a value result statistically significant: its mean CI low above
+    /// the rubric's bar (`value_ci_low_min`)?
+    pub fn stat_sig(&self, ci_low: Decimal) -> bool {
+        ci_low > self.value_ci_low_min
+    }
+}
+
 fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> DimensionScore {
-    let in_last = |d: NaiveDate| last_q.contains(d);
-    let m = mean(
-        rows.iter()
-            .filter(|o| in_last(o.period_start))
-            .filter_map(|o| o.value_delta),
-    );
-    let ci_low = mean(
-        rows.iter()
-            .filter(|o| in_last(o.period_start))
-            .filter_map(|o| o.value_ci_low),
-    );
-    let target = latest(rows, in_last, |o| o.value_target);
-    let hurdle = latest(rows, in_last, |o| o.value_hurdle);
+    let ValueEvidence {
+        mean_delta: m,
+        mean_ci_low: ci_low,
+        target,
+        hurdle,
+        ..
+    } = value_evidence(rows, last_q);
     let ctx = format!("last quarter {last_q}");
     let mut missing = vec![];
     if m.is_none() {
@@ -472,7 +533,7 @@ fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> Dimension
         num(hurdle),
         num(ci_low)
     );
-    if m >= target && ci_low > s.value_ci_low_min {
+    if m >= target && s.stat_sig(ci_low) {
         return dim(Dimension::Value, Verdict::Expand, format!("{base} (stat-sig)"));
     }
     if m < hurdle {
@@ -509,21 +570,18 @@ fn value(rows: &[Observation], last_q: Quarter, s: &RubricSettings) -> Dimension
 }
 
 fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> DimensionScore {
-    let days = RubricSettings::days(s.slo_window_days);
-    let w = Window::trailing(as_of, days);
-    let ctx = format!("trailing {days} days to {as_of}");
+    let w = s.slo_window(as_of);
+    let ctx = format!("trailing {} days to {as_of}", w.days());
     let mut evaluable = 0u32;
     let mut breaches = 0u32;
     let mut tight = 0u32;
     let headroom = s.slo_headroom_pct / Decimal::ONE_HUNDRED;
     for o in rows.iter().filter(|o| w.contains(o.period_start)) {
-        let lat = o.p95_latency_ms.zip(o.p95_latency_slo_ms);
-        let avail = o.availability_pct.zip(o.availability_slo_pct);
-        if lat.is_none() && avail.is_none() {
+        let Some(breach) = o.slo_breached() else {
             continue;
-        }
+        };
         evaluable += 1;
-        let breach = lat.is_some_and(|(p, slo)| p > slo) || avail.is_some_and(|(a, slo)| a < slo);
+        let lat = o.p95_latency_ms.zip(o.p95_latency_slo_ms);
         if breach {
             breaches += 1;
         } else if lat.is_some_and(|(p, slo)| slo.checked_mul(headroom).is_none_or(|limit| p > limit)) {
@@ -540,7 +598,7 @@ fn slos(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> Dimension
     let share = Decimal::from(breaches) * Decimal::ONE_HUNDRED / Decimal::from(evaluable);
     let base = format!(
         "{ctx}: {breaches} of {evaluable} rows breach ({})",
-        fmt_pct(share).trim_start_matches('+')
+        crate::format::pct_size(share)
     );
     if breaches == 0 && tight == 0 {
         return dim(
@@ -579,8 +637,8 @@ fn safety(
     as_of: NaiveDate,
     s: &RubricSettings,
 ) -> DimensionScore {
-    let days = RubricSettings::days(s.safety_window_days);
-    let w = Window::trailing(as_of, days);
+    let w = s.safety_window(as_of);
+    let days = w.days();
     let eval = rows
         .iter()
         .filter(|o| o.eval_status.is_some())
@@ -697,14 +755,14 @@ fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSett
     };
     let change = pct_change(ucr_prev, Some(ucr_last));
     let trend = match change {
-        Some(c) => format!("{} q/q", fmt_pct(c)),
+        Some(c) => format!("{} q/q", format::pct(c)),
         None => format!("q/q unknown (no UCR for {prev_q})"),
     };
     let levers = uc.levers.len();
     let base = format!(
         "UCR {} USD/unit, {trend}; spend {} vs forecast; {levers} lever{}",
-        fmt_ucr(ucr_last),
-        fmt_pct(variance),
+        format::ucr(ucr_last),
+        format::pct(variance),
         if levers == 1 { "" } else { "s" }
     );
     let abs_var = variance.abs();
@@ -735,13 +793,12 @@ fn economics(uc: &UseCase, rows: &[Observation], last_q: Quarter, s: &RubricSett
 }
 
 fn adoption(rows: &[Observation], as_of: NaiveDate, s: &RubricSettings) -> DimensionScore {
-    let days = RubricSettings::days(s.adoption_window_days);
-    let w = Window::trailing(as_of, days);
+    let w = s.adoption_window(as_of);
     let in_w = || rows.iter().filter(|o| w.contains(o.period_start));
     let dau = mean(in_w().filter_map(|o| o.dau));
     let target = mean(in_w().filter_map(|o| o.dau_target));
     let success = mean(in_w().filter_map(|o| o.task_success_pct));
-    let ctx = format!("trailing {days} days to {as_of}");
+    let ctx = format!("trailing {} days to {as_of}", w.days());
     let mut missing = vec![];
     if dau.is_none() {
         missing.push("dau".to_string());
@@ -865,4 +922,50 @@ pub fn tally(scores: &[Score]) -> BTreeMap<Path, usize> {
         *m.entry(s.overall).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_evidence_is_the_quarters_means_and_latest_targets_and_stat_sig_uses_the_bar() {
+        let d = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let row = |date: &str, delta, ci_low, target| Observation {
+            period_start: date.parse().unwrap(),
+            value_delta: delta,
+            value_ci_low: ci_low,
+            value_target: target,
+            ..Default::default()
+        };
+        let rows = [
+            row("2025-03-31", d("100"), d("100"), d("100")), // the quarter before
+            row("2025-04-07", d("4"), d("0.5"), d("5")),
+            row("2025-06-30", d("6"), d("1.5"), d("3")),
+            row("2025-07-01", d("100"), d("100"), d("100")), // the quarter after
+        ];
+        let q = Quarter::of("2025-05-15".parse().unwrap());
+        let ev = value_evidence(&rows, q);
+        assert_eq!(ev.quarter, q);
+        assert_eq!((ev.mean_delta, ev.mean_ci_low), (d("5"), d("1")));
+        assert_eq!(ev.target, d("3"), "the latest target of the quarter, not a mean");
+        assert_eq!(ev.hurdle, None);
+        let mut s = RubricSettings::default();
+        assert!(s.stat_sig("0.01".parse().unwrap()) && !s.stat_sig(Decimal::ZERO));
+        s.value_ci_low_min = Decimal::ONE;
+        assert!(!s.stat_sig(Decimal::ONE), "above the bar, not at it");
+    }
+
+    #[test]
+    fn the_windows_follow_the_settings_and_the_rows_read_cover_them_all() {
+        let as_of: NaiveDate = "2025-06-30".parse().unwrap();
+        let mut s = RubricSettings::default();
+        assert_eq!(s.slo_window(as_of).days(), 90);
+        assert_eq!(s.adoption_window(as_of).days(), 30);
+        // Value compares Q1 with Q2 2025: Q1's start is the earliest day.
+        assert_eq!(s.first_day_read(as_of).to_string(), "2025-01-01");
+        s.safety_window_days = Decimal::from(365);
+        assert_eq!(s.safety_window(as_of).days(), 365);
+        assert_eq!(s.first_day_read(as_of), s.safety_window(as_of).first);
+    }
 }

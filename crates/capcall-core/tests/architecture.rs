@@ -1,5 +1,7 @@
 //! Architecture invariants of the core, checked as tests (rust-analyzer's
-//! "tidy" idea): the dependency list proves the domain does no IO.
+//! "tidy" idea): the dependency list proves the domain does no IO. The
+//! sources are read through the dev-only `capcall-tidy` crate, so no file
+//! access is written in core (not even in its tests).
 
 /// The crates the pure domain may depend on, and nothing else: no SQLite,
 /// no Tauri, no filesystem, network or clock crate.
@@ -60,23 +62,6 @@ fn clippy_forbids_clock_environment_and_filesystem_in_the_core() {
     }
 }
 
-/// Every `.rs` file under `dir`, with its text. (A test reads the sources;
-/// the domain itself never touches the filesystem.)
-#[allow(clippy::disallowed_methods)]
-fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(sources(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Roundings that are computation or storage, not display: `(file, the
 /// line's code)`. Anything else that rounds belongs in `format.rs`.
 const NOT_DISPLAY: &[(&str, &str)] = &[
@@ -105,40 +90,84 @@ fn rounds(line: &str) -> Option<&'static str> {
             return Some(call);
         }
     }
-    let b = line.as_bytes();
-    for i in 0..b.len().saturating_sub(3) {
-        if b[i] == b':' && b[i + 1] == b'.' && b[i + 2].is_ascii_digit() {
-            let rest = &line[i + 2..];
-            if rest.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with('}') {
-                return Some("a {:.N} format precision");
+    // A format placeholder with a precision: `{:.1}`, `{x:.2}`, `{:>8.2}`,
+    // `{:08.3e}`, `{:.*}`, `{:.prec$}`.
+    let mut rest = line;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(escaped) = after.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        rest = &after[close..];
+        if inner.contains(char::is_whitespace) || inner.contains('"') {
+            continue; // code in braces, not a placeholder
+        }
+        let Some((_, spec)) = inner.split_once(':') else {
+            continue;
+        };
+        if let Some(dot) = spec.find('.') {
+            let prec = &spec[dot + 1..];
+            let named = prec.split_once('$').is_some_and(|(n, _)| !n.is_empty());
+            if prec.starts_with(|c: char| c.is_ascii_digit() || c == '*') || named {
+                return Some("a format precision {:.N}");
             }
         }
     }
     None
 }
 
+#[test]
+fn the_rounding_detector_sees_every_precision_form() {
+    for line in [
+        "format!(\"{:.1}\", x)",
+        "format!(\"{x:.2}\")",
+        "format!(\"{:>8.2}\", x)",
+        "format!(\"{:08.3e}\", x)",
+        "format!(\"{:.*}\", 2, x)",
+        "format!(\"{:.prec$}\", x)",
+        "write!(s, \"{{a}} {:.1}\", x)",
+        "x.round_dp(2)",
+        "x.round_sf_with_strategy(4, s)",
+    ] {
+        assert!(rounds(line).is_some(), "missed: {line}");
+    }
+    for line in [
+        "format!(\"{x}\")",
+        "format!(\"{:>8}\", x)",
+        "format!(\"{:.>8}\", x)",
+        "format!(\"{{:.1}}\")",
+        "Point { x: y.1 }",
+        "format!(\"{:?}\", x)",
+        "trimmed(t, 1)",
+    ] {
+        assert_eq!(rounds(line), None, "false alarm: {line}");
+    }
+}
+
 /// "Every display rounding rule is written once, in `capcall_core::format`"
-/// (ARCHITECTURE.md): the core, the store, the CLI and the app's commands
-/// round nothing for display themselves. (capcall-export is not scanned yet:
-/// its `render.rs` `num1`/`pct1`/`fmt_pct` still round on their own.)
+/// (ARCHITECTURE.md): the core, the store, the CLI, the exports (slides,
+/// paper, CSV, SVG chart coordinates) and the app's commands round nothing
+/// for display themselves.
 #[test]
 fn display_rounding_happens_only_in_format() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut scanned = 0;
     for dir in [
         "crates/capcall-core/src",
         "crates/capcall-store/src",
         "crates/capcall-cli/src",
+        "crates/capcall-export/src",
         "src-tauri",
     ] {
-        for (file, text) in sources(&root.join(dir)) {
-            let name = file.strip_prefix(&root).unwrap().display().to_string();
+        for file in capcall_tidy::sources(dir) {
+            let name = file.path.as_str();
             if name == "crates/capcall-core/src/format.rs" {
                 continue;
             }
             scanned += 1;
-            for (n, line) in text.lines().enumerate() {
-                let code = line.split("//").next().unwrap_or_default();
+            for (n, code) in file.code_lines() {
                 if code.contains("assert") {
                     continue; // a test's expectation, not output
                 }
@@ -146,9 +175,8 @@ fn display_rounding_happens_only_in_format() {
                     let allowed = NOT_DISPLAY.iter().any(|(f, l)| *f == name && code.contains(l));
                     assert!(
                         allowed,
-                        "{name}:{}: rounds on its own ({what}: `{}`); display rounding is written once in \
+                        "{name}:{n}: rounds on its own ({what}: `{}`); display rounding is written once in \
                          capcall_core::format (add or use a function there)",
-                        n + 1,
                         code.trim()
                     );
                 }

@@ -108,6 +108,9 @@ pub struct Pack {
     pub incidents: Vec<capcall_core::incident::Incident>,
     /// Each use case's UCR in the last complete quarter against the one before.
     pub ucr_changes: std::collections::BTreeMap<String, capcall_core::ucr::QuarterChange>,
+    /// The rubric the plan was scored with (its stat-sig bar, for the value
+    /// sentences).
+    pub rubric: capcall_core::RubricSettings,
     /// Observation rows per use case (for evidence sentences).
     pub observations: std::collections::BTreeMap<String, Vec<capcall_core::Observation>>,
     /// The one computation every file of the pack reads its money from.
@@ -301,6 +304,12 @@ impl Pack {
             .into_iter()
             .filter(|s| !retired(&s.use_case))
             .collect();
+        let rubric = p
+            .rubric_versions()?
+            .into_iter()
+            .find(|r| r.version == plan.rubric_version)
+            .map(|r| r.settings)
+            .ok_or_else(|| StoreError::Invalid(format!("rubric v{} not found", plan.rubric_version)))?;
         let decisions: Vec<DecisionView> = p.decisions()?;
         let all_incidents = p.incidents(
             capcall_core::incident::DateRange {
@@ -336,6 +345,7 @@ impl Pack {
             audit_digest: p.audit_digest()?,
             incidents,
             ucr_changes,
+            rubric,
             observations,
             story,
         })

@@ -8,13 +8,14 @@
 //! as `#eval("…")` or `*bold*` prints as written.
 
 use capcall_core::decision::Status;
+use capcall_core::format::{ucr as fmt_ucr, ucr_or_unknown, usd, usd_of};
 use capcall_core::rubric::{Dimension, Path, Verdict};
-use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
+use capcall_core::ucr::pct_change;
 use serde_json::{json, Value};
 
 use crate::render::{
-    call_plain, incident_plain, milestone_name, outcome_words, red_flags, slo_record, slo_sentence, sorted_lines, ucr,
-    ucr_sentence, ucr_trend_rows, usd, value_sentence, value_usd,
+    call_plain, incident_plain, milestone_name, moved, outcome_words, red_flags, slo_record, slo_sentence,
+    sorted_lines, ucr_sentence, ucr_trend_rows, value_sentence,
 };
 use crate::Pack;
 
@@ -87,10 +88,14 @@ pub fn data(p: &Pack) -> Value {
         ]),
         json!(["Expand asks after caps", usd(t.requested_usd)]),
         json!(["Reserve", usd(t.reserve_usd)]),
-        json!(["Projected value", value_usd(t.projected_value)]),
+        json!(["Projected value", usd_of(t.projected_value)]),
         json!([
             "Portfolio UCR now → projected (USD per unit)",
-            format!("{} → {}", ucr(t.current_ucr), ucr(t.projected_ucr))
+            format!(
+                "{} → {}",
+                ucr_or_unknown(t.current_ucr),
+                ucr_or_unknown(t.projected_ucr)
+            )
         ]),
     ];
 
@@ -133,7 +138,8 @@ pub fn data(p: &Pack) -> Value {
         }
     }
     let mut slo_summary = format!(
-        "In the 90 days to {}, {} met their SLOs in every reporting period and {} breached at least once",
+        "In the {} days to {}, {} met their SLOs in every reporting period and {} breached at least once",
+        p.rubric.slo_window(pl.as_of).days(),
         pl.as_of,
         count(clean, "use case", "use cases"),
         breached
@@ -174,9 +180,8 @@ pub fn data(p: &Pack) -> Value {
         [.., (pq, Some(a)), (q, Some(b))] => match pct_change(Some(*a), Some(*b)) {
             Some(c) if c.is_zero() => format!("Portfolio UCR held at ${} per unit in {q} (as in {pq}).", fmt_ucr(*b)),
             Some(c) => format!(
-                "Portfolio UCR {} {} quarter on quarter to ${} per unit in {q} (from ${} in {pq}).",
-                if c.is_sign_negative() { "fell" } else { "rose" },
-                fmt_pct(c.abs()).trim_start_matches('+'),
+                "Portfolio UCR {} quarter on quarter to ${} per unit in {q} (from ${} in {pq}).",
+                moved(c),
                 fmt_ucr(*b),
                 fmt_ucr(*a)
             ),

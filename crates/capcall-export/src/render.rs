@@ -3,31 +3,16 @@
 use std::fmt::Write as _;
 
 use capcall_core::decision::{to_yaml, Status};
-use capcall_core::format::{csv_formula_safe, md_cell, md_text};
-use capcall_core::money::Planned;
+use capcall_core::format::{
+    coord, csv_formula_safe, md_cell, md_text, pct as fmt_pct, pct_size, trimmed, ucr as fmt_ucr, ucr_or_unknown, usd,
+    usd_of,
+};
 use capcall_core::rubric::{Dimension, Path, Verdict};
 use capcall_core::scenario::display_order;
-use capcall_core::ucr::{fmt_pct, fmt_ucr, pct_change};
+use capcall_core::ucr::pct_change;
 use rust_decimal::Decimal;
 
 use crate::Pack;
-
-/// `$1,234,567.89` (the export money rule).
-pub fn usd(m: Planned) -> String {
-    let g = m.display_grouped();
-    match g.strip_prefix('-') {
-        Some(rest) => format!("-${rest}"),
-        None => format!("${g}"),
-    }
-}
-
-pub(crate) fn value_usd(d: Decimal) -> String {
-    Planned::round_from(d).map(usd).unwrap_or_else(|_| d.to_string())
-}
-
-pub(crate) fn ucr(d: Option<Decimal>) -> String {
-    d.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
-}
 
 /// A Markdown table cell (controls escaped, `|`, `\\` and line breaks made harmless).
 fn cell(s: &str) -> String {
@@ -111,16 +96,11 @@ fn bullet_slides(title: &str, bullets: &[String], per: usize) -> String {
     s
 }
 
-/// A number for a sentence: at most one decimal, no trailing zeros.
-fn num1(d: Decimal) -> String {
-    d.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
-        .normalize()
-        .to_string()
-}
-
-/// A percentage without its sign ("8.3%").
-fn pct_abs(d: Decimal) -> String {
-    fmt_pct(d.abs()).trim_start_matches('+').to_string()
+/// A non-zero change in words: "fell 8.3%", "rose 2.0%" (a zero change is
+/// said "held" by the caller, in its own sentence).
+pub(crate) fn moved(c: Decimal) -> String {
+    let verb = if c.is_sign_negative() { "fell" } else { "rose" };
+    format!("{verb} {}", pct_size(c))
 }
 
 /// "UCR fell 8.3% quarter on quarter to $0.0071 per unit in 2025-Q2".
@@ -145,9 +125,8 @@ pub fn ucr_sentence(p: &Pack, id: &str) -> String {
             )
         }
         (Some(u), Some(c)) => format!(
-            "UCR {} {} quarter on quarter to ${} per unit in {}",
-            if c.is_sign_negative() { "fell" } else { "rose" },
-            pct_abs(c),
+            "UCR {} quarter on quarter to ${} per unit in {}",
+            moved(c),
             fmt_ucr(u),
             q.quarter
         ),
@@ -162,43 +141,39 @@ pub fn ucr_sentence(p: &Pack, id: &str) -> String {
     format!("{main}{partial}")
 }
 
+/// A use case's value evidence in the last complete quarter, read as the
+/// rubric reads it (`capcall_core::rubric::value_evidence`).
+fn value_evidence(p: &Pack, id: &str) -> capcall_core::rubric::ValueEvidence {
+    let rows = p.observations.get(id).map(Vec::as_slice).unwrap_or(&[]);
+    capcall_core::rubric::value_evidence(rows, capcall_core::Quarter::last_complete(p.plan.as_of))
+}
+
 /// The value evidence of the last complete quarter in a sentence.
 pub fn value_sentence(p: &Pack, id: &str) -> String {
-    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
-    let rows: Vec<&capcall_core::Observation> = p
-        .observations
-        .get(id)
-        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
-        .unwrap_or_default();
-    let mean = |f: fn(&capcall_core::Observation) -> Option<Decimal>| {
-        capcall_core::ucr::mean(rows.iter().filter_map(|o| f(o)))
-    };
-    let (delta, target, ci_low) = (
-        mean(|o| o.value_delta),
-        mean(|o| o.value_target),
-        mean(|o| o.value_ci_low),
-    );
-    let Some(delta) = delta else {
+    let ev = value_evidence(p, id);
+    let last = ev.quarter;
+    let (target, ci_low) = (ev.target, ev.mean_ci_low);
+    let Some(delta) = ev.mean_delta else {
         return format!("No value measured in {} (opaque)", last.label());
     };
     let vs = match target {
-        Some(t) if delta >= t => format!(", above its target of {}", num1(t)),
-        Some(t) => format!(", below its target of {}", num1(t)),
+        Some(t) if delta >= t => format!(", above its target of {}", trimmed(t, 1)),
+        Some(t) => format!(", below its target of {}", trimmed(t, 1)),
         None => ", with no target set".into(),
     };
     let sig = match ci_low {
-        Some(c) if c > Decimal::ZERO => "; statistically significant",
+        Some(c) if p.rubric.stat_sig(c) => "; statistically significant",
         Some(_) => "; not statistically significant",
         None => "",
     };
     format!(
         "The KPI improved by {} on average in {}{vs}{sig}",
-        num1(delta),
+        trimmed(delta, 1),
         last.label()
     )
 }
 
-/// A use case's SLO record over the trailing 90 days.
+/// A use case's SLO record over the rubric's SLO window.
 pub(crate) struct SloRecord {
     pub breaches: usize,
     pub periods: usize,
@@ -206,19 +181,16 @@ pub(crate) struct SloRecord {
     pub unit: &'static str,
 }
 
-/// The trailing-90-day SLO record (`None`: no SLO data in the window).
+/// The SLO record over the rubric's SLO window (`None`: no SLO data in
+/// it); a row is judged by the core's rule (`Observation::slo_breached`).
 pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
-    let w = capcall_core::Window::trailing(p.plan.as_of, 90);
+    let w = p.rubric.slo_window(p.plan.as_of);
     let rows: Vec<&capcall_core::Observation> = p
         .observations
         .get(id)
         .map(|r| {
             r.iter()
-                .filter(|o| w.contains(o.period_start))
-                .filter(|o| {
-                    o.p95_latency_ms.zip(o.p95_latency_slo_ms).is_some()
-                        || o.availability_pct.zip(o.availability_slo_pct).is_some()
-                })
+                .filter(|o| w.contains(o.period_start) && o.slo_breached().is_some())
                 .collect()
         })
         .unwrap_or_default();
@@ -228,17 +200,7 @@ pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     let weekly = rows
         .windows(2)
         .all(|w| (w[1].period_start - w[0].period_start).num_days() == 7);
-    let breaches = rows
-        .iter()
-        .filter(|o| {
-            o.p95_latency_ms
-                .zip(o.p95_latency_slo_ms)
-                .is_some_and(|(v, slo)| v > slo)
-                || o.availability_pct
-                    .zip(o.availability_slo_pct)
-                    .is_some_and(|(a, slo)| a < slo)
-        })
-        .count();
+    let breaches = rows.iter().filter(|o| o.slo_breached() == Some(true)).count();
     Some(SloRecord {
         breaches,
         periods: rows.len(),
@@ -246,10 +208,14 @@ pub(crate) fn slo_record(p: &Pack, id: &str) -> Option<SloRecord> {
     })
 }
 
-/// Trailing-90-day SLO record in a sentence.
+/// The SLO record in a sentence.
 pub fn slo_sentence(p: &Pack, id: &str) -> String {
     match slo_record(p, id) {
-        None => format!("No SLO data in the 90 days to {}", p.plan.as_of),
+        None => format!(
+            "No SLO data in the {} days to {}",
+            p.rubric.slo_window(p.plan.as_of).days(),
+            p.plan.as_of
+        ),
         Some(r) if r.breaches == 0 => format!("Met its SLOs in all {} {} to {}", r.periods, r.unit, p.plan.as_of),
         Some(r) => format!(
             "Breached its SLOs in {} of {} {} to {}",
@@ -296,12 +262,13 @@ pub fn milestone_name(p: &Pack, raw: &str) -> String {
 }
 
 /// The red flags a board must hear about, one sentence each, grouped by
-/// kind: red safety evals, privacy incidents (trailing 90 days), chronic
+/// kind: red safety evals, privacy incidents (the rubric's Safety window), chronic
 /// SLO breaches, then spend over budget in the last complete quarter (the
 /// board's rule, `capcall_core::board::row_figures`).
 pub fn red_flags(p: &Pack) -> Vec<String> {
     let as_of = p.plan.as_of;
-    let w = capcall_core::Window::trailing(as_of, 90);
+    let w = p.rubric.safety_window(as_of);
+    let days = w.days();
     let (mut evals, mut privacy, mut slos, mut over) = (vec![], vec![], vec![], vec![]);
     let mut quarter = String::new();
     for l in sorted_lines(p) {
@@ -329,14 +296,14 @@ pub fn red_flags(p: &Pack) -> Vec<String> {
             .sum();
         if !records.is_empty() {
             privacy.push(format!(
-                "{name}: {} privacy incident{} in the 90 days to {as_of} ({})",
+                "{name}: {} privacy incident{} in the {days} days to {as_of} ({})",
                 records.len(),
                 if records.len() == 1 { "" } else { "s" },
                 records.join(", ")
             ));
         } else if reported > 0 {
             privacy.push(format!(
-                "{name}: {reported} privacy incident{} reported in the 90 days to {as_of}",
+                "{name}: {reported} privacy incident{} reported in the {days} days to {as_of}",
                 if reported == 1 { "" } else { "s" }
             ));
         }
@@ -511,7 +478,10 @@ pub fn readout_md(p: &Pack) -> String {
     s.push_str(&table_slides(
         "SLO adherence",
         "",
-        "| Use case | SLOs | Trailing 90 days |\n|---|---|---|\n",
+        &format!(
+            "| Use case | SLOs | Trailing {} days |\n|---|---|---|\n",
+            p.rubric.slo_window(p.plan.as_of).days()
+        ),
         &slo_rows,
         "",
         8,
@@ -726,9 +696,9 @@ fn ask_slide(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "- Projected value: **{}**; portfolio UCR {} → {} USD/unit\n",
-        value_usd(t.projected_value),
-        ucr(t.current_ucr),
-        ucr(t.projected_ucr)
+        usd_of(t.projected_value),
+        ucr_or_unknown(t.current_ucr),
+        ucr_or_unknown(t.projected_ucr)
     );
     s
 }
@@ -761,7 +731,7 @@ pub(crate) fn ucr_trend_rows(p: &Pack) -> Vec<TrendRow> {
         };
         rows.push(TrendRow {
             label,
-            ucr: ucr(q.ucr),
+            ucr: ucr_or_unknown(q.ucr),
             change,
             partial,
         });
@@ -771,7 +741,7 @@ pub(crate) fn ucr_trend_rows(p: &Pack) -> Vec<TrendRow> {
 }
 
 /// The portfolio UCR by quarter as an SVG line chart. Coordinates are
-/// computed in exact decimals and printed with 1 decimal.
+/// computed in exact decimals and printed by `capcall_core::format::coord`.
 pub fn ucr_svg(p: &Pack) -> String {
     let labels: Vec<(String, Option<Decimal>)> = p
         .ucr_trend
@@ -809,7 +779,7 @@ pub fn ucr_svg(p: &Pack) -> String {
     let xy = |i: usize, v: Decimal| {
         let x = Decimal::from(left) + plot_w * Decimal::from(i as i64) / n;
         let y = Decimal::from(top) + plot_h * (max - v) / span;
-        (x.round_dp(1), y.round_dp(1))
+        (x, y)
     };
     let _ = writeln!(
         s,
@@ -828,6 +798,7 @@ pub fn ucr_svg(p: &Pack) -> String {
     for k in 0..=ticks {
         let v = step * Decimal::from(k);
         let (_, y) = xy(0, v);
+        let (y, label_y) = (coord(y), coord(y + Decimal::from(4)));
         if k > 0 {
             let _ = writeln!(
                 s,
@@ -839,7 +810,7 @@ pub fn ucr_svg(p: &Pack) -> String {
             s,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#475569\">{}</text>",
             left - 8,
-            y + Decimal::from(4),
+            label_y,
             if k == 0 {
                 "0".to_string()
             } else {
@@ -852,7 +823,7 @@ pub fn ucr_svg(p: &Pack) -> String {
         .enumerate()
         .map(|(i, (_, v))| {
             let (x, y) = xy(i, *v);
-            format!("{x},{y}")
+            format!("{},{}", coord(x), coord(y))
         })
         .collect();
     let _ = writeln!(
@@ -861,12 +832,13 @@ pub fn ucr_svg(p: &Pack) -> String {
         path.join(" ")
     );
     for (i, (label, v)) in pts.iter().enumerate() {
-        let (x, y) = xy(i, *v);
+        let (x_exact, y_exact) = xy(i, *v);
+        let (x, y) = (coord(x_exact), coord(y_exact));
         let _ = writeln!(s, "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.5\" fill=\"#0284c7\"/>");
         let _ = writeln!(
             s,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#0f172a\">{}</text>",
-            y - Decimal::from(8),
+            coord(y_exact - Decimal::from(8)),
             fmt_ucr(*v)
         );
         let _ = writeln!(
@@ -969,23 +941,17 @@ pub(crate) fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     if !generic {
         return format!("Hold the guardrails {}", targets.join("; "));
     }
-    let last = capcall_core::Quarter::last_complete(p.plan.as_of);
-    let rows: Vec<&capcall_core::Observation> = p
-        .observations
-        .get(id)
-        .map(|r| r.iter().filter(|o| last.contains(o.period_start)).collect())
-        .unwrap_or_default();
-    let target = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_target));
-    let value = capcall_core::ucr::mean(rows.iter().filter_map(|o| o.value_delta));
+    let ev = value_evidence(p, id);
+    let (last, target, value) = (ev.quarter, ev.target, ev.mean_delta);
     let mut parts = vec![];
     match (target, value) {
         (Some(t), Some(v)) => parts.push(format!(
             "keep the KPI at or above its target of {} ({} in {})",
-            num1(t),
-            num1(v),
+            trimmed(t, 1),
+            trimmed(v, 1),
             last.label()
         )),
-        (Some(t), None) => parts.push(format!("reach the KPI target of {}", num1(t))),
+        (Some(t), None) => parts.push(format!("reach the KPI target of {}", trimmed(t, 1))),
         _ => parts.push("measure the KPI against a target".into()),
     }
     if let Some(u) = p
@@ -1222,11 +1188,12 @@ pub fn ceo_note(p: &Pack) -> String {
     let _ = writeln!(
         s,
         "Team,\n\nWe reviewed every AI use case against our traffic-light rubric with data through {}. \
-         We will expand {} ({}), hold {} while their gaps are fixed within 30 days, and retire {} ({}).\n",
+         We will expand {} ({}), hold {} while their gaps are fixed within {} days, and retire {} ({}).\n",
         p.plan.as_of,
         t.expand_count,
         md_text(&expand.join(", ")),
         t.hold_count,
+        p.rubric.workoff_days(),
         t.retire_count,
         md_text(&retire.join(", "))
     );
@@ -1244,9 +1211,9 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(st.within_envelope.new_budget_usd),
             usd(st.fully_funded.capital_call_usd),
             usd(st.fully_funded.new_budget_usd),
-            value_usd(t.projected_value),
-            ucr(t.current_ucr),
-            ucr(t.projected_ucr)
+            usd_of(t.projected_value),
+            ucr_or_unknown(t.current_ucr),
+            ucr_or_unknown(t.projected_ucr)
         );
     } else {
         let _ = writeln!(
@@ -1256,9 +1223,9 @@ pub fn ceo_note(p: &Pack) -> String {
             usd(t.freed_usd),
             usd(st.within_envelope.capital_call_usd),
             usd(st.within_envelope.new_budget_usd),
-            value_usd(t.projected_value),
-            ucr(t.current_ucr),
-            ucr(t.projected_ucr)
+            usd_of(t.projected_value),
+            ucr_or_unknown(t.current_ucr),
+            ucr_or_unknown(t.projected_ucr)
         );
     }
     let flags = red_flags(p);
@@ -1330,8 +1297,9 @@ pub fn elt_bullets(p: &Pack) -> String {
     }
     let _ = writeln!(
         s,
-        "- {} risk work-offs due within 30 days; owners named in the next-90 plan",
-        p.plan.workoffs.len()
+        "- {} risk work-offs due within {} days; owners named in the next-90 plan",
+        p.plan.workoffs.len(),
+        p.rubric.workoff_days()
     );
     s
 }

@@ -8,7 +8,7 @@ use capcall_core::board::{self, BoardTotals, RowFigures};
 use capcall_core::incident::{DateRange, Incident};
 use capcall_core::model::UseCase;
 use capcall_core::rubric::{self, Path, Score};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
@@ -69,8 +69,7 @@ impl Portfolio {
         };
         // Sparklines: the 12 months up to the as-of date, read in the same
         // pass over the observations as the rubric's inputs.
-        let months_from = NaiveDate::from_ymd_opt(as_of.year() - 1, as_of.month(), 1).unwrap_or(as_of);
-        let inputs = self.inputs_and_months(as_of, &rubric.settings, None, Some(months_from))?;
+        let inputs = self.inputs_and_months(as_of, &rubric.settings, None, Some(board::sparkline_window(as_of)))?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
         let mut incidents: HashMap<String, Vec<Incident>> = HashMap::new();
         for i in self.incidents(DateRange::default(), None)? {

@@ -16,7 +16,6 @@ use std::fs::File;
 use std::path::Path;
 
 use capcall_core::incident::{self, DateRange, Incident, Summary};
-use capcall_core::period::Window;
 use capcall_core::rubric::RubricSettings;
 use chrono::{Days, NaiveDate, NaiveTime};
 use rusqlite::params;
@@ -378,13 +377,7 @@ impl Portfolio {
     /// Privacy incident records opened in the rubric's Safety window ending on
     /// `as_of`, per use case.
     pub fn privacy_records(&self, as_of: NaiveDate, settings: &RubricSettings) -> Result<PrivacyRecords> {
-        let days: u32 = settings
-            .safety_window_days
-            .trunc()
-            .to_string()
-            .parse()
-            .unwrap_or(u32::MAX);
-        let window = Window::trailing(as_of, days);
+        let window = settings.safety_window(as_of);
         let mut stmt = self.conn.prepare(&format!(
             "{INCIDENT_SELECT} WHERE i.privacy = 1 AND i.opened >= ?1 AND i.opened < ?2 ORDER BY i.opened, i.id"
         ))?;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use capcall_core::model::{Observation, UseCase};
-use capcall_core::period::{Month, Quarter};
+use capcall_core::period::Quarter;
 use capcall_core::ucr::{self, UcrPoint};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::db;
 use crate::error::{Result, StoreError};
 use crate::lock::WriterLock;
-use crate::records::{corrupt, date, measured, observation, text, use_case_from_row, OBS_COLUMNS};
+use crate::records::{corrupt, date, measured, observation, use_case_from_row, OBS_COLUMNS};
 use crate::rubrics::{self, RubricVersion};
 
 /// Whether this process may write. Writers hold the portfolio's lock.
@@ -397,43 +397,6 @@ impl Portfolio {
         Ok(history.points())
     }
 
-    /// Monthly UCR per use case for months starting on or after `from`, in
-    /// one pass (the board's sparklines): id -> [(YYYY-MM, UCR or unknown)].
-    /// The months and sums are the core's ([`ucr::History`]).
-    pub fn monthly_ucr_since(&self, from: NaiveDate) -> Result<MonthlyUcr> {
-        let mut stmt = self.conn.prepare(
-            "SELECT u.id, o.period_start, o.spend_usd, o.units \
-             FROM use_cases u CROSS JOIN observations o ON o.use_case = u.pk AND o.period_start >= ?1 \
-             WHERE o.spend_usd IS NOT NULL AND o.units IS NOT NULL ORDER BY u.pk, o.period_start",
-        )?;
-        let mut out: MonthlyUcr = Default::default();
-        let mut current: Option<(String, ucr::History<Month>)> = None;
-        let mut rows = stmt.query([from.to_string()])?;
-        while let Some(r) = rows.next()? {
-            let id: &str = text(r, 0)?.unwrap_or_default();
-            if current.as_ref().is_none_or(|(i, _)| i != id) {
-                if let Some((done, h)) = current.take() {
-                    out.insert(done, h.ucrs());
-                }
-                current = Some((id.to_string(), ucr::History::default()));
-            }
-            let o = Observation {
-                period_start: date(r, 1)?.ok_or_else(|| corrupt(r, 1, "NULL", "a date"))?,
-                spend_usd: measured(r, 2)?,
-                units: Some(u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0)),
-                ..Default::default()
-            };
-            if let Some((_, h)) = current.as_mut() {
-                h.add(&o)
-                    .map_err(|e| StoreError::Invalid(format!("use case {id}, {}: {e}", Month::of(o.period_start))))?;
-            }
-        }
-        if let Some((done, h)) = current.take() {
-            out.insert(done, h.ucrs());
-        }
-        Ok(out)
-    }
-
     /// Row counts of the main tables.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let u = self
@@ -445,9 +408,6 @@ impl Portfolio {
         Ok((u, o))
     }
 }
-
-/// Use case id -> `[(YYYY-MM, UCR or unknown)]`, oldest month first.
-pub type MonthlyUcr = std::collections::HashMap<String, Vec<(String, Option<Decimal>)>>;
 
 /// Granularity of a UCR history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -402,8 +402,8 @@ impl Portfolio {
             "scenario",
             name,
             "approve",
-            Some("draft"),
-            Some("approved"),
+            Some(ScenarioStatus::Draft.as_str()),
+            Some(ScenarioStatus::Approved.as_str()),
         )?;
         tx.commit()?;
         Ok(self.scenario(name)?.meta)

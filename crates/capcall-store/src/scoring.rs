@@ -3,7 +3,7 @@
 //! included). The rules are `capcall_core::rubric`'s.
 
 use capcall_core::model::{Lifecycle, Observation, UseCase};
-use capcall_core::period::{Month, Quarter, Window};
+use capcall_core::period::{Month, Window};
 use capcall_core::rubric::{self, RubricSettings, Score};
 use capcall_core::ucr::History;
 use chrono::NaiveDate;
@@ -61,8 +61,9 @@ impl Portfolio {
             .collect())
     }
 
-    /// [`Portfolio::scoring_inputs`], and with `months_from` each use case's
-    /// UCR by month from that date to `as_of` (rows with spend and units),
+    /// [`Portfolio::scoring_inputs`], and with `months` each use case's UCR
+    /// by month over that window (rows with spend and units; the board asks
+    /// with `capcall_core::board::sparkline_window`),
     /// streamed into core's `ucr::History` in the same pass over the
     /// observations: the board's one read of them.
     pub(crate) fn inputs_and_months(
@@ -70,20 +71,9 @@ impl Portfolio {
         as_of: NaiveDate,
         settings: &RubricSettings,
         only: Option<&str>,
-        months_from: Option<NaiveDate>,
+        months: Option<Window>,
     ) -> Result<Vec<ScoringInput>> {
-        let longest = [
-            settings.slo_window_days,
-            settings.safety_window_days,
-            settings.adoption_window_days,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default();
-        let longest_days: u32 = longest.trunc().to_string().parse().unwrap_or(u32::MAX);
-        let window_first = Window::trailing(as_of, longest_days).first;
-        let quarter_first = Quarter::last_complete(as_of).prev().start();
-        let from = window_first.min(quarter_first);
+        let from = settings.first_day_read(as_of);
         let levers = self.levers()?;
         let mut ucs: Vec<(i64, UseCase, Vec<Observation>, History<Month>)> = {
             let mut stmt = self.conn.prepare("SELECT pk, id, name, owner, wave, region, status, flag, budget_cents, sunset_date FROM use_cases WHERE (?1 IS NULL OR id = ?1) ORDER BY pk")?;
@@ -125,7 +115,8 @@ impl Portfolio {
                 .join(", ")
         ))?;
         let only_pk = only.map(|_| ucs[0].0);
-        let read_from = months_from.map_or(from, |m| m.min(from));
+        let read_from = months.map_or(from, |m| m.first.min(from));
+        let in_months = |d: NaiveDate| months.is_some_and(|m| d >= m.first && d <= m.last);
         let mut rows = stmt.query(rusqlite::params![read_from.to_string(), as_of.to_string(), only_pk])?;
         while let Some(r) = rows.next()? {
             let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
@@ -135,11 +126,11 @@ impl Portfolio {
             let uc = &mut ucs[i];
             if period >= from {
                 let o = observation(r, 1)?;
-                if months_from.is_some_and(|m| period >= m) {
+                if in_months(period) {
                     add_month(&mut uc.3, &o, &uc.1.id)?;
                 }
                 uc.2.push(o);
-            } else {
+            } else if in_months(period) {
                 // Before the rubric's window: only the sparkline's figures.
                 let o = Observation {
                     period_start: period,
@@ -166,10 +157,10 @@ impl Portfolio {
         }
         Ok(ucs
             .into_iter()
-            .map(|(_, use_case, rows, months)| ScoringInput {
+            .map(|(_, use_case, rows, history)| ScoringInput {
                 use_case,
                 rows,
-                months: months_from.map(|_| months.ucrs()),
+                months: months.map(|_| history.ucrs()),
             })
             .collect())
     }

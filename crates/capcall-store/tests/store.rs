@@ -56,6 +56,15 @@ fn no_progress() -> impl FnMut(capcall_store::ImportProgress) {
     |_| {}
 }
 
+/// A new portfolio holding [`USE_CASES`] (no observations yet).
+fn with_use_cases() -> (TempDir, Portfolio) {
+    let (d, db) = fresh();
+    let mut p = Portfolio::create(&db, ctx()).unwrap();
+    let uc = write(d.path(), "use_cases.csv", USE_CASES);
+    p.import(ImportKind::UseCases, &uc, &mut no_progress()).unwrap();
+    (d, p)
+}
+
 #[test]
 fn create_sets_pragmas_and_schema() {
     let (_d, db) = fresh();
@@ -125,6 +134,42 @@ fn second_writer_gets_a_clear_error_naming_the_holder() {
     assert!(Portfolio::open(&db, Access::Read, ctx()).is_ok());
     drop(first);
     assert!(Portfolio::open(&db, Access::Write, ctx()).is_ok());
+}
+
+/// The board's sparkline is the core's window (`board::sparkline_window`):
+/// the 12 calendar months to the as-of date, nothing before it, nothing
+/// after the as-of day (even in its own month).
+#[test]
+fn the_board_sparkline_covers_the_cores_window_only() {
+    let (d, mut p) = with_use_cases();
+    let mut obs = String::from("use_case,period_start,spend_usd,units\n");
+    // 2024-05 and 2024-06 fall before the window; 2024-07 opens it.
+    for (month, spend) in [("2024-05", 99), ("2024-06", 99), ("2024-07", 20)] {
+        obs.push_str(&format!("ops-copilot,{month}-01,{spend},1000\n"));
+    }
+    for m in 8..=12 {
+        obs.push_str(&format!("ops-copilot,2024-{m:02}-01,10,1000\n"));
+    }
+    for m in 1..=5 {
+        obs.push_str(&format!("ops-copilot,2025-{m:02}-01,10,1000\n"));
+    }
+    // June: the 1st is in, the 20th is after the as-of date.
+    obs.push_str("ops-copilot,2025-06-01,30,1000\nops-copilot,2025-06-20,1000,1000\n");
+    let f = write(d.path(), "obs.csv", &obs);
+    p.import(ImportKind::Observations, &f, &mut no_progress()).unwrap();
+    let as_of = "2025-06-15".parse().unwrap();
+    let board = p.board(Some(as_of)).unwrap();
+    let row = board.rows.iter().find(|r| r.row.id == "ops-copilot").unwrap();
+    let spark: Vec<&str> = row.sparkline.iter().map(|u| u.as_deref().unwrap()).collect();
+    let window = capcall_core::board::sparkline_window(as_of);
+    assert_eq!(spark.len(), capcall_core::board::SPARKLINE_MONTHS as usize, "{spark:?}");
+    assert_eq!((window.first.to_string(), window.last), ("2024-07-01".into(), as_of));
+    assert_eq!(spark.first(), Some(&"0.02"), "the window opens in 2024-07: {spark:?}");
+    assert_eq!(
+        spark.last(),
+        Some(&"0.03"),
+        "the row after the as-of day is out: {spark:?}"
+    );
 }
 
 #[test]
@@ -1065,10 +1110,7 @@ fn demo_reset_refuses_to_wipe_approved_work_without_force() {
 
 #[test]
 fn demo_reset_is_one_transaction() {
-    let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    let f = write(dir.path(), "uc.csv", USE_CASES);
-    p.import(ImportKind::UseCases, &f, &mut no_progress()).unwrap();
+    let (_dir, mut p) = with_use_cases();
     let audit_rows = p.audit_history(None, None, 10_000).unwrap().len();
     // Make the last step of the reset (the demo scenario's run parameters) fail.
     p.connection()

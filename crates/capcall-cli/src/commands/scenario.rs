@@ -1,7 +1,6 @@
 //! `scenario new|import|run|compare|approve|clone|list|drift|export|open`.
 
-use capcall_core::format::visible;
-use capcall_core::ucr::fmt_ucr;
+use capcall_core::format::{ucr_or_unknown, visible};
 use capcall_store::Access;
 use capcall_store::ParamChanges;
 use serde::Serialize;
@@ -212,8 +211,8 @@ impl Report for Run<'_> {
             "portfolio UCR now -> projected".into(),
             format!(
                 "{} -> {}",
-                tt.current_ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into()),
-                tt.projected_ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into())
+                ucr_or_unknown(tt.current_ucr),
+                ucr_or_unknown(tt.projected_ucr)
             ),
         ]);
         t.blank();

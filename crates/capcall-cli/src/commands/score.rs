@@ -1,7 +1,7 @@
 //! `score` and `ucr`: verdicts and unit cost history.
 
+use capcall_core::format::{self, ucr_or_unknown};
 use capcall_core::rubric::Dimension;
-use capcall_core::ucr::{fmt_pct, fmt_ucr};
 use capcall_store::Access;
 use capcall_store::UcrBy;
 use chrono::NaiveDate;
@@ -96,13 +96,13 @@ pub(super) fn ucr(cli: &Cli, out: &Output, id: &str, by: UcrBy) -> Result {
         let mut prev = None;
         for pt in &points {
             let change = capcall_core::ucr::pct_change(prev, pt.ucr)
-                .map(fmt_pct)
+                .map(format::pct)
                 .unwrap_or_else(|| "-".into());
             tb.row(vec![
                 pt.period.clone(),
-                capcall_core::format::measured(pt.spend_usd),
+                format::measured(pt.spend_usd),
                 pt.units.to_string(),
-                pt.ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into()),
+                ucr_or_unknown(pt.ucr),
                 change,
                 pt.rows_used.to_string(),
                 pt.rows_missing.to_string(),

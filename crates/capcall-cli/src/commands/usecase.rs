@@ -1,8 +1,7 @@
 //! `usecase list|add|set|retire|remove|vs-approved` and `observation
 //! correct|corrections`: the portfolio's rows, edited in place (audited).
 
-use capcall_core::format::visible;
-use capcall_core::ucr::fmt_ucr;
+use capcall_core::format::{ucr_or_unknown, visible};
 use capcall_store::Change;
 use capcall_store::{Access, Edit};
 use serde::Serialize;
@@ -94,7 +93,7 @@ impl Report for List {
                 u.region.clone(),
                 u.status.as_str().into(),
                 u.budget_usd.display_grouped(),
-                r.latest_ucr.map(fmt_ucr).unwrap_or_else(|| "unknown".into()),
+                ucr_or_unknown(r.latest_ucr),
                 r.observations.to_string(),
                 r.latest_period.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
             ]);

@@ -2,28 +2,15 @@
 //! answer goes through `output.rs` (one `Report` per command, table or JSON
 //! chosen in one place), and the grammar lives in `args.rs`.
 
-use std::path::{Path, PathBuf};
+use capcall_tidy::{read, sources};
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
+/// `(path, text)` of every command module (through the dev-only
+/// `capcall-tidy` crate).
 fn commands() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(src().join("commands"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .map(|p| {
-            (
-                format!(
-                    "crates/capcall-cli/src/commands/{}",
-                    p.file_name().unwrap().to_string_lossy()
-                ),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
+    let out: Vec<(String, String)> = sources("crates/capcall-cli/src/commands")
+        .into_iter()
+        .map(|s| (s.path, s.text))
         .collect();
-    out.sort();
     assert!(out.len() >= 8, "one module per command group");
     out
 }
@@ -59,7 +46,7 @@ fn the_grammar_is_in_args_rs_only() {
             }
         }
     }
-    let main = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    let main = read("crates/capcall-cli/src/main.rs");
     assert!(
         main.lines().count() < 60,
         "main.rs only wires args, commands and output"
@@ -72,12 +59,10 @@ fn the_grammar_is_in_args_rs_only() {
 /// names, never a CLI copy mapped by hand.
 #[test]
 fn argument_values_are_the_librarys_enums() {
-    let mut files = commands();
-    for f in ["args.rs", "output.rs", "main.rs", "table.rs"] {
-        if let Ok(text) = std::fs::read_to_string(src().join(f)) {
-            files.push((format!("crates/capcall-cli/src/{f}"), text));
-        }
-    }
+    let files: Vec<(String, String)> = sources("crates/capcall-cli/src")
+        .into_iter()
+        .map(|s| (s.path, s.text))
+        .collect();
     for (file, text) in &files {
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();

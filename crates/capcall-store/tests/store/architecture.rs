@@ -1,40 +1,31 @@
 //! Architecture invariants of the store, checked as tests (rust-analyzer's
 //! "tidy" idea): they read the sources, so breaking a rule fails here with
-//! the file and the rule named.
+//! the file and the rule named. The sources are read through the dev-only
+//! `capcall-tidy` crate (`Source::code_lines` drops comments: a doc link is
+//! not a dependency).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+use capcall_tidy::{read, sources, Source};
+
+/// The store's own sources.
+fn store_sources() -> Vec<Source> {
+    sources("crates/capcall-store/src")
 }
 
-/// Every `.rs` file under `dir`, with its text.
-fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(sources(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Code lines: comments dropped (a doc link is not a dependency).
-fn code(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or_default()))
+/// A source's module name: its file stem (`focus/parquet.rs` -> `parquet`).
+fn module_of(s: &Source) -> String {
+    Path::new(&s.path).file_stem().unwrap().to_string_lossy().into_owned()
 }
 
 #[test]
 fn modules_are_private_behind_one_curated_api() {
-    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
-    for (n, line) in code(&lib) {
+    let lib = store_sources()
+        .into_iter()
+        .find(|s| s.path == "crates/capcall-store/src/lib.rs")
+        .expect("lib.rs");
+    for (n, line) in lib.code_lines() {
         let t = line.trim_start();
         assert!(
             !(t.starts_with("pub mod") || t.starts_with("pub(crate) mod")),
@@ -43,21 +34,20 @@ fn modules_are_private_behind_one_curated_api() {
         );
     }
     assert!(
-        lib.lines().filter(|l| l.starts_with("pub use ")).count() >= 10,
+        lib.text.lines().filter(|l| l.starts_with("pub use ")).count() >= 10,
         "the curated API is in lib.rs"
     );
     // Shells name `capcall_store::Item`, never a module path.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for dir in ["crates/capcall-cli/src", "crates/capcall-export/src", "src-tauri"] {
-        for (file, text) in sources(&root.join(dir)) {
-            for (n, line) in code(&text) {
+        for file in sources(dir) {
+            for (n, line) in file.code_lines() {
                 if let Some(at) = line.find("capcall_store::") {
                     let rest = &line[at + "capcall_store::".len()..];
                     let first: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                     assert!(
                         !(rest[first.len()..].starts_with("::") && first.chars().all(|c| c.is_lowercase() || c == '_')),
                         "{}:{n}: `capcall_store::{first}::…` names a store module; use the item lib.rs exports",
-                        file.display()
+                        file.path
                     );
                 }
             }
@@ -67,7 +57,7 @@ fn modules_are_private_behind_one_curated_api() {
 
 #[test]
 fn the_raw_connection_is_for_the_stores_own_tests_only() {
-    let portfolio = std::fs::read_to_string(src().join("portfolio.rs")).unwrap();
+    let portfolio = read("crates/capcall-store/src/portfolio.rs");
     let lines: Vec<&str> = portfolio.lines().collect();
     let at = lines
         .iter()
@@ -79,13 +69,12 @@ fn the_raw_connection_is_for_the_stores_own_tests_only() {
         "crates/capcall-store/src/portfolio.rs:{}: Portfolio::connection must stay behind the `testing` feature",
         at + 1
     );
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for toml in [
         "Cargo.toml",
         "crates/capcall-cli/Cargo.toml",
         "crates/capcall-export/Cargo.toml",
     ] {
-        let text = std::fs::read_to_string(root.join(toml)).unwrap();
+        let text = read(toml);
         assert!(
             !text
                 .lines()
@@ -97,21 +86,20 @@ fn the_raw_connection_is_for_the_stores_own_tests_only() {
 
 #[test]
 fn only_config_reads_the_environment_and_only_context_and_config_read_the_clock() {
-    for (file, text) in sources(&src()) {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        for (n, line) in code(&text) {
-            if name != "config.rs" {
+    for file in store_sources() {
+        let (name, path) = (module_of(&file), &file.path);
+        for (n, line) in file.code_lines() {
+            if name != "config" {
                 assert!(
                     !line.contains("std::env::") && !line.contains("env::var"),
-                    "crates/capcall-store/src/{name}:{n}: reads the environment; only config.rs does (the shells pass \
-                     a Context)"
+                    "{path}:{n}: reads the environment; only config.rs does (the shells pass a Context)"
                 );
             }
-            if name != "context.rs" && name != "config.rs" {
+            if name != "context" && name != "config" {
                 for clock in ["Utc::now", "Local::now", "SystemTime::now"] {
                     assert!(
                         !line.contains(clock),
-                        "crates/capcall-store/src/{name}:{n}: reads the clock ({clock}); use the Context (self.ctx)"
+                        "{path}:{n}: reads the clock ({clock}); use the Context (self.ctx)"
                     );
                 }
             }
@@ -121,17 +109,16 @@ fn only_config_reads_the_environment_and_only_context_and_config_read_the_clock(
 
 #[test]
 fn one_import_kind() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut kinds = vec![];
     for dir in ["crates", "src-tauri"] {
-        for (file, text) in sources(&root.join(dir)) {
-            for (n, line) in code(&text) {
+        for file in sources(dir) {
+            for (n, line) in file.code_lines() {
                 let t = line
                     .trim_start()
                     .trim_start_matches("pub ")
                     .trim_start_matches("pub(crate) ");
                 if t.starts_with("enum Import") {
-                    kinds.push(format!("{}:{n}", file.display()));
+                    kinds.push(format!("{}:{n}", file.path));
                 }
             }
         }
@@ -146,12 +133,12 @@ fn one_import_kind() {
 
 /// Where each `Portfolio` method is defined: method name -> module (an
 /// inherent method's name is unique across the crate, so this is exact).
-fn portfolio_methods(files: &[(PathBuf, String)]) -> BTreeMap<String, String> {
+fn portfolio_methods(files: &[Source]) -> BTreeMap<String, String> {
     let mut owner = BTreeMap::new();
-    for (file, text) in files {
-        let m = file.file_stem().unwrap().to_string_lossy().into_owned();
+    for file in files {
+        let m = module_of(file);
         let mut inside = false;
-        for (_, line) in code(text) {
+        for (_, line) in file.code_lines() {
             if line.starts_with("impl Portfolio {") {
                 inside = true;
             } else if inside && line.starts_with('}') {
@@ -178,28 +165,24 @@ fn portfolio_methods(files: &[(PathBuf, String)]) -> BTreeMap<String, String> {
 /// defines (`self.method(` / `Portfolio::method(`): an `impl Portfolio`
 /// block spread over modules must not hide a cycle either.
 fn module_graph() -> BTreeMap<String, BTreeMap<String, String>> {
-    let files = sources(&src());
-    let modules: BTreeSet<String> = files
-        .iter()
-        .map(|(f, _)| f.file_stem().unwrap().to_string_lossy().into_owned())
-        .filter(|m| m != "lib")
-        .collect();
+    let files = store_sources();
+    let modules: BTreeSet<String> = files.iter().map(module_of).filter(|m| m != "lib").collect();
     let owner = portfolio_methods(&files);
     let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (file, text) in &files {
-        let m = file.file_stem().unwrap().to_string_lossy().into_owned();
+    for file in &files {
+        let m = module_of(file);
         if m == "lib" {
             continue;
         }
-        let name = file.strip_prefix(src()).unwrap().display().to_string();
+        let name = file.path.trim_start_matches("crates/capcall-store/");
         let deps = graph.entry(m.clone()).or_default();
         let word = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
-        for (n, line) in code(text) {
+        for (n, line) in file.code_lines() {
             for part in line.split("crate::").skip(1) {
                 let dep = word(part);
                 if modules.contains(&dep) && dep != m {
                     deps.entry(dep.clone())
-                        .or_insert_with(|| format!("src/{name}:{n}: crate::{dep}"));
+                        .or_insert_with(|| format!("{name}:{n}: crate::{dep}"));
                 }
             }
             for call in ["self.", "Portfolio::"] {
@@ -210,7 +193,7 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, String>> {
                     }
                     if let Some(dep) = owner.get(&method).filter(|d| **d != m) {
                         deps.entry(dep.clone())
-                            .or_insert_with(|| format!("src/{name}:{n}: {call}{method}("));
+                            .or_insert_with(|| format!("{name}:{n}: {call}{method}("));
                     }
                 }
             }
@@ -344,13 +327,13 @@ fn every_write_transaction_begins_in_db_rs() {
         "\"BEGIN",
     ];
     let mut found = vec![];
-    for (path, text) in sources(&src()) {
-        if path.file_name().is_some_and(|n| n == "db.rs") {
+    for file in store_sources() {
+        if module_of(&file) == "db" {
             continue;
         }
-        for (n, line) in code(&text) {
+        for (n, line) in file.code_lines() {
             if let Some(b) = begins.iter().find(|b| line.contains(*b)) {
-                found.push(format!("{}:{n}: `{b}`", path.display()));
+                found.push(format!("{}:{n}: `{b}`", file.path));
             }
         }
     }
