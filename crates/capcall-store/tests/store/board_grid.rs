@@ -23,13 +23,19 @@ case2,2025-04-07,10,10,10\n\
 case10,2025-04-07,20,10,10\n\
 sao,2025-07-07,1,1,1\n";
 
-fn grid() -> (tempfile::TempDir, BoardGrid) {
+/// A new portfolio file with the use cases and observations above.
+fn portfolio() -> (tempfile::TempDir, std::path::PathBuf, Portfolio) {
     let (dir, db) = fresh();
     let mut p = Portfolio::create(&db, ctx()).unwrap();
     let uc = write(dir.path(), "u.csv", USE_CASES);
     let obs = write(dir.path(), "o.csv", OBSERVATIONS);
     p.import(ImportKind::UseCases, &uc, &mut no_progress()).unwrap();
     p.import(ImportKind::Observations, &obs, &mut no_progress()).unwrap();
+    (dir, db, p)
+}
+
+fn grid() -> (tempfile::TempDir, BoardGrid) {
+    let (dir, _db, p) = portfolio();
     let board = p.board(None).unwrap();
     (dir, BoardGrid::new(board))
 }
@@ -164,20 +170,7 @@ fn lines_json(g: &BoardGrid) -> String {
 
 #[test]
 fn the_board_is_kept_in_the_file_and_read_back_unchanged() {
-    let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    p.import(
-        ImportKind::UseCases,
-        &write(dir.path(), "u.csv", USE_CASES),
-        &mut no_progress(),
-    )
-    .unwrap();
-    p.import(
-        ImportKind::Observations,
-        &write(dir.path(), "o.csv", OBSERVATIONS),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let (_dir, _db, p) = portfolio();
     assert!(kept(&p).is_empty(), "nothing kept before a board is asked for");
     let made = p.board_grid(None).unwrap();
     assert_eq!(kept(&p).len(), 1, "one board kept");
@@ -196,20 +189,7 @@ fn the_board_is_kept_in_the_file_and_read_back_unchanged() {
 
 #[test]
 fn any_write_drops_the_kept_board_in_its_own_transaction() {
-    let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    p.import(
-        ImportKind::UseCases,
-        &write(dir.path(), "u.csv", USE_CASES),
-        &mut no_progress(),
-    )
-    .unwrap();
-    p.import(
-        ImportKind::Observations,
-        &write(dir.path(), "o.csv", OBSERVATIONS),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let (dir, db, mut p) = portfolio();
     let before = p.board_grid(None).unwrap();
     let spend = |g: &BoardGrid, id: &str| {
         g.lines
@@ -264,20 +244,7 @@ fn any_write_drops_the_kept_board_in_its_own_transaction() {
 
 #[test]
 fn a_kept_board_of_another_format_or_unreadable_is_made_again() {
-    let (dir, db) = fresh();
-    let mut p = Portfolio::create(&db, ctx()).unwrap();
-    p.import(
-        ImportKind::UseCases,
-        &write(dir.path(), "u.csv", USE_CASES),
-        &mut no_progress(),
-    )
-    .unwrap();
-    p.import(
-        ImportKind::Observations,
-        &write(dir.path(), "o.csv", OBSERVATIONS),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let (_dir, db, p) = portfolio();
     let made = lines_json(&p.board_grid(None).unwrap());
     p.connection()
         .execute("UPDATE board_cache SET body = '{\"lines\": 1}'", [])
