@@ -1016,3 +1016,28 @@ fn comparison_reports_projected_value_ucr_and_changed_inputs() {
     );
     assert!(scenario::input_changes(&a, &pa, &a, &pa).is_empty());
 }
+/// The display rules the UI ports (ui/src/lib/format.ts): one table of
+/// cases, read by this test and by the UI's `format.test.ts`, so the port
+/// and the rule cannot drift apart.
+#[test]
+fn the_uis_format_port_cases_are_cores_answers() {
+    let cases: serde_json::Value = serde_json::from_str(include_str!("format_cases.json")).unwrap();
+    let table = |k: &str| -> Vec<(String, String)> {
+        cases[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_str().unwrap().to_string()))
+            .collect()
+    };
+    for (v, want) in table("ucr") {
+        assert_eq!(capcall_core::format::ucr(v.parse().unwrap()), want, "ucr {v}");
+    }
+    for (v, want) in table("pct") {
+        assert_eq!(capcall_core::format::pct(v.parse().unwrap()), want, "pct {v}");
+    }
+    for (v, want) in table("money") {
+        let m = capcall_core::money::Measured::parse(&v).unwrap();
+        assert_eq!(capcall_core::format::measured(m), want, "money {v}");
+    }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatMoney, formatPct, formatUcr, formatUsd, looksLikeAmount } from "./format";
+import cases from "../../../crates/capcall-core/tests/format_cases.json";
 
 describe("formatMoney", () => {
   it("groups thousands and shows two decimals, exactly", () => {
@@ -28,14 +29,14 @@ describe("formatMoney", () => {
 });
 
 describe("formatUcr and formatPct", () => {
-  it("uses 4 significant digits for UCR", () => {
-    expect(formatUcr("0.0091344")).toBe("0.009134");
-    expect(formatUcr("0.0091")).toBe("0.0091");
+  // One table of cases for core's rules and this port (read by core's
+  // the_uis_format_port_cases_are_cores_answers too).
+  it("answers as capcall-core's format does", () => {
+    for (const [v, want] of cases.ucr) expect(formatUcr(v), `ucr ${v}`).toBe(want);
+    for (const [v, want] of cases.pct) expect(formatPct(v), `pct ${v}`).toBe(want);
+    for (const [v, want] of cases.money) expect(formatMoney(v), `money ${v}`).toBe(want);
     expect(formatUcr(null)).toBe("unknown");
-  });
-  it("signs percentages with one decimal", () => {
     expect(formatPct(-7.14)).toBe("-7.1%");
-    expect(formatPct("3.25")).toBe("+3.3%");
     expect(formatPct(null)).toBe("—");
   });
 });

@@ -16,6 +16,36 @@ function incrementDigits(digits: string): string {
   return "1" + out.join("");
 }
 
+/** A plain decimal string split into sign, integer and fraction digits; null if not one. */
+function parts(text: string): { negative: boolean; int: string; frac: string } | null {
+  const m = /^([-+]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m || !/\d/.test(text)) return null;
+  return { negative: m[1] === "-", int: m[2] || "0", frac: m[3] ?? "" };
+}
+
+/** Rounds the digit string `kept` half to even given the digits cut off after it. */
+function roundKept(kept: string, cut: string): string {
+  if (cut.length === 0) return kept;
+  const tail = /[1-9]/.test(cut.slice(1));
+  const lastKeptOdd = Number(kept[kept.length - 1] ?? "0") % 2 === 1;
+  return cut[0] > "5" || (cut[0] === "5" && (tail || lastKeptOdd)) ? incrementDigits(kept) : kept;
+}
+
+/**
+ * A decimal string rounded half to even to `dp` decimals, as "-?int.frac"
+ * (the rule of capcall-core/src/format.rs); string arithmetic only. Null
+ * when `text` is not a plain decimal.
+ */
+export function roundHalfEven(text: string, dp: number): string | null {
+  const p = parts(text);
+  if (!p) return null;
+  const digits = roundKept(p.int + (p.frac + "0".repeat(dp)).slice(0, dp), p.frac.slice(dp));
+  const int = digits.slice(0, digits.length - dp).replace(/^0+(?=\d)/, "") || "0";
+  const frac = dp > 0 ? digits.slice(-dp) : "";
+  const isZero = /^0*$/.test(digits);
+  return `${p.negative && !isZero ? "-" : ""}${int}${dp > 0 ? "." + frac : ""}`;
+}
+
 /**
  * Money to the cent, grouped: "1234567.5" -> "1,234,567.50". Measured money
  * arrives exact ("18885.7030", "0.0095") and is rounded half to even to the
@@ -23,22 +53,10 @@ function incrementDigits(digits: string): string {
  */
 export function formatMoney(amount: string | null | undefined): string {
   if (amount === null || amount === undefined || amount === "") return "—";
-  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(amount.trim());
-  if (!m) return amount;
-  const [, sign, intRaw, fracRaw = ""] = m;
-  let cents = (intRaw || "0") + (fracRaw + "00").slice(0, 2);
-  const rest = fracRaw.slice(2);
-  if (rest.length > 0) {
-    const first = rest[0];
-    const tail = /[1-9]/.test(rest.slice(1));
-    const lastKeptOdd = Number(cents[cents.length - 1]) % 2 === 1;
-    if (first > "5" || (first === "5" && (tail || lastKeptOdd))) cents = incrementDigits(cents);
-  }
-  const int = cents.slice(0, -2).replace(/^0+(?=\d)/, "") || "0";
-  const frac = cents.slice(-2);
-  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const isZero = /^0*$/.test(cents);
-  return `${sign && !isZero ? "-" : ""}${grouped}.${frac}`;
+  const r = roundHalfEven(amount, 2);
+  if (r === null) return amount;
+  const [int, frac] = r.replace("-", "").split(".");
+  return `${r.startsWith("-") ? "-" : ""}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${frac}`;
 }
 
 /** Money with a currency sign: "$1,234.50". */
@@ -48,22 +66,36 @@ export function formatUsd(amount: string | null | undefined): string {
   return f.startsWith("-") ? `-$${f.slice(1)}` : `$${f}`;
 }
 
-/** A UCR to 4 significant digits: "0.0091344" -> "0.009134". Display only. */
+/**
+ * A UCR to 4 significant digits, half to even, trailing zeros dropped:
+ * "0.0091344" -> "0.009134" (core's `format::ucr`). Display only.
+ */
 export function formatUcr(ucr: string | null | undefined): string {
   if (ucr === null || ucr === undefined || ucr === "") return "unknown";
-  const n = Number(ucr);
-  if (!Number.isFinite(n)) return ucr;
-  if (n === 0) return "0";
-  return String(Number(n.toPrecision(4)));
+  const p = parts(ucr);
+  if (!p) return ucr;
+  const all = p.int + p.frac;
+  const lead = all.search(/[1-9]/);
+  if (lead < 0) return "0";
+  const keep = lead + 4;
+  let point = p.int.length;
+  let digits = all;
+  if (keep < all.length) {
+    const rounded = roundKept(all.slice(0, keep), all.slice(keep));
+    point += rounded.length - keep; // a carry adds a digit in front
+    digits = rounded.padEnd(point, "0");
+  }
+  const int = digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0";
+  const frac = digits.slice(point).replace(/0+$/, "");
+  return `${p.negative ? "-" : ""}${int}${frac ? "." + frac : ""}`;
 }
 
-/** "3.25" -> "+3.3%"; null -> "—". */
+/** One decimal with sign, half to even (core's `format::pct`): "3.25" -> "+3.2%"; null -> "—". */
 export function formatPct(p: string | number | null | undefined): string {
   if (p === null || p === undefined || p === "") return "—";
-  const n = typeof p === "number" ? p : Number(p);
-  if (!Number.isFinite(n)) return String(p);
-  const r = Math.round(n * 10) / 10;
-  return `${r > 0 ? "+" : ""}${r.toFixed(1)}%`;
+  const r = roundHalfEven(typeof p === "number" ? String(p) : p, 1);
+  if (r === null) return String(p);
+  return `${!r.startsWith("-") && r !== "0.0" ? "+" : ""}${r}%`;
 }
 
 /** Is this text an amount the backend will accept (it decides; this only guides typing)? */
