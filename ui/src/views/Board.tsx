@@ -375,7 +375,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               {header("overall", "Overall", "c-overall")}
               {header("budget", "Budget / qtr (USD)", "num c-money")}
               {header("spend", "Spend (USD)", "num c-money")}
-              {header("variance", "vs forecast", "num c-pct wide-only")}
+              {header("variance", "vs forecast", "num c-var wide-only")}
               {header("ucr", "UCR (q/q)", "num c-pct")}
               <th className="spark c-spark">UCR trend (12 mo)</th>
             </tr>
@@ -401,7 +401,12 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                 )}
                 <div className="muted small narrow-only">{formatPct(t.variance_pct)} vs forecast</div>
               </th>
-              <th className="num wide-only">{formatPct(t.variance_pct)}</th>
+              <th className="num wide-only" title={`forecast: ${formatMoney(t.forecast_usd)}`}>
+                {formatPct(t.variance_pct)}
+                <div className="muted small" data-testid="total-forecast">
+                  of {formatMoney(t.forecast_usd)}
+                </div>
+              </th>
               <th />
               <th className="spark" />
             </tr>
@@ -496,7 +501,10 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
                 {formatMoney(r.figures.spend_usd)}
                 <div className="muted small narrow-only">{formatPct(r.figures.variance_pct)} vs forecast</div>
               </td>
-              <td className="num wide-only">{formatPct(r.figures.variance_pct)}</td>
+              <td className="num wide-only">
+                {formatPct(r.figures.variance_pct)}
+                {r.figures.forecast_usd !== null && <div className="muted small">of {formatMoney(r.figures.forecast_usd)}</div>}
+              </td>
               <td className="num" title={`${r.figures.ucr.quarter} vs ${r.figures.ucr.previous_quarter}${r.figures.ucr.partial_quarter ? `; ${r.figures.ucr.partial_quarter} so far (partial): ${formatUcr(r.figures.ucr.partial_ucr)}` : ""}`}>
                 {formatUcr(r.figures.ucr.ucr)}
                 <div className="muted small">{formatPct(r.figures.ucr.change_pct)}</div>
