@@ -1042,15 +1042,16 @@ export type Guardrail = { metric: string; op: Op; value: string; scale: string |
 /**
  * A guardrail checked against the latest observations.
  */
-export type GuardrailCheck = { guardrail: string; 
-/**
- * "met", "breached" or "no data".
- */
-state: string; actual: string | null; as_of: string | null }
+export type GuardrailCheck = { guardrail: string; state: GuardrailState; actual: string | null; as_of: string | null }
 /**
  * A guardrail that does not parse: the 1-based column of the fault and why.
  */
 export type GuardrailError = { column: number; message: string }
+/**
+ * Where a guardrail stands against the latest observation with its metric.
+ * Crosses JSON (CLI `--json`, IPC) as the words "met", "breached", "no data".
+ */
+export type GuardrailState = "met" | "breached" | "no data"
 /**
  * What a file holds: the one list of import kinds both shells offer (the
  * CLI's `import <KIND>` through the `clap` feature, the app's typed IPC

@@ -221,13 +221,41 @@ impl Guardrail {
     }
 }
 
+/// Where a guardrail stands against the latest observation with its metric.
+/// Crosses JSON (CLI `--json`, IPC) as the words "met", "breached", "no data".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum GuardrailState {
+    #[serde(rename = "met")]
+    Met,
+    #[serde(rename = "breached")]
+    Breached,
+    #[serde(rename = "no data")]
+    NoData,
+}
+
+impl GuardrailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardrailState::Met => "met",
+            GuardrailState::Breached => "breached",
+            GuardrailState::NoData => "no data",
+        }
+    }
+}
+
+impl std::fmt::Display for GuardrailState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A guardrail checked against the latest observations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GuardrailCheck {
     pub guardrail: String,
-    /// "met", "breached" or "no data".
-    pub state: String,
+    pub state: GuardrailState,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub actual: Option<Decimal>,
     pub as_of: Option<NaiveDate>,
@@ -258,13 +286,17 @@ pub fn check(g: &Guardrail, rows: &[crate::model::Observation]) -> GuardrailChec
     match latest {
         None => GuardrailCheck {
             guardrail: g.to_string(),
-            state: "no data".into(),
+            state: GuardrailState::NoData,
             actual: None,
             as_of: None,
         },
         Some((d, v)) => GuardrailCheck {
             guardrail: g.to_string(),
-            state: if g.op.holds(v, g.value) { "met" } else { "breached" }.into(),
+            state: if g.op.holds(v, g.value) {
+                GuardrailState::Met
+            } else {
+                GuardrailState::Breached
+            },
             actual: Some(v),
             as_of: Some(d),
         },

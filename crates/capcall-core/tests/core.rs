@@ -1041,3 +1041,21 @@ fn the_uis_format_port_cases_are_cores_answers() {
         assert_eq!(capcall_core::format::measured(m), want, "money {v}");
     }
 }
+
+/// Guardrail states are an enum that crosses JSON as the words scripts read.
+#[test]
+fn guardrail_states_cross_json_as_their_words() {
+    use capcall_core::decision::GuardrailState;
+    for (s, word) in [
+        (GuardrailState::Met, "met"),
+        (GuardrailState::Breached, "breached"),
+        (GuardrailState::NoData, "no data"),
+    ] {
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{word}\""));
+        assert_eq!(s.to_string(), word);
+        assert_eq!(
+            serde_json::from_str::<GuardrailState>(&format!("\"{word}\"")).unwrap(),
+            s
+        );
+    }
+}

@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import { runAction } from "../lib/action";
-import type { AppError, AuditEntry, DecisionView, Path, Verification } from "../bindings";
+import type { AppError, AuditEntry, DecisionView, GuardrailState, Path, Verification } from "../bindings";
 import { formatMoney, looksLikeAmount } from "../lib/format";
 import { ErrorBanner, Loading, StateBadge } from "./common";
 
@@ -122,7 +122,6 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
         <tbody>
           {shown.map((v) => {
             const d = v.decision;
-            const open = d.status === "Draft" || d.status === "Proposed";
             return (
               <tr key={d.id} data-id={d.id} className={selected === d.id ? "cursor" : ""} onClick={() => setSelected(d.id)}>
                 <td>
@@ -140,13 +139,13 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                 <td className="small">
                   {v.guardrails.map((g) => (
                     <div key={g.guardrail}>
-                      <span className={`light ${g.state === "met" ? "expand" : g.state === "breached" ? "retire" : "opaque"}`} /> {g.guardrail} — {g.state}
-                      {g.actual ? ` (${Number(g.actual).toPrecision(4)})` : ""}
+                      <span className={`light ${guardrailLight(g.state)}`} /> {g.guardrail} — {g.state}
+                      {g.actual ? ` (${g.actual})` : ""}
                     </div>
                   ))}
                 </td>
                 <td>
-                  {open && v.missing.length > 0 && <div className="small flag" data-testid={`missing-${d.id}`}>Needs: {v.missing.join("; ")}</div>}
+                  {v.incomplete && <div className="small flag" data-testid={`missing-${d.id}`}>Needs: {v.missing.join("; ")}</div>}
                   <div className="row">
                     {v.next.includes("Proposed") && (
                       <button onClick={() => act(async () => `${(await call(commands.moveDecision(d.id, "Proposed"))).id} proposed.`)} data-testid={`propose-${d.id}`}>
@@ -376,4 +375,20 @@ function DecisionForm({
       </button>
     </div>
   );
+}
+
+/** The light a guardrail's state shows; every state named (a new one fails to compile). */
+function guardrailLight(state: GuardrailState): "expand" | "retire" | "opaque" {
+  switch (state) {
+    case "met":
+      return "expand";
+    case "breached":
+      return "retire";
+    case "no data":
+      return "opaque";
+    default: {
+      const unknown: never = state;
+      return unknown;
+    }
+  }
 }
