@@ -566,13 +566,15 @@ async openFolder(dir: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * The UI calls this once, when the portfolio board is first drawn. With
- * `CAPCALL_BENCH_STARTUP=1` the app prints the time from process start
- * (bench/app.sh reads it); otherwise it does nothing.
+ * The UI calls this once, when the portfolio board is first drawn, with
+ * the page's own timeline (`performance` marks: name, ms since the page's
+ * time origin). With `CAPCALL_BENCH_STARTUP=1` the app prints the time from
+ * process start (bench/app.sh reads it) and the page's marks placed on the
+ * same clock; otherwise it does nothing.
  */
-async boardDrawn() : Promise<Result<null, AppError>> {
+async boardDrawn(pageMarks: ([string, number])[]) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("board_drawn") };
+    return { status: "ok", data: await TAURI_INVOKE("board_drawn", { pageMarks }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -890,6 +892,11 @@ missing: string[];
  */
 incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
+ * Each milestone's name as a person reads it, in the order of the
+ * decision's milestones (`capcall_core::plan::milestone_label`).
+ */
+milestone_labels: string[]; 
+/**
  * The workflow moves open to it now ([`Status::next`]).
  */
 next: Status[]; 
@@ -904,7 +911,11 @@ export type Dimension = "value" | "slos" | "safety" | "economics" | "adoption"
 /**
  * One dimension's result.
  */
-export type DimensionScore = { dimension: Dimension; verdict: Verdict; 
+export type DimensionScore = { dimension: Dimension; 
+/**
+ * The dimension's display name ([`Dimension::label`]).
+ */
+label?: string; verdict: Verdict; 
 /**
  * The numbers behind the verdict, in words.
  */
@@ -1014,7 +1025,13 @@ export type Funding = "funded" | "partly-funded" | "unfunded" | "not-applicable"
 /**
  * One governance gap, in words.
  */
-export type Gap = { kind: GapKind; use_case: string | null; decision: string | null; message: string }
+export type Gap = { kind: GapKind; use_case: string | null; decision: string | null; message: string; 
+/**
+ * The message as a person reads it: the use case named by its name
+ * where `message` names it by its id ("Code Assistant: Hold without a
+ * work-off in force; …"). Scripts keep reading `message`.
+ */
+label?: string }
 /**
  * The kind of a governance gap.
  */
@@ -1042,7 +1059,11 @@ export type Guardrail = { metric: string; op: Op; value: string; scale: string |
 /**
  * A guardrail checked against the latest observations.
  */
-export type GuardrailCheck = { guardrail: string; state: GuardrailState; actual: string | null; as_of: string | null }
+export type GuardrailCheck = { guardrail: string; 
+/**
+ * The guardrail in words ([`Guardrail::label`]).
+ */
+label: string; state: GuardrailState; actual: string | null; as_of: string | null }
 /**
  * A guardrail that does not parse: the 1-based column of the fault and why.
  */
@@ -1389,12 +1410,27 @@ export type Path = "Expand" | "Hold" | "Retire"
  * The next-90 plan.
  */
 export type Plan = { schema_version: number; title: string; scenario: string; rubric_version: number; as_of: string; quarter_start: string; quarter_end: string; totals: Totals; outcomes: PlanOutcome[]; milestones: PlanMilestone[]; waves: Wave[]; enablement: Boost[]; workoffs: Workoff[]; retirements: Retirement[]; dashboards: string[]; cadence: Review[]; decisions: string[] }
-export type PlanMilestone = { name: string; date: string; owner: string; decision: string }
+export type PlanMilestone = { 
+/**
+ * The milestone's key (`workoff_<use case>`, `sunset_<use case>`, or
+ * the name a decision gave it).
+ */
+name: string; 
+/**
+ * The milestone as a person reads it ([`milestone_label`]); filled by
+ * [`Plan::label`].
+ */
+label?: string; date: string; owner: string; decision: string }
 export type PlanOutcome = { use_case: string; name: string; 
 /**
  * What will be measured, e.g. "p95_latency_ms <= 1200".
  */
-targets: string[]; projected_value: string }
+targets: string[]; 
+/**
+ * The same targets in words ("p95 latency ≤ 1,200 ms"), one per target
+ * ([`crate::decision::guardrail_label`]); filled by [`Plan::label`].
+ */
+target_labels?: string[]; projected_value: string }
 /**
  * Where a stored plan is in its workflow (workflow words, never verdicts).
  */
@@ -1485,7 +1521,7 @@ open_sev1: number; open_sev2: number }
  */
 export type RubricSettings = { 
 /**
- * Value: the last-quarter mean `value_ci_low` must exceed this for stat-sig.
+ * Value: the last-quarter mean of value_ci_low (the lower confidence bound of the KPI delta) must exceed this for statistical significance.
  */
 value_ci_low_min: string; 
 /**
