@@ -1019,11 +1019,12 @@ pub async fn open_folder(app: AppHandle, dir: String) -> Res<()> {
 pub async fn board_drawn(page_marks: Vec<(String, f64)>) -> Res<()> {
     let now = crate::mark("board drawn");
     if let (Some(now), Some((_, drawn_at))) = (now, page_marks.last()) {
-        // The page's time origin on the process clock, give or take this call.
-        let origin = now as f64 - drawn_at;
+        // The page's time origin on the process clock, give or take this
+        // call; whole ms (WebKit's page clock is coarsened to 1 ms anyway).
+        let origin = now - *drawn_at as i64;
         crate::mark_at("page time origin", origin);
         for (name, at) in &page_marks {
-            crate::mark_at(&format!("page: {name}"), origin + at);
+            crate::mark_at(&format!("page: {name}"), origin + *at as i64);
         }
     }
     Ok(())

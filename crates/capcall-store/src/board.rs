@@ -13,6 +13,10 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::portfolio::Portfolio;
+use crate::scoring::ScoringInput;
+
+/// Use cases below which one thread scores them all.
+const EVALUATE_SPLIT_AT: usize = 2_000;
 
 /// One row of the portfolio board.
 #[derive(Clone, Debug, Serialize)]
@@ -48,6 +52,13 @@ pub struct Board {
 impl Portfolio {
     /// The portfolio board as of `as_of` (default: the latest observation).
     pub fn board(&self, as_of: Option<NaiveDate>) -> Result<Board> {
+        self.board_with(as_of, None)
+    }
+
+    /// [`Portfolio::board`]; `second`: a connection on the same snapshot
+    /// for reading half of a large portfolio's observations on another
+    /// thread (see `inputs_and_months_with`).
+    pub(crate) fn board_with(&self, as_of: Option<NaiveDate>, second: Option<rusqlite::Connection>) -> Result<Board> {
         let rubric = self.rubric()?;
         let any: bool = self
             .conn
@@ -69,14 +80,19 @@ impl Portfolio {
         };
         // Sparklines: the 12 months up to the as-of date, read in the same
         // pass over the observations as the rubric's inputs.
-        let inputs = self.inputs_and_months(as_of, &rubric.settings, None, Some(board::sparkline_window(as_of)))?;
+        let mut inputs = self.inputs_and_months_with(
+            as_of,
+            &rubric.settings,
+            None,
+            Some(board::sparkline_window(as_of)),
+            second,
+        )?;
         let privacy = self.privacy_records(as_of, &rubric.settings)?;
         let mut incidents: HashMap<String, Vec<Incident>> = HashMap::new();
         for i in self.incidents(DateRange::default(), None)? {
             incidents.entry(i.use_case.clone()).or_default().push(i);
         }
-        let mut out = Vec::with_capacity(inputs.len());
-        for input in inputs {
+        let row_of = |input: ScoringInput| -> Result<BoardRow> {
             let (uc, obs) = (&input.use_case, &input.rows);
             let own = incidents.get(&uc.id).map(Vec::as_slice).unwrap_or(&[]);
             let score =
@@ -89,13 +105,29 @@ impl Portfolio {
                 .into_iter()
                 .map(|(_, u)| u.map(|u| u.to_string()))
                 .collect();
-            out.push(BoardRow {
+            Ok(BoardRow {
                 row: input.use_case,
                 score,
                 figures,
                 sparkline,
-            });
-        }
+            })
+        };
+        // A large portfolio is scored on two threads, half each (pure
+        // computation: the rows are already read).
+        let mut out = if inputs.len() >= EVALUATE_SPLIT_AT {
+            let theirs = inputs.split_off(inputs.len() / 2);
+            std::thread::scope(|s| {
+                let other = s.spawn(|| theirs.into_iter().map(row_of).collect::<Result<Vec<_>>>());
+                let mut mine = inputs.into_iter().map(row_of).collect::<Result<Vec<_>>>()?;
+                let other = other
+                    .join()
+                    .unwrap_or_else(|_| Err(StoreError::Invalid("the board's second scorer stopped".into())))?;
+                mine.extend(other);
+                Ok::<_, StoreError>(mine)
+            })?
+        } else {
+            inputs.into_iter().map(row_of).collect::<Result<Vec<_>>>()?
+        };
         out.sort_by(|a, b| a.row.id.cmp(&b.row.id));
         let totals = board::totals(out.iter().map(|r| (&r.row, &r.figures)))
             .map_err(|e| StoreError::Invalid(format!("board totals: {e}")))?;

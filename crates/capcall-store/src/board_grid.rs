@@ -288,10 +288,15 @@ impl Portfolio {
             return Ok(ready(BoardGrid::assemble(parts)));
         }
         let writable = self.writable();
+        // A board to keep is made holding the write lock (when free): no
+        // other connection can commit meanwhile, so a second connection sees
+        // the same snapshot and reads half the observations on its own thread.
         let (value, _) = crate::db::read_then_keep(
             &self.conn,
-            |_| {
-                let parts = GridParts::of(self.board(as_of)?);
+            writable,
+            |_, held| {
+                let second = held.then(|| crate::db::open_reader(self.path()).ok()).flatten();
+                let parts = GridParts::of(self.board_with(as_of, second)?);
                 // Written out before the grid is handed over (it owns the lines).
                 let body = match writable {
                     true => Some(

@@ -9,6 +9,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Result, StoreError};
 
+/// How long a connection waits for another's lock before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The embedded migrations, in order; migration `i` moves the schema from
 /// version `i` to `i + 1` (`PRAGMA user_version`).
 pub const MIGRATIONS: &[(&str, &str)] = &[
@@ -171,7 +174,7 @@ pub(crate) fn connect(path: &Path, mode: OpenMode) -> Result<Connection> {
         configure().map_err(|e| classify(path, e))?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
@@ -437,16 +440,29 @@ pub(crate) fn end_write<T>(conn: &Connection, result: Result<T>) -> Result<T> {
 /// other connection wrote since the snapshot (SQLite refuses to turn a
 /// stale snapshot into a write). `keep` saves derived data; its failure
 /// is not the caller's: the result of `read` is returned either way.
+///
+/// With `hold`, the write lock is taken first when it is free (it is not
+/// waited for): then nothing can be committed while `read` runs, a second
+/// connection sees the same snapshot, and `read` is told so (`true`).
 pub(crate) fn read_then_keep<T>(
     conn: &Connection,
-    read: impl FnOnce(&Connection) -> Result<T>,
+    hold: bool,
+    read: impl FnOnce(&Connection, bool) -> Result<T>,
     keep: impl FnOnce(&Connection, &T) -> Result<()>,
 ) -> Result<T> {
     if !conn.is_autocommit() {
-        return read(conn);
+        return read(conn, false);
     }
-    conn.execute_batch("BEGIN DEFERRED")?;
-    let value = match read(conn) {
+    let held = hold && {
+        let _ = conn.busy_timeout(std::time::Duration::ZERO);
+        let begun = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+        begun
+    };
+    if !held {
+        conn.execute_batch("BEGIN DEFERRED")?;
+    }
+    let value = match read(conn, held) {
         Ok(v) => v,
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
@@ -460,4 +476,13 @@ pub(crate) fn read_then_keep<T>(
         let _ = conn.execute_batch("ROLLBACK");
     }
     Ok(value)
+}
+
+/// A second, read-only connection to `path` for reading alongside the
+/// portfolio's own (never the immutable fallback: it would ignore the WAL).
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
