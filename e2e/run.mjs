@@ -259,6 +259,14 @@ async function main() {
   await until("approval notice", async () => (await text("[data-testid=notice]")).includes("Approved"));
   const approved = capcall("scenario", "list").scenarios.find((x) => x.status === "approved");
   if (!approved || approved.name !== "Q4-2025 capital call") throw new Error("approved scenario not stored");
+  await until("the approved scenario is read-only: no undo, no editable input", async () => {
+    const enabled = await wd("POST", s("/execute/sync"), {
+      script:
+        "return ['[data-testid=undo]', '[data-testid=envelope]', '[data-testid=policy]', '[data-testid=ask_usd-code-assistant]'].filter((c) => { const e = document.querySelector(c); return !e || !e.disabled; })",
+      args: [],
+    });
+    return enabled.length === 0;
+  });
   await shot("05-scenario-approved");
 
   step = "clone and compare";

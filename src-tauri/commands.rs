@@ -422,6 +422,9 @@ pub struct ScenarioView {
 #[derive(Serialize, specta::Type)]
 pub struct ModellerView {
     pub scenario: Scenario,
+    /// Whether the scenario may change (core's `ScenarioStatus::is_editable`):
+    /// false for an approved or superseded one, whose every control is read-only.
+    pub editable: bool,
     pub outcome: scenario::LiveOutcome,
     pub groups: Vec<capcall_store::LineGroup>,
 }
@@ -432,6 +435,8 @@ pub struct ModellerView {
 #[derive(Serialize, specta::Type)]
 pub struct ModellerSaved {
     pub meta: ScenarioMeta,
+    /// As in `ModellerView`.
+    pub editable: bool,
     pub line: Option<LineInput>,
     pub live: scenario::LiveOutcome,
 }
@@ -444,6 +449,7 @@ pub async fn modeller_open(state: State<'_, AppState>, name: String) -> Res<Mode
         let scenario = p.scenario(&name)?;
         let outcome = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
         Ok(ModellerView {
+            editable: scenario.meta.status.is_editable(),
             groups: p.line_groups()?,
             scenario,
             outcome,
@@ -463,6 +469,7 @@ pub async fn modeller_save_line(state: State<'_, AppState>, name: String, line: 
     let saved = scenario.lines.iter().find(|l| l.use_case == id).cloned();
     remember(&state, &scenario, &live);
     Ok(ModellerSaved {
+        editable: scenario.meta.status.is_editable(),
         meta: scenario.meta,
         line: saved,
         live,
@@ -484,6 +491,7 @@ pub async fn modeller_save_params(
     let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
     remember(&state, &scenario, &live);
     Ok(ModellerSaved {
+        editable: scenario.meta.status.is_editable(),
         meta: scenario.meta,
         line: None,
         live,

@@ -904,7 +904,11 @@ export type Dimension = "value" | "slos" | "safety" | "economics" | "adoption"
 /**
  * One dimension's result.
  */
-export type DimensionScore = { dimension: Dimension; verdict: Verdict; 
+export type DimensionScore = { dimension: Dimension; 
+/**
+ * The dimension's display name ([`Dimension::label`]).
+ */
+label?: string; verdict: Verdict; 
 /**
  * The numbers behind the verdict, in words.
  */
@@ -1014,7 +1018,13 @@ export type Funding = "funded" | "partly-funded" | "unfunded" | "not-applicable"
 /**
  * One governance gap, in words.
  */
-export type Gap = { kind: GapKind; use_case: string | null; decision: string | null; message: string }
+export type Gap = { kind: GapKind; use_case: string | null; decision: string | null; message: string; 
+/**
+ * The message as a person reads it: the use case named by its name
+ * where `message` names it by its id ("Code Assistant: Hold without a
+ * work-off in force; …"). Scripts keep reading `message`.
+ */
+label?: string }
 /**
  * The kind of a governance gap.
  */
@@ -1042,7 +1052,11 @@ export type Guardrail = { metric: string; op: Op; value: string; scale: string |
 /**
  * A guardrail checked against the latest observations.
  */
-export type GuardrailCheck = { guardrail: string; state: GuardrailState; actual: string | null; as_of: string | null }
+export type GuardrailCheck = { guardrail: string; 
+/**
+ * The guardrail in words ([`Guardrail::label`]).
+ */
+label: string; state: GuardrailState; actual: string | null; as_of: string | null }
 /**
  * A guardrail that does not parse: the 1-based column of the fault and why.
  */
@@ -1278,12 +1292,21 @@ export type Milestone = { name: string; date: string }
  * as stored (for a line edit), and the new result in compact form, so a
  * save at 10,000 lines does not send every line back.
  */
-export type ModellerSaved = { meta: ScenarioMeta; line: LineInput | null; live: LiveOutcome }
+export type ModellerSaved = { meta: ScenarioMeta; 
+/**
+ * As in `ModellerView`.
+ */
+editable: boolean; line: LineInput | null; live: LiveOutcome }
 /**
  * A scenario opened in the modeller: its inputs, result, and each use
  * case's wave, region and owner (for search and filters).
  */
-export type ModellerView = { scenario: Scenario; outcome: LiveOutcome; groups: LineGroup[] }
+export type ModellerView = { scenario: Scenario; 
+/**
+ * Whether the scenario may change (core's `ScenarioStatus::is_editable`):
+ * false for an approved or superseded one, whose every control is read-only.
+ */
+editable: boolean; outcome: LiveOutcome; groups: LineGroup[] }
 /**
  * What `decision add` takes.
  */
@@ -1389,12 +1412,27 @@ export type Path = "Expand" | "Hold" | "Retire"
  * The next-90 plan.
  */
 export type Plan = { schema_version: number; title: string; scenario: string; rubric_version: number; as_of: string; quarter_start: string; quarter_end: string; totals: Totals; outcomes: PlanOutcome[]; milestones: PlanMilestone[]; waves: Wave[]; enablement: Boost[]; workoffs: Workoff[]; retirements: Retirement[]; dashboards: string[]; cadence: Review[]; decisions: string[] }
-export type PlanMilestone = { name: string; date: string; owner: string; decision: string }
+export type PlanMilestone = { 
+/**
+ * The milestone's key (`workoff_<use case>`, `sunset_<use case>`, or
+ * the name a decision gave it).
+ */
+name: string; 
+/**
+ * The milestone as a person reads it ([`milestone_label`]); filled by
+ * [`Plan::label`].
+ */
+label?: string; date: string; owner: string; decision: string }
 export type PlanOutcome = { use_case: string; name: string; 
 /**
  * What will be measured, e.g. "p95_latency_ms <= 1200".
  */
-targets: string[]; projected_value: string }
+targets: string[]; 
+/**
+ * The same targets in words ("p95 latency ≤ 1,200 ms"), one per target
+ * ([`crate::decision::guardrail_label`]); filled by [`Plan::label`].
+ */
+target_labels?: string[]; projected_value: string }
 /**
  * Where a stored plan is in its workflow (workflow words, never verdicts).
  */
@@ -1485,7 +1523,7 @@ open_sev1: number; open_sev2: number }
  */
 export type RubricSettings = { 
 /**
- * Value: the last-quarter mean `value_ci_low` must exceed this for stat-sig.
+ * Value: the last-quarter mean of value_ci_low (the lower confidence bound of the KPI delta) must exceed this for statistical significance.
  */
 value_ci_low_min: string; 
 /**

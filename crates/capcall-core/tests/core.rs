@@ -1040,6 +1040,9 @@ fn the_uis_format_port_cases_are_cores_answers() {
         let m = capcall_core::money::Measured::parse(&v).unwrap();
         assert_eq!(capcall_core::format::measured(m), want, "money {v}");
     }
+    for (v, want) in table("timestamp") {
+        assert_eq!(capcall_core::format::timestamp(&v), want, "timestamp {v}");
+    }
 }
 
 /// Guardrail states are an enum that crosses JSON as the words scripts read.
