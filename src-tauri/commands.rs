@@ -1088,6 +1088,8 @@ pub async fn preview_focus(
 pub struct MappingView {
     pub current: capcall_store::MappingVersion,
     pub use_cases: Vec<String>,
+    /// Each use case's name, in the order of `use_cases` (what the choices show).
+    pub use_case_names: Vec<String>,
     pub costs: capcall_store::CostReport,
 }
 
@@ -1095,9 +1097,15 @@ pub struct MappingView {
 #[specta::specta]
 pub async fn cost_mapping(state: State<'_, AppState>) -> Res<MappingView> {
     with(&state, |p| {
+        let (use_cases, use_case_names) = p
+            .use_cases()?
+            .into_iter()
+            .map(|u| (u.use_case.id, u.use_case.name))
+            .unzip();
         Ok(MappingView {
             current: p.mapping()?,
-            use_cases: p.use_cases()?.into_iter().map(|u| u.use_case.id).collect(),
+            use_cases,
+            use_case_names,
             costs: p.costs(None, None, capcall_store::CostsBy::UseCase)?,
         })
     })

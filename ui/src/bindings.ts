@@ -890,6 +890,11 @@ missing: string[];
  */
 incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
+ * Each milestone's name as a person reads it, in the order of the
+ * decision's milestones (`capcall_core::plan::milestone_label`).
+ */
+milestone_labels: string[]; 
+/**
  * The workflow moves open to it now ([`Status::next`]).
  */
 next: Status[]; 
@@ -1273,7 +1278,11 @@ version: number; created_at: string | null; created_by: string | null; note: str
  * The cost mapping editor's data: the current mapping, the use case ids a
  * rule may point to, and the imported costs under the mapping.
  */
-export type MappingView = { current: MappingVersion; use_cases: string[]; costs: CostReport }
+export type MappingView = { current: MappingVersion; use_cases: string[]; 
+/**
+ * Each use case's name, in the order of `use_cases` (what the choices show).
+ */
+use_case_names: string[]; costs: CostReport }
 /**
  * A figure of two runs that is not planned money (projected value, UCRs),
  * compared exactly; unknown when either side is unknown.

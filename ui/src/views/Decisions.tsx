@@ -127,7 +127,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                 <td>
                   <div className="mono">{d.id}</div>
                   <div>{d.title}</div>
-                  {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m) => `${m.name} ${m.date}`).join(" · ")}</div>}
+                  {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m, k) => `${v.milestone_labels[k] ?? m.name} ${m.date}`).join(" · ")}</div>}
                 </td>
                 <td>
                   <StateBadge state={d.status} testid={`status-${d.id}`} />
@@ -138,7 +138,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                 <td className="c-24h">{v.within_24h ? <span className="count expand">on time</span> : <span className="count retire">late</span>}</td>
                 <td className="small">
                   {v.guardrails.map((g) => (
-                    <div key={g.guardrail} title={g.guardrail}>
+                    <div key={g.guardrail} title={g.guardrail} className="guardrail">
                       <span className={`light ${guardrailLight(g.state)}`} /> {g.label} — {g.state}
                       {g.actual ? ` (${g.actual})` : ""}
                     </div>

@@ -79,9 +79,9 @@ export function CostMapping() {
   const useCaseSelect = (value: string, onChange: (v: string) => void, label: string) => (
     <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
       <option value="">— use case —</option>
-      {view.use_cases.map((id) => (
-        <option key={id} value={id}>
-          {id}
+      {view.use_cases.map((id, k) => (
+        <option key={id} value={id} title={id}>
+          {view.use_case_names[k] ?? id}
         </option>
       ))}
     </select>
