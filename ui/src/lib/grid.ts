@@ -157,8 +157,9 @@ export function sparkPath(values: (string | null)[], width: number, height: numb
     if (v < min) min = v;
   }
   if (nums.length === 0) return "";
-  // A flat series (every point the same) is a level line through the middle, not pinned to an edge.
-  const flat = min === max || (min === Infinity);
+  // A flat series (every point the same, or varying by less than a pixel at
+  // this height) is a level line through the middle, not pinned to an edge.
+  const flat = min === Infinity || max <= 0 || ((max - min) * (height - 2)) / max < 1;
   const step = nums.length > 1 ? width / (nums.length - 1) : 0;
   let d = "";
   let pen = false;
