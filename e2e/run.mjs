@@ -419,7 +419,7 @@ async function main() {
   await click("[data-testid=rule-add]");
   await click("[data-testid=mapping-preview]");
   await until("mapping preview", async () => (await text("[data-testid=mapping-preview-unallocated-after]")) === "0.00");
-  if (!(await text("[data-testid=mapping-preview-result]")).includes("ops-copilot-w1-us")) throw new Error("mapping preview: the use case that moves");
+  if (!(await text("[data-testid=mapping-preview-result]")).includes("Ops Copilot Wave 1 (US)")) throw new Error("mapping preview: the use case that moves, by name");
   if (capcall("costs").unallocated !== "7.25") throw new Error("the mapping preview wrote");
   await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=cost-mapping]').scrollIntoView()", args: [] });
   await shotsBothThemesAndSizes("10c-mapping-preview", "[data-testid=mapping-preview-result]");

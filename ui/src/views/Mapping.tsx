@@ -86,6 +86,7 @@ export function CostMapping() {
       ))}
     </select>
   );
+  const nameOf = new Map(view.use_cases.map((id, k) => [id, view.use_case_names[k] ?? id]));
   const costs = view.costs;
   const moved = preview?.use_cases.filter((m) => m.moved) ?? [];
 
@@ -188,7 +189,7 @@ export function CostMapping() {
             <tbody>
               {moved.map((m) => (
                 <tr key={m.id}>
-                  <td>{m.id}</td>
+                  <td title={m.id}>{nameOf.get(m.id) ?? m.id}</td>
                   <td className="num">{formatMoney(m.before)}</td>
                   <td className="num">{formatMoney(m.after)}</td>
                   <td className="num">{formatMoney(m.difference)}</td>
