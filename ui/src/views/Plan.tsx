@@ -61,7 +61,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
     <div>
       <div className="page-head">
         <div>
-          <h1>Next-90 plan</h1>
+          <h1>Plan for the next 90 days</h1>
           <div className="muted">
             {plan ? (
               <>
