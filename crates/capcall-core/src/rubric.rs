@@ -871,12 +871,12 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     let retire: Vec<&str> = dims
         .iter()
         .filter(|d| counts_as_retire(d))
-        .map(|d| d.dimension.as_str())
+        .map(|d| d.dimension.label())
         .collect();
     let opaque: Vec<&str> = dims
         .iter()
         .filter(|d| d.verdict == Verdict::Opaque)
-        .map(|d| d.dimension.as_str())
+        .map(|d| d.dimension.label())
         .collect();
     let opaque_note = if opaque.is_empty() {
         String::new()
@@ -890,7 +890,7 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     if safety.verdict == Verdict::Retire {
         return (
             Path::Retire,
-            format!("Retire: safety is Retire (hard rule){opaque_note}"),
+            format!("Retire: Safety is Retire (hard rule){opaque_note}"),
         );
     }
     if Decimal::from(retire.len()) >= s.overall_retire_min {
@@ -909,7 +909,7 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     let not_expand: Vec<String> = dims
         .iter()
         .filter(|d| d.verdict != Verdict::Expand)
-        .map(|d| format!("{} {}", d.dimension.as_str(), d.verdict.as_str()))
+        .map(|d| format!("{} {}", d.dimension.label(), d.verdict.as_str()))
         .collect();
     (
         Path::Hold,

@@ -442,7 +442,7 @@ fn overall_rule() {
         2,
     );
     assert_eq!(s.overall, Path::Hold);
-    assert!(s.overall_explanation.contains("opaque: value"));
+    assert!(s.overall_explanation.contains("opaque: Value"));
 }
 
 #[test]
