@@ -166,7 +166,7 @@ export function ImportView({ onImported, onSummary }: { onImported: () => void; 
           <div className="progress" aria-label="Import progress">
             <div className="bar" style={{ width: `${pct}%` }} />
             <span className="small">
-              {pct}% · {progress.rows.toLocaleString("en-US")} rows
+              {pct}% · {plural(progress.rows, "row")}
             </span>
           </div>
         )}
@@ -174,7 +174,7 @@ export function ImportView({ onImported, onSummary }: { onImported: () => void; 
       {error && <ErrorBanner error={error} />}
       {report && (
         <div className="notice" data-testid="import-report">
-          Imported {report.rows.toLocaleString("en-US")} rows from {report.file}: {report.added.toLocaleString("en-US")} added, {report.replaced.toLocaleString("en-US")} replaced.
+          Imported {plural(report.rows, "row")} from {report.file}: {report.added.toLocaleString("en-US")} added, {report.replaced.toLocaleString("en-US")} replaced.
           {report.ignored_columns.length > 0 && ` Ignored columns: ${report.ignored_columns.join(", ")}.`}
           {costs && (
             <div data-testid="focus-report">
