@@ -215,6 +215,8 @@ pub struct BoardPage {
     pub rubric_name: String,
     /// The dimensions of every row's `lights`, in order.
     pub dimensions: Vec<capcall_core::rubric::Dimension>,
+    /// Their display names, in the same order (core's `Dimension::label`).
+    pub dimension_labels: Vec<String>,
     /// Totals of the whole portfolio.
     pub totals: capcall_core::board::BoardTotals,
     pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
@@ -260,6 +262,7 @@ pub async fn board_page(
             rubric_version: g.rubric_version,
             rubric_name: g.rubric_name.clone(),
             dimensions: g.dimensions.clone(),
+            dimension_labels: g.dimensions.iter().map(|d| d.label().to_string()).collect(),
             totals: g.totals.clone(),
             unallocated_cost_usd: g.unallocated_cost_usd,
             approved_scenario: g.approved_scenario.clone(),

@@ -736,6 +736,10 @@ export type BoardPage = { snapshot: number; as_of: string | null; rubric_version
  */
 dimensions: Dimension[]; 
 /**
+ * Their display names, in the same order (core's `Dimension::label`).
+ */
+dimension_labels: string[]; 
+/**
  * Totals of the whole portfolio.
  */
 totals: BoardTotals; unallocated_cost_usd: string | null; 

@@ -362,7 +362,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         />
       </div>
       <div className="legend muted small" data-testid="legend">
-        Lights, left to right: Value · SLOs · Safety · Economics · Adoption. <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
+        Lights, left to right: {page.dimension_labels.join(" · ")}. <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
         Spend, forecast and UCR are for {quarter ?? "the last complete quarter"}, the last complete quarter.
       </div>
       <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onKey} data-testid="board-scroll">
@@ -370,7 +370,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <thead ref={headRef}>
             <tr>
               {header("name", "Use case", "c-name")}
-              <th className="lights-head c-lights" title="Value · SLOs · Safety · Economics · Adoption">
+              <th className="lights-head c-lights" title={page.dimension_labels.join(" · ")}>
                 Lights
               </th>
               {header("overall", "Overall", "c-overall")}
@@ -430,6 +430,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   cursor={it.index === cursor}
                   approvedName={page.approved_scenario ?? ""}
                   dims={page.dimensions}
+                  labels={page.dimension_labels}
                   asOf={page.as_of}
                   select={setCursor}
                   open={open}
@@ -451,7 +452,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
 }
 
 /** One board row; re-renders only when its own data or the cursor on it changes. */
-const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, labels, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; approvedName: string; dims: string[]; labels: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
   // One SVG path per drawn row, made when the row is first drawn.
   const spark = useMemo(() => sparkPath(r.sparkline, SPARK_W, SPARK_H), [r.sparkline]);
   const approved = r.vs_approved;
@@ -480,7 +481,7 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
               <td className="lights" onMouseEnter={explain} title={score ? `Overall: ${score.overall_explanation}` : "Hover for explanations"}>
                 {dims.map((d, k) => {
                   const s = score?.dimensions.find((x) => x.dimension === d);
-                  return <Light key={d} verdict={r.lights[k]} title={s ? `${s.label || d}: ${s.explanation}` : `${d}: ${r.lights[k]}`} />;
+                  return <Light key={d} verdict={r.lights[k]} title={`${labels[k] ?? d}: ${s ? s.explanation : r.lights[k]}`} />;
                 })}
               </td>
               <td>
