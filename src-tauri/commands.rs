@@ -1020,15 +1020,22 @@ pub async fn open_folder(app: AppHandle, dir: String) -> Res<()> {
         .map_err(|e| AppError::new(Code::Io, e.to_string()))
 }
 
-/// The UI calls this once, when the portfolio board is first drawn. With
-/// `CAPCALL_BENCH_STARTUP=1` the app prints the time from process start
-/// (bench/app.sh reads it); otherwise it does nothing.
+/// The UI calls this once, when the portfolio board is first drawn, with
+/// the page's own timeline (`performance` marks: name, ms since the page's
+/// time origin). With `CAPCALL_BENCH_STARTUP=1` the app prints the time from
+/// process start (bench/app.sh reads it) and the page's marks placed on the
+/// same clock; otherwise it does nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn board_drawn() -> Res<()> {
-    if std::env::var_os("CAPCALL_BENCH_STARTUP").is_some() {
-        let ms = crate::STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
-        eprintln!("capcall-bench: board drawn {ms} ms after process start");
+pub async fn board_drawn(page_marks: Vec<(String, f64)>) -> Res<()> {
+    let now = crate::mark("board drawn");
+    if let (Some(now), Some((_, drawn_at))) = (now, page_marks.last()) {
+        // The page's time origin on the process clock, give or take this call.
+        let origin = now as f64 - drawn_at;
+        crate::mark_at("page time origin", origin);
+        for (name, at) in &page_marks {
+            crate::mark_at(&format!("page: {name}"), origin + at);
+        }
     }
     Ok(())
 }

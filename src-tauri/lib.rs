@@ -161,28 +161,20 @@ pub fn open_into(state: &AppState, path: &std::path::Path, create_demo: bool) ->
     }
 }
 
-/// The web view as a document viewer, not a browser: WebKit's default
-/// cache model keeps pages, decoded images and resources in memory for
-/// back/forward navigation and revisits, which a one-page app never does.
-fn lean_web_view(app: &tauri::App) {
-    #[cfg(target_os = "linux")]
-    for (_, w) in app.webview_windows() {
-        let _ = w.with_webview(|v| {
-            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-            if let Some(ctx) = v.inner().web_context() {
-                ctx.set_cache_model(CacheModel::DocumentViewer);
-            }
-        });
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
+/// With `CAPCALL_BENCH_STARTUP=1`, prints `what` and the ms since process
+/// start (the startup timeline bench/app.sh reads) and returns them.
+pub fn mark(what: &str) -> Option<u128> {
+    let ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
+    mark_at(what, ms as f64).then_some(ms)
 }
 
-pub fn mark(what: &str) {
-    if std::env::var_os("CAPCALL_BENCH_STARTUP").is_some() {
-        let ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
-        eprintln!("capcall-bench: {what} {ms} ms");
+/// Prints `what` at `ms` on the startup timeline; false when not asked for.
+pub fn mark_at(what: &str, ms: f64) -> bool {
+    let asked = std::env::var_os("CAPCALL_BENCH_STARTUP").is_some();
+    if asked {
+        eprintln!("capcall-bench: {what} {ms:.0} ms");
     }
+    asked
 }
 
 /// When the process started (for the startup benchmark).
@@ -224,7 +216,6 @@ pub fn run() {
         .setup(move |app| {
             mark("setup");
             builder.mount_events(app);
-            lean_web_view(app);
             // The first board is made while the window and the web view start.
             let handle = app.handle().clone();
             std::thread::spawn(move || commands::prewarm_board(&handle.state::<AppState>()));

@@ -566,13 +566,15 @@ async openFolder(dir: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * The UI calls this once, when the portfolio board is first drawn. With
- * `CAPCALL_BENCH_STARTUP=1` the app prints the time from process start
- * (bench/app.sh reads it); otherwise it does nothing.
+ * The UI calls this once, when the portfolio board is first drawn, with
+ * the page's own timeline (`performance` marks: name, ms since the page's
+ * time origin). With `CAPCALL_BENCH_STARTUP=1` the app prints the time from
+ * process start (bench/app.sh reads it) and the page's marks placed on the
+ * same clock; otherwise it does nothing.
  */
-async boardDrawn() : Promise<Result<null, AppError>> {
+async boardDrawn(pageMarks: ([string, number])[]) : Promise<Result<null, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("board_drawn") };
+    return { status: "ok", data: await TAURI_INVOKE("board_drawn", { pageMarks }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

@@ -124,22 +124,6 @@ impl Portfolio {
     }
 }
 
-impl Board {
-    /// The rows `ids` (the app's current filter and order) as CSV: exact
-    /// money, every cell through the CSV-injection rule, RFC 4180 quoting.
-    pub fn to_csv(&self, ids: &[String]) -> Result<String> {
-        let by_id: HashMap<&str, &BoardRow> = self.rows.iter().map(|r| (r.row.id.as_str(), r)).collect();
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(r) = by_id.get(id.as_str()) else {
-                return Err(StoreError::NotFound(format!("no use case '{id}' on the board")));
-            };
-            rows.push((&r.row, r.score.overall, &r.figures));
-        }
-        csv_of(rows)
-    }
-}
-
 /// The board CSV of `rows` (use case, overall path, figures), in order.
 pub(crate) fn csv_of<'a>(rows: impl IntoIterator<Item = (&'a UseCase, Path, &'a RowFigures)>) -> Result<String> {
     let mut w = csv::WriterBuilder::new()

@@ -11,6 +11,9 @@ export function useVirtualRows({ count, scrollRef, rowH, headH, overscan = 10 }:
     overscan,
     paddingStart: headH,
     scrollPaddingStart: headH,
+    // Until the scroll area is measured (after the first commit), assume it
+    // fills the window, so the first frame already has its rows.
+    initialRect: { width: window.innerWidth, height: window.innerHeight },
   });
   const items = virtualizer.getVirtualItems();
   return {

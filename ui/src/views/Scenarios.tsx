@@ -375,7 +375,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
       data-testid={`sort-${key}`}
     >
       {label}
-      {sort.key === key ? (sort.desc ? " ▾" : " ▴") : ""}
+      {sort.key === key ? (sort.desc ? "\u00a0▾" : "\u00a0▴") : ""}
     </th>
   );
   const setF = (f: Partial<LineFilter>) => {
