@@ -485,9 +485,9 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                 {meta.approved_at ? ` ${formatTimestamp(meta.approved_at)} by ${meta.approved_by}` : ""} · as of {meta.as_of} · rubric v
                 {meta.rubric_version} · quarter from {params.quarter_start}
                 {frozen && (
-                  <span className="muted small" data-testid="read-only">
+                  <span className="muted small" data-testid="read-only" title="Approved scenarios are frozen: clone it to change it">
                     {" "}
-                    · read-only: clone it to change it
+                    · read-only
                   </span>
                 )}
               </span>
