@@ -259,6 +259,14 @@ async function main() {
   await until("approval notice", async () => (await text("[data-testid=notice]")).includes("Approved"));
   const approved = capcall("scenario", "list").scenarios.find((x) => x.status === "approved");
   if (!approved || approved.name !== "Q4-2025 capital call") throw new Error("approved scenario not stored");
+  await until("the approved scenario is read-only: no undo, no editable input", async () => {
+    const enabled = await wd("POST", s("/execute/sync"), {
+      script:
+        "return ['[data-testid=undo]', '[data-testid=envelope]', '[data-testid=policy]', '[data-testid=ask_usd-code-assistant]'].filter((c) => { const e = document.querySelector(c); return !e || !e.disabled; })",
+      args: [],
+    });
+    return enabled.length === 0;
+  });
   await shot("05-scenario-approved");
 
   step = "clone and compare";
@@ -411,7 +419,7 @@ async function main() {
   await click("[data-testid=rule-add]");
   await click("[data-testid=mapping-preview]");
   await until("mapping preview", async () => (await text("[data-testid=mapping-preview-unallocated-after]")) === "0.00");
-  if (!(await text("[data-testid=mapping-preview-result]")).includes("ops-copilot-w1-us")) throw new Error("mapping preview: the use case that moves");
+  if (!(await text("[data-testid=mapping-preview-result]")).includes("Ops Copilot Wave 1 (US)")) throw new Error("mapping preview: the use case that moves, by name");
   if (capcall("costs").unallocated !== "7.25") throw new Error("the mapping preview wrote");
   await wd("POST", s("/execute/sync"), { script: "document.querySelector('[data-testid=cost-mapping]').scrollIntoView()", args: [] });
   await shotsBothThemesAndSizes("10c-mapping-preview", "[data-testid=mapping-preview-result]");

@@ -215,6 +215,8 @@ pub struct BoardPage {
     pub rubric_name: String,
     /// The dimensions of every row's `lights`, in order.
     pub dimensions: Vec<capcall_core::rubric::Dimension>,
+    /// Their display names, in the same order (core's `Dimension::label`).
+    pub dimension_labels: Vec<String>,
     /// Totals of the whole portfolio.
     pub totals: capcall_core::board::BoardTotals,
     pub unallocated_cost_usd: Option<capcall_core::money::Measured>,
@@ -260,6 +262,7 @@ pub async fn board_page(
             rubric_version: g.rubric_version,
             rubric_name: g.rubric_name.clone(),
             dimensions: g.dimensions.clone(),
+            dimension_labels: g.dimensions.iter().map(|d| d.label().to_string()).collect(),
             totals: g.totals.clone(),
             unallocated_cost_usd: g.unallocated_cost_usd,
             approved_scenario: g.approved_scenario.clone(),
@@ -422,6 +425,9 @@ pub struct ScenarioView {
 #[derive(Serialize, specta::Type)]
 pub struct ModellerView {
     pub scenario: Scenario,
+    /// Whether the scenario may change (core's `ScenarioStatus::is_editable`):
+    /// false for an approved or superseded one, whose every control is read-only.
+    pub editable: bool,
     pub outcome: scenario::LiveOutcome,
     pub groups: Vec<capcall_store::LineGroup>,
 }
@@ -432,6 +438,8 @@ pub struct ModellerView {
 #[derive(Serialize, specta::Type)]
 pub struct ModellerSaved {
     pub meta: ScenarioMeta,
+    /// As in `ModellerView`.
+    pub editable: bool,
     pub line: Option<LineInput>,
     pub live: scenario::LiveOutcome,
 }
@@ -444,6 +452,7 @@ pub async fn modeller_open(state: State<'_, AppState>, name: String) -> Res<Mode
         let scenario = p.scenario(&name)?;
         let outcome = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
         Ok(ModellerView {
+            editable: scenario.meta.status.is_editable(),
             groups: p.line_groups()?,
             scenario,
             outcome,
@@ -463,6 +472,7 @@ pub async fn modeller_save_line(state: State<'_, AppState>, name: String, line: 
     let saved = scenario.lines.iter().find(|l| l.use_case == id).cloned();
     remember(&state, &scenario, &live);
     Ok(ModellerSaved {
+        editable: scenario.meta.status.is_editable(),
         meta: scenario.meta,
         line: saved,
         live,
@@ -484,6 +494,7 @@ pub async fn modeller_save_params(
     let live = scenario::LiveOutcome::from(&scenario::run(&scenario.lines, &scenario.meta.params)?);
     remember(&state, &scenario, &live);
     Ok(ModellerSaved {
+        editable: scenario.meta.status.is_editable(),
         meta: scenario.meta,
         line: None,
         live,
@@ -1088,6 +1099,8 @@ pub async fn preview_focus(
 pub struct MappingView {
     pub current: capcall_store::MappingVersion,
     pub use_cases: Vec<String>,
+    /// Each use case's name, in the order of `use_cases` (what the choices show).
+    pub use_case_names: Vec<String>,
     pub costs: capcall_store::CostReport,
 }
 
@@ -1095,9 +1108,15 @@ pub struct MappingView {
 #[specta::specta]
 pub async fn cost_mapping(state: State<'_, AppState>) -> Res<MappingView> {
     with(&state, |p| {
+        let (use_cases, use_case_names) = p
+            .use_cases()?
+            .into_iter()
+            .map(|u| (u.use_case.id, u.use_case.name))
+            .unzip();
         Ok(MappingView {
             current: p.mapping()?,
-            use_cases: p.use_cases()?.into_iter().map(|u| u.use_case.id).collect(),
+            use_cases,
+            use_case_names,
             costs: p.costs(None, None, capcall_store::CostsBy::UseCase)?,
         })
     })

@@ -116,7 +116,7 @@ export function App() {
           <Suspense fallback={<Loading />}>
           {screen.name === "board" && <BoardView open={(id) => setScreen({ name: "detail", id })} />}
           {screen.name === "detail" && <DetailView id={screen.id} back={() => setScreen({ name: "board" })} />}
-          {screen.name === "import" && <ImportView onImported={changed} />}
+          {screen.name === "import" && <ImportView onImported={changed} onSummary={refresh} />}
           {screen.name === "scenarios" && <ScenariosView onChanged={refresh} />}
           {screen.name === "rubric" && <RubricView onChanged={changed} />}
           {screen.name === "decisions" && <DecisionsView onChanged={refresh} />}

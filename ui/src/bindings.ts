@@ -738,6 +738,10 @@ export type BoardPage = { snapshot: number; as_of: string | null; rubric_version
  */
 dimensions: Dimension[]; 
 /**
+ * Their display names, in the same order (core's `Dimension::label`).
+ */
+dimension_labels: string[]; 
+/**
  * Totals of the whole portfolio.
  */
 totals: BoardTotals; unallocated_cost_usd: string | null; 
@@ -1275,7 +1279,11 @@ version: number; created_at: string | null; created_by: string | null; note: str
  * The cost mapping editor's data: the current mapping, the use case ids a
  * rule may point to, and the imported costs under the mapping.
  */
-export type MappingView = { current: MappingVersion; use_cases: string[]; costs: CostReport }
+export type MappingView = { current: MappingVersion; use_cases: string[]; 
+/**
+ * Each use case's name, in the order of `use_cases` (what the choices show).
+ */
+use_case_names: string[]; costs: CostReport }
 /**
  * A figure of two runs that is not planned money (projected value, UCRs),
  * compared exactly; unknown when either side is unknown.
@@ -1294,12 +1302,21 @@ export type Milestone = { name: string; date: string }
  * as stored (for a line edit), and the new result in compact form, so a
  * save at 10,000 lines does not send every line back.
  */
-export type ModellerSaved = { meta: ScenarioMeta; line: LineInput | null; live: LiveOutcome }
+export type ModellerSaved = { meta: ScenarioMeta; 
+/**
+ * As in `ModellerView`.
+ */
+editable: boolean; line: LineInput | null; live: LiveOutcome }
 /**
  * A scenario opened in the modeller: its inputs, result, and each use
  * case's wave, region and owner (for search and filters).
  */
-export type ModellerView = { scenario: Scenario; outcome: LiveOutcome; groups: LineGroup[] }
+export type ModellerView = { scenario: Scenario; 
+/**
+ * Whether the scenario may change (core's `ScenarioStatus::is_editable`):
+ * false for an approved or superseded one, whose every control is read-only.
+ */
+editable: boolean; outcome: LiveOutcome; groups: LineGroup[] }
 /**
  * What `decision add` takes.
  */

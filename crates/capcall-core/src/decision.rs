@@ -135,7 +135,53 @@ impl std::fmt::Display for Guardrail {
     }
 }
 
+/// How a person reads a metric in a guardrail: its name, and what comes
+/// before and after the limit ("p95 latency", "", " ms").
+pub fn metric_label(metric: &str) -> (&str, &'static str, &'static str) {
+    match metric {
+        "p95_latency_ms" => ("p95 latency", "", " ms"),
+        "availability_pct" => ("Availability", "", "%"),
+        "grounded_score" => ("Grounded score", "", ""),
+        "unit_cost_usd" => ("Unit cost", "$", " per unit"),
+        "task_success_pct" => ("Task success", "", "%"),
+        "dau" => ("Daily active users", "", ""),
+        "privacy_incidents" => ("Privacy incidents", "", ""),
+        "value_delta" => ("KPI delta", "", ""),
+        other => (other, "", ""),
+    }
+}
+
+/// A guardrail's text (`p95_latency_ms <= 1200`) as a person reads it
+/// ("p95 latency ≤ 1,200 ms"); text that is not a guardrail (a plan's
+/// generic target) comes back as it is.
+pub fn guardrail_label(text: &str) -> String {
+    Guardrail::parse(text).map_or_else(|_| text.to_string(), |g| g.label())
+}
+
 impl Guardrail {
+    /// The guardrail in words: "p95 latency ≤ 1,200 ms", "Grounded score
+    /// ≥ 4.3/5", "Availability ≥ 99.5%". The limit exactly as written,
+    /// grouped ([`crate::format::grouped_exact`]). `Display` keeps the
+    /// parseable form (`p95_latency_ms <= 1200`) that JSON and files carry.
+    pub fn label(&self) -> String {
+        let (name, before, after) = metric_label(&self.metric);
+        let op = match self.op {
+            Op::Le => "≤",
+            Op::Lt => "<",
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Eq => "=",
+        };
+        let scale = self
+            .scale
+            .map(|s| format!("/{}", crate::format::grouped_exact(s)))
+            .unwrap_or_default();
+        format!(
+            "{name} {op} {before}{}{scale}{after}",
+            crate::format::grouped_exact(self.value)
+        )
+    }
+
     pub fn parse(text: &str) -> Result<Guardrail, GuardrailError> {
         let err = |column: usize, message: String| GuardrailError {
             column: column as u32 + 1,
@@ -255,6 +301,8 @@ impl std::fmt::Display for GuardrailState {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GuardrailCheck {
     pub guardrail: String,
+    /// The guardrail in words ([`Guardrail::label`]).
+    pub label: String,
     pub state: GuardrailState,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub actual: Option<Decimal>,
@@ -286,12 +334,14 @@ pub fn check(g: &Guardrail, rows: &[crate::model::Observation]) -> GuardrailChec
     match latest {
         None => GuardrailCheck {
             guardrail: g.to_string(),
+            label: g.label(),
             state: GuardrailState::NoData,
             actual: None,
             as_of: None,
         },
         Some((d, v)) => GuardrailCheck {
             guardrail: g.to_string(),
+            label: g.label(),
             state: if g.op.holds(v, g.value) {
                 GuardrailState::Met
             } else {
@@ -691,6 +741,23 @@ mod tests {
         ] {
             assert_eq!(Guardrail::parse(text).unwrap().to_string(), text);
         }
+    }
+
+    #[test]
+    fn guardrails_read_as_words_with_their_limit_exact() {
+        for (text, words) in [
+            ("p95_latency_ms <= 1200", "p95 latency ≤ 1,200 ms"),
+            ("grounded_score >= 4.3/5", "Grounded score ≥ 4.3/5"),
+            ("unit_cost_usd <= 0.0095", "Unit cost ≤ $0.0095 per unit"),
+            ("availability_pct >= 99.50", "Availability ≥ 99.50%"),
+            ("dau > 12345", "Daily active users > 12,345"),
+            ("privacy_incidents == 0", "Privacy incidents = 0"),
+            ("value_delta < -1500.5", "KPI delta < -1,500.5"),
+        ] {
+            assert_eq!(guardrail_label(text), words, "{text}");
+        }
+        // Not a guardrail (the plan's generic target): as it is.
+        assert_eq!(guardrail_label("hold every light"), "hold every light");
     }
 
     #[test]

@@ -140,6 +140,40 @@ pub fn trimmed(d: Decimal, decimals: u32) -> String {
         .to_string()
 }
 
+/// An exact figure with its integer digits grouped, nothing cut off
+/// ("1200" -> "1,200", "-12345.678" -> "-12,345.678", "99.50" -> "99.50"):
+/// limits a person wrote (guardrails) read as written.
+pub fn grouped_exact(d: Decimal) -> String {
+    let text = d.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (k, c) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A stored UTC timestamp (`2026-11-25T08:09:58Z`) as people read it:
+/// `2026-11-25 08:09 UTC` (to the minute, seconds cut). Text that is not
+/// such a timestamp comes back as it is.
+pub fn timestamp(ts: &str) -> String {
+    match chrono::NaiveDateTime::parse_from_str(ts.trim(), "%Y-%m-%dT%H:%M:%SZ") {
+        Ok(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => ts.to_string(),
+    }
+}
+
 /// A duration in words: `45m`, `5h 30m`, `2d 3h` (truncated to the minute,
 /// and to the hour from a day on); seconds below a minute show as `<1m`
 /// (0 shows as `0m`).

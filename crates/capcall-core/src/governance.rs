@@ -174,6 +174,11 @@ pub struct Gap {
     pub use_case: Option<String>,
     pub decision: Option<String>,
     pub message: String,
+    /// The message as a person reads it: the use case named by its name
+    /// where `message` names it by its id ("Code Assistant: Hold without a
+    /// work-off in force; …"). Scripts keep reading `message`.
+    #[serde(default)]
+    pub label: String,
 }
 
 /// What the gap check reads.
@@ -218,20 +223,30 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
         .checked_add_days(Days::new(u64::from(i.workoff_days)))
         .unwrap_or(start);
     let mut out: Vec<Gap> = vec![];
-    let mut push = |kind: GapKind, use_case: &str, decision: Option<&str>, message: String| {
+    let mut push = |kind: GapKind, use_case: &str, name: &str, decision: Option<&str>, message: String| {
+        let by_decision = decision.and_then(|d| message.strip_prefix(d).map(|rest| (d, rest)));
+        let label = match (message.strip_prefix(use_case), by_decision) {
+            _ if name.is_empty() => message.clone(),
+            (Some(rest), _) => format!("{name}{rest}"),
+            (None, Some((d, rest))) => format!("{name} ({d}){rest}"),
+            (None, None) => message.clone(),
+        };
         out.push(Gap {
             kind,
             use_case: Some(use_case.to_string()),
             decision: decision.map(String::from),
             message,
+            label,
         })
     };
     for l in &i.outcome.lines {
         let id = l.use_case.as_str();
+        let name = l.name.as_str();
         if i.use_cases.iter().any(|u| u.id == id && u.status.is_history()) {
             push(
                 GapKind::RetiredInScenario,
                 id,
+                name,
                 None,
                 format!("{id} is retired (history) but has a {} path in this scenario; take it out of the scenario (a new scenario leaves it out)", l.path.as_str()),
             );
@@ -260,6 +275,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                     None => push(
                         GapKind::HoldWithoutWorkoff,
                         id,
+                        name,
                         f.map(|d| d.id.as_str()),
                         format!(
                             "{id}: Hold without a work-off in force; approve a Hold decision with a work-off due by {workoff_limit} ({} days into the quarter){}",
@@ -270,6 +286,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                     Some(due) if due > workoff_limit => push(
                         GapKind::HoldWithoutWorkoff,
                         id,
+                        name,
                         f.map(|d| d.id.as_str()),
                         format!(
                             "{id}: the work-off is due {due}, later than {workoff_limit} ({} days into the quarter)",
@@ -282,6 +299,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                     push(
                         GapKind::PathMismatch,
                         id,
+                        name,
                         Some(&d.id),
                         format!(
                             "{id}: the scenario's path is Hold but {} in force is {}",
@@ -294,12 +312,14 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
             (path, None) => push(
                 GapKind::NoDecision,
                 id,
+                name,
                 None,
                 format!("{id}: {} path with no decision in force{}", path.as_str(), pending()),
             ),
             (path, Some(d)) if d.path != path => push(
                 GapKind::PathMismatch,
                 id,
+                name,
                 Some(&d.id),
                 format!(
                     "{id}: the scenario's path is {} but {} in force is {}{}",
@@ -312,6 +332,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
             (_, Some(d)) if d.budget_usd != Some(l.new_budget_usd) => push(
                 GapKind::BudgetMismatch,
                 id,
+                name,
                 Some(&d.id),
                 format!(
                     "{id}: {} budgets {} but the scenario's new budget is {}",
@@ -334,6 +355,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                     push(
                         GapKind::MilestoneOutsideWindow,
                         id,
+                        name,
                         Some(&d.id),
                         format!(
                             "{}: milestone {} on {} is outside the plan window {start} to {end}",
@@ -346,6 +368,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                 push(
                     GapKind::LateDecision,
                     id,
+                    name,
                     Some(&d.id),
                     format!(
                         "{}: logged {} UTC, later than 24 h after its readout {}",
@@ -361,6 +384,7 @@ pub fn gaps(i: &GapInputs<'_>) -> GovernanceCheck {
                     push(
                         GapKind::IncompleteDecision,
                         id,
+                        name,
                         Some(&d.id),
                         format!("{}: incomplete, missing {}", d.id, missing.join("; ")),
                     );
@@ -590,6 +614,16 @@ mod tests {
         let mut ds = saved(&specs.drafts, "s", readout, 1);
         let open = check(&ds);
         assert!(open.gaps.iter().any(|g| g.kind == GapKind::IncompleteDecision));
+        // A person reads the use case's name where scripts read its id.
+        for g in &open.gaps {
+            let id = g.use_case.as_deref().unwrap();
+            let name = o.lines.iter().find(|l| l.use_case == id).unwrap().name.as_str();
+            assert!(g.label.starts_with(name), "{} / {}", g.label, g.message);
+            assert!(g.message.starts_with(id) || g.message.starts_with(g.decision.as_deref().unwrap()));
+            if let Some(d) = g.decision.as_deref().filter(|d| g.message.starts_with(d)) {
+                assert_eq!(g.label, format!("{name} ({d}){}", &g.message[d.len()..]));
+            }
+        }
         assert!(
             open.gaps[0].message.contains("is Draft: propose and approve it"),
             "{}",

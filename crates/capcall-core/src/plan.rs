@@ -62,13 +62,23 @@ pub struct PlanOutcome {
     pub name: String,
     /// What will be measured, e.g. "p95_latency_ms <= 1200".
     pub targets: Vec<String>,
+    /// The same targets in words ("p95 latency ≤ 1,200 ms"), one per target
+    /// ([`crate::decision::guardrail_label`]); filled by [`Plan::label`].
+    #[serde(default)]
+    pub target_labels: Vec<String>,
     pub projected_value: Planned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlanMilestone {
+    /// The milestone's key (`workoff_<use case>`, `sunset_<use case>`, or
+    /// the name a decision gave it).
     pub name: String,
+    /// The milestone as a person reads it ([`milestone_label`]); filled by
+    /// [`Plan::label`].
+    #[serde(default)]
+    pub label: String,
     pub date: NaiveDate,
     pub owner: String,
     pub decision: String,
@@ -141,6 +151,64 @@ pub struct Plan {
     pub decisions: Vec<String>,
 }
 
+impl Plan {
+    /// Fills the labels a person reads (milestones, targets) where they are
+    /// missing (a plan stored before labels existed keeps its keys and gains
+    /// the words). `name_of` gives a use case's name by its id.
+    pub fn label(&mut self, mut name_of: impl FnMut(&str) -> Option<String>) {
+        for m in &mut self.milestones {
+            if m.label.is_empty() {
+                m.label = milestone_label(&m.name, &mut name_of);
+            }
+        }
+        for o in &mut self.outcomes {
+            if o.target_labels.len() != o.targets.len() {
+                o.target_labels = o.targets.iter().map(|t| crate::decision::guardrail_label(t)).collect();
+            }
+        }
+    }
+}
+
+/// A milestone's key as a person reads it: `workoff_lodz-invoice-ocr` →
+/// "Work-off: Łódź Invoice OCR" (the use case's name, from `name_of`),
+/// `sunset_x` → "Sunset: …", `wave3_launch` → "Wave3 launch", with known
+/// acronyms upper-cased ("slos_review" → "SLOs review"). The one rule for the
+/// app's plan screen and the board pack.
+pub fn milestone_label(raw: &str, mut name_of: impl FnMut(&str) -> Option<String>) -> String {
+    for (prefix, label) in [("workoff_", "Work-off"), ("sunset_", "Sunset")] {
+        if let Some(id) = raw.strip_prefix(prefix) {
+            if let Some(name) = name_of(id) {
+                return format!("{label}: {name}");
+            }
+        }
+    }
+    const ACRONYMS: [&str; 16] = [
+        "eu", "us", "uk", "ai", "slo", "slos", "pii", "hr", "ucr", "api", "ux", "kpi", "ocr", "llm", "elt", "ceo",
+    ];
+    let words: Vec<String> = raw
+        .split(['_', ' '])
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, w)| {
+            if ACRONYMS.contains(&w.to_lowercase().as_str()) {
+                if w.eq_ignore_ascii_case("slos") {
+                    "SLOs".to_string()
+                } else {
+                    w.to_uppercase()
+                }
+            } else if i == 0 {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
 /// What the plan is built from.
 pub struct PlanInputs<'a> {
     pub scenario: &'a str,
@@ -203,6 +271,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
                     use_case: l.use_case.clone(),
                     name: l.name.clone(),
                     targets,
+                    target_labels: vec![],
                     projected_value: value,
                 });
                 if l.allocated_usd.is_positive() {
@@ -229,7 +298,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
                                 } else {
                                     format!(" ({})", d.flags.join(", "))
                                 };
-                                format!("{} {}{flags}", d.dimension.as_str(), d.verdict.as_str())
+                                format!("{} {}{flags}", d.dimension.label(), d.verdict.as_str())
                             })
                             .collect()
                     })
@@ -262,6 +331,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
         .flat_map(|d| {
             d.milestones.iter().map(move |m| PlanMilestone {
                 name: m.name.clone(),
+                label: String::new(),
                 date: m.date,
                 owner: d.owner.clone(),
                 decision: d.id.clone(),
@@ -271,6 +341,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
     for r in &retirements {
         milestones.push(PlanMilestone {
             name: format!("sunset_{}", r.use_case),
+            label: String::new(),
             date: r.sunset,
             owner: uc(&r.use_case).map(|u| u.owner.clone()).unwrap_or_default(),
             decision: "scenario".into(),
@@ -279,6 +350,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
     for w in &workoffs {
         milestones.push(PlanMilestone {
             name: format!("workoff_{}", w.use_case),
+            label: String::new(),
             date: w.due,
             owner: w.owner.clone(),
             decision: "scenario".into(),
@@ -314,7 +386,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
             when: end.checked_add_days(Days::new(1)).unwrap_or(end).to_string(),
         },
     ];
-    Ok(Plan {
+    let mut plan = Plan {
         schema_version: SCHEMA_VERSION,
         title: format!("Next-90 plan, {start} to {end}"),
         scenario: i.scenario.to_string(),
@@ -332,5 +404,7 @@ pub fn build(i: &PlanInputs<'_>) -> Result<Plan, PlanError> {
         dashboards,
         cadence,
         decisions: approved.iter().map(|d| d.id.clone()).collect(),
-    })
+    };
+    plan.label(|id| uc(id).map(|u| u.name.clone()));
+    Ok(plan)
 }

@@ -106,6 +106,17 @@ impl Dimension {
             Dimension::Adoption => "adoption",
         }
     }
+    /// The name a person reads (the board's legend, detail pages, the
+    /// plan's work-offs): `Value`, `SLOs`, `Safety`, `Economics`, `Adoption`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Value => "Value",
+            Dimension::Slos => "SLOs",
+            Dimension::Safety => "Safety",
+            Dimension::Economics => "Economics",
+            Dimension::Adoption => "Adoption",
+        }
+    }
 }
 
 macro_rules! settings {
@@ -142,7 +153,7 @@ macro_rules! settings {
 }
 
 settings! {
-    /// Value: the last-quarter mean `value_ci_low` must exceed this for stat-sig.
+    /// Value: the last-quarter mean of value_ci_low (the lower confidence bound of the KPI delta) must exceed this for statistical significance.
     value_ci_low_min: "0", ["-1000000000", "1000000000"];
     /// SLOs: trailing window in days.
     slo_window_days: "90", ["1", "3660"];
@@ -348,6 +359,9 @@ impl RubricSettings {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DimensionScore {
     pub dimension: Dimension,
+    /// The dimension's display name ([`Dimension::label`]).
+    #[serde(default)]
+    pub label: String,
     pub verdict: Verdict,
     /// The numbers behind the verdict, in words.
     pub explanation: String,
@@ -431,6 +445,7 @@ pub fn evaluate_with_incidents(
 fn dim(dimension: Dimension, verdict: Verdict, explanation: String) -> DimensionScore {
     DimensionScore {
         dimension,
+        label: dimension.label().into(),
         verdict,
         explanation,
         missing: vec![],
@@ -441,6 +456,7 @@ fn dim(dimension: Dimension, verdict: Verdict, explanation: String) -> Dimension
 fn opaque(dimension: Dimension, missing: Vec<String>, context: &str) -> DimensionScore {
     DimensionScore {
         dimension,
+        label: dimension.label().into(),
         verdict: Verdict::Opaque,
         explanation: format!("Opaque: missing {} ({context})", missing.join(", ")),
         missing,
@@ -855,12 +871,12 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     let retire: Vec<&str> = dims
         .iter()
         .filter(|d| counts_as_retire(d))
-        .map(|d| d.dimension.as_str())
+        .map(|d| d.dimension.label())
         .collect();
     let opaque: Vec<&str> = dims
         .iter()
         .filter(|d| d.verdict == Verdict::Opaque)
-        .map(|d| d.dimension.as_str())
+        .map(|d| d.dimension.label())
         .collect();
     let opaque_note = if opaque.is_empty() {
         String::new()
@@ -874,7 +890,7 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     if safety.verdict == Verdict::Retire {
         return (
             Path::Retire,
-            format!("Retire: safety is Retire (hard rule){opaque_note}"),
+            format!("Retire: Safety is Retire (hard rule){opaque_note}"),
         );
     }
     if Decimal::from(retire.len()) >= s.overall_retire_min {
@@ -893,7 +909,7 @@ fn overall(dims: &[DimensionScore], s: &RubricSettings) -> (Path, String) {
     let not_expand: Vec<String> = dims
         .iter()
         .filter(|d| d.verdict != Verdict::Expand)
-        .map(|d| format!("{} {}", d.dimension.as_str(), d.verdict.as_str()))
+        .map(|d| format!("{} {}", d.dimension.label(), d.verdict.as_str()))
         .collect();
     (
         Path::Hold,

@@ -70,6 +70,15 @@ impl ScenarioStatus {
     pub fn parse(s: &str) -> Option<ScenarioStatus> {
         ScenarioStatus::ALL.into_iter().find(|x| x.as_str() == s.trim())
     }
+    /// Whether a scenario in this state may still change (its parameters,
+    /// lines, undo of earlier edits): only a draft. An approved or
+    /// superseded scenario is frozen; cloning it gives an editable draft.
+    pub fn is_editable(self) -> bool {
+        match self {
+            ScenarioStatus::Draft => true,
+            ScenarioStatus::Approved | ScenarioStatus::Superseded => false,
+        }
+    }
 }
 
 impl std::fmt::Display for ScenarioStatus {

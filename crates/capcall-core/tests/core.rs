@@ -442,7 +442,7 @@ fn overall_rule() {
         2,
     );
     assert_eq!(s.overall, Path::Hold);
-    assert!(s.overall_explanation.contains("opaque: value"));
+    assert!(s.overall_explanation.contains("opaque: Value"));
 }
 
 #[test]
@@ -1039,6 +1039,9 @@ fn the_uis_format_port_cases_are_cores_answers() {
     for (v, want) in table("money") {
         let m = capcall_core::money::Measured::parse(&v).unwrap();
         assert_eq!(capcall_core::format::measured(m), want, "money {v}");
+    }
+    for (v, want) in table("timestamp") {
+        assert_eq!(capcall_core::format::timestamp(&v), want, "timestamp {v}");
     }
 }
 

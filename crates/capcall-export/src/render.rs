@@ -224,41 +224,12 @@ pub fn slo_sentence(p: &Pack, id: &str) -> String {
     }
 }
 
-/// `workoff_lodz-invoice-ocr` → "Work-off: Łódź Invoice OCR" (the use
-/// case's name), `sunset_x` → "Sunset: …", `wave3_launch` → "Wave3 launch".
+/// A plan milestone's key as the pack prints it: core's
+/// [`capcall_core::plan::milestone_label`] with the pack's use-case names.
 pub fn milestone_name(p: &Pack, raw: &str) -> String {
-    for (prefix, label) in [("workoff_", "Work-off"), ("sunset_", "Sunset")] {
-        if let Some(id) = raw.strip_prefix(prefix) {
-            if let Some(u) = p.use_cases.iter().find(|u| u.id == id) {
-                return format!("{label}: {}", u.name);
-            }
-        }
-    }
-    const ACRONYMS: [&str; 16] = [
-        "eu", "us", "uk", "ai", "slo", "slos", "pii", "hr", "ucr", "api", "ux", "kpi", "ocr", "llm", "elt", "ceo",
-    ];
-    let words: Vec<String> = raw
-        .split(['_', ' '])
-        .filter(|w| !w.is_empty())
-        .enumerate()
-        .map(|(i, w)| {
-            if ACRONYMS.contains(&w.to_lowercase().as_str()) {
-                if w.eq_ignore_ascii_case("slos") {
-                    "SLOs".to_string()
-                } else {
-                    w.to_uppercase()
-                }
-            } else if i == 0 {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
-            } else {
-                w.to_string()
-            }
-        })
-        .collect();
-    words.join(" ")
+    capcall_core::plan::milestone_label(raw, |id| {
+        p.use_cases.iter().find(|u| u.id == id).map(|u| u.name.clone())
+    })
 }
 
 /// The red flags a board must hear about, one sentence each, grouped by
@@ -939,7 +910,11 @@ pub fn decision_log_md(p: &Pack) -> String {
 pub(crate) fn outcome_words(p: &Pack, id: &str, targets: &[String]) -> String {
     let generic = targets.iter().all(|t| t.starts_with("hold every traffic light"));
     if !generic {
-        return format!("Hold the guardrails {}", targets.join("; "));
+        let words: Vec<String> = targets
+            .iter()
+            .map(|t| capcall_core::decision::guardrail_label(t))
+            .collect();
+        return format!("Hold the guardrails {}", words.join("; "));
     }
     let ev = value_evidence(p, id);
     let (last, target, value) = (ev.quarter, ev.target, ev.mean_delta);

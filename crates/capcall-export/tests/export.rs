@@ -238,7 +238,7 @@ fn hostile_text_cannot_run_as_a_formula_forge_yaml_or_break_markdown() {
     let plan = std::fs::read_to_string(out.join("next_90_plan.md")).unwrap();
     // In a cell the escape's own backslash is escaped too: it renders as `\x1b`.
     assert!(
-        plan.contains(r"| Pipe \| cell\\x1b[31m red second line | economics"),
+        plan.contains(r"| Pipe \| cell\\x1b[31m red second line | Economics"),
         "{plan}"
     );
 }

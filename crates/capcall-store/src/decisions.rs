@@ -43,6 +43,9 @@ pub struct DecisionView {
     /// Open and missing something ([`decision::is_incomplete`]).
     pub incomplete: bool,
     pub guardrails: Vec<GuardrailCheck>,
+    /// Each milestone's name as a person reads it, in the order of the
+    /// decision's milestones (`capcall_core::plan::milestone_label`).
+    pub milestone_labels: Vec<String>,
     /// The workflow moves open to it now ([`Status::next`]).
     pub next: Vec<Status>,
     /// A Hold's work-off must be due within this many days (the rubric's).
@@ -357,6 +360,11 @@ impl Portfolio {
         let days = i64::from(self.rubric()?.settings.workoff_days());
         // The guardrails' observations: one query for every decided use case.
         let by_use_case = self.observations_of_decided_use_cases()?;
+        let names: std::collections::HashMap<String, String> = self
+            .conn
+            .prepare_cached("SELECT id, name FROM use_cases")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let none = Vec::new();
         list.into_iter()
             .map(|d| {
@@ -369,6 +377,11 @@ impl Portfolio {
                     incomplete: decision::is_incomplete(&d, &missing),
                     missing,
                     guardrails: d.guardrails.iter().map(|g| decision::check(g, rows)).collect(),
+                    milestone_labels: d
+                        .milestones
+                        .iter()
+                        .map(|m| capcall_core::plan::milestone_label(&m.name, |id| names.get(id).cloned()))
+                        .collect(),
                     decision: d,
                 })
             })

@@ -110,8 +110,15 @@ impl Portfolio {
             )
             .optional()?
             .map(|(id, (status, accepted), built_at, built_by, approved_at, approved_by, content)| {
-                let plan: Plan =
+                let mut plan: Plan =
                     plan_from_json(&content).ok_or_else(|| StoreError::Invalid(format!("plan {id} cannot be read")))?;
+                // A plan stored before it carried labels gains them (core's rule).
+                if plan.milestones.iter().any(|m| m.label.is_empty())
+                    || plan.outcomes.iter().any(|o| o.target_labels.len() != o.targets.len())
+                {
+                    let mut names = self.conn.prepare_cached("SELECT name FROM use_cases WHERE id = ?1")?;
+                    plan.label(|uc| names.query_row([uc], |r| r.get(0)).ok());
+                }
                 let status = PlanStatus::parse(&status)
                     .ok_or_else(|| StoreError::Invalid(format!("plan {id}: stored status '{status}' is not a plan status")))?;
                 let accepted_gaps = accepted

@@ -461,7 +461,7 @@ impl Portfolio {
 }
 
 fn ensure_draft(meta: &ScenarioMeta) -> Result<()> {
-    if meta.status != ScenarioStatus::Draft {
+    if !meta.status.is_editable() {
         return Err(StoreError::Conflict(format!(
             "scenario '{}' is {} and frozen; clone it (`capcall scenario clone`) to change it",
             meta.name, meta.status

@@ -574,6 +574,45 @@ fn plan_is_built_from_the_approved_scenario_and_decisions() {
         .any(|o| o.targets.contains(&"p95_latency_ms <= 1200".to_string())));
     assert!(plan.plan.totals.projected_ucr.is_some());
     assert_eq!(plan.plan.workoffs.len(), plan.plan.totals.hold_count as usize);
+    // What a person reads: milestones and targets in words, the keys kept.
+    let label = |key: &str| {
+        plan.plan
+            .milestones
+            .iter()
+            .find(|m| m.name == key)
+            .map(|m| m.label.clone())
+    };
+    assert_eq!(label("wave3_launch").as_deref(), Some("Wave3 launch"));
+    assert_eq!(
+        label("workoff_code-assistant").as_deref(),
+        Some("Work-off: Code Assistant")
+    );
+    assert!(plan
+        .plan
+        .outcomes
+        .iter()
+        .any(|o| o.target_labels.contains(&"p95 latency ≤ 1,200 ms".to_string())));
+    let views = p.decisions().unwrap();
+    let v = views.iter().find(|v| v.decision.id == d.id).unwrap();
+    assert_eq!(v.milestone_labels, vec!["Wave3 launch".to_string()]);
+    assert_eq!(v.guardrails[0].label, "p95 latency ≤ 1,200 ms");
+    // A plan stored before labels existed gains them on reading.
+    let bare = serde_json::to_string(&plan.plan)
+        .unwrap()
+        .replace(r#""label":"Work-off: Code Assistant","#, "");
+    assert!(!bare.contains("Work-off: Code Assistant"));
+    p.connection()
+        .execute(
+            "UPDATE plans SET content = ?1 WHERE id = ?2",
+            rusqlite::params![bare, plan.id],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let read = p.plan_latest(false).unwrap().unwrap();
+    assert!(read
+        .plan
+        .milestones
+        .iter()
+        .any(|m| m.label == "Work-off: Code Assistant"));
     // The demo scenario's paths are not all covered: approval needs a reason.
     let refused = p.plan_approve().unwrap_err();
     assert!(refused.to_string().contains("governance gap"), "{refused}");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMoney, formatPct, formatUcr, formatUsd, looksLikeAmount } from "./format";
+import { formatMoney, formatPct, formatTimestamp, formatUcr, formatUsd, looksLikeAmount } from "./format";
 import cases from "../../../crates/capcall-core/tests/format_cases.json";
 
 describe("formatMoney", () => {
@@ -35,6 +35,7 @@ describe("formatUcr and formatPct", () => {
     for (const [v, want] of cases.ucr) expect(formatUcr(v), `ucr ${v}`).toBe(want);
     for (const [v, want] of cases.pct) expect(formatPct(v), `pct ${v}`).toBe(want);
     for (const [v, want] of cases.money) expect(formatMoney(v), `money ${v}`).toBe(want);
+    for (const [v, want] of cases.timestamp) expect(formatTimestamp(v), `timestamp ${v}`).toBe(want);
     expect(formatUcr(null)).toBe("unknown");
     expect(formatPct(-7.14)).toBe("-7.1%");
     expect(formatPct(null)).toBe("—");

@@ -102,3 +102,18 @@ export function formatPct(p: string | number | null | undefined): string {
 export function looksLikeAmount(text: string): boolean {
   return /^\s*\(?-?\$?(\d{1,3}(,\d{3})+|\d*)(\.\d{0,2})?\)?\s*$/.test(text) && /\d/.test(text);
 }
+
+/**
+ * A stored UTC timestamp as people read it (core's `format::timestamp`):
+ * "2026-11-25T08:09:58Z" -> "2026-11-25 08:09 UTC"; other text as it is.
+ */
+export function formatTimestamp(ts: string | null | undefined): string {
+  if (ts === null || ts === undefined) return "—";
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}Z$/.exec(ts.trim());
+  return m ? `${m[1]} ${m[2]} UTC` : ts;
+}
+
+/** A count with its noun, grouped: plural(1, "rule change") -> "1 rule change", plural(1200, "week") -> "1,200 weeks". */
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}

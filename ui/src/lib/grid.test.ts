@@ -23,6 +23,12 @@ describe("grid keys (the scenario grid's search and sort)", () => {
   it("draws a sparkline as one path from zero, with gaps for unknown months", () => {
     expect(sparkPath(["1", "2", null, "2"], 30, 12)).toBe("M0.0 6.0L10.0 1.0M30.0 1.0");
     expect(sparkPath([], 30, 12)).toBe("");
+    // A flat series runs through the middle, whatever its level.
+    expect(sparkPath(["0.5", "0.5", null, "0.5"], 30, 12)).toBe("M0.0 6.0L10.0 6.0M30.0 6.0");
+    expect(sparkPath(["0", "0"], 30, 12)).toBe("M0.0 6.0L30.0 6.0");
+    // Less than a pixel of movement at this height is flat too; more is drawn from zero.
+    expect(sparkPath(["0.18301", "0.18299"], 30, 12)).toBe("M0.0 6.0L30.0 6.0");
+    expect(sparkPath(["0.5", "1"], 30, 12)).toBe("M0.0 6.0L30.0 1.0");
   });
 });
 

@@ -151,8 +151,15 @@ export function orderBy(rank: Int32Array, tie: Int32Array, desc: boolean): Int32
 export function sparkPath(values: (string | null)[], width: number, height: number): string {
   const nums = values.map((v) => (v === null ? null : Number(v))); // chart-position
   let max = 0;
-  for (const v of nums) if (v !== null && Number.isFinite(v) && v > max) max = v;
+  let min = Infinity;
+  for (const v of nums) if (v !== null && Number.isFinite(v)) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
   if (nums.length === 0) return "";
+  // A flat series (every point the same, or varying by less than a pixel at
+  // this height) is a level line through the middle, not pinned to an edge.
+  const flat = min === Infinity || max <= 0 || ((max - min) * (height - 2)) / max < 1;
   const step = nums.length > 1 ? width / (nums.length - 1) : 0;
   let d = "";
   let pen = false;
@@ -162,7 +169,7 @@ export function sparkPath(values: (string | null)[], width: number, height: numb
       return;
     }
     const x = (i * step).toFixed(1);
-    const y = (max > 0 ? height - 1 - ((height - 2) * v) / max : height - 1).toFixed(1);
+    const y = (flat ? height / 2 : max > 0 ? height - 1 - ((height - 2) * v) / max : height - 1).toFixed(1);
     d += `${pen ? "L" : "M"}${x} ${y}`;
     pen = true;
   });

@@ -11,6 +11,7 @@ import { call, commands, errorOf } from "../lib/api";
 import type { AppError, BoardLine as BoardRow, BoardPage, BoardQuery, BoardSort, Path, Score } from "../bindings";
 import { sparkPath } from "../lib/grid";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
+import { compareDecimal } from "../lib/grid";
 import { Badge, ChoiceFilter, ErrorBanner, Light, Loading } from "./common";
 import { sharedUndo } from "../lib/undo";
 import { startLatency, useLatency } from "../lib/latency";
@@ -47,7 +48,7 @@ function AddUseCase({ onAdded }: { onAdded: (id: string) => void }) {
         commands.addUseCase({ ...f, flag: null, status: f.status, levers: f.levers ? [f.levers] : [], reason: null, budget_usd: f.budget_usd }),
       );
       sharedUndo.push({
-        label: `add ${f.id}`,
+        label: `add ${f.name || f.id}`,
         undo: async () => void (await call(commands.undoEdit(edit))),
         redo: async () => void (await call(commands.redoEdit(edit))),
       });
@@ -326,7 +327,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         <div>
           <h1>Portfolio</h1>
           <div className="muted">
-            Scored as of <strong data-testid="as-of">{page.as_of}</strong> under {page.rubric_name} (v{page.rubric_version}) ·{" "}
+            Scored as of <strong data-testid="as-of">{page.as_of}</strong> under <span title={`rubric version ${page.rubric_version}`}>{page.rubric_name}</span> ·{" "}
             <span className="count expand">{page.expand.toLocaleString("en-US")} Expand</span> · <span className="count hold">{page.hold.toLocaleString("en-US")} Hold</span> ·{" "}
             <span className="count retire">{page.retire.toLocaleString("en-US")} Retire</span>
           </div>
@@ -401,7 +402,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
         />
       </div>
       <div className="legend muted small" data-testid="legend">
-        Lights, left to right: Value · SLOs · Safety · Economics · Adoption. <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
+        Lights, left to right: {page.dimension_labels.join(" · ")}. <span className="light expand" /> Expand <span className="light hold" /> Hold <span className="light retire" /> Retire <span className="light opaque" /> Opaque (data missing; counts as Retire for Economics, Hold elsewhere).
         Spend, forecast and UCR are for {quarter ?? "the last complete quarter"}, the last complete quarter.
       </div>
       <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onKey} data-testid="board-scroll">
@@ -409,7 +410,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
           <thead ref={headRef}>
             <tr>
               {header("name", "Use case", "c-name")}
-              <th className="lights-head c-lights" title="Value · SLOs · Safety · Economics · Adoption">
+              <th className="lights-head c-lights" title={page.dimension_labels.join(" · ")}>
                 Lights
               </th>
               {header("overall", "Overall", "c-overall")}
@@ -434,7 +435,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
               <th className="num">{formatMoney(t.budget_usd)}</th>
               <th className="num" title={`exact: ${t.spend_usd}`}>
                 {formatMoney(t.spend_usd)}
-                {page.unallocated_cost_usd !== null && (
+                {page.unallocated_cost_usd !== null && compareDecimal(page.unallocated_cost_usd, "0") !== 0 && (
                   <div className="muted small" title={`exact: ${page.unallocated_cost_usd}`} data-testid="unallocated">
                     + {formatMoney(page.unallocated_cost_usd)} unallocated
                   </div>
@@ -469,6 +470,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
                   cursor={it.index === cursor}
                   approvedName={page.approved_scenario ?? ""}
                   dims={page.dimensions}
+                  labels={page.dimension_labels}
                   asOf={page.as_of}
                   select={setCursor}
                   open={open}
@@ -490,7 +492,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
 }
 
 /** One board row; re-renders only when its own data or the cursor on it changes. */
-const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; approvedName: string; dims: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
+const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, labels, asOf, select, open }: { r: BoardRow; at: number; cursor: boolean; approvedName: string; dims: string[]; labels: string[]; asOf: string | null; select: (i: number) => void; open: (id: string) => void }) {
   // One SVG path per drawn row, made when the row is first drawn.
   const spark = useMemo(() => sparkPath(r.sparkline, SPARK_W, SPARK_H), [r.sparkline]);
   const approved = r.vs_approved;
@@ -511,14 +513,15 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
                     ⚠ {r.figures.open_sev1 > 0 ? `sev1×${r.figures.open_sev1}` : `sev2×${r.figures.open_sev2}`}
                   </span>
                 )}
-                <div className="muted small">
-                  {r.row.id} · {r.row.owner} · {r.row.wave} · {r.row.region} · {r.row.status}
+                <div className="muted small" title={`${r.row.id} · ${r.row.owner} · ${r.row.wave} · ${r.row.region} · ${r.row.status}`}>
+                  <span className="wide-inline">{r.row.id} · </span>
+                  {r.row.owner} · {r.row.wave} · {r.row.region} · {r.row.status}
                 </div>
               </td>
               <td className="lights" onMouseEnter={explain} title={score ? `Overall: ${score.overall_explanation}` : "Hover for explanations"}>
                 {dims.map((d, k) => {
                   const s = score?.dimensions.find((x) => x.dimension === d);
-                  return <Light key={d} verdict={r.lights[k]} title={s ? `${d}: ${s.explanation}` : `${d}: ${r.lights[k]}`} />;
+                  return <Light key={d} verdict={r.lights[k]} title={`${labels[k] ?? d}: ${s ? s.explanation : r.lights[k]}`} />;
                 })}
               </td>
               <td>
@@ -546,7 +549,7 @@ const BoardLine = memo(function BoardLine({ r, at, cursor, approvedName, dims, a
                 {r.figures.forecast_usd !== null && <div className="muted small">of {formatMoney(r.figures.forecast_usd)}</div>}
               </td>
               <td className="num" title={`${r.figures.ucr.quarter} vs ${r.figures.ucr.previous_quarter}${r.figures.ucr.partial_quarter ? `; ${r.figures.ucr.partial_quarter} so far (partial): ${formatUcr(r.figures.ucr.partial_ucr)}` : ""}`}>
-                {formatUcr(r.figures.ucr.ucr)}
+                {r.figures.ucr.ucr === null ? <span title="UCR unknown: no spend or no units recorded for the quarter">—</span> : formatUcr(r.figures.ucr.ucr)}
                 <div className="muted small">{formatPct(r.figures.ucr.change_pct)}</div>
               </td>
               <td className="spark">

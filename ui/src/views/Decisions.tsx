@@ -107,16 +107,16 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
       )}
       {error && <ErrorBanner error={error} onClose={() => setError(null)} />}
       {notice && <div className="notice" data-testid="notice">{notice}</div>}
-      <table className="grid" data-testid="decisions">
+      <table className="grid decisions" data-testid="decisions">
         <thead>
           <tr>
-            <th>Decision</th>
+            <th className="c-decision">Decision</th>
             <th>Status</th>
-            <th>Owner</th>
+            <th className="c-owner">Owner</th>
             <th className="num">Budget (USD)</th>
-            <th>24 h</th>
+            <th className="c-24h">24 h</th>
             <th>Guardrails</th>
-            <th>Workflow</th>
+            <th className="c-workflow">Workflow</th>
           </tr>
         </thead>
         <tbody>
@@ -127,24 +127,24 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                 <td>
                   <div className="mono">{d.id}</div>
                   <div>{d.title}</div>
-                  {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m) => `${m.name} ${m.date}`).join(" · ")}</div>}
+                  {d.milestones.length > 0 && <div className="muted small">{d.milestones.map((m, k) => `${v.milestone_labels[k] ?? m.name} ${m.date}`).join(" · ")}</div>}
                 </td>
                 <td>
                   <StateBadge state={d.status} testid={`status-${d.id}`} />
                   {d.superseded_by && <div className="muted small">by {d.superseded_by}</div>}
                 </td>
-                <td>{d.owner || <span className="flag">missing</span>}</td>
+                <td className="c-owner">{d.owner || <span className="flag">missing</span>}</td>
                 <td className="num">{d.budget_usd ? formatMoney(d.budget_usd) : <span className="flag">missing</span>}</td>
-                <td>{v.within_24h ? <span className="count expand">on time</span> : <span className="count retire">late</span>}</td>
+                <td className="c-24h">{v.within_24h ? <span className="count expand">on time</span> : <span className="count retire">late</span>}</td>
                 <td className="small">
                   {v.guardrails.map((g) => (
-                    <div key={g.guardrail}>
-                      <span className={`light ${guardrailLight(g.state)}`} /> {g.guardrail} — {g.state}
+                    <div key={g.guardrail} title={g.guardrail} className="guardrail">
+                      <span className={`light ${guardrailLight(g.state)}`} /> {g.label} — {g.state}
                       {g.actual ? ` (${g.actual})` : ""}
                     </div>
                   ))}
                 </td>
-                <td>
+                <td className="c-workflow">
                   {v.incomplete && <div className="small flag" data-testid={`missing-${d.id}`}>Needs: {v.missing.join("; ")}</div>}
                   <div className="row">
                     {v.next.includes("Proposed") && (
@@ -163,7 +163,7 @@ export function DecisionsView({ onChanged }: { onChanged: () => void }) {
                       </button>
                     )}
                     {v.next.includes("Rejected") && rejecting?.id === d.id && (
-                      <span className="row">
+                      <span className="row reject-form">
                         <input
                           autoFocus
                           placeholder="Why is it rejected?"

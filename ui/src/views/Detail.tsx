@@ -25,6 +25,29 @@ function lineOption(dates: string[], series: { name: string; data: (number | nul
 }
 
 const USE_CASE_FIELDS = ["budget_usd", "name", "owner", "wave", "region", "status", "flag", "levers"] as const;
+/** What a person reads for each column name (the value sent stays the column name of the CSV contract). */
+const FIELD_LABEL: Record<string, string> = {
+  budget_usd: "Budget (USD)",
+  name: "Name",
+  owner: "Owner",
+  wave: "Wave",
+  region: "Region",
+  status: "Lifecycle status",
+  flag: "Flag",
+  levers: "Cost levers",
+  spend_usd: "Spend (USD)",
+  forecast_usd: "Forecast (USD)",
+  units: "Units",
+  value_delta: "KPI delta",
+  p95_latency_ms: "p95 latency (ms)",
+  availability_pct: "Availability (%)",
+  eval_status: "Eval status",
+  grounded_score: "Grounded score",
+  privacy_incidents: "Privacy incidents",
+  dau: "Daily active users",
+  task_success_pct: "Task success (%)",
+};
+const fieldLabel = (f: string) => FIELD_LABEL[f] ?? f;
 const OBSERVATION_FIELDS = ["spend_usd", "forecast_usd", "units", "value_delta", "p95_latency_ms", "availability_pct", "eval_status", "grounded_score", "privacy_incidents", "dau", "task_success_pct"] as const;
 
 /** Editing in place: every change goes through the store (the importer's validation, audited with its reason) and onto the shared undo history. */
@@ -42,6 +65,7 @@ function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Pr
   const [, setTick] = useState(0);
 
   const current = (f: (typeof USE_CASE_FIELDS)[number]) => (f === "levers" ? u.levers.join("; ") : f === "flag" ? (u.flag ?? "") : String(u[f]));
+  const unsaved = value !== current(field);
   const apply = async (label: string, run: () => Promise<StoreEdit>) => {
     setError(null);
     setNotice(null);
@@ -95,13 +119,18 @@ function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Pr
         >
           {USE_CASE_FIELDS.map((f) => (
             <option key={f} value={f}>
-              {f}
+              {fieldLabel(f)}
             </option>
           ))}
         </select>
-        <input value={value} onChange={(e) => setValue(e.target.value)} aria-label="New value" data-testid="edit-value" />
+        <input className={unsaved ? "unsaved" : ""} value={value} onChange={(e) => setValue(e.target.value)} aria-label="New value" title={unsaved ? `Not saved yet; stored: ${current(field)}` : undefined} data-testid="edit-value" />
+        {unsaved && (
+          <span className="muted small unsaved-note" data-testid="edit-unsaved">
+            not saved
+          </span>
+        )}
         <input className="grow" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (needed for a status change)" aria-label="Reason" data-testid="edit-reason" />
-        <button className="primary" onClick={() => apply(`${u.id} ${field} → ${value}`, () => call(commands.setUseCase(u.id, field, value, reason.trim() || null)))} data-testid="edit-save">
+        <button className="primary" onClick={() => apply(`${u.name}: ${fieldLabel(field)} → ${value}`, () => call(commands.setUseCase(u.id, field, value, reason.trim() || null)))} data-testid="edit-save">
           Save
         </button>
       </div>
@@ -109,7 +138,7 @@ function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Pr
         <div className="row wrap">
           <span className="muted small">Retire from</span>
           <input className="date" value={sunset} onChange={(e) => setSunset(e.target.value)} placeholder="YYYY-MM-DD" aria-label="Sunset date" data-testid="retire-sunset" />
-          <button disabled={!sunset.trim() || !reason.trim()} title="Give a sunset date and a reason" onClick={() => apply(`${u.id} retired from ${sunset}`, () => call(commands.retireUseCase(u.id, sunset.trim(), reason.trim())))} data-testid="retire">
+          <button disabled={!sunset.trim() || !reason.trim()} title="Give a sunset date and a reason" onClick={() => apply(`${u.name} retired from ${sunset}`, () => call(commands.retireUseCase(u.id, sunset.trim(), reason.trim())))} data-testid="retire">
             Retire…
           </button>
         </div>
@@ -127,13 +156,13 @@ function EditPanel({ d, reload, setError }: { d: UseCaseDetail; reload: () => Pr
           <select value={obsField} onChange={(e) => setObsField(e.target.value as (typeof OBSERVATION_FIELDS)[number])} aria-label="Observation field" data-testid="correct-field">
             {OBSERVATION_FIELDS.map((f) => (
               <option key={f} value={f}>
-                {f}
+                {fieldLabel(f)}
               </option>
             ))}
           </select>
           <input value={obsValue} onChange={(e) => setObsValue(e.target.value)} placeholder="new value (empty = unknown)" aria-label="Corrected value" data-testid="correct-value" />
           <input className="grow" value={obsReason} onChange={(e) => setObsReason(e.target.value)} placeholder="Reason for the correction" aria-label="Correction reason" data-testid="correct-reason" />
-          <button disabled={!obsReason.trim()} onClick={() => apply(`${u.id} ${obsPeriod} ${obsField} corrected`, () => call(commands.correctObservation(u.id, obsPeriod, obsField, obsValue, obsReason.trim())))} data-testid="correct-save">
+          <button disabled={!obsReason.trim()} onClick={() => apply(`${u.name}: ${fieldLabel(obsField)} of ${obsPeriod} corrected`, () => call(commands.correctObservation(u.id, obsPeriod, obsField, obsValue, obsReason.trim())))} data-testid="correct-save">
             Correct
           </button>
         </div>
@@ -231,7 +260,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
           </h1>
           <div className="muted">
             {u.id} · owner {u.owner} · {u.wave} · {u.region} · {u.status}
-            {u.flag ? ` · flag ${u.flag}` : ""}
+            {u.flag ? ` · flagged: ${u.flag.replace(/_/g, " ")}` : ""}
           </div>
         </div>
         <div className="kpis">
@@ -262,7 +291,7 @@ export function DetailView({ id, back }: { id: string; back: () => void }) {
             {d.score.dimensions.map((x) => (
               <tr key={x.dimension}>
                 <td className="dim">
-                  <Light verdict={x.verdict} title={x.explanation} /> {x.dimension}
+                  <Light verdict={x.verdict} title={x.explanation} /> {x.label || x.dimension}
                 </td>
                 <td>
                   <Badge verdict={x.verdict} />

@@ -6,13 +6,14 @@ import { useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, CsvPreview, FocusPreview, ImportOutcome, ImportProgress, ImportKind } from "../bindings";
-import { formatMoney } from "../lib/format";
+import { formatMoney, plural } from "../lib/format";
 import { ErrorBanner } from "./common";
 import { CostMapping } from "./Mapping";
 
 const isFocusBinary = (p: string) => /\.(gz|parquet)$/i.test(p);
 
-export function ImportView({ onImported }: { onImported: () => void }) {
+/** `onImported`: the data changed (the screens reload, after the report has shown); `onSummary`: refresh the header's counts now. */
+export function ImportView({ onImported, onSummary }: { onImported: () => void; onSummary: () => void }) {
   const [path, setPath] = useState("");
   const [what, setWhat] = useState<ImportKind>("observations");
   const [preview, setPreview] = useState<CsvPreview | null>(null);
@@ -99,6 +100,7 @@ export function ImportView({ onImported }: { onImported: () => void }) {
       setFocusPreview(null);
       setPreviewedPath(null);
       setMappingKey((k) => k + 1);
+      onSummary();
       onImportedLater(onImported);
     } catch (e) {
       setError(errorOf(e));
@@ -164,7 +166,7 @@ export function ImportView({ onImported }: { onImported: () => void }) {
           <div className="progress" aria-label="Import progress">
             <div className="bar" style={{ width: `${pct}%` }} />
             <span className="small">
-              {pct}% · {progress.rows.toLocaleString("en-US")} rows
+              {pct}% · {plural(progress.rows, "row")}
             </span>
           </div>
         )}
@@ -172,12 +174,12 @@ export function ImportView({ onImported }: { onImported: () => void }) {
       {error && <ErrorBanner error={error} />}
       {report && (
         <div className="notice" data-testid="import-report">
-          Imported {report.rows.toLocaleString("en-US")} rows from {report.file}: {report.added.toLocaleString("en-US")} added, {report.replaced.toLocaleString("en-US")} replaced.
+          Imported {plural(report.rows, "row")} from {report.file}: {report.added.toLocaleString("en-US")} added, {report.replaced.toLocaleString("en-US")} replaced.
           {report.ignored_columns.length > 0 && ` Ignored columns: ${report.ignored_columns.join(", ")}.`}
           {costs && (
             <div data-testid="focus-report">
               FOCUS: {costs.files.length} file{costs.files.length === 1 ? "" : "s"}, {costs.rows.toLocaleString("en-US")} charges, total {formatMoney(costs.total)} {costs.currency} ({costs.cost_column}),{" "}
-              {costs.billing_periods.length} billing period{costs.billing_periods.length === 1 ? "" : "s"}; weekly spend changed in {costs.spend_weeks_changed} use-case weeks (mapping v{costs.mapping_version}). The board
+              {costs.billing_periods.length} billing period{costs.billing_periods.length === 1 ? "" : "s"}; weekly spend changed in {plural(costs.spend_weeks_changed, "use-case week")} (mapping v{costs.mapping_version}). The board
               shows spend against budget from it; the cost mapping below shows what is unallocated.
             </div>
           )}
@@ -189,11 +191,11 @@ export function ImportView({ onImported }: { onImported: () => void }) {
           <h3>
             Preview of {preview.file} ({(preview.total_bytes / 1024).toFixed(1)} KiB){preview.looks_like ? ` — looks like ${preview.looks_like}` : ""}
           </h3>
-          <div className="scroll-x">
+          <div className="scroll-x raw-preview">
             <table className="grid compact">
               <thead>
                 <tr>
-                  <th>line</th>
+                  <th>Line</th>
                   {preview.header.map((h, i) => (
                     <th key={i}>{h}</th>
                   ))}

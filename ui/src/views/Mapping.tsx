@@ -5,7 +5,7 @@
 import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Mapping, MappingPreview, MappingView, Rule } from "../bindings";
-import { formatMoney } from "../lib/format";
+import { formatMoney, formatTimestamp, plural } from "../lib/format";
 import { ErrorBanner, Loading } from "./common";
 
 const blank: Rule = { tag_key: "", tag_value: "", use_case: "" };
@@ -68,7 +68,7 @@ export function CostMapping() {
       const r = await call(commands.setMapping(draft, reason));
       setReason("");
       await load();
-      setNotice(`Mapping version ${r.version} applied: ${r.rules_changed} rule change(s); weekly spend changed in ${r.spend_weeks_changed} use-case week(s).`);
+      setNotice(`Mapping version ${r.version} applied: ${plural(r.rules_changed, "rule change")}; weekly spend changed in ${plural(r.spend_weeks_changed, "use-case week")}.`);
     } catch (e) {
       setError(errorOf(e));
     } finally {
@@ -79,13 +79,14 @@ export function CostMapping() {
   const useCaseSelect = (value: string, onChange: (v: string) => void, label: string) => (
     <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
       <option value="">— use case —</option>
-      {view.use_cases.map((id) => (
-        <option key={id} value={id}>
-          {id}
+      {view.use_cases.map((id, k) => (
+        <option key={id} value={id} title={id}>
+          {view.use_case_names[k] ?? id}
         </option>
       ))}
     </select>
   );
+  const nameOf = new Map(view.use_cases.map((id, k) => [id, view.use_case_names[k] ?? id]));
   const costs = view.costs;
   const moved = preview?.use_cases.filter((m) => m.moved) ?? [];
 
@@ -94,7 +95,7 @@ export function CostMapping() {
       <h3>Cost mapping</h3>
       <div className="muted small">
         Version {view.current.version}
-        {view.current.created_by ? ` by ${view.current.created_by} at ${view.current.created_at}` : " (default)"}. Explicit rules first, in order; then the tag
+        {view.current.created_by ? ` by ${view.current.created_by} at ${formatTimestamp(view.current.created_at)}` : " (default)"}. Explicit rules first, in order; then the tag
         key’s value, slugified, when it is a use case id; otherwise the cost is unallocated. Imported total {formatMoney(costs.total)} {costs.currency}, of which{" "}
         <b data-testid="mapping-unallocated">{formatMoney(costs.unallocated)}</b> unallocated.
       </div>
@@ -188,7 +189,7 @@ export function CostMapping() {
             <tbody>
               {moved.map((m) => (
                 <tr key={m.id}>
-                  <td>{m.id}</td>
+                  <td title={m.id}>{nameOf.get(m.id) ?? m.id}</td>
                   <td className="num">{formatMoney(m.before)}</td>
                   <td className="num">{formatMoney(m.after)}</td>
                   <td className="num">{formatMoney(m.difference)}</td>
@@ -207,7 +208,7 @@ export function CostMapping() {
             </tbody>
           </table>
           <div className="muted small">
-            {preview.rules_changed} rule change(s) → version {preview.version + 1}; {moved.length === 0 ? "no use case’s cost moves" : `${moved.length} use case(s) move`}. Total{" "}
+            {plural(preview.rules_changed, "rule change")} → version {preview.version + 1}; {moved.length === 0 ? "no use case’s cost moves" : `${plural(moved.length, "use case")} ${moved.length === 1 ? "moves" : "move"}`}. Total{" "}
             {formatMoney(preview.total)} {preview.currency} unchanged.
           </div>
           <div className="row">

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import { runAction } from "../lib/action";
 import type { AppError, ExportReport, Formats, GovernanceCheck, ScenarioMeta, StoredPlan } from "../bindings";
-import { formatMoney } from "../lib/format";
+import { formatMoney, formatTimestamp } from "../lib/format";
 import { ErrorBanner, Loading } from "./common";
 
 export function PlanView({ onChanged }: { onChanged: () => void }) {
@@ -61,12 +61,12 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
     <div>
       <div className="page-head">
         <div>
-          <h1>Next-90 plan</h1>
+          <h1>Plan for the next 90 days</h1>
           <div className="muted">
             {plan ? (
               <>
-                Plan {plan.id} · <strong data-testid="plan-status">{plan.status}</strong> · built {plan.built_at} by {plan.built_by}
-                {plan.approved_at ? ` · approved ${plan.approved_at} by ${plan.approved_by}` : ""}
+                Plan {plan.id} · <strong data-testid="plan-status">{plan.status}</strong> · built {formatTimestamp(plan.built_at)} by {plan.built_by}
+                {plan.approved_at ? ` · approved ${formatTimestamp(plan.approved_at)} by ${plan.approved_by}` : ""}
               </>
             ) : (
               "No plan yet: approve a scenario, approve decisions, then build the plan."
@@ -107,7 +107,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
               <ul className="gap-list" data-testid="gap-list">
                 {gaps.gaps.map((g, i) => (
                   <li key={i}>
-                    <span className="gap-kind">{g.kind.replace(/-|_/g, " ")}</span> {g.message}
+                    <span className="gap-kind">{g.kind.replace(/-|_/g, " ")}</span> <span title={g.message}>{g.label || g.message}</span>
                   </li>
                 ))}
               </ul>
@@ -153,7 +153,9 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
                   {pl.outcomes.map((o) => (
                     <tr key={o.use_case}>
                       <td>{o.name}</td>
-                      <td className="small">{o.targets.join("; ")}</td>
+                      <td className="small" title={o.targets.join("; ")}>
+                        {(o.target_labels ?? o.targets).join("; ")}
+                      </td>
                       <td className="num">${formatMoney(o.projected_value)}</td>
                     </tr>
                   ))}
@@ -167,7 +169,7 @@ export function PlanView({ onChanged }: { onChanged: () => void }) {
                   {pl.milestones.map((m) => (
                     <tr key={m.name + m.date}>
                       <td className="date">{m.date}</td>
-                      <td>{m.name}</td>
+                      <td title={m.name}>{m.label || m.name}</td>
                       <td className="muted">{m.owner}</td>
                     </tr>
                   ))}

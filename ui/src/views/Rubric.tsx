@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, RubricVersion, SettingInfo } from "../bindings";
 import { ErrorBanner, Loading } from "./common";
+import { formatTimestamp } from "../lib/format";
 
 
 export function RubricView({ onChanged }: { onChanged: () => void }) {
@@ -147,7 +148,7 @@ export function RubricView({ onChanged }: { onChanged: () => void }) {
                   <td>v{v.version}</td>
                   <td>{v.name}</td>
                   <td>{v.created_by}</td>
-                  <td>{v.created_at}</td>
+                  <td className="nowrap">{formatTimestamp(v.created_at)}</td>
                   <td className="small">{diff.join("; ")}</td>
                   <td className="small">{v.note}</td>
                 </tr>

@@ -9,7 +9,7 @@ import type { AppError, Comparison, LineGroup, LineInput, LiveLine, ModellerSave
 import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, textRanks } from "../lib/grid";
 import { startLatency, useLatency } from "../lib/latency";
 import { useFillHeight } from "../lib/layout";
-import { formatMoney, formatUcr, looksLikeAmount } from "../lib/format";
+import { formatMoney, formatTimestamp, formatUcr, looksLikeAmount } from "../lib/format";
 import { sharedUndo } from "../lib/undo";
 import type { LineDrift } from "../bindings";
 import { Badge, ChoiceFilter, ErrorBanner, Loading, StateBadge } from "./common";
@@ -148,6 +148,8 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const [name, setName] = useState<string>("");
   const [view, setView] = useState<ModellerView | null>(null);
   const [meta, setMeta] = useState<ScenarioMeta | null>(null);
+  const [editable, setEditable] = useState(false);
+  const editableRef = useRef(false);
   const [drift, setDrift] = useState<LineDrift[]>([]);
   // Saved lines, the unsaved edits on top of them, and the latest result.
   const [lines, setLines] = useState<LineInput[]>([]);
@@ -194,8 +196,12 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
 
   const apply = (v: ModellerView) => {
     setView(v);
+    setEditable(v.editable);
+    editableRef.current = v.editable;
+    // A frozen scenario has nothing to undo: its edits are part of what was approved.
+    if (!v.editable) undo.clear();
     // A draft shows which of its lines the portfolio changed under it.
-    if (v.scenario.meta.status === "draft")
+    if (v.editable)
       call(commands.scenarioDrift(v.scenario.meta.name))
         .then(setDrift)
         .catch(() => setDrift([]));
@@ -211,6 +217,8 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   /** A save came back: the stored line replaces the saved one; the result is current. */
   const applySaved = (saved: ModellerSaved) => {
     seq.current += 1; // any recompute still in flight is older than this save
+    setEditable(saved.editable);
+    editableRef.current = saved.editable;
     showParams(saved.meta);
     if (saved.line) {
       const line = saved.line;
@@ -261,7 +269,8 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   );
   useLatency("recompute", [live]);
 
-  const frozen = meta?.status !== "draft";
+  // Core decides which scenarios may change (ScenarioStatus::is_editable).
+  const frozen = !editable;
 
   const saveLine = async (line: LineInput, previous: LineInput, label: string) => {
     if (JSON.stringify(line) === JSON.stringify(previous)) return;
@@ -310,6 +319,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
       if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== "z") return;
       if ((e.target as HTMLElement)?.tagName === "INPUT") return; // the field's own undo
       e.preventDefault();
+      if (!editableRef.current) return; // a frozen scenario: nothing to undo
       (e.shiftKey ? undo.redo() : undo.undo()).then((l) => l && setNotice(`${e.shiftKey ? "Redid" : "Undid"}: ${l}`)).finally(() => setTick((t) => t + 1));
     };
     window.addEventListener("keydown", onKey);
@@ -422,7 +432,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
                 if (!o) return "Open cancelled.";
                 await loadList(o.scenario.meta.name);
                 const changes = o.changes.length === 0 ? "nothing changed in this portfolio since" : `${o.changes.length} change${o.changes.length === 1 ? "" : "s"} since: ${o.changes.map((c) => c.message).join("; ")}`;
-                return `Opened '${o.scenario.meta.name}' by ${o.author} (exported ${o.exported_at}) as a draft; ${changes}.`;
+                return `Opened '${o.scenario.meta.name}' by ${o.author} (exported ${formatTimestamp(o.exported_at)}) as a draft; ${changes}.`;
               })
             }
           >
@@ -468,18 +478,24 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
         <Loading />
       ) : (
         <>
-          <div className="card controls">
+          <div className={`card controls${frozen ? " frozen" : ""}`}>
             <div className="row">
               <span>
                 <StateBadge state={meta.status} />
-                {meta.approved_at ? ` ${meta.approved_at} by ${meta.approved_by}` : ""} · as of {meta.as_of} · rubric v
+                {meta.approved_at ? ` ${formatTimestamp(meta.approved_at)} by ${meta.approved_by}` : ""} · as of {meta.as_of} · rubric v
                 {meta.rubric_version} · quarter from {params.quarter_start}
+                {frozen && (
+                  <span className="muted small" data-testid="read-only" title="Approved scenarios are frozen: clone it to change it">
+                    {" "}
+                    · read-only
+                  </span>
+                )}
               </span>
               <span className="grow" />
-              <button onClick={() => undo.undo().then(() => setTick((x) => x + 1))} disabled={!undo.canUndo()} title="Ctrl+Z">
-                Undo{undo.canUndo() ? ` (${undo.depth})` : ""}
+              <button onClick={() => undo.undo().then(() => setTick((x) => x + 1))} disabled={frozen || !undo.canUndo()} title="Ctrl+Z" data-testid="undo">
+                Undo{!frozen && undo.canUndo() ? ` (${undo.depth})` : ""}
               </button>
-              <button onClick={() => undo.redo().then(() => setTick((x) => x + 1))} disabled={!undo.canRedo()} title="Ctrl+Shift+Z">
+              <button onClick={() => undo.redo().then(() => setTick((x) => x + 1))} disabled={frozen || !undo.canRedo()} title="Ctrl+Shift+Z">
                 Redo
               </button>
               <button
@@ -578,7 +594,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
             </span>
           </div>
           <div className="vscroll" ref={scrollRef} style={{ height, ["--head1" as string]: `${head1}px` }} tabIndex={0} onKeyDown={onGridKey} data-testid="scenario-scroll">
-            <table className="grid scenario vtable" data-testid="scenario-lines" aria-rowcount={shown.length}>
+            <table className={`grid scenario vtable${frozen ? " frozen" : ""}`} data-testid="scenario-lines" aria-rowcount={shown.length}>
               <thead ref={headRef}>
                 <tr>
                   {header("name", "Use case", "sticky-col")}
