@@ -896,6 +896,11 @@ missing: string[];
  */
 incomplete: boolean; guardrails: GuardrailCheck[]; 
 /**
+ * Each milestone's name as a person reads it, in the order of the
+ * decision's milestones (`capcall_core::plan::milestone_label`).
+ */
+milestone_labels: string[]; 
+/**
  * The workflow moves open to it now ([`Status::next`]).
  */
 next: Status[]; 
