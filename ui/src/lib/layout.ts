@@ -19,3 +19,27 @@ export function useFillHeight(ref: React.RefObject<HTMLElement | null>, deps: un
   }, deps);
   return h;
 }
+
+/**
+ * Heights of a sticky table head (all of it, and its first row, under which
+ * a pinned totals row sticks), measured when `deps` change and whenever the
+ * head resizes (a window resize can wrap or unwrap its labels).
+ */
+export function useHeadHeights(ref: React.RefObject<HTMLTableSectionElement | null>, deps: unknown[], initial: [number, number]): [number, number] {
+  const [heights, setHeights] = useState<[number, number]>(initial);
+  useLayoutEffect(() => {
+    const head = ref.current;
+    if (!head) return;
+    const measure = () => {
+      const all = head.getBoundingClientRect().height;
+      const first = head.rows[0]?.getBoundingClientRect().height ?? initial[1];
+      setHeights((h) => (h[0] === all && h[1] === first ? h : [all, first]));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(head);
+    return () => observer.disconnect();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return heights;
+}

@@ -15,7 +15,7 @@ import { compareDecimal } from "../lib/grid";
 import { Badge, ChoiceFilter, ErrorBanner, Light, Loading } from "./common";
 import { sharedUndo } from "../lib/undo";
 import { startLatency, useLatency } from "../lib/latency";
-import { useFillHeight } from "../lib/layout";
+import { useFillHeight, useHeadHeights } from "../lib/layout";
 import { useVirtualRows, windowToFetch } from "../lib/virtual";
 
 /** Every board row is this tall (two lines of text), so the virtualizer knows where each row is. */
@@ -175,8 +175,6 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   const [cursor, setCursor] = useState(0);
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLTableSectionElement>(null);
-  const [headH, setHeadH] = useState(80);
-  const [head1, setHead1] = useState(33);
   const height = useFillHeight(scrollRef, [page === null, saved, error]);
   // The latest request wins: answers to older ones are dropped.
   const seq = useRef(initial ? 1 : 0);
@@ -238,11 +236,7 @@ export function BoardView({ open }: { open: (id: string) => void }) {
   }, [query]);
 
   const count = page?.count ?? 0;
-  useLayoutEffect(() => {
-    if (!headRef.current) return;
-    setHeadH(headRef.current.getBoundingClientRect().height);
-    setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 33);
-  }, [page === null, count === 0]);
+  const [headH, head1] = useHeadHeights(headRef, [page === null, count === 0], [80, 33]);
   const { items, before, after, scrollToIndex } = useVirtualRows({ count, scrollRef, rowH: ROW_H, headH, overscan: 10 });
 
   // Rows scrolled into view that are not loaded yet: ask for their window.

@@ -3,12 +3,12 @@
 // controls; totals and the next capital call recompute on every keystroke
 // (pure Rust recompute over IPC); edits save on blur with undo/redo; save,
 // clone, compare side by side, approve.
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, Comparison, LineGroup, LineInput, LiveLine, ModellerSaved, ModellerView, Params, Path, Policy, ScenarioMeta, Totals } from "../bindings";
 import { compareDecimal, compareText, decimalRanks, fold, nameIdRanks, orderBy, textRanks } from "../lib/grid";
 import { startLatency, useLatency } from "../lib/latency";
-import { useFillHeight } from "../lib/layout";
+import { useFillHeight, useHeadHeights } from "../lib/layout";
 import { formatMoney, formatTimestamp, formatUcr, looksLikeAmount } from "../lib/format";
 import { sharedUndo } from "../lib/undo";
 import type { LineDrift } from "../bindings";
@@ -172,8 +172,6 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const seq = useRef(0);
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLTableSectionElement>(null);
-  const [headH, setHeadH] = useState(70);
-  const [head1, setHead1] = useState(30);
   const height = useFillHeight(scrollRef, [list, meta, drift, notice, error, liveError], 300, 24);
 
   const loadList = useCallback(async (select?: string) => {
@@ -344,11 +342,7 @@ export function ScenariosView({ onChanged }: { onChanged: () => void }) {
   const regions = useMemo(() => (index ? [...new Set(index.region)].sort(compareText) : []), [index]);
   useLatency("filter", [shown]);
 
-  useLayoutEffect(() => {
-    if (!headRef.current) return;
-    setHeadH(headRef.current.getBoundingClientRect().height);
-    setHead1(headRef.current.rows[0]?.getBoundingClientRect().height ?? 30);
-  }, [view, meta]);
+  const [headH, head1] = useHeadHeights(headRef, [view, meta], [70, 30]);
   const { items, before, after, scrollToIndex } = useVirtualRows({ count: shown.length, scrollRef, rowH: ROW_H, headH, overscan: 12 });
   const onGridKey = (e: React.KeyboardEvent) => {
     const tag = (e.target as HTMLElement).tagName;
