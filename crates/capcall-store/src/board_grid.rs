@@ -297,14 +297,21 @@ impl Portfolio {
             |_, held| {
                 let second = held.then(|| crate::db::open_reader(self.path()).ok()).flatten();
                 let parts = GridParts::of(self.board_with(as_of, second)?);
-                // Written out before the grid is handed over (it owns the lines).
-                let body = match writable {
-                    true => Some(
-                        serde_json::to_string(&parts).map_err(|e| StoreError::Invalid(format!("board cache: {e}")))?,
-                    ),
-                    false => None,
-                };
-                Ok((ready(BoardGrid::assemble(parts)), body))
+                if !writable {
+                    return Ok((ready(BoardGrid::assemble(parts)), None));
+                }
+                // The copy to keep is written out on a second thread while the
+                // grid's index is made (both only read the lines), before the
+                // grid, which owns them, is handed over.
+                let (index, body) = std::thread::scope(|s| {
+                    let body = s.spawn(|| serde_json::to_string(&parts));
+                    let index = GridIndex::of(&parts.lines);
+                    (index, body.join())
+                });
+                let body = body
+                    .map_err(|_| StoreError::Invalid("board cache: the writer stopped".into()))?
+                    .map_err(|e| StoreError::Invalid(format!("board cache: {e}")))?;
+                Ok((ready(BoardGrid::finish(parts, index)), Some(body)))
             },
             |conn, (_, body)| {
                 let Some(body) = body else { return Ok(()) };
@@ -383,7 +390,46 @@ impl BoardGrid {
 
     /// The grid of its parts: the keys for search and sort made once.
     fn assemble(parts: GridParts) -> BoardGrid {
-        let lines = parts.lines;
+        let index = GridIndex::of(&parts.lines);
+        BoardGrid::finish(parts, index)
+    }
+
+    /// The grid of `parts` and their `index` (made from the same lines).
+    fn finish(parts: GridParts, index: GridIndex) -> BoardGrid {
+        let GridIndex {
+            waves,
+            regions,
+            keys,
+            name_rank,
+        } = index;
+        BoardGrid {
+            as_of: parts.as_of,
+            rubric_version: parts.rubric_version,
+            rubric_name: parts.rubric_name,
+            dimensions: parts.dimensions,
+            totals: parts.totals,
+            unallocated_cost_usd: parts.unallocated_cost_usd,
+            approved_scenario: parts.approved_scenario,
+            lines: parts.lines,
+            waves,
+            regions,
+            keys,
+            name_rank,
+            orders: HashMap::new(),
+        }
+    }
+}
+
+/// What a grid adds to its lines: filter choices, search and sort keys.
+struct GridIndex {
+    waves: Vec<String>,
+    regions: Vec<String>,
+    keys: Vec<Keys>,
+    name_rank: Vec<u32>,
+}
+
+impl GridIndex {
+    fn of(lines: &[BoardLine]) -> GridIndex {
         let (waves, wave_at) = ranked(lines.iter().map(|l| l.row.wave.clone()));
         let (regions, region_at) = ranked(lines.iter().map(|l| l.row.region.clone()));
         let keys: Vec<Keys> = lines
@@ -412,23 +458,16 @@ impl BoardGrid {
         for (rank, &i) in by_name.iter().enumerate() {
             name_rank[i as usize] = rank as u32;
         }
-        BoardGrid {
-            as_of: parts.as_of,
-            rubric_version: parts.rubric_version,
-            rubric_name: parts.rubric_name,
-            dimensions: parts.dimensions,
-            totals: parts.totals,
-            unallocated_cost_usd: parts.unallocated_cost_usd,
-            approved_scenario: parts.approved_scenario,
-            lines,
+        GridIndex {
             waves,
             regions,
             keys,
             name_rank,
-            orders: HashMap::new(),
         }
     }
+}
 
+impl BoardGrid {
     /// Every line in the order of `sort`: unknown figures last in either
     /// direction, ties by name then id ascending.
     fn order(&mut self, sort: BoardSort, desc: bool) -> &[u32] {
