@@ -13,10 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::portfolio::Portfolio;
-use crate::scoring::ScoringInput;
-
-/// Use cases below which one thread scores them all.
-const EVALUATE_SPLIT_AT: usize = 2_000;
+use crate::scoring::{ScoringInput, SPLIT_AT};
 
 /// One row of the portfolio board.
 #[derive(Clone, Debug, Serialize)]
@@ -114,7 +111,7 @@ impl Portfolio {
         };
         // A large portfolio is scored on two threads, half each (pure
         // computation: the rows are already read).
-        let mut out = if inputs.len() >= EVALUATE_SPLIT_AT {
+        let mut out = if inputs.len() >= SPLIT_AT {
             let theirs = inputs.split_off(inputs.len() / 2);
             std::thread::scope(|s| {
                 let other = s.spawn(|| theirs.into_iter().map(row_of).collect::<Result<Vec<_>>>());

@@ -32,9 +32,9 @@ fn add_month(h: &mut History<Month>, o: &Observation, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Use cases below which one connection reads them all (a second reader
-/// costs more than it saves).
-const SPLIT_AT: usize = 2_000;
+/// Use cases below which the board is read and scored on one thread (a
+/// second reader or scorer costs more than it saves).
+pub(crate) const SPLIT_AT: usize = 2_000;
 
 /// One use case being read: its rows for the rubric and its months.
 struct Reading {
@@ -72,7 +72,7 @@ fn read_part(conn: &rusqlite::Connection, part: &mut [Reading], w: &ReadWindow) 
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    let in_months = |d: NaiveDate| w.months.is_some_and(|m| d >= m.first && d <= m.last);
+    let in_months = |d: NaiveDate| w.months.is_some_and(|m| m.contains(d));
     let mut rows = stmt.query(rusqlite::params![
         w.read_from.to_string(),
         w.as_of.to_string(),

@@ -9,9 +9,8 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { call, commands, errorOf } from "../lib/api";
 import type { AppError, BoardLine as BoardRow, BoardPage, BoardQuery, BoardSort, Path, Score } from "../bindings";
-import { sparkPath } from "../lib/grid";
 import { formatMoney, formatPct, formatUcr } from "../lib/format";
-import { compareDecimal } from "../lib/grid";
+import { compareDecimal, sparkPath } from "../lib/grid";
 import { Badge, ChoiceFilter, ErrorBanner, Light, Loading } from "./common";
 import { sharedUndo } from "../lib/undo";
 import { startLatency, useLatency } from "../lib/latency";
